@@ -1,0 +1,717 @@
+//! Configuration: `vigia.toml` and the list and names files it names.
+//!
+//! Compiled in two stages, as Vector does: serde reads raw structs that keep
+//! the byte span of every value, then [`Config::load`] validates them into the
+//! runtime config, collecting *every* problem (file, line, what is wrong)
+//! rather than stopping at the first. Paths inside `vigia.toml` are relative
+//! to the file's own folder.
+
+pub mod lists;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub use lists::{Person, Term};
+
+/// Where the config is looked for when neither `--config` nor `$VIGIA_CONFIG` says.
+pub const DEFAULT_PATH: &str = "config/vigia.toml";
+
+/// One problem (or warning) found in the config, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file the problem is in.
+    pub file: PathBuf,
+    /// 1-based line, when the problem has one.
+    pub line: Option<usize>,
+    /// What is wrong, in an operator's words.
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn at(file: &Path, line: usize, message: impl Into<String>) -> Self {
+        Self {
+            file: file.to_path_buf(),
+            line: Some(line),
+            message: message.into(),
+        }
+    }
+
+    pub fn file(file: &Path, message: impl Into<String>) -> Self {
+        Self {
+            file: file.to_path_buf(),
+            line: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file.display(), line, self.message),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} error(s) in the config:\n{}", .0.len(), join_lines(.0))]
+    Invalid(Vec<Diagnostic>),
+    #[error("cannot read the bot token from {path} (telegram.token_file): {source}")]
+    TokenFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn join_lines(diags: &[Diagnostic]) -> String {
+    diags
+        .iter()
+        .map(|d| format!("  {d}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The bot token. Its `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    /// The token itself, for the one place that needs it: the Telegram client.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// A Telegram chat: a numeric id, or a public `@channelusername`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ChatRef {
+    Id(i64),
+    Username(String),
+}
+
+impl ChatRef {
+    /// Parses the form the store keeps: an integer, or `@name`.
+    pub fn parse(s: &str) -> Option<Self> {
+        if let Ok(id) = s.parse() {
+            return Some(Self::Id(id));
+        }
+        let name = s.strip_prefix('@')?;
+        let valid = name.len() >= 4 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        valid.then(|| Self::Username(s.to_string()))
+    }
+}
+
+impl fmt::Display for ChatRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Id(id) => write!(f, "{id}"),
+            Self::Username(name) => f.write_str(name),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TelegramConfig {
+    /// Bot API base URL: Telegram's, a local Bot API server, or a test fake.
+    pub api_url: url::Url,
+    /// Where the token is read from when `TELEGRAM_BOT_TOKEN` is not set.
+    pub token_file: Option<PathBuf>,
+    /// User ids allowed to run admin commands; they get operational notices.
+    pub admins: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    Feed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Unique name: shown in alerts, and the key of the source's state in the store.
+    pub name: String,
+    pub kind: SourceKind,
+    pub url: String,
+    pub interval: Duration,
+    /// Labels that rules can require.
+    pub tags: Vec<String>,
+}
+
+/// A term list: its name and terms as written.
+#[derive(Debug, Clone)]
+pub struct TermList {
+    pub name: String,
+    /// The file the terms came from (`vigia.toml` for inline lists).
+    pub file: PathBuf,
+    pub terms: Vec<Term>,
+}
+
+/// A names file: the people it watches.
+#[derive(Debug, Clone)]
+pub struct NamesList {
+    pub name: String,
+    pub file: PathBuf,
+    pub people: Vec<Person>,
+}
+
+/// A rule, with lists and names resolved to indexes into [`Config::lists`]
+/// and [`Config::names`].
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub name: String,
+    /// Items must come from a source carrying one of these tags (when non-empty).
+    pub tags: Vec<String>,
+    pub all: Vec<usize>,
+    pub any: Vec<usize>,
+    pub none: Vec<usize>,
+    /// The `all` matches must lie within this many words of each other.
+    pub near: Option<usize>,
+    pub names: Vec<usize>,
+    /// Channel names (keys of [`Config::channels`]).
+    pub channels: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The main file, as given.
+    pub path: PathBuf,
+    pub telegram: TelegramConfig,
+    pub channels: BTreeMap<String, ChatRef>,
+    pub store_path: PathBuf,
+    pub http_listen: Option<SocketAddr>,
+    pub interval: Duration,
+    pub backfill: Duration,
+    pub lists: Vec<TermList>,
+    pub names: Vec<NamesList>,
+    pub sources: Vec<Source>,
+    pub rules: Vec<Rule>,
+    /// Things that are valid but probably not meant (a list no rule uses).
+    pub warnings: Vec<Diagnostic>,
+}
+
+// ---- raw, as serde reads it ----------------------------------------------
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    telegram: RawTelegram,
+    #[serde(default)]
+    channels: BTreeMap<String, Spanned<RawChat>>,
+    #[serde(default)]
+    store: RawStore,
+    #[serde(default)]
+    http: RawHttp,
+    #[serde(default)]
+    defaults: RawDefaults,
+    #[serde(default)]
+    lists: BTreeMap<Spanned<String>, Spanned<RawList>>,
+    #[serde(default)]
+    names: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default, rename = "source")]
+    sources: Vec<Spanned<RawSource>>,
+    #[serde(default, rename = "rule")]
+    rules: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTelegram {
+    api_url: Option<Spanned<String>>,
+    token_file: Option<String>,
+    #[serde(default)]
+    admins: Vec<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawChat {
+    Id(i64),
+    Name(String),
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    path: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    listen: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    interval: Option<Spanned<String>>,
+    backfill: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawList {
+    File(String),
+    Inline(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: Spanned<String>,
+    kind: Option<Spanned<String>>,
+    url: Spanned<String>,
+    interval: Option<Spanned<String>>,
+    #[serde(default)]
+    tags: Vec<String>,
+    // Selectors of `page` sources: read so the error can say the kind is not supported yet.
+    item: Option<String>,
+    title: Option<String>,
+    link: Option<String>,
+    date: Option<String>,
+    summary: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    name: Spanned<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    all: Vec<Spanned<String>>,
+    #[serde(default)]
+    any: Vec<Spanned<String>>,
+    #[serde(default)]
+    none: Vec<Spanned<String>>,
+    near: Option<Spanned<i64>>,
+    #[serde(default)]
+    names: Vec<Spanned<String>>,
+    #[serde(default)]
+    channels: Vec<Spanned<String>>,
+}
+
+// ---- compiling ------------------------------------------------------------
+
+/// The shortest poll interval accepted; anything faster is impolite to publishers.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+struct Compiler<'a> {
+    file: &'a Path,
+    dir: PathBuf,
+    src: &'a str,
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Compiler<'_> {
+    fn line(&self, offset: usize) -> usize {
+        self.src[..offset.min(self.src.len())].matches('\n').count() + 1
+    }
+
+    fn error<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
+        let line = self.line(at.span().start);
+        self.errors.push(Diagnostic::at(self.file, line, message));
+    }
+
+    fn warn<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
+        let line = self.line(at.span().start);
+        self.warnings.push(Diagnostic::at(self.file, line, message));
+    }
+
+    fn duration(&mut self, raw: &Option<Spanned<String>>, key: &str, default: Duration) -> Duration {
+        let Some(raw) = raw else { return default };
+        match humantime::parse_duration(raw.get_ref().trim()) {
+            Ok(d) => d,
+            Err(e) => {
+                let msg = format!(
+                    "`{key}` = {:?} is not a duration ({e}); write it like \"90s\", \"5m\" or \"1h30m\"",
+                    raw.get_ref()
+                );
+                self.error(raw, msg);
+                default
+            }
+        }
+    }
+
+    fn resolve(&self, path: &str) -> PathBuf {
+        self.dir.join(path)
+    }
+}
+
+impl Config {
+    /// Reads and validates the config at `path` and every file it names.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let src = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(path, &src)
+    }
+
+    /// Validates `src` as if read from `path` (list files are read relative to it).
+    pub fn parse(path: &Path, src: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = match toml::from_str(src) {
+            Ok(raw) => raw,
+            Err(e) => {
+                let line = e
+                    .span()
+                    .map(|s| src[..s.start.min(src.len())].matches('\n').count() + 1);
+                return Err(ConfigError::Invalid(vec![Diagnostic {
+                    file: path.to_path_buf(),
+                    line,
+                    message: e.message().to_string(),
+                }]));
+            }
+        };
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let mut c = Compiler {
+            file: path,
+            dir,
+            src,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let config = compile(&mut c, raw);
+        if c.errors.is_empty() {
+            Ok(Config {
+                warnings: c.warnings,
+                ..config
+            })
+        } else {
+            Err(ConfigError::Invalid(c.errors))
+        }
+    }
+
+    /// The bot token: `TELEGRAM_BOT_TOKEN` wins over `telegram.token_file`;
+    /// `None` when neither is set (alerts then go to standard output).
+    pub fn telegram_token(&self) -> Result<Option<Secret>, ConfigError> {
+        if let Ok(token) = std::env::var("TELEGRAM_BOT_TOKEN") {
+            if !token.trim().is_empty() {
+                return Ok(Some(Secret::new(token.trim())));
+            }
+        }
+        let Some(path) = &self.telegram.token_file else {
+            return Ok(None);
+        };
+        let token = std::fs::read_to_string(path).map_err(|source| ConfigError::TokenFile {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(Some(Secret::new(token.trim())))
+    }
+
+    /// The source with this name.
+    pub fn source(&self, name: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+}
+
+fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
+    // telegram
+    let api_url = match &raw.telegram.api_url {
+        None => url::Url::parse("https://api.telegram.org").expect("constant URL"),
+        Some(s) => match url::Url::parse(s.get_ref()) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+            _ => {
+                let msg = format!("telegram.api_url {:?} is not an http(s) URL", s.get_ref());
+                c.error(s, msg);
+                url::Url::parse("https://api.telegram.org").expect("constant URL")
+            }
+        },
+    };
+    let telegram = TelegramConfig {
+        api_url,
+        token_file: raw.telegram.token_file.as_deref().map(|p| c.resolve(p)),
+        admins: raw.telegram.admins,
+    };
+
+    // channels
+    let mut channels = BTreeMap::new();
+    for (name, chat) in &raw.channels {
+        let parsed = match chat.get_ref() {
+            RawChat::Id(id) => Some(ChatRef::Id(*id)),
+            RawChat::Name(s) => ChatRef::parse(s.trim()),
+        };
+        match parsed {
+            Some(chat) => {
+                channels.insert(name.clone(), chat);
+            }
+            None => c.error(
+                chat,
+                format!("channel `{name}` must be a numeric chat id (like -1001234567890) or \"@channelusername\""),
+            ),
+        }
+    }
+
+    let store_path = c.resolve(raw.store.path.as_deref().unwrap_or("../data/vigia.db"));
+    let http_listen = raw.http.listen.as_ref().and_then(|l| match l.get_ref().parse() {
+        Ok(addr) => Some(addr),
+        Err(_) => {
+            let msg = format!("http.listen {:?} is not an address like \"127.0.0.1:9187\"", l.get_ref());
+            c.error(l, msg);
+            None
+        }
+    });
+    let interval = c.duration(&raw.defaults.interval, "defaults.interval", Duration::from_secs(600));
+    let backfill = c.duration(&raw.defaults.backfill, "defaults.backfill", Duration::ZERO);
+    if let Some(raw_interval) = &raw.defaults.interval {
+        if interval < MIN_INTERVAL {
+            c.error(raw_interval, "defaults.interval must be at least 1s");
+        }
+    }
+
+    // lists
+    let mut lists = Vec::new();
+    for (name, list) in &raw.lists {
+        let (file, terms) = match list.get_ref() {
+            RawList::Inline(terms) => {
+                let line = c.line(list.span().start);
+                let terms = terms
+                    .iter()
+                    .map(|t| Term {
+                        text: t.trim().to_string(),
+                        line,
+                    })
+                    .collect();
+                (c.file.to_path_buf(), terms)
+            }
+            RawList::File(rel) => {
+                let path = c.resolve(rel);
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => (path, lists::parse_list(&text)),
+                    Err(e) => {
+                        let msg = format!("list `{}`: cannot read {}: {e}", name.get_ref(), path.display());
+                        c.error(list, msg);
+                        continue;
+                    }
+                }
+            }
+        };
+        for term in &terms {
+            if crate::matching::normalize::fold(term.text.trim_end_matches('*')).is_empty() {
+                c.warnings.push(Diagnostic::at(
+                    &file,
+                    term.line,
+                    format!("term {:?} has no letters or digits and can never match", term.text),
+                ));
+            }
+        }
+        lists.push(TermList {
+            name: name.get_ref().clone(),
+            file,
+            terms,
+        });
+    }
+
+    // names
+    let mut names = Vec::new();
+    for (name, rel) in &raw.names {
+        let path = c.resolve(rel.get_ref());
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let people = lists::parse_names(&text, &path, &mut c.errors);
+                names.push(NamesList {
+                    name: name.get_ref().clone(),
+                    file: path,
+                    people,
+                });
+            }
+            Err(e) => {
+                let msg = format!("names `{}`: cannot read {}: {e}", name.get_ref(), path.display());
+                c.error(rel, msg);
+            }
+        }
+    }
+
+    // sources
+    let mut sources: Vec<Source> = Vec::new();
+    for s in &raw.sources {
+        let src = s.get_ref();
+        let name = src.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            c.error(&src.name, "a source's name must not be empty");
+        } else if sources.iter().any(|o| o.name == name) {
+            c.error(&src.name, format!("a second source is named {name:?}; names must be unique"));
+        }
+        let kind = match src.kind.as_ref().map(|k| k.get_ref().as_str()) {
+            None | Some("feed") => SourceKind::Feed,
+            Some(other) => {
+                let k = src.kind.as_ref().expect("matched Some");
+                c.error(
+                    k,
+                    format!("source {name:?}: kind {other:?} is not supported by this version of vigia (supported: \"feed\")"),
+                );
+                SourceKind::Feed
+            }
+        };
+        let has_selectors = [&src.item, &src.title, &src.link, &src.date, &src.summary]
+            .iter()
+            .any(|s| s.is_some());
+        if kind == SourceKind::Feed && has_selectors {
+            c.warn(s, format!("source {name:?}: selectors (item, title, link, date, summary) are ignored for kind \"feed\""));
+        }
+        let url = src.url.get_ref().trim().to_string();
+        match url::Url::parse(&url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+            _ => c.error(&src.url, format!("source {name:?}: url {url:?} is not an http(s) URL")),
+        }
+        let interval = c.duration(&src.interval, "interval", interval);
+        if let Some(raw_interval) = &src.interval {
+            if interval < MIN_INTERVAL {
+                c.error(raw_interval, format!("source {name:?}: interval must be at least 1s"));
+            }
+        }
+        sources.push(Source {
+            name,
+            kind,
+            url,
+            interval,
+            tags: src.tags.clone(),
+        });
+    }
+
+    // rules
+    let list_index = |n: &str| lists.iter().position(|l| l.name == n);
+    let names_index = |n: &str| names.iter().position(|l| l.name == n);
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut used_lists = BTreeSet::new();
+    let mut used_names = BTreeSet::new();
+    let known_tags: BTreeSet<&str> = sources.iter().flat_map(|s| s.tags.iter().map(String::as_str)).collect();
+    for r in &raw.rules {
+        let raw_rule = r.get_ref();
+        let name = raw_rule.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            c.error(&raw_rule.name, "a rule's name must not be empty");
+        } else if rules.iter().any(|o| o.name == name) {
+            c.error(&raw_rule.name, format!("a second rule is named {name:?}; names must be unique"));
+        }
+        let mut resolve_lists = |c: &mut Compiler<'_>, key: &str, refs: &[Spanned<String>]| {
+            let mut out = Vec::new();
+            for l in refs {
+                match list_index(l.get_ref()) {
+                    Some(i) => {
+                        used_lists.insert(i);
+                        out.push(i);
+                    }
+                    None => {
+                        let hint = if names_index(l.get_ref()).is_some() {
+                            format!(" (`{}` is a names file: use `names = [...]`)", l.get_ref())
+                        } else {
+                            String::new()
+                        };
+                        c.error(l, format!("rule {name:?}: `{key}` names a list {:?} that [lists] does not define{hint}", l.get_ref()));
+                    }
+                }
+            }
+            out
+        };
+        let all = resolve_lists(c, "all", &raw_rule.all);
+        let any = resolve_lists(c, "any", &raw_rule.any);
+        let none = resolve_lists(c, "none", &raw_rule.none);
+        let mut rule_names = Vec::new();
+        for n in &raw_rule.names {
+            match names_index(n.get_ref()) {
+                Some(i) => {
+                    used_names.insert(i);
+                    rule_names.push(i);
+                }
+                None => c.error(n, format!("rule {name:?}: `names` names {:?}, which [names] does not define", n.get_ref())),
+            }
+        }
+        if raw_rule.all.is_empty() && raw_rule.any.is_empty() && raw_rule.names.is_empty() {
+            c.error(r, format!("rule {name:?} needs at least one of `all`, `any` or `names`"));
+        }
+        let near = match &raw_rule.near {
+            None => None,
+            Some(n) if *n.get_ref() >= 1 => Some(*n.get_ref() as usize),
+            Some(n) => {
+                c.error(n, format!("rule {name:?}: `near` must be a positive number of words"));
+                None
+            }
+        };
+        let mut rule_channels = Vec::new();
+        for ch in &raw_rule.channels {
+            if channels.contains_key(ch.get_ref()) {
+                rule_channels.push(ch.get_ref().clone());
+            } else if raw.channels.contains_key(ch.get_ref()) {
+                // Defined but invalid: already reported at the definition.
+            } else {
+                c.error(ch, format!("rule {name:?} sends to channel {:?}, which [channels] does not define", ch.get_ref()));
+            }
+        }
+        if raw_rule.channels.is_empty() {
+            c.error(r, format!("rule {name:?} has no `channels` to send to"));
+        }
+        for tag in &raw_rule.tags {
+            if !known_tags.contains(tag.as_str()) {
+                c.warn(r, format!("rule {name:?} requires tag {tag:?}, which no source carries"));
+            }
+        }
+        rules.push(Rule {
+            name,
+            tags: raw_rule.tags.clone(),
+            all,
+            any,
+            none,
+            near,
+            names: rule_names,
+            channels: rule_channels,
+        });
+    }
+    for (i, list) in lists.iter().enumerate() {
+        if !used_lists.contains(&i) {
+            if let Some((key, _)) = raw.lists.iter().find(|(k, _)| k.get_ref() == &list.name) {
+                c.warn(key, format!("list `{}` is not used by any rule", list.name));
+            }
+        }
+    }
+    for (i, n) in names.iter().enumerate() {
+        if !used_names.contains(&i) {
+            if let Some((key, _)) = raw.names.iter().find(|(k, _)| k.get_ref() == &n.name) {
+                c.warn(key, format!("names `{}` is not used by any rule", n.name));
+            }
+        }
+    }
+
+    Config {
+        path: c.file.to_path_buf(),
+        telegram,
+        channels,
+        store_path,
+        http_listen,
+        interval,
+        backfill,
+        lists,
+        names,
+        sources,
+        rules,
+        warnings: Vec::new(),
+    }
+}

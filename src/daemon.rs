@@ -1,0 +1,317 @@
+//! `vigia run`: one task per source polling on its own interval, one outbox
+//! worker delivering, and the health endpoint, all stopped by one
+//! cancellation token.
+//!
+//! [`start`] returns a [`Running`] daemon whose [`Handle`] can trigger a poll
+//! of every source and wait until the outbox is empty: tests drive the daemon
+//! through it instead of sleeping, and operators will through commands.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::{mpsc, oneshot, watch, Notify};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{ChatRef, Config, Source};
+use crate::delivery::{Delivery, Sink};
+use crate::matching::Matcher;
+use crate::sources::fetch::{Fetched, Fetcher, Limits};
+use crate::sources::{key_hash, parse_feed};
+use crate::store::{NewItem, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr} (http.listen): {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// What every poller shares.
+struct Shared {
+    store: Arc<Store>,
+    matcher: Matcher,
+    fetcher: Fetcher,
+    /// Channel name → chat, to queue alerts.
+    channels: BTreeMap<String, ChatRef>,
+    backfill: Duration,
+    /// Wakes the delivery worker when alerts are queued.
+    wake: Arc<Notify>,
+}
+
+/// A request to poll now, answered when the poll's items are recorded.
+type PollRequest = oneshot::Sender<()>;
+
+/// Controls a running daemon.
+#[derive(Clone)]
+pub struct Handle {
+    pollers: Vec<mpsc::Sender<PollRequest>>,
+    store: Arc<Store>,
+    passes: watch::Receiver<u64>,
+}
+
+impl Handle {
+    /// Polls every source now and returns when all of them are done.
+    pub async fn poll_now(&self) {
+        let mut waits = Vec::new();
+        for p in &self.pollers {
+            let (tx, rx) = oneshot::channel();
+            if p.send(tx).await.is_ok() {
+                waits.push(rx);
+            }
+        }
+        for w in waits {
+            let _ = w.await;
+        }
+    }
+
+    /// Returns once no alert is pending (delivered, or there were none).
+    pub async fn delivered(&self) {
+        let mut passes = self.passes.clone();
+        loop {
+            passes.borrow_and_update();
+            let store = self.store.clone();
+            let pending = tokio::task::spawn_blocking(move || store.pending_count())
+                .await
+                .expect("store calls do not panic");
+            if matches!(pending, Ok(0)) || passes.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+}
+
+/// A started daemon.
+pub struct Running {
+    pub handle: Handle,
+    cancel: CancellationToken,
+    tasks: JoinSet<()>,
+}
+
+impl Running {
+    /// Stops polling, lets an in-flight send finish, waits for every task.
+    pub async fn shutdown(mut self) {
+        self.cancel.cancel();
+        while self.tasks.join_next().await.is_some() {}
+        tracing::info!("vigia stopped");
+    }
+}
+
+/// Opens the store and starts every task.
+pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> {
+    let store_path = config.store_path.clone();
+    let store = Arc::new(
+        tokio::task::spawn_blocking(move || Store::open(&store_path))
+            .await
+            .expect("store open does not panic")?,
+    );
+    let retried = store.retry_pending_now(Utc::now())?;
+    if retried > 0 {
+        tracing::info!(alerts = retried, "retrying alerts left pending by the last run");
+    }
+    let cancel = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+
+    if let Some(addr) = config.http_listen {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| DaemonError::Listen { addr, source })?;
+        tasks.spawn(crate::ops::serve_health(listener, store.clone(), cancel.clone()));
+    }
+
+    let wake = Arc::new(Notify::new());
+    let (passes_tx, passes_rx) = watch::channel(0);
+    let delivery = Delivery {
+        store: store.clone(),
+        sink,
+        wake: wake.clone(),
+        passes: passes_tx,
+    };
+    tasks.spawn(delivery.run(cancel.clone()));
+
+    let shared = Arc::new(Shared {
+        store: store.clone(),
+        matcher: Matcher::new(config),
+        fetcher: Fetcher::new(Limits::default()),
+        channels: config.channels.clone(),
+        backfill: config.backfill,
+        wake,
+    });
+    let mut pollers = Vec::new();
+    for source in &config.sources {
+        let (tx, rx) = mpsc::channel(4);
+        pollers.push(tx);
+        tasks.spawn(poll_loop(source.clone(), shared.clone(), rx, cancel.clone()));
+    }
+    tracing::info!(sources = config.sources.len(), rules = config.rules.len(), store = %config.store_path.display(), "vigia started");
+    Ok(Running {
+        handle: Handle {
+            pollers,
+            store,
+            passes: passes_rx,
+        },
+        cancel,
+        tasks,
+    })
+}
+
+/// Runs until `shutdown` completes, then stops cleanly.
+pub async fn run(config: &Config, sink: Sink, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
+    let running = start(config, sink).await?;
+    shutdown.await;
+    tracing::info!("shutting down: polling stops, in-flight sends finish");
+    running.shutdown().await;
+    Ok(())
+}
+
+/// `interval` ± 10%, so sources started together drift apart.
+fn jittered(interval: Duration) -> Duration {
+    interval.mul_f64(0.9 + fastrand::f64() * 0.2)
+}
+
+async fn poll_loop(
+    source: Source,
+    shared: Arc<Shared>,
+    mut requests: mpsc::Receiver<PollRequest>,
+    cancel: CancellationToken,
+) {
+    // Spread the first polls over a few seconds rather than all at once.
+    let mut next = Instant::now() + Duration::from_secs(10).min(source.interval).mul_f64(fastrand::f64());
+    loop {
+        let reply = tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tokio::time::sleep_until(next) => None,
+            Some(reply) = requests.recv() => Some(reply),
+        };
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = poll_once(&source, &shared) => {}
+        }
+        if let Some(reply) = reply {
+            let _ = reply.send(());
+        }
+        next = Instant::now() + jittered(source.interval);
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    shared: &Arc<Shared>,
+    f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let store = shared.store.clone();
+    tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .expect("store calls do not panic")
+}
+
+async fn poll_once(source: &Source, shared: &Arc<Shared>) {
+    if let Err(e) = try_poll(source, shared).await {
+        tracing::error!(source = %source.name, error = %e, "store failure while polling");
+    }
+}
+
+async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<(), StoreError> {
+    let name = source.name.clone();
+    let state = {
+        let name = name.clone();
+        blocking(shared, move |s| s.source_state(&name)).await?
+    };
+    let started = Instant::now();
+    let fetched = shared.fetcher.get(&source.url, &state.validators).await;
+    let failed = |error: String| {
+        let name = name.clone();
+        async move {
+            tracing::warn!(source = %name, error = %error, "poll failed");
+            blocking(shared, move |s| s.poll_failed(&name, &error, Utc::now())).await
+        }
+    };
+    let (body, validators) = match fetched {
+        Err(e) => return failed(e.to_string()).await,
+        Ok(Fetched::NotModified) => {
+            tracing::debug!(source = %name, elapsed_ms = started.elapsed().as_millis() as u64, "not modified");
+            let n = name.clone();
+            return blocking(shared, move |s| s.poll_succeeded(&n, None, Utc::now())).await;
+        }
+        Ok(Fetched::Body { body, validators }) => (body, validators),
+    };
+    let mut items = match parse_feed(&body, Some(&source.url)) {
+        Ok(items) => items,
+        Err(e) => return failed(format!("{}: {e}", source.url)).await,
+    };
+    // Feeds list newest first; record (and alert) oldest first.
+    items.reverse();
+    let keys: Vec<[u8; 16]> = items.iter().map(|i| key_hash(&i.key(&name))).collect();
+    let unseen = {
+        let keys = keys.clone();
+        blocking(shared, move |s| s.unseen(&keys)).await?
+    };
+
+    let now = Utc::now();
+    let backfill_from = now - chrono::Duration::from_std(shared.backfill).unwrap_or_default();
+    let mut batch = Vec::new();
+    let mut silent = 0;
+    for ((item, key), new) in items.into_iter().zip(keys).zip(unseen) {
+        if !new {
+            continue;
+        }
+        let too_old = !state.polled_before && item.published.is_none_or(|p| p < backfill_from);
+        let (explanation, alerts) = if too_old {
+            silent += 1;
+            (None, Vec::new())
+        } else {
+            let verdict = shared.matcher.check(&item.text(), &source.tags);
+            if verdict.alerts() {
+                let e = shared.matcher.explain(&verdict);
+                let alerts = e
+                    .channels
+                    .iter()
+                    .filter_map(|c| shared.channels.get(c).map(|chat| (c.clone(), chat.to_string())))
+                    .collect();
+                (Some(e), alerts)
+            } else {
+                (None, Vec::new())
+            }
+        };
+        batch.push(NewItem {
+            key,
+            source: name.clone(),
+            title: item.title,
+            link: item.link,
+            summary: if item.summary.is_empty() { item.content } else { item.summary },
+            published: item.published,
+            explanation,
+            alerts,
+        });
+    }
+    let new_items = batch.len();
+    let queued = {
+        let name = name.clone();
+        blocking(shared, move |s| {
+            let queued = s.record(&batch, now)?;
+            s.poll_succeeded(&name, Some(&validators), now)?;
+            Ok(queued)
+        })
+        .await?
+    };
+    if queued > 0 {
+        shared.wake.notify_one();
+    }
+    tracing::debug!(source = %name, new_items, backfilled = silent, alerts = queued,
+        elapsed_ms = started.elapsed().as_millis() as u64, "polled");
+    if queued > 0 {
+        tracing::info!(source = %name, alerts = queued, "alerts queued");
+    }
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! vigia watches news feeds and official statements for reports of people
+//! being detained, and alerts advocacy teams on Telegram within minutes.
+//!
+//! The pipeline, one module per stage:
+//!
+//! - [`config`]: `vigia.toml`, list and names files → a validated [`config::Config`].
+//! - [`sources`]: fetching (one HTTP client, conditional GET, hard limits) and
+//!   parsing feeds into [`sources::Item`]s.
+//! - [`matching`]: text normalization, the term and name automaton, rules and
+//!   their explanations.
+//! - [`store`]: the SQLite file: seen items, their matches, the alert outbox,
+//!   per-source state; schema migrations.
+//! - [`delivery`]: rendering alerts and sending them (Telegram, or standard
+//!   output when no token is set), marking them sent only on Telegram's ok.
+//! - [`ops`]: logging and the `/healthz` endpoint.
+//! - [`daemon`]: wires the stages together for `vigia run`, with a shutdown
+//!   signal passed in.
+//! - [`replay`]: match files or URLs without storing or sending (`vigia replay`).
+
+pub mod config;
+pub mod daemon;
+pub mod delivery;
+pub mod matching;
+pub mod ops;
+pub mod replay;
+pub mod sources;
+pub mod store;

@@ -1,0 +1,206 @@
+//! The `vigia` command: a thin layer over the library that parses arguments,
+//! maps errors to exit codes (0 ok, 1 runtime failure, 2 invalid config or
+//! usage) and waits for SIGINT/SIGTERM.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use vigia::config::{Config, ConfigError, DEFAULT_PATH};
+use vigia::delivery::Sink;
+
+#[derive(Parser)]
+#[command(name = "vigia", version, about = "Watches feeds for detention reports and alerts Telegram channels")]
+struct Cli {
+    /// The config file.
+    #[arg(long, global = true, env = "VIGIA_CONFIG", default_value = DEFAULT_PATH)]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon until SIGINT or SIGTERM.
+    Run,
+    /// Validate the config and every file it names.
+    Check,
+    /// Match feed files or URLs without storing or sending anything.
+    Replay {
+        /// Treat the inputs as coming from this configured source (its tags).
+        #[arg(long)]
+        source: Option<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// Show items that would not alert too.
+        #[arg(long)]
+        all: bool,
+        /// Feed files or http(s) URLs.
+        #[arg(required = true)]
+        inputs: Vec<String>,
+    },
+    /// Send one test alert to every channel (or one).
+    SendTest {
+        #[arg(long)]
+        channel: Option<String>,
+    },
+    /// Exit 0 when the running daemon's health endpoint answers ok.
+    Health,
+}
+
+const EXIT_RUNTIME: u8 = 1;
+const EXIT_CONFIG: u8 = 2;
+
+fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
+    match Config::load(path) {
+        Ok(config) => {
+            for w in &config.warnings {
+                eprintln!("warning: {w}");
+            }
+            Ok(config)
+        }
+        Err(ConfigError::Invalid(errors)) => {
+            for e in &errors {
+                eprintln!("error: {e}");
+            }
+            eprintln!("{}: {} error(s); nothing was started", path.display(), errors.len());
+            Err(ExitCode::from(EXIT_CONFIG))
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(EXIT_CONFIG))
+        }
+    }
+}
+
+fn sink(config: &Config) -> Result<Sink, ExitCode> {
+    match config.telegram_token() {
+        Ok(Some(token)) => Ok(Sink::telegram(token, config.telegram.api_url.clone())),
+        Ok(None) => {
+            tracing::warn!("no Telegram token (TELEGRAM_BOT_TOKEN or telegram.token_file): alerts are printed to standard output instead of sent");
+            Ok(Sink::Stdout)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(EXIT_CONFIG))
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler installs");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn summary(config: &Config) -> String {
+    let lists: Vec<String> = config.lists.iter().map(|l| format!("{} ({})", l.name, l.terms.len())).collect();
+    let people: usize = config.names.iter().map(|n| n.people.len()).sum();
+    format!(
+        "{}: ok: {} sources, {} lists [{}], {} people in {} names file(s), {} rules, {} channels",
+        config.path.display(),
+        config.sources.len(),
+        config.lists.len(),
+        lists.join(", "),
+        people,
+        config.names.len(),
+        config.rules.len(),
+        config.channels.len()
+    )
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    vigia::ops::init_logging();
+    let config = match load(&cli.config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    match cli.command {
+        Command::Check => {
+            if let Err(e) = config.telegram_token() {
+                eprintln!("warning: {e}");
+            }
+            println!("{}", summary(&config));
+            ExitCode::SUCCESS
+        }
+        Command::Run => {
+            let sink = match sink(&config) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            match vigia::daemon::run(&config, sink, shutdown_signal()).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(EXIT_RUNTIME)
+                }
+            }
+        }
+        Command::Replay { source, json, all, inputs } => {
+            let opts = vigia::replay::Options { source, json, all, color: None };
+            let mut out = std::io::stdout().lock();
+            match vigia::replay::replay(&config, &inputs, &opts, &mut out).await {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(if e.is_usage() { EXIT_CONFIG } else { EXIT_RUNTIME })
+                }
+            }
+        }
+        Command::SendTest { channel } => send_test(&config, channel).await,
+        Command::Health => match vigia::ops::check_health(config.http_listen).await {
+            Ok(body) => {
+                println!("{body}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("unhealthy: {e}");
+                ExitCode::from(EXIT_RUNTIME)
+            }
+        },
+    }
+}
+
+async fn send_test(config: &Config, only: Option<String>) -> ExitCode {
+    if let Some(name) = &only {
+        if !config.channels.contains_key(name) {
+            eprintln!("error: no channel named {name:?} in [channels]");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    }
+    let sink = match sink(config) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut failed = false;
+    for (name, chat) in &config.channels {
+        if only.as_ref().is_some_and(|o| o != name) {
+            continue;
+        }
+        let alert = vigia::delivery::test_alert(name, &chat.to_string());
+        match sink.send(&alert).await {
+            Ok(_) => println!("{name}: ok"),
+            Err(e) => {
+                failed = true;
+                eprintln!("{name}: failed: {e}");
+            }
+        }
+    }
+    if failed {
+        ExitCode::from(EXIT_RUNTIME)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

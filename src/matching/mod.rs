@@ -1,0 +1,338 @@
+//! Matching: which rules an item fires, and why.
+//!
+//! Every term of every list and every form of every watched person's name is
+//! compiled into one Aho-Corasick automaton over folded text (see
+//! [`normalize`]). An item's fields are folded once and scanned once; each hit
+//! is checked for whole-word boundaries (a trailing `*` in a term lifts the
+//! check at the end), then credited to every list or person that pattern
+//! belongs to. Rules are then decided from those per-list hits, so the cost of
+//! a scan does not grow with the number of lists or rules.
+
+pub mod names;
+pub mod normalize;
+
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use serde::Serialize;
+
+use crate::config::Config;
+use normalize::{fold, normalize};
+
+/// The parts of an item that are matched, as plain text (HTML already removed).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ItemText<'a> {
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub content: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Field {
+    Title,
+    Summary,
+    Content,
+}
+
+impl<'a> ItemText<'a> {
+    fn fields(&self) -> [(Field, &'a str); 3] {
+        [
+            (Field::Title, self.title),
+            (Field::Summary, self.summary),
+            (Field::Content, self.content),
+        ]
+    }
+
+    /// The text of one field.
+    pub fn field(&self, field: Field) -> &'a str {
+        match field {
+            Field::Title => self.title,
+            Field::Summary => self.summary,
+            Field::Content => self.content,
+        }
+    }
+}
+
+/// One place a term or name was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hit {
+    pub field: Field,
+    /// Byte range in that field's plain text.
+    pub span: Range<usize>,
+    /// Position, in words, counted across title, summary and content in turn.
+    #[serde(skip)]
+    pub word: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Term { list: usize, term: usize },
+    Person { person: usize },
+}
+
+struct Pattern {
+    /// A trailing `*`: the last word may go on.
+    stem: bool,
+    targets: Vec<Target>,
+}
+
+struct PersonInfo {
+    names_list: usize,
+    display: String,
+}
+
+/// What one item matched, and which rules fired.
+#[derive(Debug, Clone, Default)]
+pub struct Verdict {
+    /// Indexes of the rules that fired, in config order.
+    pub rules: Vec<usize>,
+    /// (list, term) → where it was found.
+    pub terms: Vec<((usize, usize), Vec<Hit>)>,
+    /// person → where they were named.
+    pub people: Vec<(usize, Vec<Hit>)>,
+}
+
+impl Verdict {
+    pub fn alerts(&self) -> bool {
+        !self.rules.is_empty()
+    }
+}
+
+/// Why an item alerts, in the words of the config: what alerts and
+/// `replay --json` carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Explanation {
+    /// Rules that fired.
+    pub rules: Vec<String>,
+    /// List terms that matched, as written in their lists.
+    pub terms: Vec<String>,
+    /// Watched people named, by their first alias.
+    pub names: Vec<String>,
+    /// Channel names the item goes to.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub channels: Vec<String>,
+}
+
+/// The compiled lists, names and rules of one config.
+pub struct Matcher {
+    automaton: AhoCorasick,
+    patterns: Vec<Pattern>,
+    /// Terms as written, per list.
+    terms: Vec<Vec<String>>,
+    people: Vec<PersonInfo>,
+    rules: Vec<crate::config::Rule>,
+}
+
+impl Matcher {
+    pub fn new(config: &Config) -> Self {
+        let mut index: HashMap<(String, bool), usize> = HashMap::new();
+        let mut patterns: Vec<Pattern> = Vec::new();
+        let mut texts: Vec<String> = Vec::new();
+        let mut add = |folded: String, stem: bool, target: Target| {
+            if folded.is_empty() {
+                return;
+            }
+            let id = *index.entry((folded.clone(), stem)).or_insert_with(|| {
+                texts.push(folded);
+                patterns.push(Pattern {
+                    stem,
+                    targets: Vec::new(),
+                });
+                patterns.len() - 1
+            });
+            if !patterns[id].targets.contains(&target) {
+                patterns[id].targets.push(target);
+            }
+        };
+        let mut terms = Vec::new();
+        for (l, list) in config.lists.iter().enumerate() {
+            for (t, term) in list.terms.iter().enumerate() {
+                let stem = term.text.ends_with('*');
+                add(fold(term.text.trim_end_matches('*')), stem, Target::Term { list: l, term: t });
+            }
+            terms.push(list.terms.iter().map(|t| t.text.clone()).collect());
+        }
+        let mut people = Vec::new();
+        for (n, names_list) in config.names.iter().enumerate() {
+            for person in &names_list.people {
+                let id = people.len();
+                people.push(PersonInfo {
+                    names_list: n,
+                    display: person.display().to_string(),
+                });
+                for alias in &person.aliases {
+                    for form in names::forms(alias) {
+                        add(form, false, Target::Person { person: id });
+                    }
+                }
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&texts)
+            .expect("folded patterns always build");
+        Self {
+            automaton,
+            patterns,
+            terms,
+            people,
+            rules: config.rules.clone(),
+        }
+    }
+
+    /// Matches one item from a source carrying `tags`.
+    pub fn check(&self, item: &ItemText<'_>, tags: &[String]) -> Verdict {
+        let mut term_hits: HashMap<(usize, usize), Vec<Hit>> = HashMap::new();
+        let mut person_hits: HashMap<usize, Vec<Hit>> = HashMap::new();
+        let mut word_offset = 0;
+        for (field, text) in item.fields() {
+            if text.is_empty() {
+                continue;
+            }
+            let norm = normalize(text);
+            let bytes = norm.text.as_bytes();
+            for m in self.automaton.find_overlapping_iter(&norm.text) {
+                let pattern = &self.patterns[m.pattern().as_usize()];
+                let starts_word = m.start() == 0 || bytes[m.start() - 1] == b' ';
+                let ends_word = pattern.stem || m.end() == bytes.len() || bytes[m.end()] == b' ';
+                if !(starts_word && ends_word) {
+                    continue;
+                }
+                let hit = Hit {
+                    field,
+                    span: norm.original_span(m.start()..m.end()),
+                    word: word_offset + norm.word_at(m.start()),
+                };
+                for target in &pattern.targets {
+                    match *target {
+                        Target::Term { list, term } => term_hits.entry((list, term)).or_default().push(hit.clone()),
+                        Target::Person { person } => person_hits.entry(person).or_default().push(hit.clone()),
+                    }
+                }
+            }
+            word_offset += norm.words.len();
+        }
+
+        let mut list_words: Vec<Vec<usize>> = vec![Vec::new(); self.terms.len()];
+        for ((list, _), hits) in &term_hits {
+            list_words[*list].extend(hits.iter().map(|h| h.word));
+        }
+        let mut names_hit: BTreeSet<usize> = BTreeSet::new();
+        for person in person_hits.keys() {
+            names_hit.insert(self.people[*person].names_list);
+        }
+        let rules = self
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, rule)| {
+                (rule.tags.is_empty() || rule.tags.iter().any(|t| tags.contains(t)))
+                    && rule.all.iter().all(|&l| !list_words[l].is_empty())
+                    && (rule.any.is_empty() || rule.any.iter().any(|&l| !list_words[l].is_empty()))
+                    && rule.none.iter().all(|&l| list_words[l].is_empty())
+                    && (rule.names.is_empty() || rule.names.iter().any(|n| names_hit.contains(n)))
+                    && rule.near.is_none_or(|near| within(&rule.all, &list_words, near))
+            })
+            .map(|(i, _)| i)
+            .collect();
+
+        let mut terms: Vec<_> = term_hits.into_iter().collect();
+        terms.sort_by_key(|(k, _)| *k);
+        let mut people: Vec<_> = person_hits.into_iter().collect();
+        people.sort_by_key(|(k, _)| *k);
+        Verdict { rules, terms, people }
+    }
+
+    /// The verdict in the config's words: rules that fired, the terms of the
+    /// lists those rules require (not those that only veto), the people
+    /// named, and the channels to send to.
+    pub fn explain(&self, verdict: &Verdict) -> Explanation {
+        let mut relevant_lists = BTreeSet::new();
+        let mut relevant_names = BTreeSet::new();
+        let mut channels = BTreeSet::new();
+        let mut rules = Vec::new();
+        for &r in &verdict.rules {
+            let rule = &self.rules[r];
+            relevant_lists.extend(rule.all.iter().chain(&rule.any).copied());
+            relevant_names.extend(rule.names.iter().copied());
+            channels.extend(rule.channels.iter().cloned());
+            rules.push(rule.name.clone());
+        }
+        let mut terms = Vec::new();
+        for ((list, term), _) in &verdict.terms {
+            let text = &self.terms[*list][*term];
+            if relevant_lists.contains(list) && !terms.contains(text) {
+                terms.push(text.clone());
+            }
+        }
+        let mut names = Vec::new();
+        for (person, _) in &verdict.people {
+            let info = &self.people[*person];
+            if relevant_names.contains(&info.names_list) && !names.contains(&info.display) {
+                names.push(info.display.clone());
+            }
+        }
+        Explanation {
+            rules,
+            terms,
+            names,
+            channels: channels.into_iter().collect(),
+        }
+    }
+
+    /// Every span that matched a term or name of a rule that fired, per field,
+    /// sorted: what `replay` highlights.
+    pub fn highlights(&self, verdict: &Verdict) -> Vec<(Field, Range<usize>)> {
+        let mut spans: Vec<(Field, Range<usize>)> = verdict
+            .terms
+            .iter()
+            .flat_map(|(_, hits)| hits)
+            .chain(verdict.people.iter().flat_map(|(_, hits)| hits))
+            .map(|h| (h.field, h.span.clone()))
+            .collect();
+        spans.sort_by_key(|(f, s)| (*f, s.start, s.end));
+        spans.dedup();
+        spans
+    }
+}
+
+/// Whether one hit of each list in `lists` lies within `near` words: the
+/// smallest window over the merged, sorted hits that covers every list.
+fn within(lists: &[usize], list_words: &[Vec<usize>], near: usize) -> bool {
+    if lists.len() < 2 {
+        return true;
+    }
+    let mut events: Vec<(usize, usize)> = lists
+        .iter()
+        .enumerate()
+        .flat_map(|(slot, &l)| list_words[l].iter().map(move |&w| (w, slot)))
+        .collect();
+    events.sort_unstable();
+    let mut counts = vec![0usize; lists.len()];
+    let mut covered = 0;
+    let mut left = 0;
+    for right in 0..events.len() {
+        let slot = events[right].1;
+        if counts[slot] == 0 {
+            covered += 1;
+        }
+        counts[slot] += 1;
+        while covered == lists.len() {
+            if events[right].0 - events[left].0 <= near {
+                return true;
+            }
+            let s = events[left].1;
+            counts[s] -= 1;
+            if counts[s] == 0 {
+                covered -= 1;
+            }
+            left += 1;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,267 @@
+//! Text normalization shared by list terms, names and item text.
+//!
+//! Matching happens on a *folded* form of the text: lower case, accents removed
+//! (NFD, combining marks dropped, plus the Latin letters that do not decompose
+//! such as `ß`, `æ`, `ø`, `ł`), and every run of characters that are not letters
+//! or digits collapsed to one space. Terms go through the very same function, so
+//! `Detención`, `detencion` and `DETENCIÓN` meet as `detencion`, and
+//! `Heath's` becomes `heath s`, which still contains the whole words `heath`.
+//!
+//! Every folded word remembers the byte range it came from in the original
+//! text, so a match can be shown highlighted where the reader saw it.
+
+use std::ops::Range;
+
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+
+/// One word of folded text and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// Byte range of the word inside [`Normalized::text`].
+    pub folded: Range<usize>,
+    /// Byte range of the same word inside the original text.
+    pub original: Range<usize>,
+}
+
+/// Folded text: words separated by single spaces, with the map back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Normalized {
+    /// The folded words joined by one space; no leading or trailing space.
+    pub text: String,
+    /// One entry per word, in order.
+    pub words: Vec<Word>,
+}
+
+impl Normalized {
+    /// Index of the word that contains folded byte offset `pos`.
+    pub fn word_at(&self, pos: usize) -> usize {
+        self.words.partition_point(|w| w.folded.end <= pos)
+    }
+
+    /// The original byte range covered by folded bytes `range` (whole words).
+    pub fn original_span(&self, range: Range<usize>) -> Range<usize> {
+        let first = self.word_at(range.start);
+        let last = self.word_at(range.end.saturating_sub(1).max(range.start));
+        self.words[first].original.start..self.words[last].original.end
+    }
+}
+
+/// Folds `text` for matching and keeps the map back to it.
+pub fn normalize(text: &str) -> Normalized {
+    let mut out = Normalized {
+        text: String::with_capacity(text.len()),
+        words: Vec::new(),
+    };
+    let mut current: Option<(usize, usize)> = None; // (folded start, original start)
+    let mut folded = String::with_capacity(8);
+    for (pos, ch) in text.char_indices() {
+        folded.clear();
+        fold_char(ch, &mut folded);
+        if folded.is_empty() {
+            // A combining mark alone folds to nothing and stays part of the word.
+            continue;
+        }
+        if folded.chars().all(char::is_alphanumeric) {
+            if current.is_none() {
+                if !out.text.is_empty() {
+                    out.text.push(' ');
+                }
+                current = Some((out.text.len(), pos));
+            }
+            out.text.push_str(&folded);
+        } else if let Some((fstart, ostart)) = current.take() {
+            out.words.push(Word {
+                folded: fstart..out.text.len(),
+                original: ostart..pos,
+            });
+        }
+    }
+    if let Some((fstart, ostart)) = current {
+        out.words.push(Word {
+            folded: fstart..out.text.len(),
+            original: ostart..text.len(),
+        });
+    }
+    out
+}
+
+/// The folded form of `text` alone, for terms and names.
+pub fn fold(text: &str) -> String {
+    normalize(text).text
+}
+
+/// Appends the folded form of one character: lower case, no accents.
+/// A character that is not a letter or digit folds to a space; a
+/// combining mark folds to nothing.
+fn fold_char(ch: char, out: &mut String) {
+    if ch.is_ascii() {
+        if ch.is_ascii_alphanumeric() {
+            out.push(ch.to_ascii_lowercase());
+        } else {
+            out.push(' ');
+        }
+        return;
+    }
+    for lower in ch.to_lowercase() {
+        if let Some(s) = undecomposable(lower) {
+            out.push_str(s);
+            continue;
+        }
+        decompose_canonical(lower, |c| {
+            if is_combining_mark(c) {
+                return;
+            }
+            if c.is_alphanumeric() {
+                out.push(c);
+            } else if !out.ends_with(' ') {
+                out.push(' ');
+            }
+        });
+    }
+    if is_combining_mark(ch) {
+        out.clear();
+    }
+}
+
+/// Latin letters with no canonical decomposition, spelled the way the
+/// press writes them without the special letter.
+fn undecomposable(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ß' => "ss",
+        'æ' => "ae",
+        'œ' => "oe",
+        'ø' => "o",
+        'ł' => "l",
+        'đ' | 'ð' => "d",
+        'þ' => "th",
+        'ı' => "i",
+        'ħ' => "h",
+        'ŀ' => "l",
+        'ŧ' => "t",
+        _ => return None,
+    })
+}
+
+/// Plain text from a feed field that may hold HTML: tags removed (with the
+/// contents of `script` and `style`), entities decoded (twice, for feeds
+/// that escape their HTML once more), whitespace collapsed.
+pub fn html_to_text(input: &str) -> String {
+    let mut once = String::new();
+    let mut text = strip_tags(input);
+    for _ in 0..2 {
+        if !text.contains('&') {
+            break;
+        }
+        once.clear();
+        html_escape::decode_html_entities_to_string(&text, &mut once);
+        if once == text {
+            break;
+        }
+        // A double-escaped feed decodes to markup: strip that too.
+        std::mem::swap(&mut text, &mut once);
+        if text.contains('<') {
+            text = strip_tags(&text);
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+fn strip_tags(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut rest = input;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let after = &rest[lt + 1..];
+        let starts_tag = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
+        if !starts_tag {
+            out.push('<');
+            rest = after;
+            continue;
+        }
+        let Some(gt) = after.find('>') else {
+            // An unterminated tag: drop the rest rather than show markup.
+            rest = "";
+            break;
+        };
+        let tag = &after[..gt];
+        rest = &after[gt + 1..];
+        let name: String = tag
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if name == "script" || name == "style" {
+            let close = format!("</{name}");
+            match rest.to_ascii_lowercase().find(&close) {
+                Some(end) => {
+                    rest = &rest[end..];
+                    if let Some(gt) = rest.find('>') {
+                        rest = &rest[gt + 1..];
+                    }
+                }
+                None => rest = "",
+            }
+        }
+        // Block-level tags separate words; inline ones need not, but a space
+        // never joins two words wrongly, and whitespace collapses later.
+        out.push(' ');
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_case_accents_and_punctuation() {
+        assert_eq!(fold("DETENCIÓN arbitraria"), "detencion arbitraria");
+        assert_eq!(fold("  Rocío   del\tCarmen\n"), "rocio del carmen");
+        assert_eq!(fold("Heath's"), "heath s");
+        assert_eq!(fold("Gallo, Nahuel"), "gallo nahuel");
+        assert_eq!(fold("Straße Łódź Ærø"), "strasse lodz aero");
+        assert_eq!(fold("libertação"), "libertacao");
+        assert_eq!(fold("¡¿—!?"), "");
+    }
+
+    #[test]
+    fn maps_words_back_to_the_original() {
+        let text = "¡Liberan a Rocío 🕊️ San Miguel!";
+        let n = normalize(text);
+        assert_eq!(n.text, "liberan a rocio san miguel");
+        let start = n.text.find("rocio san").unwrap();
+        let span = n.original_span(start..start + "rocio san miguel".len());
+        assert_eq!(&text[span], "Rocío 🕊️ San Miguel");
+    }
+
+    #[test]
+    fn decomposed_input_matches_composed() {
+        let decomposed = "detenc\u{0069}\u{0301}on"; // i + combining acute
+        assert_eq!(fold(decomposed), "detencion");
+        let n = normalize(decomposed);
+        assert_eq!(n.words[0].original, 0..decomposed.len());
+    }
+
+    #[test]
+    fn html_is_stripped_and_entities_decoded() {
+        assert_eq!(
+            html_to_text("<p>Detienen a <b>periodista</b>&nbsp;en Caracas</p>"),
+            "Detienen a periodista en Caracas"
+        );
+        assert_eq!(html_to_text("detenci&amp;oacute;n"), "detención");
+        assert_eq!(html_to_text("&lt;b&gt;SEBIN&lt;/b&gt; detiene"), "SEBIN detiene");
+        assert_eq!(html_to_text("a <script>alert(1)</script>b"), "a b");
+        assert_eq!(html_to_text("3 < 4 and 5 > 2"), "3 < 4 and 5 > 2");
+    }
+}

@@ -1,0 +1,139 @@
+use super::*;
+use crate::config::Config;
+
+/// A config with inline lists and a names file, all in a temp dir.
+fn matcher(lists_and_rules: &str, names: &str) -> (tempfile::TempDir, Matcher) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("names.txt"), names).unwrap();
+    let toml = format!(
+        "[channels]\nalerts = -100\n[names]\nwatch = \"names.txt\"\n{lists_and_rules}\n\
+         [[rule]]\nname = \"people\"\nnames = [\"watch\"]\nchannels = [\"alerts\"]\n"
+    );
+    let path = dir.path().join("vigia.toml");
+    let config = Config::parse(&path, &toml).unwrap();
+    let m = Matcher::new(&config);
+    (dir, m)
+}
+
+fn fired(m: &Matcher, title: &str, tags: &[&str]) -> Vec<String> {
+    let tags: Vec<String> = tags.iter().map(|s| s.to_string()).collect();
+    let v = m.check(&ItemText { title, ..Default::default() }, &tags);
+    m.explain(&v).rules
+}
+
+const BASIC: &str = r#"
+[lists]
+detention = ["detenid*", "detención", "arrested", "preso político", "taken into custody"]
+venezuela = ["Venezuela", "SEBIN", "Caracas"]
+noise = ["cardiac arrest"]
+[[rule]]
+name = "det"
+all = ["detention", "venezuela"]
+none = ["noise"]
+channels = ["alerts"]
+"#;
+
+#[test]
+fn terms_match_case_and_accent_insensitively_on_whole_words() {
+    let (_d, m) = matcher(BASIC, "");
+    let cases = [
+        ("DETENCION arbitraria en Caracas", true),
+        ("Detención en CARACAS", true),
+        ("detenidas tres activistas en Venezuela", true),
+        ("El SEBIN expresó que no hay presos", false), // preso ≠ expresó, presos ≠ preso político
+        ("Preso  político\ntrasladado desde Caracas", true), // multi-word across whitespace
+        ("preso-político en Caracas", true),          // and across punctuation
+        ("arrestable offence in Venezuela", false),   // whole words only
+        ("Venezuelan arrested", false),               // Venezuela ≠ Venezuelan
+        ("Taken into custody by SEBIN", true),
+        ("detenido en Bogotá", false),                // needs both lists
+    ];
+    for (title, expect) in cases {
+        assert_eq!(!fired(&m, title, &[]).is_empty(), expect, "{title}");
+    }
+}
+
+#[test]
+fn stems_match_word_endings_but_not_inside_words() {
+    let (_d, m) = matcher(BASIC, "");
+    assert_eq!(fired(&m, "detenido en Caracas", &[]), vec!["det"]);
+    assert_eq!(fired(&m, "detenid en Caracas", &[]), vec!["det"]);
+    assert!(fired(&m, "predetenido en Caracas", &[]).is_empty());
+}
+
+#[test]
+fn none_vetoes_and_tags_restrict() {
+    let toml = format!(
+        "{BASIC}\n[[rule]]\nname = \"tagged\"\ntags = [\"vz\"]\nall = [\"detention\"]\nchannels = [\"alerts\"]\n"
+    );
+    let (_d, m) = matcher(&toml, "");
+    assert!(fired(&m, "Cardiac arrest: arrested man in Caracas", &[]).is_empty());
+    assert_eq!(fired(&m, "Periodista detenida", &["vz"]), vec!["tagged"]);
+    assert!(fired(&m, "Periodista detenida", &["other"]).is_empty());
+}
+
+#[test]
+fn near_counts_words_between_all_matches() {
+    let toml = r#"
+[lists]
+a = ["detenido"]
+b = ["Caracas"]
+[[rule]]
+name = "near"
+all = ["a", "b"]
+near = 3
+channels = ["alerts"]
+"#;
+    let (_d, m) = matcher(toml, "");
+    assert_eq!(fired(&m, "detenido ayer en Caracas", &[]), vec!["near"]);
+    assert!(fired(&m, "detenido ayer por la tarde en Caracas", &[]).is_empty());
+    // the nearest pair counts, wherever the others are
+    assert_eq!(fired(&m, "Caracas uno dos tres cuatro cinco detenido en Caracas", &[]), vec!["near"]);
+    // and across title and summary, counted in reading order
+    let v = m.check(
+        &ItemText { title: "Un detenido", summary: "en Caracas hoy", ..Default::default() },
+        &[],
+    );
+    assert!(v.alerts());
+}
+
+#[test]
+fn names_match_press_forms_but_never_a_lone_surname() {
+    let names = "Nahuel Agustín Gallo\nMatthew Heath\nRocío del Carmen San Miguel Sosa\n";
+    let (_d, m) = matcher("", names);
+    let yes = [
+        "Nahuel Gallo sigue detenido",
+        "GALLO, NAHUEL: un año",
+        "Matthew Heath's family",
+        "Liberan a Rocio San Miguel",
+        "San Miguel, Rocío: excarcelada",
+        "nahuel agustin gallo",
+    ];
+    for t in yes {
+        assert_eq!(fired(&m, t, &[]), vec!["people"], "{t}");
+    }
+    let no = [
+        "Gallo scores twice",
+        "Heath Ledger retrospective",
+        "Feria de San Miguel",
+        "Nahuel Molina y Gallo",
+        "Matthew Perry",
+    ];
+    for t in no {
+        assert!(fired(&m, t, &[]).is_empty(), "{t}");
+    }
+}
+
+#[test]
+fn explanation_names_rules_terms_people_and_spans() {
+    let (_d, m) = matcher(BASIC, "Nahuel Gallo\n");
+    let title = "¡Detenido en Caracas el gendarme Nahuel Gallo!";
+    let v = m.check(&ItemText { title, ..Default::default() }, &[]);
+    let e = m.explain(&v);
+    assert_eq!(e.rules, vec!["det", "people"]);
+    assert_eq!(e.terms, vec!["detenid*", "Caracas"]);
+    assert_eq!(e.names, vec!["Nahuel Gallo"]);
+    assert_eq!(e.channels, vec!["alerts"]);
+    let shown: Vec<&str> = m.highlights(&v).into_iter().map(|(_, s)| &title[s]).collect();
+    assert_eq!(shown, vec!["Detenido", "Caracas", "Nahuel Gallo"]);
+}

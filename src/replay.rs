@@ -1,0 +1,202 @@
+//! `vigia replay`: match feed files or URLs as the daemon would, without
+//! storing or sending anything, and show why each item would alert.
+
+use std::io::{IsTerminal, Write};
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::config::{Config, Source};
+use crate::matching::{Field, ItemText, Matcher};
+use crate::sources::fetch::{Fetched, Fetcher, Limits, Validators};
+use crate::sources::{parse_feed, Item};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("no source named {0:?} in the config")]
+    UnknownSource(String),
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Fetch(#[from] crate::sources::fetch::FetchError),
+    #[error("{input}: {source}")]
+    Parse {
+        input: String,
+        source: crate::sources::ParseError,
+    },
+}
+
+impl ReplayError {
+    /// Usage errors exit 2, like config errors; the rest are runtime failures.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Self::UnknownSource(_))
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub source: Option<String>,
+    pub json: bool,
+    pub all: bool,
+    /// Colour highlights; defaults to whether standard output is a terminal.
+    pub color: Option<bool>,
+}
+
+/// One line of `replay --json`, as the interface specifies.
+#[derive(Debug, Serialize)]
+struct JsonLine<'a> {
+    input: &'a str,
+    source: &'a str,
+    id: String,
+    title: &'a str,
+    link: Option<&'a str>,
+    published: Option<String>,
+    alert: bool,
+    rules: Vec<String>,
+    terms: Vec<String>,
+    names: Vec<String>,
+    channels: Vec<String>,
+    matches: Vec<JsonMatch<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonMatch<'a> {
+    field: Field,
+    text: &'a str,
+    start: usize,
+    end: usize,
+}
+
+async fn read_input(input: &str, fetcher: &Fetcher) -> Result<Vec<u8>, ReplayError> {
+    if input.starts_with("http://") || input.starts_with("https://") {
+        match fetcher.get(input, &Validators::default()).await? {
+            Fetched::Body { body, .. } => Ok(body),
+            Fetched::NotModified => Ok(Vec::new()),
+        }
+    } else {
+        std::fs::read(input).map_err(|source| ReplayError::Read {
+            path: input.to_string(),
+            source,
+        })
+    }
+}
+
+/// Replays `inputs`, writing to `out`. Returns how many items would alert.
+pub async fn replay(
+    config: &Config,
+    inputs: &[String],
+    opts: &Options,
+    out: &mut impl Write,
+) -> Result<usize, ReplayError> {
+    let forced: Option<&Source> = match &opts.source {
+        Some(name) => Some(config.source(name).ok_or_else(|| ReplayError::UnknownSource(name.clone()))?),
+        None => None,
+    };
+    let color = opts.color.unwrap_or_else(|| std::io::stdout().is_terminal());
+    let matcher = Matcher::new(config);
+    let fetcher = Fetcher::new(Limits::default());
+    let mut alerting = 0;
+    for input in inputs {
+        let source = forced.or_else(|| config.sources.iter().find(|s| s.url == *input));
+        let body = read_input(input, &fetcher).await?;
+        let base = input.starts_with("http").then_some(input.as_str());
+        let items = parse_feed(&body, base).map_err(|source| ReplayError::Parse {
+            input: input.clone(),
+            source,
+        })?;
+        let source_name = source.map_or(input.as_str(), |s| s.name.as_str());
+        let tags: &[String] = source.map_or(&[], |s| &s.tags);
+        for item in &items {
+            let verdict = matcher.check(&item.text(), tags);
+            if !verdict.alerts() && !opts.all {
+                continue;
+            }
+            alerting += usize::from(verdict.alerts());
+            let e = matcher.explain(&verdict);
+            let spans = matcher.highlights(&verdict);
+            let _ = if opts.json {
+                let text = item.text();
+                let line = JsonLine {
+                    input,
+                    source: source_name,
+                    id: item.guid.clone().unwrap_or_else(|| item.key(source_name)),
+                    title: &item.title,
+                    link: item.link.as_deref(),
+                    published: item.published.map(|p| p.to_rfc3339()),
+                    alert: verdict.alerts(),
+                    rules: e.rules,
+                    terms: e.terms,
+                    names: e.names,
+                    channels: e.channels,
+                    matches: spans
+                        .iter()
+                        .map(|(f, s)| JsonMatch {
+                            field: *f,
+                            text: &text.field(*f)[s.clone()],
+                            start: s.start,
+                            end: s.end,
+                        })
+                        .collect(),
+                };
+                writeln!(out, "{}", serde_json::to_string(&line).expect("serializable"))
+            } else {
+                write_human(out, item, source_name, verdict.alerts(), &e, &spans, color)
+            };
+        }
+    }
+    Ok(alerting)
+}
+
+fn highlight(text: &str, spans: &[Range<usize>], color: bool) -> String {
+    let (open, close) = if color { ("\x1b[1;31m", "\x1b[0m") } else { ("[", "]") };
+    let mut out = String::with_capacity(text.len() + spans.len() * 8);
+    let mut at = 0;
+    for s in spans {
+        if s.start < at {
+            continue; // overlapping spans: the first one shown wins
+        }
+        out.push_str(&text[at..s.start]);
+        out.push_str(open);
+        out.push_str(&text[s.clone()]);
+        out.push_str(close);
+        at = s.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+fn write_human(
+    out: &mut impl Write,
+    item: &Item,
+    source: &str,
+    alert: bool,
+    e: &crate::matching::Explanation,
+    spans: &[(Field, Range<usize>)],
+    color: bool,
+) -> std::io::Result<()> {
+    let text: ItemText<'_> = item.text();
+    let field_spans = |f: Field| spans.iter().filter(|(g, _)| *g == f).map(|(_, s)| s.clone()).collect::<Vec<_>>();
+    writeln!(out, "{} {}", if alert { "ALERT " } else { "-     " }, highlight(text.title, &field_spans(Field::Title), color))?;
+    if let Some(link) = &item.link {
+        writeln!(out, "  link:      {link}")?;
+    }
+    let published = item.published.map_or("unknown".to_string(), |p| p.to_rfc3339());
+    writeln!(out, "  source:    {source} · published {published}")?;
+    if alert {
+        writeln!(out, "  rules:     {}", e.rules.join(", "))?;
+        if !e.terms.is_empty() {
+            writeln!(out, "  terms:     {}", e.terms.join(", "))?;
+        }
+        if !e.names.is_empty() {
+            writeln!(out, "  names:     {}", e.names.join(", "))?;
+        }
+        writeln!(out, "  channels:  {}", e.channels.join(", "))?;
+    }
+    for field in [Field::Summary, Field::Content] {
+        let s = field_spans(field);
+        if !s.is_empty() {
+            writeln!(out, "  {:<10} {}", format!("{field:?}:").to_lowercase(), highlight(text.field(field), &s, color))?;
+        }
+    }
+    writeln!(out)
+}

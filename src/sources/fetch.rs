@@ -1,0 +1,167 @@
+//! One HTTP client for every source, with the limits that hold against a
+//! misbehaving server: connect and total timeouts, a few redirects at most,
+//! and a cap on the body counted after decompression (the body is streamed
+//! and dropped as soon as it passes the cap, never buffered whole first).
+
+use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::StatusCode;
+
+/// What identifies vigia to the servers it polls.
+pub const USER_AGENT: &str = concat!(
+    "vigia/",
+    env!("CARGO_PKG_VERSION"),
+    " (feed monitor for detention reports; polite polling, conditional GET)"
+);
+
+/// Limits of one fetch.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub connect_timeout: Duration,
+    pub total_timeout: Duration,
+    pub max_redirects: usize,
+    /// Largest body accepted, in bytes after decompression.
+    pub max_body: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            total_timeout: Duration::from_secs(30),
+            max_redirects: 5,
+            max_body: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// Validators from the last successful fetch, sent back for a conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum Fetched {
+    /// 304: nothing changed since the validators were issued.
+    NotModified,
+    Body { body: Vec<u8>, validators: Validators },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{url}: server answered HTTP {status}")]
+    Status { url: String, status: StatusCode },
+    #[error("{url}: timed out")]
+    Timeout { url: String },
+    #[error("{url}: too many redirects")]
+    Redirects { url: String },
+    #[error("{url}: body larger than {limit} bytes")]
+    TooLarge { url: String, limit: usize },
+    #[error("{url}: {message}")]
+    Transport { url: String, message: String },
+}
+
+impl FetchError {
+    fn from_reqwest(url: &str, e: reqwest::Error) -> Self {
+        let url = url.to_string();
+        if e.is_timeout() {
+            Self::Timeout { url }
+        } else if e.is_redirect() {
+            Self::Redirects { url }
+        } else {
+            // Walk the source chain: reqwest's top-level message alone is vague.
+            let e = e.without_url();
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                message.push_str(": ");
+                message.push_str(&s.to_string());
+                source = s.source();
+            }
+            Self::Transport { url, message }
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    limits: Limits,
+}
+
+impl Fetcher {
+    pub fn new(limits: Limits) -> Self {
+        let client = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(limits.connect_timeout)
+            .timeout(limits.total_timeout)
+            .redirect(reqwest::redirect::Policy::limited(limits.max_redirects))
+            .gzip(true)
+            .brotli(true)
+            .build()
+            .expect("the HTTP client's settings are valid");
+        Self { client, limits }
+    }
+
+    /// GETs `url`, conditionally when `validators` are given.
+    pub async fn get(&self, url: &str, validators: &Validators) -> Result<Fetched, FetchError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static(
+                "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+            ),
+        );
+        if let Some(v) = validators.etag.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+            headers.insert(header::IF_NONE_MATCH, v);
+        }
+        if let Some(v) = validators.last_modified.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+            headers.insert(header::IF_MODIFIED_SINCE, v);
+        }
+        let mut resp = self
+            .client
+            .get(url)
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|e| FetchError::from_reqwest(url, e))?;
+        let status = resp.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified);
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                url: url.to_string(),
+                status,
+            });
+        }
+        let header_str = |name| {
+            resp.headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let validators = Validators {
+            etag: header_str(header::ETAG),
+            last_modified: header_str(header::LAST_MODIFIED),
+        };
+        let too_large = || FetchError::TooLarge {
+            url: url.to_string(),
+            limit: self.limits.max_body,
+        };
+        if resp.content_length().is_some_and(|n| n as usize > self.limits.max_body) {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| FetchError::from_reqwest(url, e))? {
+            if body.len() + chunk.len() > self.limits.max_body {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Fetched::Body { body, validators })
+    }
+}

@@ -1,0 +1,74 @@
+//! Schema migrations, applied in order on open; `PRAGMA user_version` holds
+//! how many have run. Never edit a shipped migration: add the next one.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: items, the alert outbox, source state.
+    r#"
+    CREATE TABLE sources (
+        name                 TEXT PRIMARY KEY,
+        etag                 TEXT,
+        last_modified        TEXT,
+        last_success_at      INTEGER,
+        last_error           TEXT,
+        last_error_at        INTEGER,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE items (
+        id           INTEGER PRIMARY KEY,
+        key          BLOB NOT NULL UNIQUE,   -- XXH3-128 of the item's stable key
+        source       TEXT NOT NULL,
+        title        TEXT NOT NULL,
+        link         TEXT,
+        summary      TEXT NOT NULL,
+        published_at INTEGER,                -- unix ms
+        found_at     INTEGER NOT NULL,
+        explanation  TEXT                    -- JSON: rules, terms, names; NULL when nothing fired
+    );
+    CREATE TABLE alerts (
+        id              INTEGER PRIMARY KEY,
+        item_id         INTEGER NOT NULL REFERENCES items(id),
+        channel         TEXT NOT NULL,
+        chat            TEXT NOT NULL,
+        state           TEXT NOT NULL CHECK (state IN ('pending', 'sent')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error      TEXT,
+        created_at      INTEGER NOT NULL,
+        sent_at         INTEGER,
+        message_id      INTEGER,
+        UNIQUE (item_id, channel)
+    );
+    CREATE INDEX alerts_pending ON alerts (next_attempt_at, id) WHERE state = 'pending';
+    "#,
+];
+
+pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(open_err)?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: version,
+            known,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction().map_err(open_err)?;
+        tx.execute_batch(sql).map_err(open_err)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1).map_err(open_err)?;
+        tx.commit().map_err(open_err)?;
+    }
+    Ok(())
+}
