@@ -8,6 +8,7 @@
 //! belongs to. Rules are then decided from those per-list hits, so the cost of
 //! a scan does not grow with the number of lists or rules.
 
+pub mod eval;
 pub mod names;
 pub mod normalize;
 

@@ -1,0 +1,88 @@
+//! Precision and recall of a config's rules on a labeled corpus (JSON lines
+//! with `id, lang, source, title, summary, label`), used by
+//! `cargo run --example eval` and by the test that guards the default lists.
+//!
+//! An item is matched as if it came from the configured source of the same
+//! name (so that source's tags apply), else from an untagged source.
+//! `borderline` items count in neither precision nor recall.
+
+use std::collections::BTreeMap;
+
+use super::normalize::html_to_text;
+use super::{ItemText, Matcher};
+use crate::config::Config;
+
+#[derive(serde::Deserialize)]
+struct Row {
+    id: String,
+    lang: String,
+    source: String,
+    title: String,
+    summary: String,
+    label: String,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub tp: usize,
+    pub fp: usize,
+    pub fn_: usize,
+    pub tn: usize,
+}
+
+impl Counts {
+    pub fn precision(&self) -> f64 {
+        self.tp as f64 / (self.tp + self.fp).max(1) as f64
+    }
+    pub fn recall(&self) -> f64 {
+        self.tp as f64 / (self.tp + self.fn_).max(1) as f64
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub by_lang: BTreeMap<String, Counts>,
+    pub all: Counts,
+    /// One line per wrong decision: id, source, title, rules and terms.
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("corpus line {line}: {source}")]
+pub struct CorpusError {
+    line: usize,
+    source: serde_json::Error,
+}
+
+pub fn evaluate(config: &Config, corpus: &str) -> Result<Report, CorpusError> {
+    let matcher = Matcher::new(config);
+    let mut report = Report::default();
+    for (i, line) in corpus.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let row: Row = serde_json::from_str(line).map_err(|source| CorpusError { line: i + 1, source })?;
+        if row.label == "borderline" {
+            continue;
+        }
+        let tags = config.source(&row.source).map(|s| s.tags.clone()).unwrap_or_default();
+        let (title, summary) = (html_to_text(&row.title), html_to_text(&row.summary));
+        let verdict = matcher.check(&ItemText { title: &title, summary: &summary, content: "" }, &tags);
+        let expected = row.label == "alert";
+        let lang = report.by_lang.entry(row.lang.clone()).or_default();
+        for c in [lang, &mut report.all] {
+            match (expected, verdict.alerts()) {
+                (true, true) => c.tp += 1,
+                (false, true) => c.fp += 1,
+                (true, false) => c.fn_ += 1,
+                (false, false) => c.tn += 1,
+            }
+        }
+        if expected != verdict.alerts() {
+            let e = matcher.explain(&verdict);
+            let kind = if expected { "missed" } else { "false alert" };
+            report.errors.push(format!(
+                "{kind}: {} [{}] {} | rules {:?} terms {:?}",
+                row.id, row.source, row.title, e.rules, e.terms
+            ));
+        }
+    }
+    Ok(report)
+}
