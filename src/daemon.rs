@@ -119,7 +119,10 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
     );
     let retried = store.retry_pending_now(Utc::now())?;
     if retried > 0 {
-        tracing::info!(alerts = retried, "retrying alerts left pending by the last run");
+        tracing::info!(
+            alerts = retried,
+            "retrying alerts left pending by the last run"
+        );
     }
     let cancel = CancellationToken::new();
     let mut tasks = JoinSet::new();
@@ -128,7 +131,11 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| DaemonError::Listen { addr, source })?;
-        tasks.spawn(crate::ops::serve_health(listener, store.clone(), cancel.clone()));
+        tasks.spawn(crate::ops::serve_health(
+            listener,
+            store.clone(),
+            cancel.clone(),
+        ));
     }
 
     let wake = Arc::new(Notify::new());
@@ -153,7 +160,12 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
     for source in &config.sources {
         let (tx, rx) = mpsc::channel(4);
         pollers.push(tx);
-        tasks.spawn(poll_loop(source.clone(), shared.clone(), rx, cancel.clone()));
+        tasks.spawn(poll_loop(
+            source.clone(),
+            shared.clone(),
+            rx,
+            cancel.clone(),
+        ));
     }
     tracing::info!(sources = config.sources.len(), rules = config.rules.len(), store = %config.store_path.display(), "vigia started");
     Ok(Running {
@@ -168,7 +180,11 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
 }
 
 /// Runs until `shutdown` completes, then stops cleanly.
-pub async fn run(config: &Config, sink: Sink, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
+pub async fn run(
+    config: &Config,
+    sink: Sink,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
     let running = start(config, sink).await?;
     shutdown.await;
     tracing::info!("shutting down: polling stops, in-flight sends finish");
@@ -188,7 +204,10 @@ async fn poll_loop(
     cancel: CancellationToken,
 ) {
     // Spread the first polls over a few seconds rather than all at once.
-    let mut next = Instant::now() + Duration::from_secs(10).min(source.interval).mul_f64(fastrand::f64());
+    let mut next = Instant::now()
+        + Duration::from_secs(10)
+            .min(source.interval)
+            .mul_f64(fastrand::f64());
     loop {
         let reply = tokio::select! {
             _ = cancel.cancelled() => break,
@@ -277,7 +296,12 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<(), StoreErro
                 let alerts = e
                     .channels
                     .iter()
-                    .filter_map(|c| shared.channels.get(c).map(|chat| (c.clone(), chat.to_string())))
+                    .filter_map(|c| {
+                        shared
+                            .channels
+                            .get(c)
+                            .map(|chat| (c.clone(), chat.to_string()))
+                    })
                     .collect();
                 (Some(e), alerts)
             } else {
@@ -289,7 +313,11 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<(), StoreErro
             source: name.clone(),
             title: item.title,
             link: item.link,
-            summary: if item.summary.is_empty() { item.content } else { item.summary },
+            summary: if item.summary.is_empty() {
+                item.content
+            } else {
+                item.summary
+            },
             published: item.published,
             explanation,
             alerts,

@@ -10,7 +10,11 @@ use vigia::config::{Config, ConfigError, DEFAULT_PATH};
 use vigia::delivery::Sink;
 
 #[derive(Parser)]
-#[command(name = "vigia", version, about = "Watches feeds for detention reports and alerts Telegram channels")]
+#[command(
+    name = "vigia",
+    version,
+    about = "Watches feeds for detention reports and alerts Telegram channels"
+)]
 struct Cli {
     /// The config file.
     #[arg(long, global = true, env = "VIGIA_CONFIG", default_value = DEFAULT_PATH)]
@@ -64,7 +68,11 @@ fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
             for e in &errors {
                 eprintln!("error: {e}");
             }
-            eprintln!("{}: {} error(s); nothing was started", path.display(), errors.len());
+            eprintln!(
+                "{}: {} error(s); nothing was started",
+                path.display(),
+                errors.len()
+            );
             Err(ExitCode::from(EXIT_CONFIG))
         }
         Err(e) => {
@@ -104,7 +112,11 @@ async fn shutdown_signal() {
 }
 
 fn summary(config: &Config) -> String {
-    let lists: Vec<String> = config.lists.iter().map(|l| format!("{} ({})", l.name, l.terms.len())).collect();
+    let lists: Vec<String> = config
+        .lists
+        .iter()
+        .map(|l| format!("{} ({})", l.name, l.terms.len()))
+        .collect();
     let people: usize = config.names.iter().map(|n| n.people.len()).sum();
     format!(
         "{}: ok: {} sources, {} lists [{}], {} people in {} names file(s), {} rules, {} channels",
@@ -148,14 +160,28 @@ async fn main() -> ExitCode {
                 }
             }
         }
-        Command::Replay { source, json, all, inputs } => {
-            let opts = vigia::replay::Options { source, json, all, color: None };
+        Command::Replay {
+            source,
+            json,
+            all,
+            inputs,
+        } => {
+            let opts = vigia::replay::Options {
+                source,
+                json,
+                all,
+                color: None,
+            };
             let mut out = std::io::stdout().lock();
             match vigia::replay::replay(&config, &inputs, &opts, &mut out).await {
                 Ok(_) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e}");
-                    ExitCode::from(if e.is_usage() { EXIT_CONFIG } else { EXIT_RUNTIME })
+                    ExitCode::from(if e.is_usage() {
+                        EXIT_CONFIG
+                    } else {
+                        EXIT_RUNTIME
+                    })
                 }
             }
         }

@@ -16,7 +16,10 @@ pub enum ReplayError {
     #[error("no source named {0:?} in the config")]
     UnknownSource(String),
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Fetch(#[from] crate::sources::fetch::FetchError),
     #[error("{input}: {source}")]
@@ -89,10 +92,16 @@ pub async fn replay(
     out: &mut impl Write,
 ) -> Result<usize, ReplayError> {
     let forced: Option<&Source> = match &opts.source {
-        Some(name) => Some(config.source(name).ok_or_else(|| ReplayError::UnknownSource(name.clone()))?),
+        Some(name) => Some(
+            config
+                .source(name)
+                .ok_or_else(|| ReplayError::UnknownSource(name.clone()))?,
+        ),
         None => None,
     };
-    let color = opts.color.unwrap_or_else(|| std::io::stdout().is_terminal());
+    let color = opts
+        .color
+        .unwrap_or_else(|| std::io::stdout().is_terminal());
     let matcher = Matcher::new(config);
     let fetcher = Fetcher::new(Limits::default());
     let mut alerting = 0;
@@ -138,7 +147,11 @@ pub async fn replay(
                         })
                         .collect(),
                 };
-                writeln!(out, "{}", serde_json::to_string(&line).expect("serializable"))
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string(&line).expect("serializable")
+                )
             } else {
                 write_human(out, item, source_name, verdict.alerts(), &e, &spans, color)
             };
@@ -148,7 +161,11 @@ pub async fn replay(
 }
 
 fn highlight(text: &str, spans: &[Range<usize>], color: bool) -> String {
-    let (open, close) = if color { ("\x1b[1;31m", "\x1b[0m") } else { ("[", "]") };
+    let (open, close) = if color {
+        ("\x1b[1;31m", "\x1b[0m")
+    } else {
+        ("[", "]")
+    };
     let mut out = String::with_capacity(text.len() + spans.len() * 8);
     let mut at = 0;
     for s in spans {
@@ -175,12 +192,25 @@ fn write_human(
     color: bool,
 ) -> std::io::Result<()> {
     let text: ItemText<'_> = item.text();
-    let field_spans = |f: Field| spans.iter().filter(|(g, _)| *g == f).map(|(_, s)| s.clone()).collect::<Vec<_>>();
-    writeln!(out, "{} {}", if alert { "ALERT " } else { "-     " }, highlight(text.title, &field_spans(Field::Title), color))?;
+    let field_spans = |f: Field| {
+        spans
+            .iter()
+            .filter(|(g, _)| *g == f)
+            .map(|(_, s)| s.clone())
+            .collect::<Vec<_>>()
+    };
+    writeln!(
+        out,
+        "{} {}",
+        if alert { "ALERT " } else { "-     " },
+        highlight(text.title, &field_spans(Field::Title), color)
+    )?;
     if let Some(link) = &item.link {
         writeln!(out, "  link:      {link}")?;
     }
-    let published = item.published.map_or("unknown".to_string(), |p| p.to_rfc3339());
+    let published = item
+        .published
+        .map_or("unknown".to_string(), |p| p.to_rfc3339());
     writeln!(out, "  source:    {source} · published {published}")?;
     if alert {
         writeln!(out, "  rules:     {}", e.rules.join(", "))?;
@@ -195,7 +225,12 @@ fn write_human(
     for field in [Field::Summary, Field::Content] {
         let s = field_spans(field);
         if !s.is_empty() {
-            writeln!(out, "  {:<10} {}", format!("{field:?}:").to_lowercase(), highlight(text.field(field), &s, color))?;
+            writeln!(
+                out,
+                "  {:<10} {}",
+                format!("{field:?}:").to_lowercase(),
+                highlight(text.field(field), &s, color)
+            )?;
         }
     }
     writeln!(out)

@@ -75,8 +75,14 @@ mod tests {
         assert_eq!(
             terms,
             vec![
-                Term { text: "detenido".into(), line: 3 },
-                Term { text: "preso político".into(), line: 4 },
+                Term {
+                    text: "detenido".into(),
+                    line: 3
+                },
+                Term {
+                    text: "preso político".into(),
+                    line: 4
+                },
             ]
         );
     }
@@ -90,7 +96,10 @@ mod tests {
             &mut errors,
         );
         assert_eq!(people.len(), 2);
-        assert_eq!(people[0].aliases, vec!["Nahuel Gallo", "Nahuel Agustín Gallo"]);
+        assert_eq!(
+            people[0].aliases,
+            vec!["Nahuel Gallo", "Nahuel Agustín Gallo"]
+        );
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].line, Some(3));
     }

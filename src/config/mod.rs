@@ -341,7 +341,12 @@ impl Compiler<'_> {
         self.warnings.push(Diagnostic::at(self.file, line, message));
     }
 
-    fn duration(&mut self, raw: &Option<Spanned<String>>, key: &str, default: Duration) -> Duration {
+    fn duration(
+        &mut self,
+        raw: &Option<Spanned<String>>,
+        key: &str,
+        default: Duration,
+    ) -> Duration {
         let Some(raw) = raw else { return default };
         match humantime::parse_duration(raw.get_ref().trim()) {
             Ok(d) => d,
@@ -471,15 +476,26 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
     }
 
     let store_path = c.resolve(raw.store.path.as_deref().unwrap_or("../data/vigia.db"));
-    let http_listen = raw.http.listen.as_ref().and_then(|l| match l.get_ref().parse() {
-        Ok(addr) => Some(addr),
-        Err(_) => {
-            let msg = format!("http.listen {:?} is not an address like \"127.0.0.1:9187\"", l.get_ref());
-            c.error(l, msg);
-            None
-        }
-    });
-    let interval = c.duration(&raw.defaults.interval, "defaults.interval", Duration::from_secs(600));
+    let http_listen = raw
+        .http
+        .listen
+        .as_ref()
+        .and_then(|l| match l.get_ref().parse() {
+            Ok(addr) => Some(addr),
+            Err(_) => {
+                let msg = format!(
+                    "http.listen {:?} is not an address like \"127.0.0.1:9187\"",
+                    l.get_ref()
+                );
+                c.error(l, msg);
+                None
+            }
+        });
+    let interval = c.duration(
+        &raw.defaults.interval,
+        "defaults.interval",
+        Duration::from_secs(600),
+    );
     let backfill = c.duration(&raw.defaults.backfill, "defaults.backfill", Duration::ZERO);
     if let Some(raw_interval) = &raw.defaults.interval {
         if interval < MIN_INTERVAL {
@@ -507,7 +523,11 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
                 match std::fs::read_to_string(&path) {
                     Ok(text) => (path, lists::parse_list(&text)),
                     Err(e) => {
-                        let msg = format!("list `{}`: cannot read {}: {e}", name.get_ref(), path.display());
+                        let msg = format!(
+                            "list `{}`: cannot read {}: {e}",
+                            name.get_ref(),
+                            path.display()
+                        );
                         c.error(list, msg);
                         continue;
                     }
@@ -519,7 +539,10 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
                 c.warnings.push(Diagnostic::at(
                     &file,
                     term.line,
-                    format!("term {:?} has no letters or digits and can never match", term.text),
+                    format!(
+                        "term {:?} has no letters or digits and can never match",
+                        term.text
+                    ),
                 ));
             }
         }
@@ -544,7 +567,11 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
                 });
             }
             Err(e) => {
-                let msg = format!("names `{}`: cannot read {}: {e}", name.get_ref(), path.display());
+                let msg = format!(
+                    "names `{}`: cannot read {}: {e}",
+                    name.get_ref(),
+                    path.display()
+                );
                 c.error(rel, msg);
             }
         }
@@ -558,7 +585,10 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         if name.is_empty() {
             c.error(&src.name, "a source's name must not be empty");
         } else if sources.iter().any(|o| o.name == name) {
-            c.error(&src.name, format!("a second source is named {name:?}; names must be unique"));
+            c.error(
+                &src.name,
+                format!("a second source is named {name:?}; names must be unique"),
+            );
         }
         let kind = match src.kind.as_ref().map(|k| k.get_ref().as_str()) {
             None | Some("feed") => SourceKind::Feed,
@@ -580,12 +610,18 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         let url = src.url.get_ref().trim().to_string();
         match url::Url::parse(&url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-            _ => c.error(&src.url, format!("source {name:?}: url {url:?} is not an http(s) URL")),
+            _ => c.error(
+                &src.url,
+                format!("source {name:?}: url {url:?} is not an http(s) URL"),
+            ),
         }
         let interval = c.duration(&src.interval, "interval", interval);
         if let Some(raw_interval) = &src.interval {
             if interval < MIN_INTERVAL {
-                c.error(raw_interval, format!("source {name:?}: interval must be at least 1s"));
+                c.error(
+                    raw_interval,
+                    format!("source {name:?}: interval must be at least 1s"),
+                );
             }
         }
         sources.push(Source {
@@ -603,14 +639,20 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
     let mut rules: Vec<Rule> = Vec::new();
     let mut used_lists = BTreeSet::new();
     let mut used_names = BTreeSet::new();
-    let known_tags: BTreeSet<&str> = sources.iter().flat_map(|s| s.tags.iter().map(String::as_str)).collect();
+    let known_tags: BTreeSet<&str> = sources
+        .iter()
+        .flat_map(|s| s.tags.iter().map(String::as_str))
+        .collect();
     for r in &raw.rules {
         let raw_rule = r.get_ref();
         let name = raw_rule.name.get_ref().trim().to_string();
         if name.is_empty() {
             c.error(&raw_rule.name, "a rule's name must not be empty");
         } else if rules.iter().any(|o| o.name == name) {
-            c.error(&raw_rule.name, format!("a second rule is named {name:?}; names must be unique"));
+            c.error(
+                &raw_rule.name,
+                format!("a second rule is named {name:?}; names must be unique"),
+            );
         }
         let mut resolve_lists = |c: &mut Compiler<'_>, key: &str, refs: &[Spanned<String>]| {
             let mut out = Vec::new();
@@ -642,17 +684,29 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
                     used_names.insert(i);
                     rule_names.push(i);
                 }
-                None => c.error(n, format!("rule {name:?}: `names` names {:?}, which [names] does not define", n.get_ref())),
+                None => c.error(
+                    n,
+                    format!(
+                        "rule {name:?}: `names` names {:?}, which [names] does not define",
+                        n.get_ref()
+                    ),
+                ),
             }
         }
         if raw_rule.all.is_empty() && raw_rule.any.is_empty() && raw_rule.names.is_empty() {
-            c.error(r, format!("rule {name:?} needs at least one of `all`, `any` or `names`"));
+            c.error(
+                r,
+                format!("rule {name:?} needs at least one of `all`, `any` or `names`"),
+            );
         }
         let near = match &raw_rule.near {
             None => None,
             Some(n) if *n.get_ref() >= 1 => Some(*n.get_ref() as usize),
             Some(n) => {
-                c.error(n, format!("rule {name:?}: `near` must be a positive number of words"));
+                c.error(
+                    n,
+                    format!("rule {name:?}: `near` must be a positive number of words"),
+                );
                 None
             }
         };
@@ -663,7 +717,13 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
             } else if raw.channels.contains_key(ch.get_ref()) {
                 // Defined but invalid: already reported at the definition.
             } else {
-                c.error(ch, format!("rule {name:?} sends to channel {:?}, which [channels] does not define", ch.get_ref()));
+                c.error(
+                    ch,
+                    format!(
+                        "rule {name:?} sends to channel {:?}, which [channels] does not define",
+                        ch.get_ref()
+                    ),
+                );
             }
         }
         if raw_rule.channels.is_empty() {
@@ -671,7 +731,10 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         }
         for tag in &raw_rule.tags {
             if !known_tags.contains(tag.as_str()) {
-                c.warn(r, format!("rule {name:?} requires tag {tag:?}, which no source carries"));
+                c.warn(
+                    r,
+                    format!("rule {name:?} requires tag {tag:?}, which no source carries"),
+                );
             }
         }
         rules.push(Rule {

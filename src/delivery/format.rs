@@ -46,7 +46,13 @@ fn tg_len(s: &str) -> usize {
 /// The longest prefix of `text`, cut at a word where possible, whose escaped
 /// form plus an ellipsis fits in `budget`.
 fn shorten(text: &str, budget: usize, mode: Mode) -> String {
-    let esc = |s: &str| if mode == Mode::Html { escape(s) } else { s.to_string() };
+    let esc = |s: &str| {
+        if mode == Mode::Html {
+            escape(s)
+        } else {
+            s.to_string()
+        }
+    };
     let full = esc(text);
     if tg_len(&full) <= budget {
         return full;
@@ -95,7 +101,10 @@ fn when(published: Option<DateTime<Utc>>) -> String {
 fn link_label(link: &str) -> String {
     url::Url::parse(link)
         .ok()
-        .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_string()))
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| h.trim_start_matches("www.").to_string())
+        })
         .unwrap_or_else(|| "link".into())
 }
 
@@ -104,7 +113,11 @@ pub fn render(alert: &PendingAlert, mode: Mode) -> String {
     let html = mode == Mode::Html;
     let esc = |s: &str| if html { escape(s) } else { s.to_string() };
     let e = &alert.explanation;
-    let title = if alert.title.trim().is_empty() { "(no title)" } else { alert.title.as_str() };
+    let title = if alert.title.trim().is_empty() {
+        "(no title)"
+    } else {
+        alert.title.as_str()
+    };
     let title = shorten(title, MAX_TITLE, mode);
     let mut head = if html {
         format!("🚨 <b>{title}</b>\n")
@@ -112,14 +125,26 @@ pub fn render(alert: &PendingAlert, mode: Mode) -> String {
         format!("🚨 {title}\n")
     };
     let mut tail = String::from("\n");
-    if let Some(link) = alert.link.as_deref().filter(|l| l.starts_with("http://") || l.starts_with("https://")) {
+    if let Some(link) = alert
+        .link
+        .as_deref()
+        .filter(|l| l.starts_with("http://") || l.starts_with("https://"))
+    {
         if html {
-            tail.push_str(&format!("🔗 <a href=\"{}\">{}</a>\n", escape(link), escape(&link_label(link))));
+            tail.push_str(&format!(
+                "🔗 <a href=\"{}\">{}</a>\n",
+                escape(link),
+                escape(&link_label(link))
+            ));
         } else {
             tail.push_str(&format!("🔗 {link}\n"));
         }
     }
-    tail.push_str(&format!("📰 {} · 🕒 {}\n", esc(&alert.source), when(alert.published)));
+    tail.push_str(&format!(
+        "📰 {} · 🕒 {}\n",
+        esc(&alert.source),
+        when(alert.published)
+    ));
     tail.push_str(&format!("⚖️ {}", esc(&list(&e.rules))));
     if !e.terms.is_empty() {
         tail.push_str(&format!("\n🔎 {}", esc(&list(&e.terms))));
@@ -153,7 +178,9 @@ mod tests {
             title: title.into(),
             link: Some(link.into()),
             summary: summary.into(),
-            published: DateTime::parse_from_rfc3339("2024-07-02T18:58:44Z").ok().map(|t| t.to_utc()),
+            published: DateTime::parse_from_rfc3339("2024-07-02T18:58:44Z")
+                .ok()
+                .map(|t| t.to_utc()),
             explanation: Explanation {
                 rules: vec!["detentions".into()],
                 terms: vec!["detenido*".into(), "SEBIN".into()],
@@ -165,7 +192,10 @@ mod tests {
 
     #[test]
     fn html_escapes_everything_from_the_feed() {
-        let text = render(&alert("A <b>& \"B\"", "x < y", "https://e.org/a?b=1&c=\"2\""), Mode::Html);
+        let text = render(
+            &alert("A <b>& \"B\"", "x < y", "https://e.org/a?b=1&c=\"2\""),
+            Mode::Html,
+        );
         assert_eq!(
             text,
             "🚨 <b>A &lt;b&gt;&amp; &quot;B&quot;</b>\n\nx &lt; y\n\n\
@@ -186,7 +216,10 @@ mod tests {
         assert!(text.contains("…"));
         // No entity is cut in half.
         let body = text.split('\n').nth(2).unwrap();
-        assert!(body.ends_with("&amp; otra…") || body.ends_with("palabra…") || body.ends_with("&amp;…"), "{body}");
+        assert!(
+            body.ends_with("&amp; otra…") || body.ends_with("palabra…") || body.ends_with("&amp;…"),
+            "{body}"
+        );
     }
 
     #[test]

@@ -47,7 +47,10 @@ pub enum SendError {
 
 /// Where alerts go.
 pub enum Sink {
-    Telegram { bot: Bot, token: Secret },
+    Telegram {
+        bot: Bot,
+        token: Secret,
+    },
     /// No token: alerts are printed on standard output.
     Stdout,
 }
@@ -69,7 +72,11 @@ impl Sink {
                 use std::io::Write;
                 let text = format::render(alert, Mode::Plain);
                 let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "──── alert for channel {} ────\n{text}\n", alert.channel);
+                let _ = writeln!(
+                    out,
+                    "──── alert for channel {} ────\n{text}\n",
+                    alert.channel
+                );
                 let _ = out.flush();
                 Ok(None)
             }
@@ -230,18 +237,6 @@ impl Delivery {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        assert!(backoff(0) <= Duration::from_millis(1200));
-        assert!(backoff(3) >= Duration::from_millis(6400));
-        assert!(backoff(60) <= MAX_BACKOFF.mul_f64(1.2));
-    }
-}
-
 /// The alert `vigia send-test` sends: it reads like a real one.
 pub fn test_alert(channel: &str, chat: &str) -> PendingAlert {
     PendingAlert {
@@ -259,5 +254,17 @@ pub fn test_alert(channel: &str, chat: &str) -> PendingAlert {
             rules: vec!["send-test".into()],
             ..Default::default()
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(0) <= Duration::from_millis(1200));
+        assert!(backoff(3) >= Duration::from_millis(6400));
+        assert!(backoff(60) <= MAX_BACKOFF.mul_f64(1.2));
     }
 }

@@ -57,14 +57,31 @@ pub struct CorpusError {
 pub fn evaluate(config: &Config, corpus: &str) -> Result<Report, CorpusError> {
     let matcher = Matcher::new(config);
     let mut report = Report::default();
-    for (i, line) in corpus.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let row: Row = serde_json::from_str(line).map_err(|source| CorpusError { line: i + 1, source })?;
+    for (i, line) in corpus
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let row: Row = serde_json::from_str(line).map_err(|source| CorpusError {
+            line: i + 1,
+            source,
+        })?;
         if row.label == "borderline" {
             continue;
         }
-        let tags = config.source(&row.source).map(|s| s.tags.clone()).unwrap_or_default();
+        let tags = config
+            .source(&row.source)
+            .map(|s| s.tags.clone())
+            .unwrap_or_default();
         let (title, summary) = (html_to_text(&row.title), html_to_text(&row.summary));
-        let verdict = matcher.check(&ItemText { title: &title, summary: &summary, content: "" }, &tags);
+        let verdict = matcher.check(
+            &ItemText {
+                title: &title,
+                summary: &summary,
+                content: "",
+            },
+            &tags,
+        );
         let expected = row.label == "alert";
         let lang = report.by_lang.entry(row.lang.clone()).or_default();
         for c in [lang, &mut report.all] {

@@ -151,7 +151,11 @@ impl Matcher {
         for (l, list) in config.lists.iter().enumerate() {
             for (t, term) in list.terms.iter().enumerate() {
                 let stem = term.text.ends_with('*');
-                add(fold(term.text.trim_end_matches('*')), stem, Target::Term { list: l, term: t });
+                add(
+                    fold(term.text.trim_end_matches('*')),
+                    stem,
+                    Target::Term { list: l, term: t },
+                );
             }
             terms.push(list.terms.iter().map(|t| t.text.clone()).collect());
         }
@@ -208,8 +212,12 @@ impl Matcher {
                 };
                 for target in &pattern.targets {
                     match *target {
-                        Target::Term { list, term } => term_hits.entry((list, term)).or_default().push(hit.clone()),
-                        Target::Person { person } => person_hits.entry(person).or_default().push(hit.clone()),
+                        Target::Term { list, term } => {
+                            term_hits.entry((list, term)).or_default().push(hit.clone())
+                        }
+                        Target::Person { person } => {
+                            person_hits.entry(person).or_default().push(hit.clone())
+                        }
                     }
                 }
             }
@@ -234,7 +242,9 @@ impl Matcher {
                     && (rule.any.is_empty() || rule.any.iter().any(|&l| !list_words[l].is_empty()))
                     && rule.none.iter().all(|&l| list_words[l].is_empty())
                     && (rule.names.is_empty() || rule.names.iter().any(|n| names_hit.contains(n)))
-                    && rule.near.is_none_or(|near| within(&rule.all, &list_words, near))
+                    && rule
+                        .near
+                        .is_none_or(|near| within(&rule.all, &list_words, near))
             })
             .map(|(i, _)| i)
             .collect();
@@ -243,7 +253,11 @@ impl Matcher {
         terms.sort_by_key(|(k, _)| *k);
         let mut people: Vec<_> = person_hits.into_iter().collect();
         people.sort_by_key(|(k, _)| *k);
-        Verdict { rules, terms, people }
+        Verdict {
+            rules,
+            terms,
+            people,
+        }
     }
 
     /// The verdict in the config's words: rules that fired, the terms of the
@@ -261,8 +275,11 @@ impl Matcher {
             channels.extend(rule.channels.iter().cloned());
             rules.push(rule.name.clone());
         }
+        // Terms in the order a reader meets them.
+        let mut found: Vec<_> = verdict.terms.iter().collect();
+        found.sort_by_key(|(key, hits)| (hits.iter().map(|h| h.word).min(), *key));
         let mut terms = Vec::new();
-        for ((list, term), _) in &verdict.terms {
+        for ((list, term), _) in found {
             let text = &self.terms[*list][*term];
             if relevant_lists.contains(list) && !terms.contains(text) {
                 terms.push(text.clone());

@@ -12,15 +12,34 @@ use super::normalize::fold;
 /// Words that belong to the name unit that follows them: `del Carmen`,
 /// `de la Cruz`, `San Miguel`, `dos Santos`.
 const PARTICLES: &[&str] = &[
-    "de", "del", "la", "las", "los", "da", "das", "do", "dos", "di", "du", "van", "von", "der", "den", "y", "san",
-    "santa", "st", "mac", "mc",
+    "de", "del", "la", "las", "los", "da", "das", "do", "dos", "di", "du", "van", "von", "der",
+    "den", "y", "san", "santa", "st", "mac", "mc",
 ];
 
 /// Given names so common that two of them together (`María José`) do not
 /// identify anyone: never offered as a shortened form.
 const COMMON_GIVEN: &[&str] = &[
-    "maria", "jose", "juan", "ana", "luis", "carlos", "jesus", "manuel", "antonio", "francisco", "pedro", "miguel",
-    "angel", "rosa", "carmen", "luz", "john", "james", "mary", "joao", "paulo",
+    "maria",
+    "jose",
+    "juan",
+    "ana",
+    "luis",
+    "carlos",
+    "jesus",
+    "manuel",
+    "antonio",
+    "francisco",
+    "pedro",
+    "miguel",
+    "angel",
+    "rosa",
+    "carmen",
+    "luz",
+    "john",
+    "james",
+    "mary",
+    "joao",
+    "paulo",
 ];
 
 /// Splits folded words into name units: particles join the next word.
@@ -50,7 +69,11 @@ fn units(folded: &str) -> Vec<String> {
 }
 
 fn join(parts: &[&String]) -> String {
-    parts.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+    parts
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Every folded form under which `alias` names its person, the alias itself first.
@@ -76,7 +99,9 @@ pub fn forms(alias: &str) -> Vec<String> {
             let mut short = vec![(0, n - 1)];
             if n >= 4 {
                 short.push((0, n - 2));
-            } else if !(COMMON_GIVEN.contains(&u[0].as_str()) && COMMON_GIVEN.contains(&u[1].as_str())) {
+            } else if !(COMMON_GIVEN.contains(&u[0].as_str())
+                && COMMON_GIVEN.contains(&u[1].as_str()))
+            {
                 short.push((0, 1));
             }
             for (g, s) in short {
@@ -100,7 +125,10 @@ mod tests {
     #[test]
     fn two_word_names_add_surname_first() {
         assert_eq!(forms("Nahuel Gallo"), vec!["nahuel gallo", "gallo nahuel"]);
-        assert_eq!(forms("Rocío San Miguel"), vec!["rocio san miguel", "san miguel rocio"]);
+        assert_eq!(
+            forms("Rocío San Miguel"),
+            vec!["rocio san miguel", "san miguel rocio"]
+        );
     }
 
     #[test]
@@ -110,12 +138,19 @@ mod tests {
         assert!(f.contains(&"gallo nahuel".to_string()));
         let f = forms("Rocío del Carmen San Miguel Sosa");
         assert!(f.contains(&"rocio san miguel".to_string()), "{f:?}");
-        assert!(f.contains(&"san miguel sosa rocio del carmen".to_string()), "{f:?}");
+        assert!(
+            f.contains(&"san miguel sosa rocio del carmen".to_string()),
+            "{f:?}"
+        );
     }
 
     #[test]
     fn never_a_single_word_and_no_common_given_pairs() {
-        for alias in ["Nahuel Agustín Gallo", "María José Rodríguez", "Rocío del Carmen San Miguel Sosa"] {
+        for alias in [
+            "Nahuel Agustín Gallo",
+            "María José Rodríguez",
+            "Rocío del Carmen San Miguel Sosa",
+        ] {
             for f in forms(alias) {
                 assert!(f.contains(' '), "{alias}: {f}");
             }

@@ -260,7 +260,10 @@ mod tests {
             "Detienen a periodista en Caracas"
         );
         assert_eq!(html_to_text("detenci&amp;oacute;n"), "detención");
-        assert_eq!(html_to_text("&lt;b&gt;SEBIN&lt;/b&gt; detiene"), "SEBIN detiene");
+        assert_eq!(
+            html_to_text("&lt;b&gt;SEBIN&lt;/b&gt; detiene"),
+            "SEBIN detiene"
+        );
         assert_eq!(html_to_text("a <script>alert(1)</script>b"), "a b");
         assert_eq!(html_to_text("3 < 4 and 5 > 2"), "3 < 4 and 5 > 2");
     }

@@ -17,7 +17,13 @@ fn matcher(lists_and_rules: &str, names: &str) -> (tempfile::TempDir, Matcher) {
 
 fn fired(m: &Matcher, title: &str, tags: &[&str]) -> Vec<String> {
     let tags: Vec<String> = tags.iter().map(|s| s.to_string()).collect();
-    let v = m.check(&ItemText { title, ..Default::default() }, &tags);
+    let v = m.check(
+        &ItemText {
+            title,
+            ..Default::default()
+        },
+        &tags,
+    );
     m.explain(&v).rules
 }
 
@@ -42,11 +48,11 @@ fn terms_match_case_and_accent_insensitively_on_whole_words() {
         ("detenidas tres activistas en Venezuela", true),
         ("El SEBIN expresó que no hay presos", false), // preso ≠ expresó, presos ≠ preso político
         ("Preso  político\ntrasladado desde Caracas", true), // multi-word across whitespace
-        ("preso-político en Caracas", true),          // and across punctuation
-        ("arrestable offence in Venezuela", false),   // whole words only
-        ("Venezuelan arrested", false),               // Venezuela ≠ Venezuelan
+        ("preso-político en Caracas", true),           // and across punctuation
+        ("arrestable offence in Venezuela", false),    // whole words only
+        ("Venezuelan arrested", false),                // Venezuela ≠ Venezuelan
         ("Taken into custody by SEBIN", true),
-        ("detenido en Bogotá", false),                // needs both lists
+        ("detenido en Bogotá", false), // needs both lists
     ];
     for (title, expect) in cases {
         assert_eq!(!fired(&m, title, &[]).is_empty(), expect, "{title}");
@@ -88,10 +94,21 @@ channels = ["alerts"]
     assert_eq!(fired(&m, "detenido ayer en Caracas", &[]), vec!["near"]);
     assert!(fired(&m, "detenido ayer por la tarde en Caracas", &[]).is_empty());
     // the nearest pair counts, wherever the others are
-    assert_eq!(fired(&m, "Caracas uno dos tres cuatro cinco detenido en Caracas", &[]), vec!["near"]);
+    assert_eq!(
+        fired(
+            &m,
+            "Caracas uno dos tres cuatro cinco detenido en Caracas",
+            &[]
+        ),
+        vec!["near"]
+    );
     // and across title and summary, counted in reading order
     let v = m.check(
-        &ItemText { title: "Un detenido", summary: "en Caracas hoy", ..Default::default() },
+        &ItemText {
+            title: "Un detenido",
+            summary: "en Caracas hoy",
+            ..Default::default()
+        },
         &[],
     );
     assert!(v.alerts());
@@ -128,12 +145,22 @@ fn names_match_press_forms_but_never_a_lone_surname() {
 fn explanation_names_rules_terms_people_and_spans() {
     let (_d, m) = matcher(BASIC, "Nahuel Gallo\n");
     let title = "¡Detenido en Caracas el gendarme Nahuel Gallo!";
-    let v = m.check(&ItemText { title, ..Default::default() }, &[]);
+    let v = m.check(
+        &ItemText {
+            title,
+            ..Default::default()
+        },
+        &[],
+    );
     let e = m.explain(&v);
     assert_eq!(e.rules, vec!["det", "people"]);
     assert_eq!(e.terms, vec!["detenid*", "Caracas"]);
     assert_eq!(e.names, vec!["Nahuel Gallo"]);
     assert_eq!(e.channels, vec!["alerts"]);
-    let shown: Vec<&str> = m.highlights(&v).into_iter().map(|(_, s)| &title[s]).collect();
+    let shown: Vec<&str> = m
+        .highlights(&v)
+        .into_iter()
+        .map(|(_, s)| &title[s])
+        .collect();
     assert_eq!(shown, vec!["Detenido", "Caracas", "Nahuel Gallo"]);
 }

@@ -39,8 +39,14 @@ async fn healthz(State(store): State<Arc<Store>>) -> (StatusCode, Json<serde_jso
 }
 
 /// Serves `/healthz` until `shutdown`.
-pub async fn serve_health(listener: tokio::net::TcpListener, store: Arc<Store>, shutdown: CancellationToken) {
-    let app = Router::new().route("/healthz", get(healthz)).with_state(store);
+pub async fn serve_health(
+    listener: tokio::net::TcpListener,
+    store: Arc<Store>,
+    shutdown: CancellationToken,
+) {
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .with_state(store);
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await;
@@ -56,7 +62,11 @@ pub enum HealthError {
     #[error("health endpoint {url} unreachable: {message}")]
     Unreachable { url: String, message: String },
     #[error("health endpoint {url} answered {status}: {body}")]
-    Unhealthy { url: String, status: u16, body: String },
+    Unhealthy {
+        url: String,
+        status: u16,
+        body: String,
+    },
 }
 
 /// Asks the running daemon's `/healthz`; Ok when it answers 200.
@@ -70,10 +80,14 @@ pub async fn check_health(listen: Option<SocketAddr>) -> Result<String, HealthEr
         .timeout(Duration::from_secs(5))
         .build()
         .expect("client settings are valid");
-    let resp = client.get(&url).send().await.map_err(|e| HealthError::Unreachable {
-        url: url.clone(),
-        message: e.without_url().to_string(),
-    })?;
+    let resp = client
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| HealthError::Unreachable {
+            url: url.clone(),
+            message: e.without_url().to_string(),
+        })?;
     let status = resp.status();
     let body = resp.text().await.unwrap_or_default();
     if status.is_success() {

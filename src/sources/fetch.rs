@@ -47,7 +47,10 @@ pub struct Validators {
 pub enum Fetched {
     /// 304: nothing changed since the validators were issued.
     NotModified,
-    Body { body: Vec<u8>, validators: Validators },
+    Body {
+        body: Vec<u8>,
+        validators: Validators,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -115,10 +118,18 @@ impl Fetcher {
                 "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
             ),
         );
-        if let Some(v) = validators.etag.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+        if let Some(v) = validators
+            .etag
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
             headers.insert(header::IF_NONE_MATCH, v);
         }
-        if let Some(v) = validators.last_modified.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+        if let Some(v) = validators
+            .last_modified
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
             headers.insert(header::IF_MODIFIED_SINCE, v);
         }
         let mut resp = self
@@ -152,11 +163,18 @@ impl Fetcher {
             url: url.to_string(),
             limit: self.limits.max_body,
         };
-        if resp.content_length().is_some_and(|n| n as usize > self.limits.max_body) {
+        if resp
+            .content_length()
+            .is_some_and(|n| n as usize > self.limits.max_body)
+        {
             return Err(too_large());
         }
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| FetchError::from_reqwest(url, e))? {
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| FetchError::from_reqwest(url, e))?
+        {
             if body.len() + chunk.len() > self.limits.max_body {
                 return Err(too_large());
             }

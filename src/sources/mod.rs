@@ -45,7 +45,8 @@ pub fn parse_feed(body: &[u8], base: Option<&str>) -> Result<Vec<Item>, ParseErr
 }
 
 fn item_from_entry(e: feed_rs::model::Entry) -> Item {
-    let text = |t: Option<feed_rs::model::Text>| t.map(|t| html_to_text(&t.content)).unwrap_or_default();
+    let text =
+        |t: Option<feed_rs::model::Text>| t.map(|t| html_to_text(&t.content)).unwrap_or_default();
     let link = e
         .links
         .iter()
@@ -81,7 +82,11 @@ impl Item {
         ItemText {
             title: &self.title,
             summary: &self.summary,
-            content: if self.content == self.summary { "" } else { &self.content },
+            content: if self.content == self.summary {
+                ""
+            } else {
+                &self.content
+            },
         }
     }
 
@@ -121,7 +126,11 @@ pub fn canonical_link(link: &str) -> String {
             .query_pairs()
             .filter(|(k, _)| {
                 let k = k.to_ascii_lowercase();
-                !(k.starts_with("utm_") || matches!(k.as_str(), "fbclid" | "gclid" | "mc_cid" | "mc_eid" | "ocid"))
+                !(k.starts_with("utm_")
+                    || matches!(
+                        k.as_str(),
+                        "fbclid" | "gclid" | "mc_cid" | "mc_eid" | "ocid"
+                    ))
             })
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
@@ -155,7 +164,10 @@ mod tests {
         assert_eq!(items[0].title, "Detienen a periodista & activista");
         assert_eq!(items[0].summary, "Texto & más");
         assert_eq!(items[0].guid.as_deref(), Some("42"));
-        assert_eq!(items[0].published.unwrap().to_rfc3339(), "2024-07-02T18:58:44+00:00");
+        assert_eq!(
+            items[0].published.unwrap().to_rfc3339(),
+            "2024-07-02T18:58:44+00:00"
+        );
         assert_eq!(items[1].guid, None);
     }
 
@@ -165,7 +177,10 @@ mod tests {
         assert_eq!(items[0].key("S"), "id:S\n42");
         assert_eq!(items[1].key("S"), "link:https://example.org/b?id=7");
         assert_eq!(items[2].key("S"), "title:S\nni guid ni link");
-        let global = Item { guid: Some("https://x.org/?p=1".into()), ..items[2].clone() };
+        let global = Item {
+            guid: Some("https://x.org/?p=1".into()),
+            ..items[2].clone()
+        };
         assert_eq!(global.key("A"), global.key("B"));
     }
 

@@ -67,7 +67,8 @@ pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction().map_err(open_err)?;
         tx.execute_batch(sql).map_err(open_err)?;
-        tx.pragma_update(None, "user_version", i as i64 + 1).map_err(open_err)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)
+            .map_err(open_err)?;
         tx.commit().map_err(open_err)?;
     }
     Ok(())

@@ -23,11 +23,21 @@ use crate::sources::fetch::Validators;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot create the store's folder {path}: {source}")]
-    CreateDir { path: PathBuf, source: std::io::Error },
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot open the store {path}: {source}")]
-    Open { path: PathBuf, source: rusqlite::Error },
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("the store {path} has schema version {found}, newer than this vigia knows ({known}); upgrade vigia")]
-    TooNew { path: PathBuf, found: i64, known: i64 },
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("store query failed ({context}): {source}")]
     Query {
         context: &'static str,
@@ -113,10 +123,14 @@ impl Store {
             source,
         };
         let mut conn = Connection::open(path).map_err(open_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_err)?;
         migrations::apply(&mut conn, path)?;
         Ok(Self {
             path: path.to_path_buf(),
@@ -183,7 +197,12 @@ impl Store {
         Ok(())
     }
 
-    pub fn poll_failed(&self, source: &str, error: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub fn poll_failed(
+        &self,
+        source: &str,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         self.conn()
             .execute(
                 "INSERT INTO sources (name, last_error, last_error_at, consecutive_failures) VALUES (?1, ?2, ?3, 1)
@@ -202,7 +221,11 @@ impl Store {
             .prepare_cached("SELECT 1 FROM items WHERE key = ?1")
             .context("prepare seen check")?;
         keys.iter()
-            .map(|k| stmt.exists([&k[..]]).map(|seen| !seen).context("check seen"))
+            .map(|k| {
+                stmt.exists([&k[..]])
+                    .map(|seen| !seen)
+                    .context("check seen")
+            })
             .collect()
     }
 
@@ -260,7 +283,11 @@ impl Store {
     }
 
     /// Pending alerts whose next attempt is due, oldest first.
-    pub fn due_alerts(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<PendingAlert>, StoreError> {
+    pub fn due_alerts(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<PendingAlert>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
             .prepare_cached(
@@ -308,7 +335,12 @@ impl Store {
     }
 
     /// Marks an alert delivered: call only after Telegram's ok.
-    pub fn mark_sent(&self, id: i64, message_id: Option<i32>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub fn mark_sent(
+        &self,
+        id: i64,
+        message_id: Option<i32>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         self.conn()
             .execute(
                 "UPDATE alerts SET state = 'sent', sent_at = ?2, message_id = ?3, attempts = attempts + 1,
@@ -364,7 +396,11 @@ impl Store {
 
     pub fn pending_count(&self) -> Result<i64, StoreError> {
         self.conn()
-            .query_row("SELECT COUNT(*) FROM alerts WHERE state = 'pending'", [], |r| r.get(0))
+            .query_row(
+                "SELECT COUNT(*) FROM alerts WHERE state = 'pending'",
+                [],
+                |r| r.get(0),
+            )
             .context("count pending")
     }
 

@@ -12,7 +12,10 @@ fn item(key: &str, alerts: &[&str]) -> NewItem {
             rules: vec!["r".into()],
             ..Default::default()
         }),
-        alerts: alerts.iter().map(|c| (c.to_string(), format!("@{c}_chat"))).collect(),
+        alerts: alerts
+            .iter()
+            .map(|c| (c.to_string(), format!("@{c}_chat")))
+            .collect(),
     }
 }
 
@@ -25,7 +28,9 @@ fn items_and_alerts_are_recorded_once_and_survive_reopening() {
         let store = Store::open(&path).unwrap();
         let keys = [item("a", &[]).key, item("b", &[]).key];
         assert_eq!(store.unseen(&keys).unwrap(), vec![true, true]);
-        let queued = store.record(&[item("a", &["one", "two"]), item("b", &[])], now).unwrap();
+        let queued = store
+            .record(&[item("a", &["one", "two"]), item("b", &[])], now)
+            .unwrap();
         assert_eq!(queued, 2);
         assert_eq!(store.unseen(&keys).unwrap(), vec![false, false]);
         // The same key again (another source, a race): nothing new.
@@ -34,7 +39,10 @@ fn items_and_alerts_are_recorded_once_and_survive_reopening() {
     let store = Store::open(&path).unwrap();
     assert_eq!(store.item_count().unwrap(), 2);
     let due = store.due_alerts(now, 10).unwrap();
-    assert_eq!(due.iter().map(|a| a.channel.as_str()).collect::<Vec<_>>(), vec!["one", "two"]);
+    assert_eq!(
+        due.iter().map(|a| a.channel.as_str()).collect::<Vec<_>>(),
+        vec!["one", "two"]
+    );
     assert_eq!(due[0].title, "title a");
     assert_eq!(due[0].explanation.rules, vec!["r"]);
 }
@@ -44,14 +52,19 @@ fn outbox_moves_only_on_mark_sent_and_honours_deferrals() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("v.db")).unwrap();
     let now = Utc::now();
-    store.record(&[item("a", &["one"]), item("b", &["one"])], now).unwrap();
+    store
+        .record(&[item("a", &["one"]), item("b", &["one"])], now)
+        .unwrap();
     let due = store.due_alerts(now, 10).unwrap();
     let later = now + chrono::Duration::seconds(30);
     store.defer(due[0].id, later, "boom").unwrap();
     assert_eq!(store.due_alerts(now, 10).unwrap().len(), 1);
     store.defer_chat("@one_chat", later).unwrap();
     assert!(store.due_alerts(now, 10).unwrap().is_empty());
-    assert_eq!(store.next_due().unwrap().map(|t| t.timestamp_millis()), Some(later.timestamp_millis()));
+    assert_eq!(
+        store.next_due().unwrap().map(|t| t.timestamp_millis()),
+        Some(later.timestamp_millis())
+    );
     assert_eq!(store.due_alerts(later, 10).unwrap()[0].attempts, 1);
     store.mark_sent(due[0].id, Some(7), later).unwrap();
     assert_eq!(store.pending_count().unwrap(), 1);
@@ -69,7 +82,10 @@ fn source_state_keeps_validators_and_first_poll() {
     let state = store.source_state("S").unwrap();
     assert!(!state.polled_before);
     assert_eq!(state.consecutive_failures, 1);
-    let v = Validators { etag: Some("\"x\"".into()), last_modified: None };
+    let v = Validators {
+        etag: Some("\"x\"".into()),
+        last_modified: None,
+    };
     store.poll_succeeded("S", Some(&v), now).unwrap();
     store.poll_succeeded("S", None, now).unwrap();
     let state = store.source_state("S").unwrap();
@@ -83,6 +99,12 @@ fn a_store_from_a_newer_vigia_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v.db");
     drop(Store::open(&path).unwrap());
-    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
-    assert!(matches!(Store::open(&path), Err(StoreError::TooNew { found: 99, .. })));
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    assert!(matches!(
+        Store::open(&path),
+        Err(StoreError::TooNew { found: 99, .. })
+    ));
 }

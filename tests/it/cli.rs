@@ -1,0 +1,252 @@
+//! The `vigia` binary as operators run it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use crate::support::{write_config, Entry, FeedServer};
+
+fn vigia(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vigia"))
+        .args(args)
+        .env_remove("TELEGRAM_BOT_TOKEN")
+        .env_remove("VIGIA_CONFIG")
+        .output()
+        .unwrap()
+}
+
+fn shipped_config() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("config/vigia.toml")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn check_passes_on_the_shipped_config() {
+    let out = vigia(&["check", "--config", shipped_config().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(": ok: 19 sources"), "{stdout}");
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+}
+
+/// Writes a config dir with `toml` as vigia.toml and the given extra files.
+fn broken(toml: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, Output) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let path = dir.path().join("vigia.toml");
+    std::fs::write(&path, toml).unwrap();
+    let out = vigia(&["check", "--config", path.to_str().unwrap()]);
+    (dir, out)
+}
+
+#[test]
+fn check_reports_a_syntax_error_with_file_and_line() {
+    let (_dir, out) = broken("[channels]\nalerts = -100\n\n[lists\nx = []\n", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("vigia.toml:4:"), "{err}");
+}
+
+#[test]
+fn check_reports_every_error_with_its_line() {
+    let toml = r#"[channels]
+alerts = -100
+bad = "not a chat"
+
+[defaults]
+interval = "ten minutes"
+
+[lists]
+detention = ["detenido"]
+missing = "lists/missing.txt"
+
+[names]
+watch = "names.txt"
+
+[[source]]
+name = "S"
+url = "ftp://example.org/feed"
+
+[[rule]]
+name = "r"
+all = ["detention", "venezuela"]
+channels = ["alerts", "nowhere"]
+
+[[rule]]
+name = "people"
+names = ["watch"]
+channels = ["alerts"]
+"#;
+    let (_dir, out) = broken(toml, &[("names.txt", "Nahuel Gallo\n\nBad | | alias\n")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    for expected in [
+        "vigia.toml:3: channel `bad` must be a numeric chat id",
+        "vigia.toml:6: `defaults.interval` = \"ten minutes\" is not a duration",
+        "vigia.toml:10: list `missing`: cannot read",
+        "vigia.toml:17: source \"S\": url \"ftp://example.org/feed\" is not an http(s) URL",
+        "vigia.toml:21: rule \"r\": `all` names a list \"venezuela\" that [lists] does not define",
+        "vigia.toml:22: rule \"r\" sends to channel \"nowhere\", which [channels] does not define",
+        "names.txt:3: a person's line has an empty alias",
+        "7 error(s)",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn replay_json_prints_what_the_contract_says() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/replay.xml");
+    let out = vigia(&[
+        "replay",
+        "--json",
+        "--config",
+        shipped_config().to_str().unwrap(),
+        fixture.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    let first = &lines[0];
+    assert_eq!(first["input"], fixture.to_str().unwrap());
+    assert_eq!(first["source"], fixture.to_str().unwrap());
+    assert_eq!(first["id"], "https://elpitazo.net/?p=101");
+    assert_eq!(
+        first["title"],
+        "Detienen en Caracas al activista Javier Tarazona"
+    );
+    assert_eq!(
+        first["link"],
+        "https://elpitazo.net/politica/detienen-tarazona/"
+    );
+    assert_eq!(first["published"], "2024-07-02T18:58:44+00:00");
+    assert_eq!(first["alert"], true);
+    assert_eq!(
+        first["rules"],
+        serde_json::json!([
+            "detentions in Venezuela",
+            "political detentions in Venezuela",
+            "watched people"
+        ])
+    );
+    assert_eq!(
+        first["terms"],
+        serde_json::json!(["detienen", "Caracas", "activist*", "activista*"])
+    );
+    assert_eq!(first["names"], serde_json::json!(["Javier Tarazona"]));
+    assert_eq!(
+        lines[1]["title"],
+        "Nahuel Gallo's family asks for proof of life"
+    );
+    assert_eq!(lines[1]["published"], serde_json::Value::Null);
+
+    // --all adds the item that does not alert; --source applies a source's tags.
+    let out = vigia(&[
+        "replay",
+        "--json",
+        "--all",
+        "--config",
+        shipped_config().to_str().unwrap(),
+        fixture.to_str().unwrap(),
+    ]);
+    let all: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all.iter().filter(|l| l["alert"] == false).count(), 1);
+    let out = vigia(&[
+        "replay",
+        "--json",
+        "--source",
+        "No such source",
+        "--config",
+        shipped_config().to_str().unwrap(),
+        fixture.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn run_without_a_token_prints_alerts_and_stops_on_sigterm() {
+    let feed = FeedServer::start(vec![Entry::new(
+        "a",
+        "Detienen a periodista en Caracas",
+        "",
+        chrono::Duration::minutes(5),
+    )])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let path = write_config(dir.path(), &feed.url, "http://127.0.0.1:9", "");
+    let toml = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("interval = \"1h\"", "interval = \"1s\"")
+        .replace(
+            "[store]",
+            &format!("[http]\nlisten = \"127.0.0.1:{port}\"\n\n[store]"),
+        );
+    std::fs::write(&path, toml).unwrap();
+
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
+        .args(["run", "--config", path.to_str().unwrap()])
+        .env_remove("TELEGRAM_BOT_TOKEN")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
+    let alert = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        let mut seen = Vec::new();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let done = line.contains("Detienen a periodista en Caracas");
+            seen.push(line);
+            if done {
+                break;
+            }
+        }
+        seen
+    })
+    .await
+    .expect("the alert is printed");
+    assert_eq!(alert.last().unwrap(), "🚨 Detienen a periodista en Caracas");
+
+    let health =
+        tokio::task::spawn_blocking(move || vigia(&["health", "--config", path.to_str().unwrap()]))
+            .await
+            .unwrap();
+    assert!(health.status.success(), "{}", stderr(&health));
+
+    let pid = child.id().unwrap().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let out = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("vigia stops promptly on SIGTERM")
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.matches("alerts are printed to standard output").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("vigia stopped"), "{err}");
+}

@@ -1,0 +1,255 @@
+//! The daemon end to end: feed server → match → store → fake Bot API.
+
+use chrono::Duration;
+use vigia::config::{Config, Secret};
+use vigia::daemon;
+use vigia::delivery::Sink;
+
+use crate::support::{write_config, Entry, FakeBot, FeedServer, Mode, TOKEN};
+
+fn sink(bot: &FakeBot) -> Sink {
+    Sink::telegram(Secret::new(TOKEN), url::Url::parse(&bot.url).unwrap())
+}
+
+fn load(dir: &std::path::Path, feed: &FeedServer, bot: &FakeBot) -> Config {
+    Config::load(&write_config(dir, &feed.url, &bot.url, "")).unwrap()
+}
+
+#[tokio::test]
+async fn every_matching_item_reaches_its_channels_once_escaped() {
+    let bot = FakeBot::start().await;
+    let feed = FeedServer::start(vec![
+        // Older than the backfill window on the first poll: recorded silently.
+        Entry::new(
+            "old",
+            "Detenido en Caracas hace días",
+            "",
+            Duration::days(2),
+        ),
+        Entry::new(
+            "a",
+            "Detienen a periodista en Caracas",
+            "Fue llevado al SEBIN; está detenido.",
+            Duration::minutes(5),
+        ),
+        Entry::new(
+            "b",
+            "Festival de salsa en Caracas",
+            "Nada que ver.",
+            Duration::minutes(4),
+        ),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = load(dir.path(), &feed, &bot);
+    let running = daemon::start(&config, sink(&bot)).await.unwrap();
+    let h = running.handle.clone();
+
+    h.poll_now().await;
+    h.delivered().await;
+    let sent = bot.sent();
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0].chat, "-1001234567890");
+    assert_eq!(sent[0].parse_mode.as_deref(), Some("HTML"));
+    assert!(
+        sent[0]
+            .text
+            .starts_with("🚨 <b>Detienen a periodista en Caracas</b>\n"),
+        "{}",
+        sent[0].text
+    );
+
+    // New items over time: markup in a title, a watched person, noise.
+    feed.push(Entry::new(
+        "c",
+        "Preso político <b>trasladado</b> & \"aislado\" en Venezuela <2024>",
+        "<p>Su familia &amp; abogados</p>",
+        Duration::minutes(1),
+    ));
+    feed.push(Entry::new(
+        "d",
+        "GALLO, NAHUEL: un año sin fe de vida",
+        "",
+        Duration::minutes(1),
+    ));
+    feed.push(Entry::new(
+        "e",
+        "Venezuela: cardiac arrest of a detained man's father",
+        "",
+        Duration::minutes(1),
+    ));
+    h.poll_now().await;
+    h.delivered().await;
+
+    let sent = bot.sent();
+    let texts: Vec<(&str, &str)> = sent
+        .iter()
+        .map(|s| (s.chat.as_str(), s.text.as_str()))
+        .collect();
+    assert_eq!(texts.len(), 4, "{texts:#?}");
+    let c = texts[1].1;
+    let link = format!("{}/news/c", feed.url.trim_end_matches("/feed.xml"));
+    assert_eq!(texts[1].0, "-1001234567890");
+    assert!(
+        c.starts_with(&format!(
+            "🚨 <b>Preso político trasladado &amp; &quot;aislado&quot; en Venezuela &lt;2024&gt;</b>\n\n\
+             Su familia &amp; abogados\n\n🔗 <a href=\"{link}\">127.0.0.1</a>\n📰 Test feed · 🕒 "
+        )),
+        "{c}"
+    );
+    assert!(
+        c.ends_with(" UTC\n⚖️ detentions in Venezuela\n🔎 preso político, Venezuela"),
+        "{c}"
+    );
+    // The watched person goes to both channels of the names rule, in order.
+    assert_eq!(texts[2].0, "-1001234567890");
+    assert_eq!(texts[3].0, "@vigia_cases");
+    assert!(
+        texts[2].1.contains("⚖️ watched people\n👤 Nahuel Gallo"),
+        "{}",
+        texts[2].1
+    );
+    assert_eq!(texts[2].1, texts[3].1);
+
+    // Polling again sends nothing more, and is a conditional GET answered 304.
+    h.poll_now().await;
+    h.delivered().await;
+    assert_eq!(bot.sent().len(), 4);
+    {
+        let st = feed.state.lock().unwrap();
+        assert!(st.saw_if_none_match && st.saw_if_modified_since);
+        assert_eq!((st.full, st.not_modified), (2, 1));
+    }
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn pending_alerts_survive_a_restart_and_arrive_exactly_once() {
+    let bot = FakeBot::start().await;
+    bot.set_mode(Mode::Failing);
+    let feed = FeedServer::start(vec![
+        Entry::new(
+            "a",
+            "Detienen a activista en Caracas",
+            "",
+            Duration::minutes(3),
+        ),
+        Entry::new(
+            "b",
+            "Rocío San Miguel sigue detenida en Venezuela",
+            "",
+            Duration::minutes(2),
+        ),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = load(dir.path(), &feed, &bot);
+
+    let running = daemon::start(&config, sink(&bot)).await.unwrap();
+    running.handle.poll_now().await;
+    bot.wait_for("a failed attempt", |st| !st.calls.is_empty())
+        .await;
+    let store = running.handle.store().clone();
+    running.shutdown().await;
+    assert_eq!(
+        store.pending_count().unwrap(),
+        3,
+        "a: alerts; b: alerts and cases"
+    );
+    assert!(bot.sent().is_empty());
+    drop(store);
+
+    bot.set_mode(Mode::Ok);
+    let running = daemon::start(&config, sink(&bot)).await.unwrap();
+    running.handle.delivered().await;
+    running.handle.poll_now().await;
+    running.handle.delivered().await;
+    let sent = bot.sent();
+    let titles: Vec<(&str, &str)> = sent
+        .iter()
+        .map(|s| (s.chat.as_str(), s.text.lines().next().unwrap()))
+        .collect();
+    assert_eq!(
+        titles,
+        vec![
+            (
+                "-1001234567890",
+                "🚨 <b>Detienen a activista en Caracas</b>"
+            ),
+            (
+                "-1001234567890",
+                "🚨 <b>Rocío San Miguel sigue detenida en Venezuela</b>"
+            ),
+            (
+                "@vigia_cases",
+                "🚨 <b>Rocío San Miguel sigue detenida en Venezuela</b>"
+            ),
+        ]
+    );
+    assert_eq!(running.handle.store().pending_count().unwrap(), 0);
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_429_holds_the_chat_for_its_retry_after() {
+    let bot = FakeBot::start().await;
+    bot.set_mode(Mode::RetryAfterOnce(1));
+    let feed = FeedServer::start(vec![
+        Entry::new(
+            "a",
+            "Detienen a activista en Caracas",
+            "",
+            Duration::minutes(3),
+        ),
+        Entry::new(
+            "b",
+            "Detienen a periodista en Caracas",
+            "",
+            Duration::minutes(2),
+        ),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = load(dir.path(), &feed, &bot);
+    let running = daemon::start(&config, sink(&bot)).await.unwrap();
+    running.handle.poll_now().await;
+    running.handle.delivered().await;
+    let sent = bot.sent();
+    assert_eq!(sent.len(), 2);
+    assert!(
+        sent[0].text.contains("activista") && sent[1].text.contains("periodista"),
+        "order kept"
+    );
+    {
+        let st = bot.state.lock().unwrap();
+        assert_eq!(st.calls.len(), 3, "one refused, then each alert once");
+        assert_eq!(st.early_calls, 0, "nothing sent before retry_after passed");
+    }
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_broken_feed_is_recorded_and_the_daemon_keeps_running() {
+    let bot = FakeBot::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on this port: every poll fails.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let config = Config::load(&write_config(
+        dir.path(),
+        &format!("http://{dead}/feed.xml"),
+        &bot.url,
+        "",
+    ))
+    .unwrap();
+    let running = daemon::start(&config, sink(&bot)).await.unwrap();
+    running.handle.poll_now().await;
+    running.handle.poll_now().await;
+    let state = running.handle.store().source_state("Test feed").unwrap();
+    assert_eq!(state.consecutive_failures, 2);
+    assert!(state.last_error.unwrap().contains(&dead.to_string()));
+    assert!(!state.polled_before);
+    running.shutdown().await;
+}

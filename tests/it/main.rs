@@ -1,0 +1,6 @@
+//! vigia's integration tests: one binary, with real servers on 127.0.0.1,
+//! a real SQLite file in a temp dir, and the real teloxide client.
+
+mod cli;
+mod daemon;
+mod support;
