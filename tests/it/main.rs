@@ -2,5 +2,6 @@
 //! a real SQLite file in a temp dir, and the real teloxide client.
 
 mod cli;
+mod corpus;
 mod daemon;
 mod support;
