@@ -206,6 +206,39 @@ mod tests {
     }
 
     #[test]
+    fn parses_atom_json_feed_and_rss_1() {
+        let atom = r#"<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:a</id><updated>2024-07-02T18:58:44Z</updated>
+<entry><title type="html">Detenido &lt;em&gt;en&lt;/em&gt; Caracas</title><id>urn:uuid:1</id>
+<link rel="alternate" href="/n/1"/><updated>2024-07-02T18:58:44Z</updated>
+<content type="html">&lt;p&gt;Texto completo&lt;/p&gt;</content></entry></feed>"#;
+        let items = parse_feed(atom.as_bytes(), Some("https://example.org/feed")).unwrap();
+        assert_eq!(items[0].title, "Detenido en Caracas");
+        assert_eq!(items[0].link.as_deref(), Some("https://example.org/n/1"));
+        assert_eq!(items[0].content, "Texto completo");
+        assert_eq!(items[0].key("S"), "id:urn:uuid:1");
+
+        let json = r#"{"version": "https://jsonfeed.org/version/1.1", "title": "J",
+            "items": [{"id": "7", "url": "https://example.org/7", "title": "Liberan a preso",
+                       "content_html": "<p>Hoy</p>", "summary": "Resumen",
+                       "date_published": "2024-07-02T18:58:44Z"}]}"#;
+        let items = parse_feed(json.as_bytes(), None).unwrap();
+        assert_eq!(items[0].title, "Liberan a preso");
+        assert_eq!(items[0].summary, "Resumen");
+        assert_eq!(items[0].content, "Hoy");
+        assert_eq!(items[0].key("S"), "id:S\n7");
+
+        let rss1 = r#"<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+<channel rdf:about="https://example.org/"><title>R</title><link>https://example.org/</link><description>d</description></channel>
+<item rdf:about="https://example.org/r1"><title>Preso político</title><link>https://example.org/r1</link></item>
+</rdf:RDF>"#;
+        let items = parse_feed(rss1.as_bytes(), None).unwrap();
+        assert_eq!(items[0].title, "Preso político");
+        assert_eq!(items[0].link.as_deref(), Some("https://example.org/r1"));
+    }
+
+    #[test]
     fn non_feeds_are_reported() {
         assert!(matches!(
             parse_feed(b"<html><body>Error</body></html>", None),
