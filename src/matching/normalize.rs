@@ -46,48 +46,131 @@ impl Normalized {
     }
 }
 
-/// Folds `text` for matching and keeps the map back to it.
-pub fn normalize(text: &str) -> Normalized {
-    let mut out = Normalized {
-        text: String::with_capacity(text.len()),
-        words: Vec::new(),
-    };
-    let mut current: Option<(usize, usize)> = None; // (folded start, original start)
-    let mut folded = String::with_capacity(8);
-    for (pos, ch) in text.char_indices() {
-        folded.clear();
-        fold_char(ch, &mut folded);
-        if folded.is_empty() {
-            // A combining mark alone folds to nothing and stays part of the word.
-            continue;
-        }
-        if folded.chars().all(char::is_alphanumeric) {
-            if current.is_none() {
-                if !out.text.is_empty() {
-                    out.text.push(' ');
-                }
-                current = Some((out.text.len(), pos));
+/// ASCII folding table: lower-case letters and digits map to themselves,
+/// upper case to lower, everything else to 0 (a separator).
+const ASCII_FOLD: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            c
+        } else if c.is_ascii_uppercase() {
+            c + 32
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Builds the folded text and its word map, one byte or char at a time.
+struct Builder {
+    out: Vec<u8>,
+    words: Vec<Word>,
+    /// (folded start, original start) of the word being read.
+    current: Option<(usize, usize)>,
+}
+
+impl Builder {
+    #[inline]
+    fn begin(&mut self, pos: usize) {
+        if self.current.is_none() {
+            if !self.out.is_empty() {
+                self.out.push(b' ');
             }
-            out.text.push_str(&folded);
-        } else if let Some((fstart, ostart)) = current.take() {
-            out.words.push(Word {
-                folded: fstart..out.text.len(),
+            self.current = Some((self.out.len(), pos));
+        }
+    }
+
+    #[inline]
+    fn end(&mut self, pos: usize) {
+        if let Some((fstart, ostart)) = self.current.take() {
+            self.words.push(Word {
+                folded: fstart..self.out.len(),
                 original: ostart..pos,
             });
         }
     }
-    if let Some((fstart, ostart)) = current {
-        out.words.push(Word {
-            folded: fstart..out.text.len(),
-            original: ostart..text.len(),
-        });
+}
+
+/// Folds `text` for matching and keeps the map back to it.
+///
+/// ASCII, most of any Latin-script news text, goes through a lookup table;
+/// other characters through Unicode lower-casing and decomposition.
+pub fn normalize(text: &str) -> Normalized {
+    let bytes = text.as_bytes();
+    let mut b = Builder {
+        out: Vec::with_capacity(text.len()),
+        words: Vec::with_capacity(text.len() / 6),
+        current: None,
+    };
+    let mut folded = String::with_capacity(8);
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if byte < 0x80 {
+            let f = ASCII_FOLD[byte as usize];
+            if f != 0 {
+                b.begin(i);
+                b.out.push(f);
+            } else {
+                b.end(i);
+            }
+            i += 1;
+            continue;
+        }
+        let ch = text[i..].chars().next().expect("i is on a char boundary");
+        if let Some(f) = latin_fold(ch) {
+            // Accented Latin letters, most of the rest of es/pt text.
+            b.begin(i);
+            b.out.extend_from_slice(f.as_bytes());
+            i += ch.len_utf8();
+            continue;
+        }
+        folded.clear();
+        fold_char(ch, &mut folded);
+        if folded.is_empty() {
+            // A combining mark folds to nothing and stays part of its word.
+        } else if folded.chars().all(char::is_alphanumeric) {
+            b.begin(i);
+            b.out.extend_from_slice(folded.as_bytes());
+        } else {
+            b.end(i);
+        }
+        i += ch.len_utf8();
     }
-    out
+    b.end(text.len());
+    Normalized {
+        text: String::from_utf8(b.out).expect("folded text is built from whole UTF-8 chars"),
+        words: b.words,
+    }
 }
 
 /// The folded form of `text` alone, for terms and names.
 pub fn fold(text: &str) -> String {
     normalize(text).text
+}
+
+/// Folded forms of the letters U+00C0 to U+017F (Latin-1 Supplement and
+/// Latin Extended-A), computed once: the accented letters of Spanish and
+/// Portuguese, folded without a trip through Unicode tables. `None` for the
+/// range's non-letters (×, ÷), which take the general path.
+fn latin_fold(ch: char) -> Option<&'static str> {
+    static TABLE: std::sync::OnceLock<Vec<Option<String>>> = std::sync::OnceLock::new();
+    let idx = (ch as u32).checked_sub(0xC0)? as usize;
+    let table = TABLE.get_or_init(|| {
+        (0xC0u32..=0x17F)
+            .map(|c| {
+                let c = char::from_u32(c).expect("in range");
+                let mut s = String::new();
+                fold_char(c, &mut s);
+                (!s.is_empty() && s.chars().all(char::is_alphanumeric)).then_some(s)
+            })
+            .collect()
+    });
+    table.get(idx)?.as_deref()
 }
 
 /// Appends the folded form of one character: lower case, no accents.

@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (item_id, channel)
     );
     CREATE INDEX alerts_pending ON alerts (next_attempt_at, id) WHERE state = 'pending';
+    CREATE INDEX alerts_pending_chat ON alerts (chat, id) WHERE state = 'pending';
     "#,
 ];
 

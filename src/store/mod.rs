@@ -282,7 +282,8 @@ impl Store {
         Ok(queued)
     }
 
-    /// Pending alerts whose next attempt is due, oldest first.
+    /// Pending alerts whose next attempt is due, oldest first, leaving out any
+    /// alert queued behind an earlier one to the same chat that is not due.
     pub fn due_alerts(
         &self,
         now: DateTime<Utc>,
@@ -295,6 +296,10 @@ impl Store {
                         i.source, i.title, i.link, i.summary, i.published_at, i.explanation
                  FROM alerts a JOIN items i ON i.id = a.item_id
                  WHERE a.state = 'pending' AND a.next_attempt_at <= ?1
+                   -- per-chat order: never overtake an earlier alert still waiting
+                   AND NOT EXISTS (SELECT 1 FROM alerts b
+                                   WHERE b.state = 'pending' AND b.chat = a.chat AND b.id < a.id
+                                     AND b.next_attempt_at > ?1)
                  ORDER BY a.id LIMIT ?2",
             )
             .context("prepare due alerts")?;

@@ -58,7 +58,10 @@ fn outbox_moves_only_on_mark_sent_and_honours_deferrals() {
     let due = store.due_alerts(now, 10).unwrap();
     let later = now + chrono::Duration::seconds(30);
     store.defer(due[0].id, later, "boom").unwrap();
-    assert_eq!(store.due_alerts(now, 10).unwrap().len(), 1);
+    assert!(
+        store.due_alerts(now, 10).unwrap().is_empty(),
+        "b waits behind a, same chat"
+    );
     store.defer_chat("@one_chat", later).unwrap();
     assert!(store.due_alerts(now, 10).unwrap().is_empty());
     assert_eq!(
@@ -107,4 +110,39 @@ fn a_store_from_a_newer_vigia_is_refused() {
         Store::open(&path),
         Err(StoreError::TooNew { found: 99, .. })
     ));
+}
+
+#[test]
+fn a_later_alert_never_overtakes_an_earlier_one_to_the_same_chat() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    let now = Utc::now();
+    store
+        .record(&[item("a", &["one"]), item("b", &["one", "two"])], now)
+        .unwrap();
+    let due = store.due_alerts(now, 10).unwrap();
+    assert_eq!(due.len(), 3);
+    // The first alert to "one" fails and waits: the second to "one" waits
+    // behind it, "two" is not held up.
+    store
+        .defer(due[0].id, now + chrono::Duration::seconds(60), "502")
+        .unwrap();
+    let due: Vec<(String, String)> = store
+        .due_alerts(now, 10)
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.channel, a.title))
+        .collect();
+    assert_eq!(due, vec![("two".to_string(), "title b".to_string())]);
+    // A new alert for "one" also queues behind the waiting one.
+    store.record(&[item("c", &["one"])], now).unwrap();
+    assert_eq!(store.due_alerts(now, 10).unwrap().len(), 1);
+    let later = now + chrono::Duration::seconds(61);
+    let titles: Vec<String> = store
+        .due_alerts(later, 10)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.title)
+        .collect();
+    assert_eq!(titles, vec!["title a", "title b", "title b", "title c"]);
 }

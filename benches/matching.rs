@@ -1,0 +1,416 @@
+//! Normalize-and-match throughput with the default rules scaled up to
+//! 10,000 list terms and 1,000 watched people, next to the way Miniflux and
+//! Huginn filter: one case-insensitive regex per term, tried in turn.
+//!
+//! `cargo bench --bench matching`. Items are 0.5 to 5 KB of mostly Latin
+//! text (Spanish, English, Portuguese, with accents, HTML entities already
+//! decoded, some emoji and a little Cyrillic), generated from a fixed seed.
+
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use vigia::config::Config;
+use vigia::matching::{ItemText, Matcher};
+
+const WORDS: &[&str] = &[
+    "el",
+    "la",
+    "de",
+    "que",
+    "en",
+    "los",
+    "del",
+    "se",
+    "por",
+    "una",
+    "con",
+    "para",
+    "su",
+    "fue",
+    "según",
+    "también",
+    "gobierno",
+    "tribunal",
+    "fiscalía",
+    "policía",
+    "funcionarios",
+    "familia",
+    "madre",
+    "ciudad",
+    "estado",
+    "país",
+    "información",
+    "elecciones",
+    "protesta",
+    "denunció",
+    "aseguró",
+    "señaló",
+    "después",
+    "más",
+    "años",
+    "días",
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "said",
+    "was",
+    "government",
+    "officials",
+    "court",
+    "family",
+    "after",
+    "were",
+    "their",
+    "against",
+    "statement",
+    "minister",
+    "security",
+    "forces",
+    "report",
+    "people",
+    "weeks",
+    "told",
+    "o",
+    "da",
+    "do",
+    "não",
+    "em",
+    "com",
+    "governo",
+    "ministério",
+    "segundo",
+    "família",
+    "após",
+    "foram",
+    "também",
+    "economía",
+    "petróleo",
+    "inflación",
+    "mercado",
+    "béisbol",
+    "equipo",
+    "partido",
+    "música",
+    "salud",
+    "educación",
+    "niños",
+    "año",
+    "acción",
+    "Caracas",
+    "Venezuela",
+    "Maracaibo",
+    "Bogotá",
+    "São",
+    "Paulo",
+    "Brasília",
+    "🇻🇪",
+    "Москва",
+    "«entrevista»",
+    "—",
+    "(AFP)",
+    "2024",
+    "28J",
+    "U.S.",
+    "O'Brien",
+    "d'Ávila",
+];
+
+const GIVEN: &[&str] = &[
+    "María",
+    "José",
+    "Luis",
+    "Ana",
+    "Carlos",
+    "Rocío",
+    "Andrés",
+    "Gabriela",
+    "Pedro",
+    "Lucía",
+    "Javier",
+    "Daniela",
+    "Miguel",
+    "Valentina",
+    "Jorge",
+    "Camila",
+    "Rafael",
+    "Sofía",
+    "Alejandro",
+    "Isabel",
+    "Matthew",
+    "John",
+    "Joseph",
+    "João",
+    "Thiago",
+    "Fernanda",
+    "Ramón",
+    "Beatriz",
+    "Óscar",
+    "Inés",
+];
+const SURNAMES: &[&str] = &[
+    "González",
+    "Rodríguez",
+    "Pérez",
+    "Hernández",
+    "García",
+    "Martínez",
+    "López",
+    "Díaz",
+    "Sánchez",
+    "Romero",
+    "Álvarez",
+    "Torres",
+    "Ramírez",
+    "Flores",
+    "Acosta",
+    "Benítez",
+    "Castillo",
+    "Chávez",
+    "Delgado",
+    "Escalona",
+    "Fajardo",
+    "Guerrero",
+    "Ibáñez",
+    "Jiménez",
+    "Lozada",
+    "Márquez",
+    "Núñez",
+    "Ochoa",
+    "Peña",
+    "Quintero",
+    "Rivas",
+    "Salazar",
+    "Tovar",
+    "Urdaneta",
+    "Valera",
+    "Zambrano",
+    "Silva",
+    "Souza",
+    "Heath",
+    "Smith",
+];
+
+fn pick<'a>(rng: &mut fastrand::Rng, from: &[&'a str]) -> &'a str {
+    from[rng.usize(..from.len())]
+}
+
+const SYLLABLES: &[&str] = &[
+    "ca", "ra", "do", "te", "ni", "mo", "la", "sé", "gui", "ción", "pre", "sa", "tor", "men", "vi",
+    "lle", "bra", "ño", "cu", "ta", "ri", "zo", "per", "mán", "go", "fi", "que", "dre", "lí",
+    "nas", "tes", "ca", "bo", "jú",
+];
+
+/// Synthetic terms shaped like real ones: one to three words, most of them
+/// invented (2 to 4 syllables, accents included) so that, as with a real
+/// list, most terms do not occur in a given item, and one in ten built from
+/// the corpus's own vocabulary so that some do; a fifth are stems.
+fn synthetic_term(rng: &mut fastrand::Rng) -> String {
+    let words = 1 + rng.usize(..3);
+    let real = rng.u8(..10) == 0;
+    let mut t: Vec<String> = (0..words)
+        .map(|_| {
+            if real {
+                pick(rng, WORDS).to_lowercase()
+            } else {
+                (0..2 + rng.usize(..3))
+                    .map(|_| pick(rng, SYLLABLES))
+                    .collect()
+            }
+        })
+        .collect();
+    if real && words == 1 {
+        // A lone common word would be a term no operator writes.
+        t.push(pick(rng, SYLLABLES).repeat(3));
+    }
+    let mut term = t.join(" ");
+    if rng.u8(..5) == 0 {
+        term.push('*');
+    }
+    term
+}
+
+/// The shipped config with 10,000 terms spread over its lists plus
+/// generated ones, and 1,000 people.
+fn scaled_config(dir: &Path) -> Config {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let mut rng = fastrand::Rng::with_seed(7);
+    std::fs::create_dir_all(dir.join("lists")).unwrap();
+    let mut toml = std::fs::read_to_string(root.join("vigia.toml")).unwrap();
+    let shipped: usize = std::fs::read_dir(root.join("lists"))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            std::fs::write(dir.join("lists").join(e.file_name()), &text).unwrap();
+            vigia::config::lists::parse_list(&text).len()
+        })
+        .sum();
+    // 40 extra lists, each used by a rule, fill up to 10,000 terms.
+    let extra = 10_000 - shipped;
+    let mut lists = String::new();
+    let mut rules = String::new();
+    let mut seen = std::collections::HashSet::new();
+    for l in 0..40 {
+        let want = extra / 40 + usize::from(l < extra % 40);
+        let mut terms: Vec<String> = Vec::with_capacity(want);
+        while terms.len() < want {
+            let t = synthetic_term(&mut rng);
+            if seen.insert(t.clone()) {
+                terms.push(t);
+            }
+        }
+        std::fs::write(dir.join(format!("lists/x{l}.txt")), terms.join("\n")).unwrap();
+        lists.push_str(&format!("x{l} = \"lists/x{l}.txt\"\n"));
+        rules.push_str(&format!(
+            "\n[[rule]]\nname = \"extra {l}\"\nall = [\"x{l}\", \"venezuela\"]\nnone = [\"noise\"]\nchannels = [\"alerts\"]\n"
+        ));
+    }
+    toml = toml.replace("[lists]\n", &format!("[lists]\n{lists}"));
+    toml.push_str(&rules);
+    let mut names = std::fs::read_to_string(root.join("names.txt")).unwrap();
+    let have = vigia::config::lists::parse_names(&names, Path::new("names.txt"), &mut Vec::new())
+        .len()
+        + vigia::config::lists::parse_names(
+            &std::fs::read_to_string(root.join("names-context.txt")).unwrap(),
+            Path::new("names-context.txt"),
+            &mut Vec::new(),
+        )
+        .len();
+    for _ in have..1000 {
+        let (g, s1, s2) = (
+            pick(&mut rng, GIVEN),
+            pick(&mut rng, SURNAMES),
+            pick(&mut rng, SURNAMES),
+        );
+        names.push_str(&format!("{g} {s1} {s2} | {g} {s1}\n"));
+    }
+    std::fs::write(dir.join("names.txt"), names).unwrap();
+    std::fs::copy(
+        root.join("names-context.txt"),
+        dir.join("names-context.txt"),
+    )
+    .unwrap();
+    let path = dir.join("vigia.toml");
+    std::fs::write(&path, toml).unwrap();
+    let config = Config::load(&path).unwrap();
+    let terms: usize = config.lists.iter().map(|l| l.terms.len()).sum();
+    let people: usize = config.names.iter().map(|n| n.people.len()).sum();
+    assert_eq!((terms, people), (10_000, 1_000));
+    config
+}
+
+/// 0.5 to 5 KB items: a title and a body of random words, with real
+/// detention phrasing now and then.
+fn corpus(n: usize) -> Vec<(String, String)> {
+    let mut rng = fastrand::Rng::with_seed(11);
+    let phrases = [
+        "fue detenido por funcionarios del SEBIN en Caracas",
+        "was taken into custody by Venezuelan security forces",
+        "presos políticos en El Helicoide",
+        "Nahuel Gallo sigue detenido",
+        "foi detido na fronteira com a Venezuela",
+    ];
+    (0..n)
+        .map(|_| {
+            let title: Vec<&str> = (0..8 + rng.usize(..8))
+                .map(|_| pick(&mut rng, WORDS))
+                .collect();
+            let target = 500 + rng.usize(..4500);
+            let mut body = String::with_capacity(target + 64);
+            while body.len() < target {
+                if rng.u8(..40) == 0 {
+                    body.push_str(phrases[rng.usize(..phrases.len())]);
+                } else {
+                    body.push_str(pick(&mut rng, WORDS));
+                }
+                body.push(if rng.u8(..12) == 0 { '.' } else { ' ' });
+            }
+            (title.join(" "), body)
+        })
+        .collect()
+}
+
+/// The baseline: every term and alias as its own case-insensitive,
+/// word-bounded regex, each tried on the text.
+fn baseline(config: &Config) -> Vec<regex::Regex> {
+    let mut patterns = Vec::new();
+    for list in &config.lists {
+        for t in &list.terms {
+            let (word, stem) = match t.text.strip_suffix('*') {
+                Some(w) => (w, true),
+                None => (t.text.as_str(), false),
+            };
+            let end = if stem { "" } else { r"\b" };
+            patterns.push(format!(r"(?i)\b{}{end}", regex::escape(word)));
+        }
+    }
+    for n in &config.names {
+        for p in &n.people {
+            for a in &p.aliases {
+                patterns.push(format!(r"(?i)\b{}\b", regex::escape(a)));
+            }
+        }
+    }
+    patterns
+        .iter()
+        .map(|p| regex::Regex::new(p).unwrap())
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = scaled_config(dir.path());
+    let matcher = Matcher::new(&config);
+    let items = corpus(400);
+    let bytes: usize = items.iter().map(|(t, b)| t.len() + b.len()).sum();
+    let tags = vec!["venezuela".to_string()];
+
+    let mut group = c.benchmark_group("normalize+match");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(8));
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function(BenchmarkId::new("vigia", "10k terms, 1k people"), |b| {
+        b.iter(|| {
+            let mut alerts = 0;
+            for (title, body) in &items {
+                let v = matcher.check(
+                    &ItemText {
+                        title,
+                        summary: body,
+                        content: "",
+                    },
+                    &tags,
+                );
+                alerts += usize::from(v.alerts());
+            }
+            alerts
+        })
+    });
+    // The baseline is slow: measure it on a tenth of the items.
+    let few = &items[..40];
+    let few_bytes: usize = few.iter().map(|(t, b)| t.len() + b.len()).sum();
+    let regexes = baseline(&config);
+    group.throughput(Throughput::Bytes(few_bytes as u64));
+    group.bench_function(
+        BenchmarkId::new("regex per term", "10k terms, 1k people"),
+        |b| {
+            b.iter(|| {
+                let mut hits = 0;
+                for (title, body) in few {
+                    for re in &regexes {
+                        hits += usize::from(re.is_match(title) || re.is_match(body));
+                    }
+                }
+                hits
+            })
+        },
+    );
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
