@@ -553,6 +553,44 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         });
     }
 
+    // The same term twice, in one list or two: a term in both `detention`
+    // and `noise` vetoes itself; one in two lists a rule requires together
+    // satisfies both at once.
+    let mut first_seen: BTreeMap<(String, bool), (usize, usize)> = BTreeMap::new();
+    for (l, list) in lists.iter().enumerate() {
+        for (t, term) in list.terms.iter().enumerate() {
+            let stem = term.text.ends_with('*');
+            let folded = crate::matching::normalize::fold(term.text.trim_end_matches('*'));
+            if folded.is_empty() {
+                continue;
+            }
+            match first_seen.get(&(folded.clone(), stem)) {
+                None => {
+                    first_seen.insert((folded, stem), (l, t));
+                }
+                Some(&(l0, t0)) => {
+                    let (other, at) = (&lists[l0], &lists[l0].terms[t0]);
+                    let place = if l0 == l {
+                        "earlier in the same list".to_string()
+                    } else {
+                        format!("in list `{}`", other.name)
+                    };
+                    c.warnings.push(Diagnostic::at(
+                        &list.file,
+                        term.line,
+                        format!(
+                            "term {:?} is also {place} ({}:{}, as {:?})",
+                            term.text,
+                            other.file.display(),
+                            at.line,
+                            at.text
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
     // names
     let mut names = Vec::new();
     for (name, rel) in &raw.names {

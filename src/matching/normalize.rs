@@ -350,4 +350,61 @@ mod tests {
         assert_eq!(html_to_text("a <script>alert(1)</script>b"), "a b");
         assert_eq!(html_to_text("3 < 4 and 5 > 2"), "3 < 4 and 5 > 2");
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Text mixing ASCII, accented Latin, other scripts, emoji, markup
+        /// and combining marks.
+        fn text() -> impl Strategy<Value = String> {
+            prop::collection::vec(
+                prop_oneof![
+                    "[a-zA-Z0-9 ,.;:!?'\"()-]{1,8}",
+                    "[áéíóúñüçãõÁÉÍÓÚÑÇßæøłĐœ]{1,3}",
+                    "[а-яА-Я]{1,4}",
+                    "[\\u{0300}-\\u{036F}]",
+                    Just("🕊️".to_string()),
+                    Just("\n\t".to_string()),
+                    any::<char>().prop_map(|c| c.to_string()),
+                ],
+                0..20,
+            )
+            .prop_map(|parts| parts.concat())
+        }
+
+        proptest! {
+            #[test]
+            fn normalizing_twice_changes_nothing(s in text()) {
+                let once = fold(&s);
+                prop_assert_eq!(fold(&once), once);
+            }
+
+            #[test]
+            fn every_word_maps_to_a_real_substring(s in text()) {
+                let n = normalize(&s);
+                for w in &n.words {
+                    prop_assert!(s.get(w.original.clone()).is_some(), "not on char boundaries: {:?}", w);
+                    let original = &s[w.original.clone()];
+                    // The original span folds to exactly that word.
+                    prop_assert_eq!(fold(original), &n.text[w.folded.clone()]);
+                }
+                let joined: Vec<&str> = n.words.iter().map(|w| &n.text[w.folded.clone()]).collect();
+                prop_assert_eq!(joined.join(" "), n.text.clone());
+            }
+
+            #[test]
+            fn spans_of_any_word_range_are_substrings(s in text(), a in 0usize..20, b in 0usize..20) {
+                let n = normalize(&s);
+                if n.words.is_empty() {
+                    return Ok(());
+                }
+                let (a, b) = (a % n.words.len(), b % n.words.len());
+                let (first, last) = (a.min(b), a.max(b));
+                let span = n.original_span(n.words[first].folded.start..n.words[last].folded.end);
+                prop_assert!(s.get(span.clone()).is_some());
+                prop_assert_eq!(fold(&s[span]), &n.text[n.words[first].folded.start..n.words[last].folded.end]);
+            }
+        }
+    }
 }

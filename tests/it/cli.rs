@@ -318,3 +318,40 @@ async fn the_bot_token_never_appears_in_logs() {
         "token leaked:\n{all}"
     );
 }
+
+#[test]
+fn check_warns_about_terms_that_cannot_match_duplicates_and_unused_lists() {
+    let toml = r#"[channels]
+alerts = -100
+
+[lists]
+detention = "detention.txt"
+noise = ["DETENCION", "cardiac arrest"]
+unused = ["x"]
+
+[[rule]]
+name = "r"
+all = ["detention"]
+none = ["noise"]
+channels = ["alerts"]
+"#;
+    let (_dir, out) = broken(
+        toml,
+        &[("detention.txt", "detención\n*\n¡!\ndetenido\ndetenido\n")],
+    );
+    assert!(
+        out.status.success(),
+        "warnings do not fail the check: {}",
+        stderr(&out)
+    );
+    let err = stderr(&out);
+    for expected in [
+        "detention.txt:2: term \"*\" has no letters or digits and can never match",
+        "detention.txt:3: term \"¡!\" has no letters or digits and can never match",
+        "detention.txt:5: term \"detenido\" is also earlier in the same list (",
+        "vigia.toml:6: term \"DETENCION\" is also in list `detention` (",
+        "vigia.toml:7: list `unused` is not used by any rule",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+}
