@@ -3,15 +3,22 @@
 //! `cargo run --release --example eval [-- CONFIG CORPUS] [--verbose]`
 //! (defaults: `config/vigia.toml`, `tests/fixtures/dev.jsonl`);
 //! `--verbose` lists every missed item and false alert.
+//!
+//! `cargo run --release --example eval -- --names [--verbose]` measures each
+//! name variant rule alone and all together on `tests/fixtures/names-cases.tsv`.
 
 use std::path::Path;
 
 use vigia::config::Config;
-use vigia::matching::eval::evaluate;
+use vigia::matching::eval::{evaluate, evaluate_names};
+use vigia::matching::names::Variants;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let verbose = args.iter().any(|a| a == "--verbose");
+    if args.iter().any(|a| a == "--names") {
+        return names(verbose);
+    }
     let paths: Vec<&str> = args
         .iter()
         .filter(|a| !a.starts_with("--"))
@@ -43,6 +50,73 @@ fn main() -> anyhow::Result<()> {
             c.precision(),
             c.recall()
         );
+    }
+    Ok(())
+}
+
+fn names(verbose: bool) -> anyhow::Result<()> {
+    let config = Config::load(Path::new("tests/fixtures/names-eval.toml"))?;
+    let cases = std::fs::read_to_string("tests/fixtures/names-cases.tsv")?;
+    let none = Variants::NONE;
+    let sets = [
+        ("aliases as written", none),
+        (
+            "+ reversed",
+            Variants {
+                reversed: true,
+                ..none
+            },
+        ),
+        (
+            "+ short_last",
+            Variants {
+                short_last: true,
+                ..none
+            },
+        ),
+        (
+            "+ short_first_surname",
+            Variants {
+                short_first_surname: true,
+                ..none
+            },
+        ),
+        (
+            "+ first_two_of_three",
+            Variants {
+                first_two_of_three: true,
+                ..none
+            },
+        ),
+        (
+            "+ surnames_first",
+            Variants {
+                surnames_first: true,
+                ..none
+            },
+        ),
+        ("default (kept rules)", Variants::default()),
+    ];
+    println!(
+        "{:<24} {:>4} {:>4} {:>4} {:>10} {:>8}",
+        "variants", "tp", "fp", "fn", "precision", "recall"
+    );
+    for (name, v) in sets {
+        let r = evaluate_names(&config, &cases, v)?;
+        let c = r.all;
+        println!(
+            "{name:<24} {:>4} {:>4} {:>4} {:>10.3} {:>8.3}",
+            c.tp,
+            c.fp,
+            c.fn_,
+            c.precision(),
+            c.recall()
+        );
+        if verbose {
+            for e in &r.errors {
+                println!("    {e}");
+            }
+        }
     }
     Ok(())
 }

@@ -103,3 +103,59 @@ pub fn evaluate(config: &Config, corpus: &str) -> Result<Report, CorpusError> {
     }
     Ok(report)
 }
+
+/// Precision and recall of person detection on a names test set: lines of
+/// `expected<TAB>text`, where `expected` lists the people's first aliases
+/// separated by `|`, or is `-` for nobody. Counted per (line, person).
+pub fn evaluate_names(
+    config: &Config,
+    cases: &str,
+    variants: super::names::Variants,
+) -> Result<Report, CorpusError> {
+    let matcher = Matcher::with_variants(config, variants);
+    let mut report = Report::default();
+    for (i, line) in cases.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((expected, text)) = line.split_once('\t') else {
+            let source = serde_json::Error::io(std::io::Error::other("expected `people<TAB>text`"));
+            return Err(CorpusError {
+                line: i + 1,
+                source,
+            });
+        };
+        let expected: Vec<&str> = expected
+            .split('|')
+            .map(str::trim)
+            .filter(|e| *e != "-")
+            .collect();
+        let verdict = matcher.check(
+            &ItemText {
+                title: text,
+                ..Default::default()
+            },
+            &[],
+        );
+        let found = matcher.explain(&verdict).names;
+        let c = &mut report.all;
+        for e in &expected {
+            if found.iter().any(|f| f == e) {
+                c.tp += 1;
+            } else {
+                c.fn_ += 1;
+                report.errors.push(format!("missed {e}: {text}"));
+            }
+        }
+        for f in &found {
+            if !expected.contains(&f.as_str()) {
+                c.fp += 1;
+                report.errors.push(format!("wrongly named {f}: {text}"));
+            }
+        }
+        if expected.is_empty() && found.is_empty() {
+            c.tn += 1;
+        }
+    }
+    Ok(report)
+}

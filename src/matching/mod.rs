@@ -128,6 +128,11 @@ pub struct Matcher {
 
 impl Matcher {
     pub fn new(config: &Config) -> Self {
+        Self::with_variants(config, names::Variants::default())
+    }
+
+    /// A matcher that generates only the given name variants (for measuring them).
+    pub fn with_variants(config: &Config, variants: names::Variants) -> Self {
         let mut index: HashMap<(String, bool), usize> = HashMap::new();
         let mut patterns: Vec<Pattern> = Vec::new();
         let mut texts: Vec<String> = Vec::new();
@@ -168,7 +173,7 @@ impl Matcher {
                     display: person.display().to_string(),
                 });
                 for alias in &person.aliases {
-                    for form in names::forms(alias) {
+                    for form in names::forms_with(alias, variants) {
                         add(form, false, Target::Person { person: id });
                     }
                 }

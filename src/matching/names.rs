@@ -76,8 +76,57 @@ fn join(parts: &[&String]) -> String {
         .join(" ")
 }
 
+/// Which press forms are generated besides the alias itself. Each was
+/// measured on the names test set (`tests/fixtures/names-cases.tsv`, see
+/// `cargo run --example eval -- --names`) before being turned on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Variants {
+    /// `Gallo, Nahuel` for a two-part name.
+    pub reversed: bool,
+    /// First given name with the last name: `Nahuel Agustín Gallo` → `Nahuel Gallo`.
+    pub short_last: bool,
+    /// First given name with the first of two surnames, for names of four
+    /// or more parts: `Rocío del Carmen San Miguel Sosa` → `Rocío San Miguel`.
+    pub short_first_surname: bool,
+    /// The first two parts of a three-part name. Right for one given name
+    /// and two surnames (`Edmundo González Urrutia` → `Edmundo González`),
+    /// wrong for two given names (`Juan Pablo Guanipa` → `Juan Pablo`, which
+    /// names Juan Pablo Montoya and Juan Pablo II): off, as measured. List
+    /// such a short form as an alias instead.
+    pub first_two_of_three: bool,
+    /// Surnames first, then the given names: `González Urrutia, Edmundo`.
+    pub surnames_first: bool,
+}
+
+impl Variants {
+    pub const NONE: Variants = Variants {
+        reversed: false,
+        short_last: false,
+        short_first_surname: false,
+        first_two_of_three: false,
+        surnames_first: false,
+    };
+}
+
+impl Default for Variants {
+    fn default() -> Self {
+        Variants {
+            reversed: true,
+            short_last: true,
+            short_first_surname: true,
+            first_two_of_three: false,
+            surnames_first: true,
+        }
+    }
+}
+
 /// Every folded form under which `alias` names its person, the alias itself first.
 pub fn forms(alias: &str) -> Vec<String> {
+    forms_with(alias, Variants::default())
+}
+
+/// [`forms`] with a chosen set of variants.
+pub fn forms_with(alias: &str, v: Variants) -> Vec<String> {
     let folded = fold(alias);
     if folded.is_empty() {
         return Vec::new();
@@ -89,26 +138,31 @@ pub fn forms(alias: &str) -> Vec<String> {
             out.push(s);
         }
     };
-    match u.len() {
-        0 | 1 => {}
-        2 => add(join(&[&u[1], &u[0]])),
-        n => {
-            // Shortened: first given name with the first surname. Which unit
-            // is the first surname is ambiguous (`Nahuel Agustín Gallo` has one
-            // surname, `Edmundo González Urrutia` two), so offer both readings.
-            let mut short = vec![(0, n - 1)];
-            if n >= 4 {
-                short.push((0, n - 2));
-            } else if !(COMMON_GIVEN.contains(&u[0].as_str())
-                && COMMON_GIVEN.contains(&u[1].as_str()))
-            {
-                short.push((0, 1));
-            }
-            for (g, s) in short {
-                add(join(&[&u[g], &u[s]]));
+    let n = u.len();
+    if n == 2 && v.reversed {
+        add(join(&[&u[1], &u[0]]));
+    }
+    if n >= 3 {
+        let mut short = Vec::new();
+        if v.short_last {
+            short.push((0, n - 1));
+        }
+        if v.short_first_surname && n >= 4 {
+            short.push((0, n - 2));
+        }
+        if v.first_two_of_three
+            && n == 3
+            && !(COMMON_GIVEN.contains(&u[0].as_str()) && COMMON_GIVEN.contains(&u[1].as_str()))
+        {
+            short.push((0, 1));
+        }
+        for (g, s) in short {
+            add(join(&[&u[g], &u[s]]));
+            if v.reversed {
                 add(join(&[&u[s], &u[g]]));
             }
-            // Surnames first with the full given names: `González Urrutia, Edmundo`.
+        }
+        if v.surnames_first {
             let split = if n >= 4 { n - 2 } else { 1 };
             let mut reordered: Vec<&String> = u[split..].iter().collect();
             reordered.extend(u[..split].iter());
