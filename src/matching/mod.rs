@@ -273,14 +273,11 @@ impl Matcher {
     /// lists those rules require (not those that only veto), the people
     /// named, and the channels to send to.
     pub fn explain(&self, verdict: &Verdict) -> Explanation {
-        let mut relevant_lists = BTreeSet::new();
-        let mut relevant_names = BTreeSet::new();
+        let (relevant_lists, relevant_names) = self.relevant(verdict);
         let mut channels = BTreeSet::new();
         let mut rules = Vec::new();
         for &r in &verdict.rules {
             let rule = &self.rules[r];
-            relevant_lists.extend(rule.all.iter().chain(&rule.any).copied());
-            relevant_names.extend(rule.names.iter().copied());
             channels.extend(rule.channels.iter().cloned());
             rules.push(rule.name.clone());
         }
@@ -312,16 +309,36 @@ impl Matcher {
     /// Every span that matched a term or name of a rule that fired, per field,
     /// sorted: what `replay` highlights.
     pub fn highlights(&self, verdict: &Verdict) -> Vec<(Field, Range<usize>)> {
+        let (lists, names) = self.relevant(verdict);
         let mut spans: Vec<(Field, Range<usize>)> = verdict
             .terms
             .iter()
+            .filter(|((list, _), _)| lists.contains(list))
             .flat_map(|(_, hits)| hits)
-            .chain(verdict.people.iter().flat_map(|(_, hits)| hits))
+            .chain(
+                verdict
+                    .people
+                    .iter()
+                    .filter(|(person, _)| names.contains(&self.people[*person].names_list))
+                    .flat_map(|(_, hits)| hits),
+            )
             .map(|h| (h.field, h.span.clone()))
             .collect();
         spans.sort_by_key(|(f, s)| (*f, s.start, s.end));
         spans.dedup();
         spans
+    }
+
+    /// The lists (`all` and `any`, not `none`) and names files of the rules that fired.
+    fn relevant(&self, verdict: &Verdict) -> (BTreeSet<usize>, BTreeSet<usize>) {
+        let mut lists = BTreeSet::new();
+        let mut names = BTreeSet::new();
+        for &r in &verdict.rules {
+            let rule = &self.rules[r];
+            lists.extend(rule.all.iter().chain(&rule.any).copied());
+            names.extend(rule.names.iter().copied());
+        }
+        (lists, names)
     }
 }
 

@@ -329,6 +329,18 @@ mod tests {
     }
 
     #[test]
+    fn mixed_scripts_keep_their_offsets() {
+        let text = "Москва: ВСТРЕЧА 北京 — Café «Ñandú»";
+        let n = normalize(text);
+        assert_eq!(n.text, "москва встреча 北京 cafe nandu");
+        let originals: Vec<&str> = n.words.iter().map(|w| &text[w.original.clone()]).collect();
+        assert_eq!(
+            originals,
+            vec!["Москва", "ВСТРЕЧА", "北京", "Café", "Ñandú"]
+        );
+    }
+
+    #[test]
     fn decomposed_input_matches_composed() {
         let decomposed = "detenc\u{0069}\u{0301}on"; // i + combining acute
         assert_eq!(fold(decomposed), "detencion");

@@ -355,3 +355,30 @@ channels = ["alerts"]
         assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
     }
 }
+
+#[test]
+fn replay_shows_matches_highlighted_plain_when_piped() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/replay.xml");
+    let out = vigia(&[
+        "replay",
+        "--config",
+        shipped_config().to_str().unwrap(),
+        fixture.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains('\x1b'), "no colour codes when piped");
+    assert!(
+        text.contains("ALERT  [Detienen] en [Caracas] al [activista] [Javier Tarazona]\n"),
+        "{text}"
+    );
+    assert!(text.contains("  names:     Javier Tarazona\n"), "{text}");
+    assert!(
+        text.contains("ALERT  [Nahuel Gallo]'s family asks for proof of life\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("salsa"),
+        "non-alerting items only with --all: {text}"
+    );
+}
