@@ -4,4 +4,5 @@
 mod cli;
 mod corpus;
 mod daemon;
+mod fetch;
 mod support;
