@@ -78,10 +78,7 @@ impl Handle {
         let mut passes = self.passes.clone();
         loop {
             passes.borrow_and_update();
-            let store = self.store.clone();
-            let pending = tokio::task::spawn_blocking(move || store.pending_count())
-                .await
-                .expect("store calls do not panic");
+            let pending = self.store.call(|s| s.pending_count()).await;
             if matches!(pending, Ok(0)) || passes.changed().await.is_err() {
                 return;
             }
@@ -225,16 +222,6 @@ async fn poll_loop(
     }
 }
 
-async fn blocking<T: Send + 'static>(
-    shared: &Arc<Shared>,
-    f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    let store = shared.store.clone();
-    tokio::task::spawn_blocking(move || f(&store))
-        .await
-        .expect("store calls do not panic")
-}
-
 async fn poll_once(source: &Source, shared: &Arc<Shared>) {
     if let Err(e) = try_poll(source, shared).await {
         tracing::error!(source = %source.name, error = %e, "store failure while polling");
@@ -245,7 +232,7 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<(), StoreErro
     let name = source.name.clone();
     let state = {
         let name = name.clone();
-        blocking(shared, move |s| s.source_state(&name)).await?
+        shared.store.call(move |s| s.source_state(&name)).await?
     };
     let started = Instant::now();
     let fetched = shared.fetcher.get(&source.url, &state.validators).await;
@@ -253,7 +240,10 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<(), StoreErro
         let name = name.clone();
         async move {
             tracing::warn!(source = %name, error = %error, "poll failed");
-            blocking(shared, move |s| s.poll_failed(&name, &error, Utc::now())).await
+            shared
+                .store
+                .call(move |s| s.poll_failed(&name, &error, Utc::now()))
+                .await
         }
     };
     let (body, validators) = match fetched {
@@ -261,7 +251,10 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<(), StoreErro
         Ok(Fetched::NotModified) => {
             tracing::debug!(source = %name, elapsed_ms = started.elapsed().as_millis() as u64, "not modified");
             let n = name.clone();
-            return blocking(shared, move |s| s.poll_succeeded(&n, None, Utc::now())).await;
+            return shared
+                .store
+                .call(move |s| s.poll_succeeded(&n, None, Utc::now()))
+                .await;
         }
         Ok(Fetched::Body { body, validators }) => (body, validators),
     };
@@ -274,7 +267,7 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<(), StoreErro
     let keys: Vec<[u8; 16]> = items.iter().map(|i| key_hash(&i.key(&name))).collect();
     let unseen = {
         let keys = keys.clone();
-        blocking(shared, move |s| s.unseen(&keys)).await?
+        shared.store.call(move |s| s.unseen(&keys)).await?
     };
 
     let now = Utc::now();
@@ -326,12 +319,14 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<(), StoreErro
     let new_items = batch.len();
     let queued = {
         let name = name.clone();
-        blocking(shared, move |s| {
-            let queued = s.record(&batch, now)?;
-            s.poll_succeeded(&name, Some(&validators), now)?;
-            Ok(queued)
-        })
-        .await?
+        shared
+            .store
+            .call(move |s| {
+                let queued = s.record(&batch, now)?;
+                s.poll_succeeded(&name, Some(&validators), now)?;
+                Ok(queued)
+            })
+            .await?
     };
     if queued > 0 {
         shared.wake.notify_one();

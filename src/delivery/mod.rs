@@ -154,16 +154,6 @@ pub struct Delivery {
     pub passes: watch::Sender<u64>,
 }
 
-async fn blocking<T: Send + 'static>(
-    store: &Arc<Store>,
-    f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || f(&store))
-        .await
-        .expect("store calls do not panic")
-}
-
 impl Delivery {
     /// Sends until `shutdown`; an alert in flight when it fires is finished
     /// (and recorded), the rest stay pending for the next start.
@@ -173,7 +163,7 @@ impl Delivery {
                 tracing::error!(error = %e, "delivery pass failed; retrying shortly");
             }
             self.passes.send_modify(|n| *n += 1);
-            let next = blocking(&self.store, |s| s.next_due()).await.ok().flatten();
+            let next = self.store.call(|s| s.next_due()).await.ok().flatten();
             let sleep = match next {
                 Some(at) => (at - Utc::now()).to_std().unwrap_or(Duration::ZERO),
                 None => Duration::from_secs(3600),
@@ -191,7 +181,7 @@ impl Delivery {
     }
 
     async fn pass(&self, shutdown: &CancellationToken) -> Result<(), StoreError> {
-        let due = blocking(&self.store, |s| s.due_alerts(Utc::now(), BATCH)).await?;
+        let due = self.store.call(|s| s.due_alerts(Utc::now(), BATCH)).await?;
         let mut blocked: HashSet<String> = HashSet::new();
         for alert in due {
             if shutdown.is_cancelled() {
@@ -207,19 +197,23 @@ impl Delivery {
                 Ok(message_id) => {
                     let latency = (now - alert.created_at).num_milliseconds();
                     tracing::info!(alert = id, channel = %alert.channel, latency_ms = latency, "alert delivered");
-                    blocking(&self.store, move |s| s.mark_sent(id, message_id, now)).await?;
+                    self.store
+                        .call(move |s| s.mark_sent(id, message_id, now))
+                        .await?;
                 }
                 Err(SendError::RetryAfter(wait)) => {
                     tracing::warn!(channel = %alert.channel, wait_s = wait.as_secs(), "Telegram rate limit; holding the chat");
                     let until = now + chrono::Duration::from_std(wait).unwrap_or_default();
                     let c = chat.clone();
-                    blocking(&self.store, move |s| s.defer_chat(&c, until)).await?;
+                    self.store.call(move |s| s.defer_chat(&c, until)).await?;
                     blocked.insert(chat);
                 }
                 Err(SendError::Migrated(new)) => {
                     tracing::warn!(channel = %alert.channel, old = %chat, new, "group migrated to a supergroup; update [channels] in the config");
                     let new = new.to_string();
-                    blocking(&self.store, move |s| s.retarget_chat(&chat, &new)).await?;
+                    self.store
+                        .call(move |s| s.retarget_chat(&chat, &new))
+                        .await?;
                     // The retargeted alert is due now: the next pass sends it.
                 }
                 Err(e) => {
@@ -228,7 +222,7 @@ impl Delivery {
                         retry_in_s = wait.as_secs(), error = %e, "alert not delivered; will retry");
                     let until = now + chrono::Duration::from_std(wait).unwrap_or_default();
                     let msg = e.to_string();
-                    blocking(&self.store, move |s| s.defer(id, until, &msg)).await?;
+                    self.store.call(move |s| s.defer(id, until, &msg)).await?;
                     blocked.insert(chat);
                 }
             }

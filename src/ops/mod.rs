@@ -25,9 +25,8 @@ pub fn init_logging() {
 }
 
 async fn healthz(State(store): State<Arc<Store>>) -> (StatusCode, Json<serde_json::Value>) {
-    let pending = tokio::task::spawn_blocking(move || store.pending_count()).await;
-    match pending {
-        Ok(Ok(pending)) => (
+    match store.call(|s| s.pending_count()).await {
+        Ok(pending) => (
             StatusCode::OK,
             Json(serde_json::json!({ "status": "ok", "alerts_pending": pending })),
         ),

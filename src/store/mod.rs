@@ -12,7 +12,7 @@
 mod migrations;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -136,6 +136,18 @@ impl Store {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
         })
+    }
+
+    /// Runs a store call on tokio's blocking pool (SQLite calls block),
+    /// for async callers holding the store in an `Arc`.
+    pub async fn call<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .expect("store calls do not panic")
     }
 
     pub fn path(&self) -> &Path {

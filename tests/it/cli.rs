@@ -22,6 +22,33 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+fn assert_contains_all(text: &str, expected: &[&str]) {
+    for e in expected {
+        assert!(text.contains(e), "missing {e:?} in:\n{text}");
+    }
+}
+
+fn replay_fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/replay.xml")
+}
+
+/// `vigia replay FLAGS... replay.xml` on the shipped config.
+fn replay(flags: &[&str]) -> Output {
+    let config = shipped_config();
+    let fixture = replay_fixture();
+    let mut args = vec!["replay", "--config", config.to_str().unwrap()];
+    args.extend_from_slice(flags);
+    args.push(fixture.to_str().unwrap());
+    vigia(&args)
+}
+
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 #[test]
 fn check_passes_on_the_shipped_config() {
     let out = vigia(&["check", "--config", shipped_config().to_str().unwrap()]);
@@ -84,35 +111,27 @@ channels = ["alerts"]
     let (_dir, out) = broken(toml, &[("names.txt", "Nahuel Gallo\n\nBad | | alias\n")]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    for expected in [
-        "vigia.toml:3: channel `bad` must be a numeric chat id",
-        "vigia.toml:6: `defaults.interval` = \"ten minutes\" is not a duration",
-        "vigia.toml:10: list `missing`: cannot read",
-        "vigia.toml:17: source \"S\": url \"ftp://example.org/feed\" is not an http(s) URL",
-        "vigia.toml:21: rule \"r\": `all` names a list \"venezuela\" that [lists] does not define",
-        "vigia.toml:22: rule \"r\" sends to channel \"nowhere\", which [channels] does not define",
-        "names.txt:3: a person's line has an empty alias",
-        "7 error(s)",
-    ] {
-        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
-    }
+    assert_contains_all(
+        &err,
+        &[
+            "vigia.toml:3: channel `bad` must be a numeric chat id",
+            "vigia.toml:6: `defaults.interval` = \"ten minutes\" is not a duration",
+            "vigia.toml:10: list `missing`: cannot read",
+            "vigia.toml:17: source \"S\": url \"ftp://example.org/feed\" is not an http(s) URL",
+            "vigia.toml:21: rule \"r\": `all` names a list \"venezuela\" that [lists] does not define",
+            "vigia.toml:22: rule \"r\" sends to channel \"nowhere\", which [channels] does not define",
+            "names.txt:3: a person's line has an empty alias",
+            "7 error(s)",
+        ],
+    );
 }
 
 #[test]
 fn replay_json_prints_what_the_contract_says() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/replay.xml");
-    let out = vigia(&[
-        "replay",
-        "--json",
-        "--config",
-        shipped_config().to_str().unwrap(),
-        fixture.to_str().unwrap(),
-    ]);
+    let fixture = replay_fixture();
+    let out = replay(&["--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&out);
     assert_eq!(lines.len(), 2, "{lines:#?}");
     let first = &lines[0];
     assert_eq!(first["input"], fixture.to_str().unwrap());
@@ -147,31 +166,36 @@ fn replay_json_prints_what_the_contract_says() {
     );
     assert_eq!(lines[1]["published"], serde_json::Value::Null);
 
-    // --all adds the item that does not alert; --source applies a source's tags.
-    let out = vigia(&[
-        "replay",
-        "--json",
-        "--all",
-        "--config",
-        shipped_config().to_str().unwrap(),
-        fixture.to_str().unwrap(),
-    ]);
-    let all: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    // --all adds the item that does not alert.
+    let all = json_lines(&replay(&["--json", "--all"]));
     assert_eq!(all.len(), 3);
     assert_eq!(all.iter().filter(|l| l["alert"] == false).count(), 1);
-    let out = vigia(&[
-        "replay",
-        "--json",
-        "--source",
-        "No such source",
-        "--config",
-        shipped_config().to_str().unwrap(),
-        fixture.to_str().unwrap(),
-    ]);
+
+    // --source treats the inputs as that source's: its name, and its tags
+    // (El Pitazo is tagged `venezuela`, which one shipped rule requires).
+    let tagged = json_lines(&replay(&["--json", "--source", "El Pitazo"]));
+    assert_eq!(tagged[0]["source"], "El Pitazo");
+    let rules = tagged[0]["rules"].as_array().unwrap();
+    assert!(
+        rules.contains(&serde_json::json!(
+            "political detentions in Venezuelan media"
+        )),
+        "{rules:?}"
+    );
+    assert!(!first["rules"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!(
+            "political detentions in Venezuelan media"
+        )));
+
+    let out = replay(&["--json", "--source", "No such source"]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no source named \"No such source\""),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[tokio::test]
@@ -345,26 +369,21 @@ channels = ["alerts"]
         stderr(&out)
     );
     let err = stderr(&out);
-    for expected in [
-        "detention.txt:2: term \"*\" has no letters or digits and can never match",
-        "detention.txt:3: term \"¡!\" has no letters or digits and can never match",
-        "detention.txt:5: term \"detenido\" is also earlier in the same list (",
-        "vigia.toml:6: term \"DETENCION\" is also in list `detention` (",
-        "vigia.toml:7: list `unused` is not used by any rule",
-    ] {
-        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
-    }
+    assert_contains_all(
+        &err,
+        &[
+            "detention.txt:2: term \"*\" has no letters or digits and can never match",
+            "detention.txt:3: term \"¡!\" has no letters or digits and can never match",
+            "detention.txt:5: term \"detenido\" is also earlier in the same list (",
+            "vigia.toml:6: term \"DETENCION\" is also in list `detention` (",
+            "vigia.toml:7: list `unused` is not used by any rule",
+        ],
+    );
 }
 
 #[test]
 fn replay_shows_matches_highlighted_plain_when_piped() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/replay.xml");
-    let out = vigia(&[
-        "replay",
-        "--config",
-        shipped_config().to_str().unwrap(),
-        fixture.to_str().unwrap(),
-    ]);
+    let out = replay(&[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains('\x1b'), "no colour codes when piped");

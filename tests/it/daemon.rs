@@ -11,37 +11,61 @@ fn sink(bot: &FakeBot) -> Sink {
     Sink::telegram(Secret::new(TOKEN), url::Url::parse(&bot.url).unwrap())
 }
 
-fn load(dir: &std::path::Path, feed: &FeedServer, bot: &FakeBot) -> Config {
-    Config::load(&write_config(dir, &feed.url, &bot.url, "")).unwrap()
+/// A fake Bot API answering in `mode`, a feed server with `entries`, and a
+/// config for both in a temp dir (kept as long as the setup lives).
+struct Setup {
+    bot: FakeBot,
+    feed: FeedServer,
+    config: Config,
+    _dir: tempfile::TempDir,
+}
+
+async fn setup(mode: Mode, entries: Vec<Entry>) -> Setup {
+    let bot = FakeBot::start().await;
+    bot.set_mode(mode);
+    let feed = FeedServer::start(entries).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::load(&write_config(dir.path(), &feed.url, &bot.url, "")).unwrap();
+    Setup {
+        bot,
+        feed,
+        config,
+        _dir: dir,
+    }
 }
 
 #[tokio::test]
 async fn every_matching_item_reaches_its_channels_once_escaped() {
-    let bot = FakeBot::start().await;
-    let feed = FeedServer::start(vec![
-        // Older than the backfill window on the first poll: recorded silently.
-        Entry::new(
-            "old",
-            "Detenido en Caracas hace días",
-            "",
-            Duration::days(2),
-        ),
-        Entry::new(
-            "a",
-            "Detienen a periodista en Caracas",
-            "Fue llevado al SEBIN; está detenido.",
-            Duration::minutes(5),
-        ),
-        Entry::new(
-            "b",
-            "Festival de salsa en Caracas",
-            "Nada que ver.",
-            Duration::minutes(4),
-        ),
-    ])
+    let Setup {
+        bot,
+        feed,
+        config,
+        _dir,
+    } = setup(
+        Mode::Ok,
+        vec![
+            // Older than the backfill window on the first poll: recorded silently.
+            Entry::new(
+                "old",
+                "Detenido en Caracas hace días",
+                "",
+                Duration::days(2),
+            ),
+            Entry::new(
+                "a",
+                "Detienen a periodista en Caracas",
+                "Fue llevado al SEBIN; está detenido.",
+                Duration::minutes(5),
+            ),
+            Entry::new(
+                "b",
+                "Festival de salsa en Caracas",
+                "Nada que ver.",
+                Duration::minutes(4),
+            ),
+        ],
+    )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = load(dir.path(), &feed, &bot);
     let running = daemon::start(&config, sink(&bot)).await.unwrap();
     let h = running.handle.clone();
 
@@ -125,25 +149,29 @@ async fn every_matching_item_reaches_its_channels_once_escaped() {
 
 #[tokio::test]
 async fn pending_alerts_survive_a_restart_and_arrive_exactly_once() {
-    let bot = FakeBot::start().await;
-    bot.set_mode(Mode::Failing);
-    let feed = FeedServer::start(vec![
-        Entry::new(
-            "a",
-            "Detienen a activista en Caracas",
-            "",
-            Duration::minutes(3),
-        ),
-        Entry::new(
-            "b",
-            "Rocío San Miguel sigue detenida en Venezuela",
-            "",
-            Duration::minutes(2),
-        ),
-    ])
+    let Setup {
+        bot,
+        feed: _,
+        config,
+        _dir,
+    } = setup(
+        Mode::Failing,
+        vec![
+            Entry::new(
+                "a",
+                "Detienen a activista en Caracas",
+                "",
+                Duration::minutes(3),
+            ),
+            Entry::new(
+                "b",
+                "Rocío San Miguel sigue detenida en Venezuela",
+                "",
+                Duration::minutes(2),
+            ),
+        ],
+    )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = load(dir.path(), &feed, &bot);
 
     let running = daemon::start(&config, sink(&bot)).await.unwrap();
     running.handle.poll_now().await;
@@ -192,25 +220,29 @@ async fn pending_alerts_survive_a_restart_and_arrive_exactly_once() {
 
 #[tokio::test]
 async fn a_429_holds_the_chat_for_its_retry_after() {
-    let bot = FakeBot::start().await;
-    bot.set_mode(Mode::RetryAfterOnce(1));
-    let feed = FeedServer::start(vec![
-        Entry::new(
-            "a",
-            "Detienen a activista en Caracas",
-            "",
-            Duration::minutes(3),
-        ),
-        Entry::new(
-            "b",
-            "Detienen a periodista en Caracas",
-            "",
-            Duration::minutes(2),
-        ),
-    ])
+    let Setup {
+        bot,
+        feed: _,
+        config,
+        _dir,
+    } = setup(
+        Mode::RetryAfterOnce(1),
+        vec![
+            Entry::new(
+                "a",
+                "Detienen a activista en Caracas",
+                "",
+                Duration::minutes(3),
+            ),
+            Entry::new(
+                "b",
+                "Detienen a periodista en Caracas",
+                "",
+                Duration::minutes(2),
+            ),
+        ],
+    )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = load(dir.path(), &feed, &bot);
     let running = daemon::start(&config, sink(&bot)).await.unwrap();
     running.handle.poll_now().await;
     running.handle.delivered().await;
