@@ -1,9 +1,9 @@
 //! The `vigia` binary as operators run it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use crate::support::{write_config, Entry, FeedServer};
+use crate::support::{spawn_run, terminate, write_fast_config, Entry, FeedServer, Lines};
 
 fn vigia(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vigia"))
@@ -213,40 +213,17 @@ async fn run_without_a_token_prints_alerts_and_stops_on_sigterm() {
         .local_addr()
         .unwrap()
         .port();
-    let path = write_config(dir.path(), &feed.url, "http://127.0.0.1:9", "");
-    let toml = std::fs::read_to_string(&path)
-        .unwrap()
-        .replace("interval = \"1h\"", "interval = \"1s\"")
-        .replace(
-            "[store]",
-            &format!("[http]\nlisten = \"127.0.0.1:{port}\"\n\n[store]"),
-        );
+    let path = write_fast_config(dir.path(), &feed.url, "http://127.0.0.1:9");
+    let toml = std::fs::read_to_string(&path).unwrap().replace(
+        "[store]",
+        &format!("[http]\nlisten = \"127.0.0.1:{port}\"\n\n[store]"),
+    );
     std::fs::write(&path, toml).unwrap();
 
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
-        .args(["run", "--config", path.to_str().unwrap()])
-        .env_remove("TELEGRAM_BOT_TOKEN")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
-    let alert = tokio::time::timeout(std::time::Duration::from_secs(30), async {
-        let mut seen = Vec::new();
-        while let Some(line) = lines.next_line().await.unwrap() {
-            let done = line.contains("Detienen a periodista en Caracas");
-            seen.push(line);
-            if done {
-                break;
-            }
-        }
-        seen
-    })
-    .await
-    .expect("the alert is printed");
+    let mut child = spawn_run(&path, None, "info");
+    let mut stdout = Lines::new(child.stdout.take().unwrap());
+    let stderr_lines = Lines::new(child.stderr.take().unwrap());
+    let alert = stdout.until("Detienen a periodista en Caracas").await;
     assert_eq!(alert.last().unwrap(), "🚨 Detienen a periodista en Caracas");
 
     let health =
@@ -255,18 +232,8 @@ async fn run_without_a_token_prints_alerts_and_stops_on_sigterm() {
             .unwrap();
     assert!(health.status.success(), "{}", stderr(&health));
 
-    let pid = child.id().unwrap().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let out = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait_with_output())
-        .await
-        .expect("vigia stops promptly on SIGTERM")
-        .unwrap();
-    assert!(out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(terminate(child).await.success());
+    let err = stderr_lines.rest().await.join("\n");
     assert_eq!(
         err.matches("alerts are printed to standard output").count(),
         1,
@@ -294,49 +261,16 @@ async fn the_bot_token_never_appears_in_logs() {
         .unwrap()
         .local_addr()
         .unwrap();
-    let path = write_config(dir.path(), &feed.url, &format!("http://{dead}"), "");
-    let toml = std::fs::read_to_string(&path)
-        .unwrap()
-        .replace("interval = \"1h\"", "interval = \"1s\"");
-    std::fs::write(&path, toml).unwrap();
+    let path = write_fast_config(dir.path(), &feed.url, &format!("http://{dead}"));
 
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
-        .args(["run", "--config", path.to_str().unwrap()])
-        .env("TELEGRAM_BOT_TOKEN", token)
-        .env("RUST_LOG", "trace")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stderr));
-    let log = tokio::time::timeout(std::time::Duration::from_secs(30), async {
-        let mut seen = String::new();
-        while let Some(line) = lines.next_line().await.unwrap() {
-            seen.push_str(&line);
-            seen.push('\n');
-            if line.contains("alert not delivered") {
-                break;
-            }
-        }
-        seen
-    })
-    .await
-    .expect("a failed delivery is logged");
-    let pid = child.id().unwrap().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let rest = child.wait_with_output().await.unwrap();
-    let all = format!(
-        "{log}{}{}",
-        String::from_utf8_lossy(&rest.stdout),
-        String::from_utf8_lossy(&rest.stderr)
-    );
-    assert!(all.contains("alert not delivered"), "{all}");
+    let mut child = spawn_run(&path, Some(token), "trace");
+    let stdout = Lines::new(child.stdout.take().unwrap());
+    let mut stderr_lines = Lines::new(child.stderr.take().unwrap());
+    let mut log = stderr_lines.until("alert not delivered").await;
+    assert!(terminate(child).await.success());
+    log.extend(stderr_lines.rest().await);
+    log.extend(stdout.rest().await);
+    let all = log.join("\n");
     assert!(
         !all.contains(token) && !all.contains("SECRET-token"),
         "token leaked:\n{all}"

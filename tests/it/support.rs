@@ -414,3 +414,93 @@ channels = ["alerts", "cases"]
     std::fs::write(&path, toml).unwrap();
     path
 }
+
+/// `write_config`, polling every second: for tests that run the binary.
+pub fn write_fast_config(
+    dir: &std::path::Path,
+    feed_url: &str,
+    api_url: &str,
+) -> std::path::PathBuf {
+    let path = write_config(dir, feed_url, api_url, "");
+    let toml = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("interval = \"1h\"", "interval = \"1s\"");
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+/// `vigia run --config CONFIG` as a child process, with `TELEGRAM_BOT_TOKEN`
+/// set to `token` (or unset) and `RUST_LOG=log`.
+pub fn spawn_run(
+    config: &std::path::Path,
+    token: Option<&str>,
+    log: &str,
+) -> tokio::process::Child {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_vigia"));
+    cmd.args(["run", "--config", config.to_str().unwrap()])
+        .env_remove("TELEGRAM_BOT_TOKEN")
+        .env("RUST_LOG", log)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    if let Some(token) = token {
+        cmd.env("TELEGRAM_BOT_TOKEN", token);
+    }
+    cmd.spawn().unwrap()
+}
+
+/// Lines of a child's output, read as they come.
+pub struct Lines(
+    tokio::io::Lines<tokio::io::BufReader<Box<dyn tokio::io::AsyncRead + Unpin + Send>>>,
+);
+
+impl Lines {
+    pub fn new(stream: impl tokio::io::AsyncRead + Unpin + Send + 'static) -> Self {
+        let stream: Box<dyn tokio::io::AsyncRead + Unpin + Send> = Box::new(stream);
+        Lines(tokio::io::AsyncBufReadExt::lines(
+            tokio::io::BufReader::new(stream),
+        ))
+    }
+
+    /// Every line up to and including the first containing `needle`; panics
+    /// after 30 s or at the end of the output without it.
+    pub async fn until(&mut self, needle: &str) -> Vec<String> {
+        let read = async {
+            let mut seen = Vec::new();
+            while let Some(line) = self.0.next_line().await.unwrap() {
+                let done = line.contains(needle);
+                seen.push(line);
+                if done {
+                    return seen;
+                }
+            }
+            panic!("output ended without {needle:?}:\n{}", seen.join("\n"));
+        };
+        tokio::time::timeout(Duration::from_secs(30), read)
+            .await
+            .unwrap_or_else(|_| panic!("no line with {needle:?} within 30 s"))
+    }
+
+    /// The remaining lines, to the end of the output.
+    pub async fn rest(mut self) -> Vec<String> {
+        let mut seen = Vec::new();
+        while let Some(line) = self.0.next_line().await.unwrap() {
+            seen.push(line);
+        }
+        seen
+    }
+}
+
+/// Sends SIGTERM and waits (20 s at most) for the exit status.
+pub async fn terminate(mut child: tokio::process::Child) -> std::process::ExitStatus {
+    let pid = child.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("vigia stops promptly on SIGTERM")
+        .unwrap()
+}
