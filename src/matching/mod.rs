@@ -67,7 +67,7 @@ pub struct Hit {
     pub word: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Target {
     Term { list: usize, term: usize },
     Person { person: usize },
@@ -198,8 +198,9 @@ impl Matcher {
 
     /// Matches one item from a source carrying `tags`.
     pub fn check(&self, item: &ItemText<'_>, tags: &[String]) -> Verdict {
-        let mut term_hits: HashMap<(usize, usize), Vec<Hit>> = HashMap::new();
-        let mut person_hits: HashMap<usize, Vec<Hit>> = HashMap::new();
+        // Every (target, hit), grouped by sorting afterwards: cheaper than
+        // maps for the handful of hits a typical item has.
+        let mut found: Vec<(Target, Hit)> = Vec::new();
         let mut word_offset = 0;
         for (field, text) in item.fields() {
             if text.is_empty() {
@@ -214,32 +215,39 @@ impl Matcher {
                 if !(starts_word && ends_word) {
                     continue;
                 }
+                let (first, last) = (norm.word_at(m.start()), norm.word_at(m.end() - 1));
                 let hit = Hit {
                     field,
-                    span: norm.original_span(m.start()..m.end()),
-                    word: word_offset + norm.word_at(m.start()),
+                    span: norm.words[first].original.start..norm.words[last].original.end,
+                    word: word_offset + first,
                 };
-                for target in &pattern.targets {
-                    match *target {
-                        Target::Term { list, term } => {
-                            term_hits.entry((list, term)).or_default().push(hit.clone())
-                        }
-                        Target::Person { person } => {
-                            person_hits.entry(person).or_default().push(hit.clone())
-                        }
-                    }
-                }
+                found.extend(pattern.targets.iter().map(|t| (*t, hit.clone())));
             }
             word_offset += norm.words.len();
         }
+        found.sort_by_key(|(t, h)| (*t, h.word));
 
-        let mut list_words: Vec<Vec<usize>> = vec![Vec::new(); self.terms.len()];
-        for ((list, _), hits) in &term_hits {
-            list_words[*list].extend(hits.iter().map(|h| h.word));
-        }
+        let mut terms: Vec<((usize, usize), Vec<Hit>)> = Vec::new();
+        let mut people: Vec<(usize, Vec<Hit>)> = Vec::new();
+        let mut list_hit = vec![false; self.terms.len()];
         let mut names_hit: BTreeSet<usize> = BTreeSet::new();
-        for person in person_hits.keys() {
-            names_hit.insert(self.people[*person].names_list);
+        for (target, hit) in found {
+            match target {
+                Target::Term { list, term } => {
+                    list_hit[list] = true;
+                    match terms.last_mut() {
+                        Some((key, hits)) if *key == (list, term) => hits.push(hit),
+                        _ => terms.push(((list, term), vec![hit])),
+                    }
+                }
+                Target::Person { person } => {
+                    names_hit.insert(self.people[person].names_list);
+                    match people.last_mut() {
+                        Some((key, hits)) if *key == person => hits.push(hit),
+                        _ => people.push((person, vec![hit])),
+                    }
+                }
+            }
         }
         let rules = self
             .rules
@@ -247,21 +255,14 @@ impl Matcher {
             .enumerate()
             .filter(|(_, rule)| {
                 (rule.tags.is_empty() || rule.tags.iter().any(|t| tags.contains(t)))
-                    && rule.all.iter().all(|&l| !list_words[l].is_empty())
-                    && (rule.any.is_empty() || rule.any.iter().any(|&l| !list_words[l].is_empty()))
-                    && rule.none.iter().all(|&l| list_words[l].is_empty())
+                    && rule.all.iter().all(|&l| list_hit[l])
+                    && (rule.any.is_empty() || rule.any.iter().any(|&l| list_hit[l]))
+                    && rule.none.iter().all(|&l| !list_hit[l])
                     && (rule.names.is_empty() || rule.names.iter().any(|n| names_hit.contains(n)))
-                    && rule
-                        .near
-                        .is_none_or(|near| within(&rule.all, &list_words, near))
+                    && rule.near.is_none_or(|near| within(&rule.all, &terms, near))
             })
             .map(|(i, _)| i)
             .collect();
-
-        let mut terms: Vec<_> = term_hits.into_iter().collect();
-        terms.sort_by_key(|(k, _)| *k);
-        let mut people: Vec<_> = person_hits.into_iter().collect();
-        people.sort_by_key(|(k, _)| *k);
         Verdict {
             rules,
             terms,
@@ -344,14 +345,19 @@ impl Matcher {
 
 /// Whether one hit of each list in `lists` lies within `near` words: the
 /// smallest window over the merged, sorted hits that covers every list.
-fn within(lists: &[usize], list_words: &[Vec<usize>], near: usize) -> bool {
+fn within(lists: &[usize], terms: &[((usize, usize), Vec<Hit>)], near: usize) -> bool {
     if lists.len() < 2 {
         return true;
     }
-    let mut events: Vec<(usize, usize)> = lists
+    let mut events: Vec<(usize, usize)> = terms
         .iter()
-        .enumerate()
-        .flat_map(|(slot, &l)| list_words[l].iter().map(move |&w| (w, slot)))
+        .filter_map(|((list, _), hits)| {
+            lists
+                .iter()
+                .position(|l| l == list)
+                .map(|slot| (slot, hits))
+        })
+        .flat_map(|(slot, hits)| hits.iter().map(move |h| (h.word, slot)))
         .collect();
     events.sort_unstable();
     let mut counts = vec![0usize; lists.len()];
