@@ -47,6 +47,9 @@ struct Shared {
     wake: Arc<Notify>,
 }
 
+/// Characters of summary kept for an alert; more never fits in a message.
+const MAX_STORED_SUMMARY: usize = crate::delivery::format::MAX_MESSAGE;
+
 /// A request to poll now, answered when the poll's items are recorded.
 type PollRequest = oneshot::Sender<()>;
 
@@ -301,16 +304,24 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<(), StoreErro
                 (None, Vec::new())
             }
         };
+        // The summary is only needed to render alerts, and a message shows
+        // at most 4096 characters: seen-only items keep their key and title.
+        let summary = if alerts.is_empty() {
+            String::new()
+        } else {
+            let text = if item.summary.is_empty() {
+                item.content
+            } else {
+                item.summary
+            };
+            text.chars().take(MAX_STORED_SUMMARY).collect()
+        };
         batch.push(NewItem {
             key,
             source: name.clone(),
             title: item.title,
             link: item.link,
-            summary: if item.summary.is_empty() {
-                item.content
-            } else {
-                item.summary
-            },
+            summary,
             published: item.published,
             explanation,
             alerts,
