@@ -159,15 +159,20 @@ impl Delivery {
     /// (and recorded), the rest stay pending for the next start.
     pub async fn run(self, shutdown: CancellationToken) {
         loop {
-            if let Err(e) = self.pass(&shutdown).await {
+            let failed = self.pass(&shutdown).await.err();
+            if let Some(e) = &failed {
                 tracing::error!(error = %e, "delivery pass failed; retrying shortly");
             }
             self.passes.send_modify(|n| *n += 1);
             let next = self.store.call(|s| s.next_due()).await.ok().flatten();
-            let sleep = match next {
+            let mut sleep = match next {
                 Some(at) => (at - Utc::now()).to_std().unwrap_or(Duration::ZERO),
                 None => Duration::from_secs(3600),
             };
+            if failed.is_some() {
+                // A store that fails now will likely fail at once again.
+                sleep = sleep.max(Duration::from_secs(1));
+            }
             if sleep.is_zero() && !shutdown.is_cancelled() {
                 continue;
             }

@@ -338,12 +338,17 @@ impl Store {
         rows.collect::<Result<_, _>>().context("read due alerts")
     }
 
-    /// When the earliest pending alert is due, if any is pending.
+    /// When the next alert can be sent, if any is pending: the earliest due
+    /// time among the first pending alerts of each chat (the others wait
+    /// behind them, whatever their own due time).
     pub fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let conn = self.conn();
         let next: Option<i64> = conn
             .query_row(
-                "SELECT MIN(next_attempt_at) FROM alerts WHERE state = 'pending'",
+                "SELECT MIN(a.next_attempt_at) FROM alerts a
+                 WHERE a.state = 'pending'
+                   AND NOT EXISTS (SELECT 1 FROM alerts b
+                                   WHERE b.state = 'pending' AND b.chat = a.chat AND b.id < a.id)",
                 [],
                 |r| r.get(0),
             )
