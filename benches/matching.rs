@@ -333,6 +333,39 @@ fn corpus(n: usize) -> Vec<(String, String)> {
         .collect()
 }
 
+/// 0.5 to 5 KB items made of real news prose: the dev set's titles and
+/// summaries (English, Spanish, Portuguese) strung together.
+fn prose_corpus(n: usize) -> Vec<(String, String)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dev.jsonl");
+    let rows: Vec<(String, String)> = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["title"].as_str().unwrap().to_string(),
+                v["summary"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut rng = fastrand::Rng::with_seed(13);
+    (0..n)
+        .map(|_| {
+            let title = rows[rng.usize(..rows.len())].0.clone();
+            let target = 500 + rng.usize(..4500);
+            let mut body = String::with_capacity(target + 400);
+            while body.len() < target {
+                let (t, s) = &rows[rng.usize(..rows.len())];
+                body.push_str(t);
+                body.push_str(". ");
+                body.push_str(s);
+                body.push(' ');
+            }
+            (title, body)
+        })
+        .collect()
+}
+
 /// The baseline: every term and alias as its own case-insensitive,
 /// word-bounded regex, each tried on the text.
 fn baseline(config: &Config) -> Vec<regex::Regex> {
@@ -390,6 +423,29 @@ fn bench(c: &mut Criterion) {
             alerts
         })
     });
+    let prose = prose_corpus(400);
+    let prose_bytes: usize = prose.iter().map(|(t, b)| t.len() + b.len()).sum();
+    group.throughput(Throughput::Bytes(prose_bytes as u64));
+    group.bench_function(
+        BenchmarkId::new("vigia", "news prose, 10k terms, 1k people"),
+        |b| {
+            b.iter(|| {
+                let mut alerts = 0;
+                for (title, body) in &prose {
+                    let v = matcher.check(
+                        &ItemText {
+                            title,
+                            summary: body,
+                            content: "",
+                        },
+                        &tags,
+                    );
+                    alerts += usize::from(v.alerts());
+                }
+                alerts
+            })
+        },
+    );
     // The baseline is slow: measure it on a tenth of the items.
     let few = &items[..40];
     let few_bytes: usize = few.iter().map(|(t, b)| t.len() + b.len()).sum();
