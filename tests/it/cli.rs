@@ -335,3 +335,58 @@ fn replay_shows_matches_highlighted_plain_when_piped() {
         "non-alerting items only with --all: {text}"
     );
 }
+
+#[tokio::test]
+async fn send_test_reaches_every_channel_and_reports_telegrams_reason() {
+    let bot = crate::support::FakeBot::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path =
+        crate::support::write_config(dir.path(), "http://127.0.0.1:9/feed.xml", &bot.url, "");
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_vigia"))
+                .args(&args)
+                .env("TELEGRAM_BOT_TOKEN", crate::support::TOKEN)
+                .output()
+                .unwrap()
+        })
+    };
+    let config = path.to_str().unwrap().to_string();
+    let out = run(vec!["send-test".into(), "--config".into(), config.clone()])
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let chats: Vec<String> = bot.sent().into_iter().map(|s| s.chat).collect();
+    assert_eq!(chats, vec!["-1001234567890", "@vigia_cases"]);
+    assert!(bot.sent()[0]
+        .text
+        .starts_with("🚨 <b>Test alert: vigia can post to this channel</b>"));
+
+    // Telegram refusing: non-zero exit, with its reason.
+    bot.set_mode(crate::support::Mode::RetryAfterOnce(5));
+    let args = vec![
+        "send-test".into(),
+        "--channel".into(),
+        "cases".into(),
+        "--config".into(),
+        config.clone(),
+    ];
+    let out = run(args).await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cases: failed: Telegram asked to wait 5s (429)"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(vec![
+        "send-test".into(),
+        "--channel".into(),
+        "nope".into(),
+        "--config".into(),
+        config,
+    ])
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
