@@ -10,7 +10,6 @@
 
 pub mod format;
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -185,15 +184,36 @@ impl Delivery {
         tracing::debug!("delivery stopped");
     }
 
+    /// Sends what is due: chats in parallel, so a slow or failing chat
+    /// does not hold up the others; within a chat, in order.
     async fn pass(&self, shutdown: &CancellationToken) -> Result<(), StoreError> {
         let due = self.store.call(|s| s.due_alerts(Utc::now(), BATCH)).await?;
-        let mut blocked: HashSet<String> = HashSet::new();
+        let mut by_chat: Vec<Vec<PendingAlert>> = Vec::new();
         for alert in due {
+            match by_chat.iter_mut().find(|q| q[0].chat == alert.chat) {
+                Some(queue) => queue.push(alert),
+                None => by_chat.push(vec![alert]),
+            }
+        }
+        let sends = by_chat
+            .into_iter()
+            .map(|queue| self.send_queue(queue, shutdown));
+        futures_util::future::join_all(sends)
+            .await
+            .into_iter()
+            .collect()
+    }
+
+    /// Sends one chat's due alerts in order, stopping at the first that fails
+    /// (the rest wait behind it, as the outbox query keeps them).
+    async fn send_queue(
+        &self,
+        queue: Vec<PendingAlert>,
+        shutdown: &CancellationToken,
+    ) -> Result<(), StoreError> {
+        for alert in queue {
             if shutdown.is_cancelled() {
                 break;
-            }
-            if blocked.contains(&alert.chat) {
-                continue;
             }
             let result = self.sink.send(&alert).await;
             let now = Utc::now();
@@ -209,17 +229,13 @@ impl Delivery {
                 Err(SendError::RetryAfter(wait)) => {
                     tracing::warn!(channel = %alert.channel, wait_s = wait.as_secs(), "Telegram rate limit; holding the chat");
                     let until = now + chrono::Duration::from_std(wait).unwrap_or_default();
-                    let c = chat.clone();
-                    self.store.call(move |s| s.defer_chat(&c, until)).await?;
-                    blocked.insert(chat);
+                    return self.store.call(move |s| s.defer_chat(&chat, until)).await;
                 }
                 Err(SendError::Migrated(new)) => {
                     tracing::warn!(channel = %alert.channel, old = %chat, new, "group migrated to a supergroup; update [channels] in the config");
                     let new = new.to_string();
-                    self.store
-                        .call(move |s| s.retarget_chat(&chat, &new))
-                        .await?;
-                    // The retargeted alert is due now: the next pass sends it.
+                    // The retargeted alerts are due now: the next pass sends them.
+                    return self.store.call(move |s| s.retarget_chat(&chat, &new)).await;
                 }
                 Err(e) => {
                     let wait = backoff(alert.attempts);
@@ -227,8 +243,7 @@ impl Delivery {
                         retry_in_s = wait.as_secs(), error = %e, "alert not delivered; will retry");
                     let until = now + chrono::Duration::from_std(wait).unwrap_or_default();
                     let msg = e.to_string();
-                    self.store.call(move |s| s.defer(id, until, &msg)).await?;
-                    blocked.insert(chat);
+                    return self.store.call(move |s| s.defer(id, until, &msg)).await;
                 }
             }
         }

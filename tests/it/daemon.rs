@@ -105,15 +105,16 @@ async fn every_matching_item_reaches_its_channels_once_escaped() {
     h.poll_now().await;
     h.delivered().await;
 
-    let sent = bot.sent();
-    let texts: Vec<(&str, &str)> = sent
-        .iter()
-        .map(|s| (s.chat.as_str(), s.text.as_str()))
-        .collect();
-    assert_eq!(texts.len(), 4, "{texts:#?}");
-    let c = texts[1].1;
+    // Chats are served in parallel: order is promised per chat.
+    let alerts = bot.texts_to("-1001234567890");
+    let cases = bot.texts_to("@vigia_cases");
+    assert_eq!(
+        (alerts.len(), cases.len()),
+        (3, 1),
+        "{alerts:#?} {cases:#?}"
+    );
+    let c = &alerts[1];
     let link = format!("{}/news/c", feed.url.trim_end_matches("/feed.xml"));
-    assert_eq!(texts[1].0, "-1001234567890");
     assert!(
         c.starts_with(&format!(
             "🚨 <b>Preso político trasladado &amp; &quot;aislado&quot; en Venezuela &lt;2024&gt;</b>\n\n\
@@ -125,15 +126,13 @@ async fn every_matching_item_reaches_its_channels_once_escaped() {
         c.ends_with(" UTC\n⚖️ detentions in Venezuela\n🔎 preso político, Venezuela"),
         "{c}"
     );
-    // The watched person goes to both channels of the names rule, in order.
-    assert_eq!(texts[2].0, "-1001234567890");
-    assert_eq!(texts[3].0, "@vigia_cases");
+    // The watched person goes to both channels of the names rule.
     assert!(
-        texts[2].1.contains("⚖️ watched people\n👤 Nahuel Gallo"),
+        alerts[2].contains("⚖️ watched people\n👤 Nahuel Gallo"),
         "{}",
-        texts[2].1
+        alerts[2]
     );
-    assert_eq!(texts[2].1, texts[3].1);
+    assert_eq!(alerts[2], cases[0]);
 
     // Polling again sends nothing more, and is a conditional GET answered 304.
     h.poll_now().await;
@@ -192,28 +191,24 @@ async fn pending_alerts_survive_a_restart_and_arrive_exactly_once() {
     running.handle.delivered().await;
     running.handle.poll_now().await;
     running.handle.delivered().await;
-    let sent = bot.sent();
-    let titles: Vec<(&str, &str)> = sent
-        .iter()
-        .map(|s| (s.chat.as_str(), s.text.lines().next().unwrap()))
-        .collect();
+    let first_lines = |chat: &str| -> Vec<String> {
+        bot.texts_to(chat)
+            .iter()
+            .map(|t| t.lines().next().unwrap().to_string())
+            .collect()
+    };
     assert_eq!(
-        titles,
+        first_lines("-1001234567890"),
         vec![
-            (
-                "-1001234567890",
-                "🚨 <b>Detienen a activista en Caracas</b>"
-            ),
-            (
-                "-1001234567890",
-                "🚨 <b>Rocío San Miguel sigue detenida en Venezuela</b>"
-            ),
-            (
-                "@vigia_cases",
-                "🚨 <b>Rocío San Miguel sigue detenida en Venezuela</b>"
-            ),
+            "🚨 <b>Detienen a activista en Caracas</b>",
+            "🚨 <b>Rocío San Miguel sigue detenida en Venezuela</b>",
         ]
     );
+    assert_eq!(
+        first_lines("@vigia_cases"),
+        vec!["🚨 <b>Rocío San Miguel sigue detenida en Venezuela</b>"]
+    );
+    assert_eq!(bot.sent().len(), 3);
     assert_eq!(running.handle.store().pending_count().unwrap(), 0);
     running.shutdown().await;
 }
@@ -283,5 +278,41 @@ async fn a_broken_feed_is_recorded_and_the_daemon_keeps_running() {
     assert_eq!(state.consecutive_failures, 2);
     assert!(state.last_error.unwrap().contains(&dead.to_string()));
     assert!(!state.polled_before);
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_slow_chat_does_not_hold_up_the_others() {
+    let Setup {
+        bot,
+        feed: _,
+        config,
+        _dir,
+    } = setup(
+        Mode::Ok,
+        vec![Entry::new(
+            "a",
+            "Nahuel Gallo cumple un año detenido en Caracas",
+            "",
+            Duration::minutes(1),
+        )],
+    )
+    .await;
+    // The item goes to "alerts" first, then "cases"; "alerts" hangs.
+    bot.state.lock().unwrap().hold_chat = Some("-1001234567890".into());
+    let running = daemon::start(&config, sink(&bot)).await.unwrap();
+    running.handle.poll_now().await;
+    // Well before the held request could time out (17 s).
+    bot.wait_for_within(
+        std::time::Duration::from_secs(5),
+        "the other channel's alert",
+        |st| st.sent.iter().any(|s| s.chat == "@vigia_cases"),
+    )
+    .await;
+    assert_eq!(bot.sent().len(), 1, "the held chat has not answered yet");
+    bot.release.add_permits(1);
+    running.handle.delivered().await;
+    let chats: Vec<String> = bot.sent().into_iter().map(|s| s.chat).collect();
+    assert_eq!(chats, vec!["@vigia_cases", "-1001234567890"]);
     running.shutdown().await;
 }

@@ -50,6 +50,8 @@ pub struct BotState {
     pub retry_not_before: Vec<(String, Instant)>,
     /// Calls that came before their chat's retry_after had passed.
     pub early_calls: usize,
+    /// Requests to this chat wait for [`FakeBot::release`] before answering.
+    pub hold_chat: Option<String>,
 }
 
 #[derive(Clone)]
@@ -57,6 +59,8 @@ pub struct FakeBot {
     pub url: String,
     pub state: Arc<Mutex<BotState>>,
     pub changed: Arc<Notify>,
+    /// Lets held requests answer (one permit each).
+    pub release: Arc<tokio::sync::Semaphore>,
 }
 
 /// Telegram's HTML parse mode accepts a few tags and four named entities;
@@ -128,6 +132,10 @@ async fn bot_method(
     }
     let chat = chat_string(&body["chat_id"]);
     let text = body["text"].as_str().unwrap_or_default().to_string();
+    let held = bot.state.lock().unwrap().hold_chat.as_deref() == Some(chat.as_str());
+    if held {
+        bot.release.acquire().await.unwrap().forget();
+    }
     let now = Instant::now();
     let mut st = bot.state.lock().unwrap();
     st.calls.push((now, chat.clone()));
@@ -202,8 +210,10 @@ impl FakeBot {
                 calls: Vec::new(),
                 retry_not_before: Vec::new(),
                 early_calls: 0,
+                hold_chat: None,
             })),
             changed: Arc::new(Notify::new()),
+            release: Arc::new(tokio::sync::Semaphore::new(0)),
         };
         let app = Router::new()
             .route("/{bot}/{method}", post(bot_method))
@@ -220,8 +230,28 @@ impl FakeBot {
         self.state.lock().unwrap().sent.clone()
     }
 
+    /// The texts accepted for one chat, in the order they came.
+    pub fn texts_to(&self, chat: &str) -> Vec<String> {
+        self.sent()
+            .into_iter()
+            .filter(|s| s.chat == chat)
+            .map(|s| s.text)
+            .collect()
+    }
+
     /// Waits (without polling the clock) until `cond` holds, at most 30 s.
     pub async fn wait_for(&self, what: &str, cond: impl Fn(&BotState) -> bool) {
+        self.wait_for_within(Duration::from_secs(30), what, cond)
+            .await
+    }
+
+    /// [`FakeBot::wait_for`], at most `limit`.
+    pub async fn wait_for_within(
+        &self,
+        limit: Duration,
+        what: &str,
+        cond: impl Fn(&BotState) -> bool,
+    ) {
         let wait = async {
             loop {
                 let notified = self.changed.notified();
@@ -231,7 +261,7 @@ impl FakeBot {
                 notified.await;
             }
         };
-        tokio::time::timeout(Duration::from_secs(30), wait)
+        tokio::time::timeout(limit, wait)
             .await
             .unwrap_or_else(|_| panic!("timed out waiting for the fake Bot API: {what}"));
     }
