@@ -390,3 +390,39 @@ async fn send_test_reaches_every_channel_and_reports_telegrams_reason() {
     .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_missing_token_file_stops_run_but_only_warns_in_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::support::write_config(
+        dir.path(),
+        "http://127.0.0.1:9/feed.xml",
+        "http://127.0.0.1:9",
+        "",
+    );
+    let missing = dir.path().join("secrets/telegram_token");
+    let toml = std::fs::read_to_string(&path).unwrap().replace(
+        "[telegram]\n",
+        &format!("[telegram]\ntoken_file = {:?}\n", missing.to_str().unwrap()),
+    );
+    std::fs::write(&path, toml).unwrap();
+    let config = path.to_str().unwrap();
+
+    // Printing alerts instead of sending them would mark them delivered:
+    // a configured token that cannot be read must stop the daemon.
+    let out = vigia(&["run", "--config", config]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot read the bot token from") && err.contains("secrets/telegram_token"),
+        "{err}"
+    );
+
+    let out = vigia(&["check", "--config", config]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: cannot read the bot token from"),
+        "{}",
+        stderr(&out)
+    );
+}
