@@ -361,6 +361,22 @@ impl Compiler<'_> {
         }
     }
 
+    /// A poll interval: a duration of at least [`MIN_INTERVAL`].
+    fn interval(
+        &mut self,
+        raw: &Option<Spanned<String>>,
+        key: &str,
+        default: Duration,
+    ) -> Duration {
+        let interval = self.duration(raw, key, default);
+        if let Some(raw) = raw {
+            if interval < MIN_INTERVAL {
+                self.error(raw, format!("`{key}` must be at least 1s"));
+            }
+        }
+        interval
+    }
+
     fn resolve(&self, path: &str) -> PathBuf {
         self.dir.join(path)
     }
@@ -491,17 +507,12 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
                 None
             }
         });
-    let interval = c.duration(
+    let interval = c.interval(
         &raw.defaults.interval,
         "defaults.interval",
         Duration::from_secs(600),
     );
     let backfill = c.duration(&raw.defaults.backfill, "defaults.backfill", Duration::ZERO);
-    if let Some(raw_interval) = &raw.defaults.interval {
-        if interval < MIN_INTERVAL {
-            c.error(raw_interval, "defaults.interval must be at least 1s");
-        }
-    }
 
     // lists
     let mut lists = Vec::new();
@@ -653,15 +664,7 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
                 format!("source {name:?}: url {url:?} is not an http(s) URL"),
             ),
         }
-        let interval = c.duration(&src.interval, "interval", interval);
-        if let Some(raw_interval) = &src.interval {
-            if interval < MIN_INTERVAL {
-                c.error(
-                    raw_interval,
-                    format!("source {name:?}: interval must be at least 1s"),
-                );
-            }
-        }
+        let interval = c.interval(&src.interval, "interval", interval);
         sources.push(Source {
             name,
             kind,

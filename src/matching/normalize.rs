@@ -201,9 +201,6 @@ fn fold_char(ch: char, out: &mut String) {
             }
         });
     }
-    if is_combining_mark(ch) {
-        out.clear();
-    }
 }
 
 /// Latin letters with no canonical decomposition, spelled the way the

@@ -97,7 +97,6 @@ pub struct PendingAlert {
 }
 
 pub struct Store {
-    path: PathBuf,
     conn: Mutex<Connection>,
 }
 
@@ -133,7 +132,6 @@ impl Store {
             .map_err(open_err)?;
         migrations::apply(&mut conn, path)?;
         Ok(Self {
-            path: path.to_path_buf(),
             conn: Mutex::new(conn),
         })
     }
@@ -148,10 +146,6 @@ impl Store {
         tokio::task::spawn_blocking(move || f(&store))
             .await
             .expect("store calls do not panic")
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {

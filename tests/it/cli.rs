@@ -208,11 +208,7 @@ async fn run_without_a_token_prints_alerts_and_stops_on_sigterm() {
     )])
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::support::unused_addr().port();
     let path = write_fast_config(dir.path(), &feed.url, "http://127.0.0.1:9");
     let toml = std::fs::read_to_string(&path).unwrap().replace(
         "[store]",
@@ -257,10 +253,7 @@ async fn the_bot_token_never_appears_in_logs() {
     // request URL contains the token; teloxide strips URLs from its errors
     // and vigia redacts the token from every send error again. This checks
     // the whole run's output, at trace level, whoever does the stripping.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let dead = crate::support::unused_addr();
     let path = write_fast_config(dir.path(), &feed.url, &format!("http://{dead}"));
 
     let mut child = spawn_run(&path, Some(token), "trace");

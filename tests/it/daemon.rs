@@ -260,10 +260,7 @@ async fn a_broken_feed_is_recorded_and_the_daemon_keeps_running() {
     let bot = FakeBot::start().await;
     let dir = tempfile::tempdir().unwrap();
     // Nothing listens on this port: every poll fails.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let dead = crate::support::unused_addr();
     let config = Config::load(&write_config(
         dir.path(),
         &format!("http://{dead}/feed.xml"),

@@ -10,13 +10,6 @@ use axum::routing::get;
 use axum::Router;
 use vigia::sources::fetch::{FetchError, Fetched, Fetcher, Limits, Validators, USER_AGENT};
 
-async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
-}
-
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     e.write_all(data).unwrap();
@@ -97,7 +90,7 @@ async fn hostile() -> String {
                     .to_string()
             }),
         );
-    serve(app).await
+    format!("http://{}", crate::support::serve(app).await)
 }
 
 #[tokio::test]

@@ -15,11 +15,20 @@ use tokio::sync::Notify;
 
 pub const TOKEN: &str = "123456:TEST-token-never-logged";
 
-async fn serve(app: Router) -> SocketAddr {
+/// Serves `app` on a free port of 127.0.0.1 until the test ends.
+pub async fn serve(app: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
+}
+
+/// An address on 127.0.0.1 where nothing listens (bound, then released).
+pub fn unused_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
 }
 
 /// How the fake answers the next sendMessage calls.
