@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{ChatRef, Config, Source};
-use crate::delivery::{Delivery, Sink};
+use crate::delivery::{Delivery, Sink, Stats};
 use crate::matching::Matcher;
 use crate::sources::fetch::{Fetched, Fetcher, Limits};
 use crate::sources::{key_hash, parse_feed};
@@ -59,6 +59,7 @@ pub struct Handle {
     pollers: Vec<mpsc::Sender<PollRequest>>,
     store: Arc<Store>,
     passes: watch::Receiver<u64>,
+    stats: Arc<Stats>,
 }
 
 impl Handle {
@@ -91,6 +92,11 @@ impl Handle {
     pub fn store(&self) -> &Arc<Store> {
         &self.store
     }
+
+    /// Delivery counters (sent, failed, 429s, latency).
+    pub fn delivery_stats(&self) -> &Arc<Stats> {
+        &self.stats
+    }
 }
 
 /// A started daemon.
@@ -117,11 +123,18 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
             .await
             .expect("store open does not panic")?,
     );
-    let retried = store.retry_pending_now(Utc::now())?;
-    if retried > 0 {
+    let recovered = store.recover(Utc::now())?;
+    if recovered.in_doubt > 0 {
+        tracing::warn!(
+            alerts = recovered.in_doubt,
+            "the last run stopped while sending; those alerts are sent again (Telegram may show them twice)"
+        );
+    }
+    if recovered.rescheduled > 0 || recovered.held_chats > 0 {
         tracing::info!(
-            alerts = retried,
-            "retrying alerts left pending by the last run"
+            alerts = recovered.rescheduled,
+            held_chats = recovered.held_chats,
+            "retrying what the last run left undelivered"
         );
     }
     let cancel = CancellationToken::new();
@@ -140,12 +153,14 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
 
     let wake = Arc::new(Notify::new());
     let (passes_tx, passes_rx) = watch::channel(0);
-    let delivery = Delivery {
-        store: store.clone(),
+    let delivery = Delivery::new(
+        store.clone(),
         sink,
-        wake: wake.clone(),
-        passes: passes_tx,
-    };
+        &config.telegram,
+        wake.clone(),
+        passes_tx,
+    );
+    let stats = delivery.stats();
     tasks.spawn(delivery.run(cancel.clone()));
 
     let shared = Arc::new(Shared {
@@ -173,6 +188,7 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
             pollers,
             store,
             passes: passes_rx,
+            stats,
         },
         cancel,
         tasks,

@@ -140,6 +140,67 @@ pub struct TelegramConfig {
     pub token_file: Option<PathBuf>,
     /// User ids allowed to run admin commands; they get operational notices.
     pub admins: Vec<i64>,
+    /// An alert that still cannot be delivered this long after it was found
+    /// (network down, Telegram failing) is marked failed and admins are told.
+    pub give_up_after: Duration,
+    /// How often a channel Telegram refused (bot removed, chat not found) is
+    /// tried again; its alerts are held meanwhile.
+    pub recheck_held: Duration,
+    /// How fast vigia sends, to stay within Telegram's limits.
+    pub limits: RateLimits,
+}
+
+/// At most `count` messages in any window of `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub count: u32,
+    pub per: Duration,
+}
+
+impl Rate {
+    pub const fn new(count: u32, per: Duration) -> Self {
+        Rate { count, per }
+    }
+
+    /// Parses `"20/1m"`: a count, a slash, a duration.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let (count, per) = s
+            .split_once('/')
+            .ok_or_else(|| "write it as a count and a duration, like \"20/1m\"".to_string())?;
+        let count: u32 = count
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("{:?} is not a positive count", count.trim()))?;
+        let per = humantime::parse_duration(per.trim())
+            .map_err(|e| format!("{:?} is not a duration ({e})", per.trim()))?;
+        if per.is_zero() {
+            return Err("the duration must not be zero".into());
+        }
+        Ok(Rate { count, per })
+    }
+}
+
+/// Telegram's limits for bots, as the Bot API FAQ states them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Any one chat: about one message per second.
+    pub chat: Rate,
+    /// A group or channel: 20 messages per minute.
+    pub group: Rate,
+    /// All chats together: 30 messages per second.
+    pub overall: Rate,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            chat: Rate::new(1, Duration::from_secs(1)),
+            group: Rate::new(20, Duration::from_secs(60)),
+            overall: Rate::new(30, Duration::from_secs(1)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,6 +303,18 @@ struct RawTelegram {
     token_file: Option<String>,
     #[serde(default)]
     admins: Vec<i64>,
+    give_up_after: Option<Spanned<String>>,
+    recheck_held: Option<Spanned<String>>,
+    #[serde(default)]
+    limits: RawLimits,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    chat: Option<Spanned<String>>,
+    group: Option<Spanned<String>>,
+    overall: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -467,10 +540,34 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
             }
         },
     };
+    let defaults = RateLimits::default();
+    let mut rate = |raw: &Option<Spanned<String>>, key: &str, default: Rate| match raw {
+        None => default,
+        Some(s) => Rate::parse(s.get_ref()).unwrap_or_else(|e| {
+            c.error(s, format!("`telegram.limits.{key}` = {:?}: {e}", s.get_ref()));
+            default
+        }),
+    };
+    let limits = RateLimits {
+        chat: rate(&raw.telegram.limits.chat, "chat", defaults.chat),
+        group: rate(&raw.telegram.limits.group, "group", defaults.group),
+        overall: rate(&raw.telegram.limits.overall, "overall", defaults.overall),
+    };
     let telegram = TelegramConfig {
         api_url,
         token_file: raw.telegram.token_file.as_deref().map(|p| c.resolve(p)),
-        admins: raw.telegram.admins,
+        admins: raw.telegram.admins.clone(),
+        give_up_after: c.interval(
+            &raw.telegram.give_up_after,
+            "telegram.give_up_after",
+            Duration::from_secs(24 * 3600),
+        ),
+        recheck_held: c.interval(
+            &raw.telegram.recheck_held,
+            "telegram.recheck_held",
+            Duration::from_secs(300),
+        ),
+        limits,
     };
 
     // channels

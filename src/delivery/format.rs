@@ -118,7 +118,9 @@ pub fn render(alert: &PendingAlert, mode: Mode) -> String {
     } else {
         alert.title.as_str()
     };
-    let title = shorten(title, MAX_TITLE, mode);
+    // Telegram's limit, or less where Telegram found the message too long.
+    let limit = alert.max_len.unwrap_or(MAX_MESSAGE).min(MAX_MESSAGE);
+    let title = shorten(title, MAX_TITLE.min(limit / 4), mode);
     let mut head = if html {
         format!("🚨 <b>{title}</b>\n")
     } else {
@@ -154,7 +156,7 @@ pub fn render(alert: &PendingAlert, mode: Mode) -> String {
     }
     let summary = alert.summary.trim();
     if !summary.is_empty() {
-        let budget = MAX_MESSAGE.saturating_sub(tg_len(&head) + tg_len(&tail) + 1);
+        let budget = limit.saturating_sub(tg_len(&head) + tg_len(&tail) + 1);
         head.push('\n');
         head.push_str(&shorten(summary, budget, mode));
         head.push('\n');
@@ -187,6 +189,7 @@ mod tests {
                 names: vec!["Rocío San Miguel".into()],
                 channels: vec![],
             },
+            ..Default::default()
         }
     }
 
@@ -220,6 +223,17 @@ mod tests {
             body.ends_with("&amp; otra…") || body.ends_with("palabra…") || body.ends_with("&amp;…"),
             "{body}"
         );
+    }
+
+    #[test]
+    fn a_lower_limit_shortens_the_summary() {
+        let summary = "palabra ".repeat(1000);
+        let mut a = alert("T", &summary, "https://e.org/a");
+        a.max_len = Some(1000);
+        let text = render(&a, Mode::Html);
+        assert!(tg_len(&text) <= 1000, "{}", tg_len(&text));
+        assert!(tg_len(&text) > 900);
+        assert!(text.contains("href=\"https://e.org/a\""));
     }
 
     #[test]

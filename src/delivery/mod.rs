@@ -1,16 +1,48 @@
-//! Delivery: the outbox worker that sends pending alerts and marks them sent
-//! only after the sink's ok.
+//! Delivery: the outbox worker that sends alerts (and admin notices) and
+//! marks them sent only after Telegram's ok.
 //!
-//! Alerts leave the outbox in the order they were found; when an alert to a
-//! chat fails, later alerts to that chat wait for it, so a channel never sees
-//! them out of order. Failures are classified on teloxide's typed errors:
-//! a 429 holds the whole chat for its `retry_after`, a migrated group is
-//! followed to its new id, anything else is retried with exponential backoff
-//! and jitter, for as long as it takes.
+//! One task per chat with something due, so a slow or refused chat never
+//! holds up the others; within a chat, one message at a time, in the order
+//! the items were found. Sends are paced within Telegram's limits
+//! ([`pace`]). Failures are decided on teloxide's typed errors:
+//!
+//! | Telegram says                         | vigia does                                          |
+//! |---------------------------------------|-----------------------------------------------------|
+//! | 429 `retry_after`                     | nothing to that chat until it has passed            |
+//! | `migrate_to_chat_id`                  | follows the supergroup, records it, tells admins    |
+//! | can't parse entities                  | resends that alert as plain text                    |
+//! | message is too long                   | resends it shorter                                  |
+//! | the chat itself refused (blocked, kicked, not found, no rights, anything teloxide cannot name) | holds the chat's alerts, tells admins once, probes it every `recheck_held` and at start |
+//! | network, timeout, 5xx                 | retries with backoff (1 s to 10 min, jittered); after `give_up_after`, fails it and tells admins |
+//!
+//! # Why a crash loses nothing, and repeats at most one message per chat
+//!
+//! 1. An item is recorded in the same SQLite transaction as its alerts
+//!    ([`Store::record`]), and the feed's validators are saved only after
+//!    it. A crash before that commit leaves the item unseen: the next poll
+//!    finds it again. After it, the alerts exist, `pending`.
+//! 2. An alert leaves the open states (`pending`, `sending`, `held`) only by
+//!    [`Store::mark_sent`], called after Telegram's ok, or by
+//!    [`Store::fail`], which tells the admins. No other code path closes one.
+//! 3. Before its request leaves, an alert is marked `sending` (committed). At
+//!    start-up, [`Store::recover`] returns every `sending` alert to the queue.
+//!    So a crash at any instant leaves each alert open (sent again) or sent.
+//! 4. The one repeat: Telegram accepted the request, and the crash came
+//!    before `mark_sent` committed. Only the alert in flight can be in that
+//!    window, and a chat has at most one in flight: at most one repeated
+//!    message per chat per crash (one per crash with one channel). Telegram
+//!    offers no idempotency key that would close this window.
+//! 5. SQLite runs in WAL mode with `synchronous = NORMAL`: a committed
+//!    transaction survives a process crash (SIGKILL). A power cut may roll
+//!    back the last commits; by 1–3 that can only make an item be found
+//!    again or an alert be sent again, never lose one.
 
 pub mod format;
+pub mod pace;
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -19,16 +51,18 @@ use teloxide::requests::Requester;
 use teloxide::types::{ChatId, LinkPreviewOptions, ParseMode, Recipient};
 use teloxide::{ApiError, Bot, RequestError};
 use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{ChatRef, Secret};
+use crate::config::{ChatRef, Secret, TelegramConfig};
 use crate::store::{PendingAlert, Store, StoreError};
 use format::Mode;
+use pace::{Pacer, Ticket};
 
 /// Longest wait between two attempts at one alert.
 const MAX_BACKOFF: Duration = Duration::from_secs(600);
-/// Alerts fetched from the outbox per pass.
-const BATCH: usize = 100;
+/// Below this, "too long" is not about length: the alert fails.
+const MIN_LEN: usize = 256;
 
 /// Why a send did not succeed, decided on teloxide's typed errors. Messages
 /// never contain the bot token.
@@ -38,8 +72,12 @@ pub enum SendError {
     RetryAfter(Duration),
     #[error("the group was migrated to supergroup {0}")]
     Migrated(i64),
-    #[error("Telegram refused the message: {0}")]
-    Refused(String),
+    #[error("Telegram could not parse the message's HTML: {0}")]
+    Unparsable(String),
+    #[error("Telegram found the message too long")]
+    TooLong,
+    #[error("Telegram refused the chat: {0}")]
+    ChatRefused(String),
     #[error("could not reach Telegram: {0}")]
     Network(String),
 }
@@ -64,38 +102,51 @@ impl Sink {
         Sink::Telegram { bot, token }
     }
 
-    /// Sends one alert; `Ok` carries Telegram's message id.
+    /// Sends one alert or notice; `Ok` carries Telegram's message id.
     pub async fn send(&self, alert: &PendingAlert) -> Result<Option<i32>, SendError> {
+        let terminal = matches!(self, Sink::Stdout);
+        let mode = if terminal || alert.plain || alert.notice.is_some() {
+            Mode::Plain
+        } else {
+            Mode::Html
+        };
+        let text = match &alert.notice {
+            Some(notice) => notice.clone(),
+            None => format::render(alert, mode),
+        };
         match self {
             Sink::Stdout => {
                 use std::io::Write;
-                let text = format::render(alert, Mode::Plain);
+                let what = match &alert.notice {
+                    Some(_) => "notice for admins".to_string(),
+                    None => format!("alert for channel {}", alert.channel),
+                };
                 let mut out = std::io::stdout().lock();
-                let _ = writeln!(
-                    out,
-                    "──── alert for channel {} ────\n{text}\n",
-                    alert.channel
-                );
+                let _ = writeln!(out, "──── {what} ────\n{text}\n");
                 let _ = out.flush();
                 Ok(None)
             }
             Sink::Telegram { bot, token } => {
-                let chat = ChatRef::parse(&alert.chat)
-                    .ok_or_else(|| SendError::Refused(format!("invalid chat {:?}", alert.chat)))?;
+                let chat = ChatRef::parse(&alert.chat).ok_or_else(|| {
+                    SendError::ChatRefused(format!("{:?} is not a chat id", alert.chat))
+                })?;
                 let recipient = match chat {
                     ChatRef::Id(id) => Recipient::Id(ChatId(id)),
                     ChatRef::Username(name) => Recipient::ChannelUsername(name),
                 };
-                let text = format::render(alert, Mode::Html);
-                bot.send_message(recipient, text)
-                    .parse_mode(ParseMode::Html)
+                let mut request = bot
+                    .send_message(recipient, text)
                     .link_preview_options(LinkPreviewOptions {
-                        is_disabled: false,
+                        is_disabled: alert.notice.is_some(),
                         url: None,
                         prefer_small_media: true,
                         prefer_large_media: false,
                         show_above_text: false,
-                    })
+                    });
+                if mode == Mode::Html {
+                    request = request.parse_mode(ParseMode::Html);
+                }
+                request
                     .await
                     .map(|m| Some(m.id.0))
                     .map_err(|e| classify(e, token))
@@ -104,14 +155,24 @@ impl Sink {
     }
 }
 
-/// Maps teloxide's error to ours, removing the token from any message
-/// (reqwest's errors carry the request URL, which contains it).
+/// Maps teloxide's error to what delivery does about it, removing the token
+/// from any message (reqwest's errors carry the request URL, which holds it).
 pub fn classify(e: RequestError, token: &Secret) -> SendError {
     let redact = |s: String| s.replace(token.expose(), "<token>");
     match e {
         RequestError::RetryAfter(s) => SendError::RetryAfter(s.duration()),
         RequestError::MigrateToChatId(ChatId(id)) => SendError::Migrated(id),
-        RequestError::Api(api) => SendError::Refused(redact(api_message(&api))),
+        RequestError::Api(ApiError::CantParseEntities(msg)) => {
+            SendError::Unparsable(redact(msg))
+        }
+        RequestError::Api(ApiError::MessageIsTooLong | ApiError::EditedMessageIsTooLong) => {
+            SendError::TooLong
+        }
+        // Every other refusal of a sendMessage is about the chat: the bot
+        // was blocked, kicked or never added, the chat does not exist, the
+        // bot may not post, the token is wrong. What teloxide cannot name
+        // is treated the same: held, and shown to the admins, never lost.
+        RequestError::Api(api) => SendError::ChatRefused(redact(api_message(&api))),
         RequestError::Network(e) => {
             let mut msg = e.to_string();
             let mut source = std::error::Error::source(&*e);
@@ -143,131 +204,422 @@ fn backoff(attempts: i64) -> Duration {
     base.mul_f64(0.8 + fastrand::f64() * 0.4)
 }
 
+/// Delivery latency buckets, in seconds (from item found to Telegram's ok).
+pub const LATENCY_BUCKETS: [f64; 10] = [
+    1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 6.0 * 3600.0, 24.0 * 3600.0, f64::INFINITY,
+];
+
+/// Counters for the ops endpoints; gauges (pending, held, …) come from
+/// [`Store::outbox_counts`].
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Alerts Telegram accepted (notices not counted).
+    pub sent: AtomicU64,
+    /// Alerts given up on.
+    pub failed: AtomicU64,
+    /// 429 answers.
+    pub rate_limited: AtomicU64,
+    /// Cumulative counts per [`LATENCY_BUCKETS`] bound.
+    pub latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
+    pub latency_sum_ms: AtomicU64,
+}
+
+impl Stats {
+    fn observe_latency(&self, latency: Duration) {
+        let secs = latency.as_secs_f64();
+        for (bound, count) in LATENCY_BUCKETS.iter().zip(&self.latency_buckets) {
+            if secs <= *bound {
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.latency_sum_ms
+            .fetch_add(latency.as_millis() as u64, Ordering::Relaxed);
+    }
+}
+
+/// What a settled attempt means for the chat's worker.
+enum Next {
+    /// Send the chat's next alert.
+    Continue,
+    /// Stop; the dispatcher wakes the chat again when it is due.
+    Stop,
+}
+
 /// The outbox worker.
 pub struct Delivery {
-    pub store: Arc<Store>,
-    pub sink: Sink,
-    /// Poked when new alerts are recorded.
-    pub wake: Arc<Notify>,
-    /// Bumped after every pass, so observers can re-check the outbox.
-    pub passes: watch::Sender<u64>,
+    inner: Arc<Inner>,
+    wake: Arc<Notify>,
+    passes: watch::Sender<u64>,
+}
+
+struct Inner {
+    store: Arc<Store>,
+    sink: Sink,
+    admins: Vec<i64>,
+    give_up_after: Duration,
+    recheck_held: Duration,
+    pacer: Mutex<Pacer>,
+    /// Poked when a send is answered: a pacing slot may have opened.
+    answered: Notify,
+    stats: Arc<Stats>,
+    /// Bumped after every attempt, so observers can re-check the outbox.
+    passes: watch::Sender<u64>,
 }
 
 impl Delivery {
-    /// Sends until `shutdown`; an alert in flight when it fires is finished
+    /// `wake` is poked when alerts are recorded; `passes` is bumped after
+    /// each attempt and each scheduling round.
+    pub fn new(
+        store: Arc<Store>,
+        sink: Sink,
+        telegram: &TelegramConfig,
+        wake: Arc<Notify>,
+        passes: watch::Sender<u64>,
+    ) -> Self {
+        let inner = Inner {
+            store,
+            sink,
+            admins: telegram.admins.clone(),
+            give_up_after: telegram.give_up_after,
+            recheck_held: telegram.recheck_held,
+            pacer: Mutex::new(Pacer::new(telegram.limits)),
+            answered: Notify::new(),
+            stats: Arc::default(),
+            passes: passes.clone(),
+        };
+        Delivery {
+            inner: Arc::new(inner),
+            wake,
+            passes,
+        }
+    }
+
+    pub fn stats(&self) -> Arc<Stats> {
+        self.inner.stats.clone()
+    }
+
+    /// Sends until `shutdown`; alerts in flight when it fires are finished
     /// (and recorded), the rest stay pending for the next start.
     pub async fn run(self, shutdown: CancellationToken) {
+        let mut workers: JoinSet<String> = JoinSet::new();
+        let mut active: HashSet<String> = HashSet::new();
         loop {
-            let failed = self.pass(&shutdown).await.err();
-            if let Some(e) = &failed {
-                tracing::error!(error = %e, "delivery pass failed; retrying shortly");
+            let now = Utc::now();
+            let mut sleep = Duration::from_secs(3600);
+            match self.inner.store.call(|s| s.schedule()).await {
+                Ok(schedule) => {
+                    for due in schedule {
+                        if active.contains(&due.chat) {
+                            continue;
+                        }
+                        match (due.at - now).to_std() {
+                            Ok(wait) if !wait.is_zero() => sleep = sleep.min(wait),
+                            _ => {
+                                active.insert(due.chat.clone());
+                                let inner = self.inner.clone();
+                                workers.spawn(inner.chat_worker(due.chat, shutdown.clone()));
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the outbox; retrying shortly");
+                    sleep = Duration::from_secs(1);
+                }
             }
             self.passes.send_modify(|n| *n += 1);
-            let next = self.store.call(|s| s.next_due()).await.ok().flatten();
-            let mut sleep = match next {
-                Some(at) => (at - Utc::now()).to_std().unwrap_or(Duration::ZERO),
-                None => Duration::from_secs(3600),
-            };
-            if failed.is_some() {
-                // A store that fails now will likely fail at once again.
-                sleep = sleep.max(Duration::from_secs(1));
-            }
-            if sleep.is_zero() && !shutdown.is_cancelled() {
-                continue;
-            }
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(sleep.max(Duration::from_millis(10))) => {}
+                Some(done) = workers.join_next() => {
+                    match done {
+                        Ok(chat) => { active.remove(&chat); }
+                        Err(e) => {
+                            tracing::error!(error = %e, "a delivery task failed");
+                            active.clear();
+                        }
+                    }
+                }
+                _ = tokio::time::sleep(sleep) => {}
             }
         }
+        while workers.join_next().await.is_some() {}
         tracing::debug!("delivery stopped");
     }
+}
 
-    /// Sends what is due: chats in parallel, so a slow or failing chat
-    /// does not hold up the others; within a chat, in order.
-    async fn pass(&self, shutdown: &CancellationToken) -> Result<(), StoreError> {
-        let due = self.store.call(|s| s.due_alerts(Utc::now(), BATCH)).await?;
-        let mut by_chat: Vec<Vec<PendingAlert>> = Vec::new();
-        for alert in due {
-            match by_chat.iter_mut().find(|q| q[0].chat == alert.chat) {
-                Some(queue) => queue.push(alert),
-                None => by_chat.push(vec![alert]),
-            }
-        }
-        let sends = by_chat
-            .into_iter()
-            .map(|queue| self.send_queue(queue, shutdown));
-        futures_util::future::join_all(sends)
-            .await
-            .into_iter()
-            .collect()
-    }
-
-    /// Sends one chat's due alerts in order, stopping at the first that fails
-    /// (the rest wait behind it, as the outbox query keeps them).
-    async fn send_queue(
-        &self,
-        queue: Vec<PendingAlert>,
-        shutdown: &CancellationToken,
-    ) -> Result<(), StoreError> {
-        for alert in queue {
+impl Inner {
+    /// Sends `chat`'s due alerts in order until none is due, or one must wait.
+    async fn chat_worker(self: Arc<Self>, chat: String, shutdown: CancellationToken) -> String {
+        loop {
             if shutdown.is_cancelled() {
                 break;
             }
-            let result = self.sink.send(&alert).await;
-            let now = Utc::now();
-            let (id, chat) = (alert.id, alert.chat.clone());
-            match result {
-                Ok(message_id) => {
-                    let latency = (now - alert.created_at).num_milliseconds();
-                    tracing::info!(alert = id, channel = %alert.channel, latency_ms = latency, "alert delivered");
-                    self.store
-                        .call(move |s| s.mark_sent(id, message_id, now))
-                        .await?;
-                }
-                Err(SendError::RetryAfter(wait)) => {
-                    tracing::warn!(channel = %alert.channel, wait_s = wait.as_secs(), "Telegram rate limit; holding the chat");
-                    let until = now + chrono::Duration::from_std(wait).unwrap_or_default();
-                    return self.store.call(move |s| s.defer_chat(&chat, until)).await;
-                }
-                Err(SendError::Migrated(new)) => {
-                    tracing::warn!(channel = %alert.channel, old = %chat, new, "group migrated to a supergroup; update [channels] in the config");
-                    let new = new.to_string();
-                    // The retargeted alerts are due now: the next pass sends them.
-                    return self.store.call(move |s| s.retarget_chat(&chat, &new)).await;
-                }
+            let head = {
+                let chat = chat.clone();
+                self.store.call(move |s| s.head(&chat, Utc::now())).await
+            };
+            let (alert, probe) = match head {
+                Ok(Some(head)) => head,
+                Ok(None) => break,
                 Err(e) => {
-                    let wait = backoff(alert.attempts);
-                    tracing::warn!(channel = %alert.channel, alert = id, attempts = alert.attempts + 1,
-                        retry_in_s = wait.as_secs(), error = %e, "alert not delivered; will retry");
-                    let until = now + chrono::Duration::from_std(wait).unwrap_or_default();
-                    let msg = e.to_string();
-                    return self.store.call(move |s| s.defer(id, until, &msg)).await;
+                    tracing::error!(error = %e, chat = %chat, "cannot read the outbox");
+                    break;
+                }
+            };
+            let Some(ticket) = self.pace(&chat, &shutdown).await else {
+                break;
+            };
+            let id = alert.id;
+            if let Err(e) = self.store.call(move |s| s.mark_sending(id)).await {
+                self.answered(ticket);
+                tracing::error!(error = %e, "cannot mark an alert as sending");
+                break;
+            }
+            let result = self.sink.send(&alert).await;
+            self.answered(ticket);
+            let next = self.settle(&alert, probe, result).await;
+            self.passes.send_modify(|n| *n += 1);
+            match next {
+                Ok(Next::Continue) => {}
+                Ok(Next::Stop) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, chat = %chat, "cannot record a delivery outcome");
+                    break;
                 }
             }
         }
+        chat
+    }
+
+    /// Waits for a pacing slot; `None` on shutdown.
+    async fn pace(&self, chat: &str, shutdown: &CancellationToken) -> Option<Ticket> {
+        loop {
+            let answered = self.answered.notified();
+            let now = tokio::time::Instant::now();
+            let wait = match self.pacer.lock().unwrap().reserve(chat, now) {
+                Ok(ticket) => return Some(ticket),
+                Err(wait) => wait,
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => return None,
+                _ = answered => {}
+                _ = async {
+                    match wait {
+                        Some(at) => tokio::time::sleep_until(at).await,
+                        None => std::future::pending().await,
+                    }
+                } => {}
+            }
+        }
+    }
+
+    fn answered(&self, ticket: Ticket) {
+        self.pacer
+            .lock()
+            .unwrap()
+            .done(ticket, tokio::time::Instant::now());
+        self.answered.notify_waiters();
+    }
+
+    /// Queues a notice to the admins, or logs why none can be sent.
+    async fn tell_admins(&self, text: String) -> Result<(), StoreError> {
+        if self.admins.is_empty() {
+            tracing::warn!(notice = %text, "no telegram.admins to tell");
+            return Ok(());
+        }
+        let admins = self.admins.clone();
+        self.store
+            .call(move |s| s.notice(&admins, &text, Utc::now()))
+            .await?;
         Ok(())
+    }
+
+    /// Records what Telegram said about `alert`, and says whether the chat
+    /// goes on.
+    async fn settle(
+        &self,
+        alert: &PendingAlert,
+        probe: bool,
+        result: Result<Option<i32>, SendError>,
+    ) -> Result<Next, StoreError> {
+        let now = Utc::now();
+        let (id, chat, channel) = (alert.id, alert.chat.clone(), alert.channel.clone());
+        let notice = alert.notice.is_some();
+        let error = match result {
+            Ok(message_id) => {
+                let delivered = self
+                    .store
+                    .call(move |s| s.mark_sent(id, message_id, now))
+                    .await?;
+                if !notice {
+                    let latency = (now - alert.created_at).to_std().unwrap_or_default();
+                    self.stats.sent.fetch_add(1, Ordering::Relaxed);
+                    self.stats.observe_latency(latency);
+                    tracing::info!(alert = id, channel = %channel, latency_ms = latency.as_millis() as u64, "alert delivered");
+                }
+                if let Some(released) = delivered.resumed {
+                    tracing::info!(channel = %channel, released, "channel works again; delivering its held alerts");
+                    if !notice {
+                        self.tell_admins(format!(
+                            "✅ vigia can post to channel {channel} again. {} held alert(s) follow.",
+                            released + 1
+                        ))
+                        .await?;
+                    }
+                }
+                return Ok(Next::Continue);
+            }
+            Err(e) => e,
+        };
+        let message = error.to_string();
+        match error {
+            SendError::RetryAfter(wait) => {
+                self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(channel = %channel, wait_s = wait.as_secs(), "Telegram rate limit; holding the chat");
+                let until = now + chrono::Duration::from_std(wait).unwrap_or_default();
+                self.store
+                    .call(move |s| {
+                        s.chat_not_before(&chat, until)?;
+                        if probe {
+                            s.hold_chat(id, &chat, &message, now, until)?;
+                            Ok(())
+                        } else {
+                            s.retry_at(id, now, &message)
+                        }
+                    })
+                    .await?;
+                Ok(Next::Stop)
+            }
+            SendError::Migrated(new) => {
+                let new = new.to_string();
+                let (old, to) = (chat.clone(), new.clone());
+                let news = self.store.call(move |s| s.migrate_chat(&old, &to)).await?;
+                if news {
+                    tracing::warn!(channel = %channel, old = %chat, new = %new, "group migrated to a supergroup; alerts follow it");
+                    self.tell_admins(format!(
+                        "ℹ️ The group of channel {channel} became a supergroup: alerts now go to {new}. \
+                         Set `{channel} = {new}` under [channels] in the config."
+                    ))
+                    .await?;
+                }
+                Ok(Next::Stop)
+            }
+            SendError::Unparsable(_) if !alert.plain => {
+                tracing::warn!(channel = %channel, alert = id, error = %message, "resending as plain text");
+                self.store
+                    .call(move |s| s.resend_as(id, true, None, &message))
+                    .await?;
+                Ok(Next::Continue)
+            }
+            SendError::TooLong
+                if alert.max_len.unwrap_or(format::MAX_MESSAGE) * 3 / 4 >= MIN_LEN =>
+            {
+                let shorter = alert.max_len.unwrap_or(format::MAX_MESSAGE) * 3 / 4;
+                tracing::warn!(channel = %channel, alert = id, max_len = shorter, "Telegram found the alert too long; shortening it");
+                self.store
+                    .call(move |s| s.resend_as(id, false, Some(shorter), &message))
+                    .await?;
+                Ok(Next::Continue)
+            }
+            SendError::Unparsable(_) | SendError::TooLong => {
+                // Plain text that cannot be parsed, or a message still "too
+                // long" at a fraction of the limit: not this alert's length
+                // or markup. Give it up, loudly, and go on with the chat.
+                self.give_up(alert, &message).await?;
+                Ok(Next::Continue)
+            }
+            SendError::ChatRefused(_) if notice => {
+                tracing::error!(admin = %chat, error = %message,
+                    "cannot message this admin; they must open a chat with the bot and press Start");
+                self.store.call(move |s| s.fail(id, &message)).await?;
+                Ok(Next::Continue)
+            }
+            SendError::ChatRefused(_) => {
+                let probe_at = now + chrono::Duration::from_std(self.recheck_held).unwrap_or_default();
+                let reason = message.clone();
+                let newly = self
+                    .store
+                    .call(move |s| s.hold_chat(id, &chat, &reason, now, probe_at))
+                    .await?;
+                if newly {
+                    tracing::error!(channel = %channel, error = %message, "channel refused; holding its alerts");
+                    self.tell_admins(format!(
+                        "⚠️ vigia cannot post to channel {channel} ({}): {message}\n\
+                         Its alerts are held, not lost: they will be sent as soon as it works again \
+                         (tried every {}, and at each restart).",
+                        alert.chat,
+                        humantime::format_duration(self.recheck_held)
+                    ))
+                    .await?;
+                } else {
+                    tracing::debug!(channel = %channel, error = %message, "held channel still refused");
+                }
+                Ok(Next::Stop)
+            }
+            SendError::Network(_) if probe => {
+                let probe_at = now + chrono::Duration::from_std(self.recheck_held).unwrap_or_default();
+                tracing::debug!(channel = %channel, error = %message, "probe of a held channel failed");
+                self.store
+                    .call(move |s| s.hold_chat(id, &chat, &message, now, probe_at).map(drop))
+                    .await?;
+                Ok(Next::Stop)
+            }
+            SendError::Network(_) => {
+                let age = (now - alert.created_at).to_std().unwrap_or_default();
+                if age >= self.give_up_after {
+                    self.give_up(alert, &message).await?;
+                    return Ok(Next::Continue);
+                }
+                let wait = backoff(alert.attempts);
+                tracing::warn!(channel = %channel, alert = id, attempts = alert.attempts + 1,
+                    retry_in_s = wait.as_secs(), error = %message, "alert not delivered; will retry");
+                let until = now + chrono::Duration::from_std(wait).unwrap_or_default();
+                self.store
+                    .call(move |s| s.retry_at(id, until, &message))
+                    .await?;
+                Ok(Next::Stop)
+            }
+        }
+    }
+
+    /// Marks an alert failed and tells the admins what was lost.
+    async fn give_up(&self, alert: &PendingAlert, reason: &str) -> Result<(), StoreError> {
+        let id = alert.id;
+        let why = reason.to_string();
+        self.store.call(move |s| s.fail(id, &why)).await?;
+        if alert.notice.is_some() {
+            tracing::error!(admin = %alert.chat, error = %reason, "gave up on an admin notice");
+            return Ok(());
+        }
+        self.stats.failed.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(channel = %alert.channel, alert = id, error = %reason, "gave up on an alert");
+        let link = alert.link.as_deref().unwrap_or("(no link)");
+        self.tell_admins(format!(
+            "❌ An alert for channel {} could not be delivered and was given up after {} attempt(s): {reason}\n\n{}\n{link}",
+            alert.channel,
+            alert.attempts + 1,
+            alert.title
+        ))
+        .await
     }
 }
 
 /// The alert `vigia send-test` sends: it reads like a real one.
 pub fn test_alert(channel: &str, chat: &str) -> PendingAlert {
     PendingAlert {
-        id: 0,
         channel: channel.to_string(),
         chat: chat.to_string(),
-        attempts: 0,
         created_at: Utc::now(),
         source: "vigia".into(),
         title: "Test alert: vigia can post to this channel".into(),
-        link: None,
         summary: "If you can read this, alerts will arrive here.".into(),
         published: Some(Utc::now()),
         explanation: crate::matching::Explanation {
             rules: vec!["send-test".into()],
             ..Default::default()
         },
+        ..Default::default()
     }
 }
 

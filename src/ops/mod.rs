@@ -25,10 +25,15 @@ pub fn init_logging() {
 }
 
 async fn healthz(State(store): State<Arc<Store>>) -> (StatusCode, Json<serde_json::Value>) {
-    match store.call(|s| s.pending_count()).await {
-        Ok(pending) => (
+    match store.call(|s| s.outbox_counts()).await {
+        Ok(c) => (
             StatusCode::OK,
-            Json(serde_json::json!({ "status": "ok", "alerts_pending": pending })),
+            Json(serde_json::json!({
+                "status": "ok",
+                "alerts_pending": c.pending + c.sending,
+                "alerts_held": c.held,
+                "alerts_failed": c.failed,
+            })),
         ),
         _ => (
             StatusCode::SERVICE_UNAVAILABLE,

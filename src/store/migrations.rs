@@ -7,7 +7,7 @@ use rusqlite::Connection;
 
 use super::StoreError;
 
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: items, the alert outbox, source state.
     r#"
     CREATE TABLE sources (
@@ -46,6 +46,45 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX alerts_pending ON alerts (next_attempt_at, id) WHERE state = 'pending';
     CREATE INDEX alerts_pending_chat ON alerts (chat, id) WHERE state = 'pending';
+    "#,
+    // 2: the outbox gets explicit states (sending, held, failed), admin
+    // notices, per-alert rendering fallbacks; chats keep Telegram's verdicts.
+    r#"
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        item_id         INTEGER REFERENCES items(id),   -- NULL for an admin notice
+        notice          TEXT,                           -- an admin notice's text
+        channel         TEXT NOT NULL,                  -- channel name, or "admins"
+        chat            TEXT NOT NULL,
+        state           TEXT NOT NULL
+                        CHECK (state IN ('pending', 'sending', 'sent', 'held', 'failed')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error      TEXT,                           -- for 'failed': why
+        created_at      INTEGER NOT NULL,
+        sent_at         INTEGER,
+        message_id      INTEGER,
+        plain           INTEGER NOT NULL DEFAULT 0,     -- Telegram could not parse its HTML
+        max_len         INTEGER,                        -- Telegram found it too long
+        UNIQUE (item_id, channel),
+        CHECK ((item_id IS NULL) <> (notice IS NULL))
+    );
+    INSERT INTO outbox (id, item_id, channel, chat, state, attempts, next_attempt_at, last_error,
+                        created_at, sent_at, message_id)
+        SELECT id, item_id, channel, chat, state, attempts, next_attempt_at, last_error,
+               created_at, sent_at, message_id FROM alerts;
+    DROP TABLE alerts;
+    ALTER TABLE outbox RENAME TO alerts;
+    CREATE INDEX alerts_open ON alerts (chat, id) WHERE state IN ('pending', 'sending', 'held');
+    CREATE INDEX alerts_state ON alerts (state);
+    CREATE TABLE chats (
+        chat          TEXT PRIMARY KEY,
+        not_before    INTEGER,   -- unix ms: nothing is sent before (Telegram's retry_after)
+        held_since    INTEGER,   -- Telegram refused the chat itself; its alerts are held
+        held_reason   TEXT,
+        next_probe_at INTEGER,   -- when a held chat is tried again
+        migrated_to   TEXT       -- the supergroup a group became
+    );
     "#,
 ];
 

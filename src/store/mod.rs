@@ -10,6 +10,9 @@
 //! async callers run them on tokio's blocking pool (see `daemon`).
 
 mod migrations;
+mod outbox;
+
+pub use outbox::{ChatDue, Delivered, OutboxCounts, Recovered};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -80,8 +83,9 @@ pub struct NewItem {
     pub alerts: Vec<(String, String)>,
 }
 
-/// An alert waiting in the outbox, with what is needed to render it.
-#[derive(Debug, Clone, PartialEq)]
+/// An entry of the outbox, with what is needed to render it: an alert, or
+/// an admin notice (`notice` holds its text; the item fields are empty).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PendingAlert {
     pub id: i64,
     pub channel: String,
@@ -94,6 +98,11 @@ pub struct PendingAlert {
     pub summary: String,
     pub published: Option<DateTime<Utc>>,
     pub explanation: Explanation,
+    pub notice: Option<String>,
+    /// Send without HTML: Telegram could not parse it.
+    pub plain: bool,
+    /// A shorter limit than Telegram's documented one: it found it too long.
+    pub max_len: Option<usize>,
 }
 
 pub struct Store {
@@ -250,10 +259,17 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .context("prepare item insert")?;
+            // A migrated group's alerts go to its supergroup; a held chat's
+            // alerts wait, held, behind the ones already held.
             let mut insert_alert = tx
                 .prepare_cached(
                     "INSERT OR IGNORE INTO alerts (item_id, channel, chat, state, next_attempt_at, created_at)
-                     VALUES (?1, ?2, ?3, 'pending', ?4, ?4)",
+                     SELECT ?1, ?2, t.chat,
+                            CASE WHEN EXISTS (SELECT 1 FROM chats h WHERE h.chat = t.chat
+                                                AND h.held_since IS NOT NULL)
+                                 THEN 'held' ELSE 'pending' END,
+                            ?4, ?4
+                     FROM (SELECT COALESCE((SELECT migrated_to FROM chats WHERE chat = ?3), ?3) AS chat) t",
                 )
                 .context("prepare alert insert")?;
             for item in items {
@@ -286,138 +302,6 @@ impl Store {
         }
         tx.commit().context("commit record")?;
         Ok(queued)
-    }
-
-    /// Pending alerts whose next attempt is due, oldest first, leaving out any
-    /// alert queued behind an earlier one to the same chat that is not due.
-    pub fn due_alerts(
-        &self,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<PendingAlert>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT a.id, a.channel, a.chat, a.attempts, a.created_at,
-                        i.source, i.title, i.link, i.summary, i.published_at, i.explanation
-                 FROM alerts a JOIN items i ON i.id = a.item_id
-                 WHERE a.state = 'pending' AND a.next_attempt_at <= ?1
-                   -- per-chat order: never overtake an earlier alert still waiting
-                   AND NOT EXISTS (SELECT 1 FROM alerts b
-                                   WHERE b.state = 'pending' AND b.chat = a.chat AND b.id < a.id
-                                     AND b.next_attempt_at > ?1)
-                 ORDER BY a.id LIMIT ?2",
-            )
-            .context("prepare due alerts")?;
-        let rows = stmt
-            .query_map(params![millis(now), limit as i64], |r| {
-                let explanation: Option<String> = r.get(10)?;
-                Ok(PendingAlert {
-                    id: r.get(0)?,
-                    channel: r.get(1)?,
-                    chat: r.get(2)?,
-                    attempts: r.get(3)?,
-                    created_at: from_millis(r.get(4)?),
-                    source: r.get(5)?,
-                    title: r.get(6)?,
-                    link: r.get(7)?,
-                    summary: r.get(8)?,
-                    published: r.get::<_, Option<i64>>(9)?.map(from_millis),
-                    explanation: explanation
-                        .and_then(|e| serde_json::from_str(&e).ok())
-                        .unwrap_or_default(),
-                })
-            })
-            .context("query due alerts")?;
-        rows.collect::<Result<_, _>>().context("read due alerts")
-    }
-
-    /// When the next alert can be sent, if any is pending: the earliest due
-    /// time among the first pending alerts of each chat (the others wait
-    /// behind them, whatever their own due time).
-    pub fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let conn = self.conn();
-        let next: Option<i64> = conn
-            .query_row(
-                "SELECT MIN(a.next_attempt_at) FROM alerts a
-                 WHERE a.state = 'pending'
-                   AND NOT EXISTS (SELECT 1 FROM alerts b
-                                   WHERE b.state = 'pending' AND b.chat = a.chat AND b.id < a.id)",
-                [],
-                |r| r.get(0),
-            )
-            .context("next due alert")?;
-        Ok(next.map(from_millis))
-    }
-
-    /// Marks an alert delivered: call only after Telegram's ok.
-    pub fn mark_sent(
-        &self,
-        id: i64,
-        message_id: Option<i32>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "UPDATE alerts SET state = 'sent', sent_at = ?2, message_id = ?3, attempts = attempts + 1,
-                   last_error = NULL WHERE id = ?1",
-                params![id, millis(now), message_id],
-            )
-            .context("mark alert sent")?;
-        Ok(())
-    }
-
-    /// Counts a failed attempt and schedules the next one.
-    pub fn defer(&self, id: i64, until: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
-                params![id, millis(until), error],
-            )
-            .context("defer alert")?;
-        Ok(())
-    }
-
-    /// Holds every pending alert to `chat` until at least `until` (a 429's retry_after).
-    pub fn defer_chat(&self, chat: &str, until: DateTime<Utc>) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "UPDATE alerts SET next_attempt_at = MAX(next_attempt_at, ?2) WHERE state = 'pending' AND chat = ?1",
-                params![chat, millis(until)],
-            )
-            .context("defer chat")?;
-        Ok(())
-    }
-
-    /// Points pending alerts for `old` at `new` (a group migrated to a supergroup).
-    pub fn retarget_chat(&self, old: &str, new: &str) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "UPDATE alerts SET chat = ?2 WHERE state = 'pending' AND chat = ?1",
-                params![old, new],
-            )
-            .context("retarget chat")?;
-        Ok(())
-    }
-
-    /// Makes every pending alert due now: a restart is a natural time to retry.
-    pub fn retry_pending_now(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        self.conn()
-            .execute(
-                "UPDATE alerts SET next_attempt_at = ?1 WHERE state = 'pending' AND next_attempt_at > ?1",
-                params![millis(now)],
-            )
-            .context("reschedule pending")
-    }
-
-    pub fn pending_count(&self) -> Result<i64, StoreError> {
-        self.conn()
-            .query_row(
-                "SELECT COUNT(*) FROM alerts WHERE state = 'pending'",
-                [],
-                |r| r.get(0),
-            )
-            .context("count pending")
     }
 
     pub fn item_count(&self) -> Result<i64, StoreError> {

@@ -19,6 +19,33 @@ fn item(key: &str, alerts: &[&str]) -> NewItem {
     }
 }
 
+/// The schedule as (chat, seconds from `base`).
+fn chats_at(store: &Store, base: DateTime<Utc>) -> Vec<(String, i64)> {
+    let mut s: Vec<(String, i64)> = store
+        .schedule()
+        .unwrap()
+        .into_iter()
+        .map(|d| {
+            let ms = (d.at - base).num_milliseconds().max(0);
+            (d.chat, (ms as f64 / 1000.0).round() as i64)
+        })
+        .collect();
+    s.sort();
+    s
+}
+
+fn chats(store: &Store) -> Vec<(String, i64)> {
+    chats_at(store, Utc::now() + chrono::Duration::seconds(1))
+}
+
+fn state(store: &Store, id: i64) -> String {
+    store.entry(id).unwrap().unwrap().1
+}
+
+fn secs(n: i64) -> chrono::Duration {
+    chrono::Duration::seconds(n)
+}
+
 #[test]
 fn items_and_alerts_are_recorded_once_and_survive_reopening() {
     let dir = tempfile::tempdir().unwrap();
@@ -38,41 +65,11 @@ fn items_and_alerts_are_recorded_once_and_survive_reopening() {
     }
     let store = Store::open(&path).unwrap();
     assert_eq!(store.item_count().unwrap(), 2);
-    let due = store.due_alerts(now, 10).unwrap();
-    assert_eq!(
-        due.iter().map(|a| a.channel.as_str()).collect::<Vec<_>>(),
-        vec!["one", "two"]
-    );
-    assert_eq!(due[0].title, "title a");
-    assert_eq!(due[0].explanation.rules, vec!["r"]);
-}
-
-#[test]
-fn outbox_moves_only_on_mark_sent_and_honours_deferrals() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("v.db")).unwrap();
-    let now = Utc::now();
-    store
-        .record(&[item("a", &["one"]), item("b", &["one"])], now)
-        .unwrap();
-    let due = store.due_alerts(now, 10).unwrap();
-    let later = now + chrono::Duration::seconds(30);
-    store.defer(due[0].id, later, "boom").unwrap();
-    assert!(
-        store.due_alerts(now, 10).unwrap().is_empty(),
-        "b waits behind a, same chat"
-    );
-    store.defer_chat("@one_chat", later).unwrap();
-    assert!(store.due_alerts(now, 10).unwrap().is_empty());
-    assert_eq!(
-        store.next_due().unwrap().map(|t| t.timestamp_millis()),
-        Some(later.timestamp_millis())
-    );
-    assert_eq!(store.due_alerts(later, 10).unwrap()[0].attempts, 1);
-    store.mark_sent(due[0].id, Some(7), later).unwrap();
-    assert_eq!(store.pending_count().unwrap(), 1);
-    assert_eq!(store.retry_pending_now(now).unwrap(), 1);
-    assert_eq!(store.due_alerts(now, 10).unwrap().len(), 1);
+    assert_eq!(chats(&store), vec![("@one_chat".into(), 0), ("@two_chat".into(), 0)]);
+    let (head, probe) = store.head("@one_chat", now).unwrap().unwrap();
+    assert!(!probe);
+    assert_eq!((head.channel.as_str(), head.title.as_str()), ("one", "title a"));
+    assert_eq!(head.explanation.rules, vec!["r"]);
 }
 
 #[test]
@@ -113,50 +110,167 @@ fn a_store_from_a_newer_vigia_is_refused() {
 }
 
 #[test]
-fn a_later_alert_never_overtakes_an_earlier_one_to_the_same_chat() {
+fn a_chat_sends_in_order_and_an_alert_leaves_only_when_sent_or_failed() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("v.db")).unwrap();
     let now = Utc::now();
     store
         .record(&[item("a", &["one"]), item("b", &["one", "two"])], now)
         .unwrap();
-    let due = store.due_alerts(now, 10).unwrap();
-    assert_eq!(due.len(), 3);
-    // The first alert to "one" fails and waits: the second to "one" waits
-    // behind it, "two" is not held up.
-    store
-        .defer(due[0].id, now + chrono::Duration::seconds(60), "502")
-        .unwrap();
-    let due: Vec<(String, String)> = store
-        .due_alerts(now, 10)
-        .unwrap()
-        .into_iter()
-        .map(|a| (a.channel, a.title))
-        .collect();
-    assert_eq!(due, vec![("two".to_string(), "title b".to_string())]);
-    // Nothing can be sent before the waiting alert's time: the worker must
-    // sleep until then, not wake for the alert queued behind it.
-    assert_eq!(
-        store.next_due().unwrap().map(|t| t.timestamp_millis()),
-        Some(now.timestamp_millis()),
-        "\"two\" is still due now"
-    );
-    store
-        .mark_sent(store.due_alerts(now, 10).unwrap()[0].id, None, now)
-        .unwrap();
-    assert_eq!(
-        store.next_due().unwrap().map(|t| t.timestamp_millis()),
-        Some((now + chrono::Duration::seconds(60)).timestamp_millis())
-    );
-    // A new alert for "one" also queues behind the waiting one.
+    let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
+    assert_eq!(a.title, "title a");
+    store.mark_sending(a.id).unwrap();
+    assert_eq!(state(&store, a.id), "sending");
+    // A network failure: "a" waits a minute, and "b" waits behind it.
+    store.retry_at(a.id, now + secs(60), "502").unwrap();
+    assert_eq!(state(&store, a.id), "pending");
+    assert!(store.head("@one_chat", now).unwrap().is_none());
+    assert_eq!(chats_at(&store, now), vec![("@one_chat".into(), 60), ("@two_chat".into(), 0)]);
+    // A new alert for "one" also queues behind "a".
     store.record(&[item("c", &["one"])], now).unwrap();
-    assert!(store.due_alerts(now, 10).unwrap().is_empty());
-    let later = now + chrono::Duration::seconds(61);
-    let titles: Vec<String> = store
-        .due_alerts(later, 10)
-        .unwrap()
-        .into_iter()
-        .map(|a| a.title)
-        .collect();
+    let mut titles = Vec::new();
+    while let Some((next, _)) = store.head("@one_chat", now + secs(61)).unwrap() {
+        assert_eq!(next.attempts, if next.title == "title a" { 1 } else { 0 });
+        titles.push(next.title.clone());
+        store.mark_sending(next.id).unwrap();
+        store.mark_sent(next.id, Some(7), now + secs(61)).unwrap();
+    }
     assert_eq!(titles, vec!["title a", "title b", "title c"]);
+    let counts = store.outbox_counts().unwrap();
+    assert_eq!((counts.sent, counts.pending), (3, 1));
+    // Giving up closes an alert too, and lets the chat go on.
+    let (b2, _) = store.head("@two_chat", now).unwrap().unwrap();
+    store.fail(b2.id, "gave up").unwrap();
+    assert_eq!(state(&store, b2.id), "failed");
+    assert_eq!(store.pending_count().unwrap(), 0);
+}
+
+#[test]
+fn retry_after_holds_the_chat_even_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.db");
+    let now = Utc::now();
+    {
+        let store = Store::open(&path).unwrap();
+        store.record(&[item("a", &["one"])], now).unwrap();
+        let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
+        store.mark_sending(a.id).unwrap();
+        store.chat_not_before("@one_chat", now + secs(30)).unwrap();
+        store.retry_at(a.id, now, "429").unwrap();
+        // A later, shorter retry_after never shortens the wait.
+        store.chat_not_before("@one_chat", now + secs(5)).unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    store.recover(now).unwrap();
+    assert!(store.head("@one_chat", now + secs(29)).unwrap().is_none());
+    assert!(store.head("@one_chat", now + secs(30)).unwrap().is_some());
+    assert_eq!(chats_at(&store, now), vec![("@one_chat".into(), 30)]);
+}
+
+#[test]
+fn a_crash_while_sending_leaves_the_alert_to_send_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.db");
+    let now = Utc::now();
+    let id = {
+        let store = Store::open(&path).unwrap();
+        store.record(&[item("a", &["one"]), item("b", &["one"])], now).unwrap();
+        let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
+        store.mark_sending(a.id).unwrap();
+        a.id
+        // dropped with "a" in flight, as a SIGKILL would leave it
+    };
+    let store = Store::open(&path).unwrap();
+    let recovered = store.recover(now).unwrap();
+    assert_eq!(recovered.in_doubt, 1);
+    let (head, _) = store.head("@one_chat", now).unwrap().unwrap();
+    assert_eq!(head.id, id, "the alert in flight goes first, before b");
+}
+
+#[test]
+fn a_refused_chat_is_held_probed_and_released_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    let now = Utc::now();
+    store
+        .record(&[item("a", &["one"]), item("b", &["one", "two"])], now)
+        .unwrap();
+    let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
+    store.mark_sending(a.id).unwrap();
+    assert!(store.hold_chat(a.id, "@one_chat", "kicked", now, now + secs(300)).unwrap());
+    assert!(!store.hold_chat(a.id, "@one_chat", "kicked", now, now + secs(300)).unwrap(), "told once");
+    assert_eq!(state(&store, a.id), "held");
+    let counts = store.outbox_counts().unwrap();
+    assert_eq!((counts.held, counts.pending), (2, 1), "two is not held up");
+    // New alerts for a held chat are held behind the others.
+    store.record(&[item("c", &["one"])], now).unwrap();
+    assert_eq!(store.outbox_counts().unwrap().held, 3);
+    assert!(store.head("@one_chat", now).unwrap().is_none(), "not before the probe");
+    assert_eq!(chats_at(&store, now), vec![("@one_chat".into(), 300), ("@two_chat".into(), 0)]);
+    // The probe sends the first held alert; its success releases the rest.
+    let (probe, is_probe) = store.head("@one_chat", now + secs(300)).unwrap().unwrap();
+    assert!(is_probe);
+    assert_eq!(probe.id, a.id);
+    store.mark_sending(a.id).unwrap();
+    let delivered = store.mark_sent(a.id, Some(1), now + secs(300)).unwrap();
+    assert_eq!(delivered.resumed, Some(2));
+    let (next, is_probe) = store.head("@one_chat", now + secs(300)).unwrap().unwrap();
+    assert!(!is_probe);
+    assert_eq!(next.title, "title b");
+    // A restart probes held chats at once.
+    store.hold_chat(next.id, "@one_chat", "kicked", now, now + secs(900)).unwrap();
+    assert_eq!(store.recover(now).unwrap().held_chats, 1);
+    assert!(store.head("@one_chat", now).unwrap().unwrap().1);
+}
+
+#[test]
+fn a_migrated_group_takes_its_alerts_and_later_ones_along() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    let now = Utc::now();
+    store.record(&[item("a", &["one"])], now).unwrap();
+    assert!(store.migrate_chat("@one_chat", "-100777").unwrap());
+    assert!(!store.migrate_chat("@one_chat", "-100777").unwrap(), "news once");
+    store.record(&[item("b", &["one"])], now).unwrap();
+    assert_eq!(chats(&store), vec![("-100777".into(), 0)]);
+    let (a, _) = store.head("-100777", now).unwrap().unwrap();
+    assert_eq!(a.title, "title a");
+}
+
+#[test]
+fn fallbacks_and_notices_are_kept_with_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    let now = Utc::now();
+    store.record(&[item("a", &["one"])], now).unwrap();
+    let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
+    store.resend_as(a.id, true, None, "can't parse").unwrap();
+    store.resend_as(a.id, false, Some(3000), "too long").unwrap();
+    let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
+    assert!(a.plain, "plain stays once set");
+    assert_eq!((a.max_len, a.attempts), (Some(3000), 2));
+    assert_eq!(store.notice(&[42, 43], "channel held", now).unwrap(), 2);
+    let (n, _) = store.head("42", now).unwrap().unwrap();
+    assert_eq!((n.notice.as_deref(), n.channel.as_str()), (Some("channel held"), "admins"));
+}
+
+#[test]
+fn a_version_1_store_keeps_its_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(migrations::MIGRATIONS[0]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO items (id, key, source, title, summary, found_at) VALUES (1, x'00', 'S', 'old', '', 0);
+             INSERT INTO alerts (item_id, channel, chat, state, next_attempt_at, created_at)
+               VALUES (1, 'one', '@one_chat', 'pending', 0, 0), (1, 'two', '@two_chat', 'sent', 0, 0);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let counts = store.outbox_counts().unwrap();
+    assert_eq!((counts.pending, counts.sent), (1, 1));
+    assert_eq!(store.head("@one_chat", Utc::now()).unwrap().unwrap().0.title, "old");
 }

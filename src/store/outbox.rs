@@ -1,0 +1,429 @@
+//! The outbox: every alert and admin notice, from the moment its item is
+//! recorded until Telegram accepts it.
+//!
+//! An entry's states:
+//!
+//! ```text
+//!   pending ──▶ sending ──▶ sent
+//!      ▲  │        │
+//!      │  │        ├──▶ pending  (retry later: network, 5xx, 429, HTML or length fallback)
+//!      │  │        ├──▶ failed   (still failing after `give_up_after`; admins told)
+//!      │  ▼        ▼
+//!      └── held ◀──┘            (Telegram refused the chat itself; probed now and then)
+//! ```
+//!
+//! A chat's entries leave in id order, which is the order their items were
+//! found: only a chat's first open entry is ever handed out ([`Store::head`]).
+//! Per chat, the `chats` table keeps what Telegram said about it: a 429's
+//! `retry_after` (`not_before`), a hold, and a group's migration.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::{from_millis, millis, Context, PendingAlert, Store, StoreError};
+
+/// When a chat's first open entry may go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatDue {
+    pub chat: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Entries per state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct OutboxCounts {
+    pub pending: i64,
+    pub sending: i64,
+    pub held: i64,
+    pub sent: i64,
+    pub failed: i64,
+}
+
+/// What [`Store::recover`] found at start-up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recovered {
+    /// Entries that were being sent when the last run stopped: Telegram may
+    /// have accepted them, and they are sent again.
+    pub in_doubt: usize,
+    /// Pending entries made due now.
+    pub rescheduled: usize,
+    /// Held chats to be tried again now.
+    pub held_chats: usize,
+}
+
+/// What [`Store::mark_sent`] changed besides the entry itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivered {
+    /// The chat was held and works again: its held entries are pending now.
+    pub resumed: Option<usize>,
+}
+
+const SELECT_ENTRY: &str =
+    "SELECT a.id, a.channel, a.chat, a.attempts, a.created_at, i.source, i.title, i.link,
+            i.summary, i.published_at, i.explanation, a.notice, a.plain, a.max_len, a.state
+     FROM alerts a LEFT JOIN items i ON i.id = a.item_id";
+
+fn read_entry(r: &Row<'_>) -> rusqlite::Result<PendingAlert> {
+    let explanation: Option<String> = r.get(10)?;
+    Ok(PendingAlert {
+        id: r.get(0)?,
+        channel: r.get(1)?,
+        chat: r.get(2)?,
+        attempts: r.get(3)?,
+        created_at: from_millis(r.get(4)?),
+        source: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+        title: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+        link: r.get(7)?,
+        summary: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+        published: r.get::<_, Option<i64>>(9)?.map(from_millis),
+        explanation: explanation
+            .and_then(|e| serde_json::from_str(&e).ok())
+            .unwrap_or_default(),
+        notice: r.get(11)?,
+        plain: r.get(12)?,
+        max_len: r.get::<_, Option<i64>>(13)?.map(|n| n.max(0) as usize),
+    })
+}
+
+impl Store {
+    /// Every chat with entries to send or to probe, and when its first one
+    /// may go: the later of its own next attempt and the chat's
+    /// `retry_after`; for a held chat, its next probe.
+    pub fn schedule(&self) -> Result<Vec<ChatDue>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT h.chat,
+                        CASE WHEN c.held_since IS NOT NULL THEN COALESCE(c.next_probe_at, 0)
+                             ELSE MAX(a.next_attempt_at, COALESCE(c.not_before, 0)) END
+                 FROM (SELECT chat, MIN(id) AS id FROM alerts
+                       WHERE state IN ('pending', 'held') GROUP BY chat) h
+                 JOIN alerts a ON a.id = h.id
+                 LEFT JOIN chats c ON c.chat = h.chat",
+            )
+            .context("prepare schedule")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ChatDue {
+                    chat: r.get(0)?,
+                    at: from_millis(r.get(1)?),
+                })
+            })
+            .context("query schedule")?;
+        rows.collect::<Result<_, _>>().context("read schedule")
+    }
+
+    /// The chat's first open entry if it may be sent at `now`, and whether
+    /// sending it is a probe of a held chat.
+    pub fn head(
+        &self,
+        chat: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(PendingAlert, bool)>, StoreError> {
+        let conn = self.conn();
+        let (held, probe_at, not_before): (bool, Option<i64>, Option<i64>) = conn
+            .query_row(
+                "SELECT held_since IS NOT NULL, next_probe_at, not_before FROM chats WHERE chat = ?1",
+                [chat],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .context("read chat")?
+            .unwrap_or((false, None, None));
+        let now = millis(now);
+        if held && probe_at.unwrap_or(0) > now || !held && not_before.unwrap_or(0) > now {
+            return Ok(None);
+        }
+        let state = if held { "held" } else { "pending" };
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "{SELECT_ENTRY} WHERE a.id = (SELECT MIN(id) FROM alerts WHERE chat = ?1 AND state = ?2)
+                   AND (?3 OR a.next_attempt_at <= ?4)"
+            ))
+            .context("prepare head")?;
+        let head = stmt
+            .query_row(params![chat, state, held, now], read_entry)
+            .optional()
+            .context("read head")?;
+        Ok(head.map(|a| (a, held)))
+    }
+
+    /// Marks an entry as in flight, just before the request leaves.
+    pub fn mark_sending(&self, id: i64) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE alerts SET state = 'sending' WHERE id = ?1",
+                [id],
+            )
+            .context("mark sending")?;
+        Ok(())
+    }
+
+    /// Marks an entry delivered: call only after Telegram's ok. A held chat
+    /// that accepted it works again, and its held entries become pending.
+    pub fn mark_sent(
+        &self,
+        id: i64,
+        message_id: Option<i32>,
+        now: DateTime<Utc>,
+    ) -> Result<Delivered, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().context("begin mark sent")?;
+        tx.execute(
+            "UPDATE alerts SET state = 'sent', sent_at = ?2, message_id = ?3, attempts = attempts + 1,
+               last_error = NULL WHERE id = ?1",
+            params![id, millis(now), message_id],
+        )
+        .context("mark alert sent")?;
+        let chat: String = tx
+            .query_row("SELECT chat FROM alerts WHERE id = ?1", [id], |r| r.get(0))
+            .context("read sent chat")?;
+        let released = tx
+            .execute(
+                "UPDATE chats SET held_since = NULL, held_reason = NULL, next_probe_at = NULL
+                 WHERE chat = ?1 AND held_since IS NOT NULL",
+                [&chat],
+            )
+            .context("release chat")?;
+        let mut delivered = Delivered::default();
+        if released > 0 {
+            let n = tx
+                .execute(
+                    "UPDATE alerts SET state = 'pending', next_attempt_at = ?2
+                     WHERE chat = ?1 AND state = 'held'",
+                    params![chat, millis(now)],
+                )
+                .context("release held alerts")?;
+            delivered.resumed = Some(n);
+        }
+        tx.commit().context("commit mark sent")?;
+        Ok(delivered)
+    }
+
+    /// Counts a failed attempt and schedules the next one (a probe, if the
+    /// chat is held).
+    pub fn retry_at(&self, id: i64, until: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3,
+                   state = CASE WHEN EXISTS (SELECT 1 FROM chats c WHERE c.chat = alerts.chat
+                                               AND c.held_since IS NOT NULL)
+                                THEN 'held' ELSE 'pending' END
+                 WHERE id = ?1",
+                params![id, millis(until), error],
+            )
+            .context("retry alert")?;
+        Ok(())
+    }
+
+    /// Gives up on an entry, with the reason; the chat's next entry goes on.
+    pub fn fail(&self, id: i64, reason: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE alerts SET state = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                params![id, reason],
+            )
+            .context("fail alert")?;
+        Ok(())
+    }
+
+    /// Sends the entry again at once, as plain text (Telegram could not
+    /// parse its HTML) or within `max_len` (it found it too long).
+    pub fn resend_as(
+        &self,
+        id: i64,
+        plain: bool,
+        max_len: Option<usize>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE alerts SET state = 'pending', attempts = attempts + 1, last_error = ?4,
+                   plain = plain OR ?2, max_len = COALESCE(?3, max_len) WHERE id = ?1",
+                params![id, plain, max_len.map(|n| n as i64), error],
+            )
+            .context("resend alert")?;
+        Ok(())
+    }
+
+    /// Sends nothing to `chat` before `until` (a 429's `retry_after`).
+    pub fn chat_not_before(&self, chat: &str, until: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO chats (chat, not_before) VALUES (?1, ?2)
+                 ON CONFLICT(chat) DO UPDATE SET not_before = MAX(COALESCE(not_before, 0), ?2)",
+                params![chat, millis(until)],
+            )
+            .context("chat retry_after")?;
+        Ok(())
+    }
+
+    /// Holds a chat Telegram refused (entry `id` was the attempt): its open
+    /// entries wait, held, until a probe at `probe_at` or later succeeds.
+    /// Returns whether the chat was not held before.
+    pub fn hold_chat(
+        &self,
+        id: i64,
+        chat: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+        probe_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().context("begin hold")?;
+        let was_held: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM chats WHERE chat = ?1 AND held_since IS NOT NULL)",
+                [chat],
+                |r| r.get(0),
+            )
+            .context("read hold")?;
+        tx.execute(
+            "INSERT INTO chats (chat, held_since, held_reason, next_probe_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(chat) DO UPDATE SET held_since = COALESCE(held_since, ?2),
+               held_reason = ?3, next_probe_at = ?4",
+            params![chat, millis(now), reason, millis(probe_at)],
+        )
+        .context("hold chat")?;
+        tx.execute(
+            "UPDATE alerts SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+            params![id, reason],
+        )
+        .context("count held attempt")?;
+        tx.execute(
+            "UPDATE alerts SET state = 'held' WHERE chat = ?1 AND state IN ('pending', 'sending')",
+            [chat],
+        )
+        .context("hold alerts")?;
+        tx.commit().context("commit hold")?;
+        Ok(!was_held)
+    }
+
+    /// Follows a group that became a supergroup: its open entries, and any
+    /// recorded later, go to `new`. Returns whether this is news.
+    pub fn migrate_chat(&self, old: &str, new: &str) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().context("begin migrate")?;
+        let known: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM chats WHERE chat = ?1 AND migrated_to = ?2)",
+                params![old, new],
+                |r| r.get(0),
+            )
+            .context("read migration")?;
+        tx.execute(
+            "INSERT INTO chats (chat, migrated_to) VALUES (?1, ?2)
+             ON CONFLICT(chat) DO UPDATE SET migrated_to = ?2",
+            params![old, new],
+        )
+        .context("record migration")?;
+        tx.execute(
+            "UPDATE alerts SET chat = ?2, state = 'pending' WHERE chat = ?1 AND state IN ('pending', 'sending')",
+            params![old, new],
+        )
+        .context("retarget alerts")?;
+        tx.commit().context("commit migrate")?;
+        Ok(!known)
+    }
+
+    /// Queues a notice to each admin (by user id). Returns how many.
+    pub fn notice(
+        &self,
+        admins: &[i64],
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "INSERT INTO alerts (notice, channel, chat, state, next_attempt_at, created_at)
+                 VALUES (?1, 'admins', ?2, 'pending', ?3, ?3)",
+            )
+            .context("prepare notice")?;
+        for admin in admins {
+            stmt.execute(params![text, admin.to_string(), millis(now)])
+                .context("queue notice")?;
+        }
+        Ok(admins.len())
+    }
+
+    /// At start-up: entries caught in flight by a stop or a crash are sent
+    /// again (held again, if their chat is held), pending ones are due now,
+    /// and held chats are probed now.
+    pub fn recover(&self, now: DateTime<Utc>) -> Result<Recovered, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().context("begin recover")?;
+        let now = millis(now);
+        let in_doubt = tx
+            .execute(
+                "UPDATE alerts SET state = CASE WHEN EXISTS (SELECT 1 FROM chats c WHERE c.chat = alerts.chat
+                                                             AND c.held_since IS NOT NULL)
+                                                THEN 'held' ELSE 'pending' END
+                 WHERE state = 'sending'",
+                [],
+            )
+            .context("recover in-flight alerts")?;
+        let rescheduled = tx
+            .execute(
+                "UPDATE alerts SET next_attempt_at = ?1 WHERE state = 'pending' AND next_attempt_at > ?1",
+                [now],
+            )
+            .context("reschedule pending")?;
+        let held_chats = tx
+            .execute(
+                "UPDATE chats SET next_probe_at = ?1 WHERE held_since IS NOT NULL",
+                [now],
+            )
+            .context("probe held chats")?;
+        tx.commit().context("commit recover")?;
+        Ok(Recovered {
+            in_doubt,
+            rescheduled,
+            held_chats,
+        })
+    }
+
+    /// Entries not yet sent nor held: pending or in flight.
+    pub fn pending_count(&self) -> Result<i64, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT COUNT(*) FROM alerts WHERE state IN ('pending', 'sending')",
+                [],
+                |r| r.get(0),
+            )
+            .context("count pending")
+    }
+
+    pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT state, COUNT(*) FROM alerts GROUP BY state")
+            .context("prepare counts")?;
+        let mut counts = OutboxCounts::default();
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .context("count outbox")?;
+        for row in rows {
+            let (state, n) = row.context("read counts")?;
+            match state.as_str() {
+                "pending" => counts.pending = n,
+                "sending" => counts.sending = n,
+                "held" => counts.held = n,
+                "sent" => counts.sent = n,
+                _ => counts.failed = n,
+            }
+        }
+        Ok(counts)
+    }
+
+    /// One entry, whatever its state (for tests and tools).
+    pub fn entry(&self, id: i64) -> Result<Option<(PendingAlert, String)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(&format!("{SELECT_ENTRY} WHERE a.id = ?1"))
+            .context("prepare entry")?;
+        stmt.query_row([id], |r| Ok((read_entry(r)?, r.get(14)?)))
+            .optional()
+            .context("read entry")
+    }
+}
