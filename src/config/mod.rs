@@ -544,7 +544,10 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
     let mut rate = |raw: &Option<Spanned<String>>, key: &str, default: Rate| match raw {
         None => default,
         Some(s) => Rate::parse(s.get_ref()).unwrap_or_else(|e| {
-            c.error(s, format!("`telegram.limits.{key}` = {:?}: {e}", s.get_ref()));
+            c.error(
+                s,
+                format!("`telegram.limits.{key}` = {:?}: {e}", s.get_ref()),
+            );
             default
         }),
     };

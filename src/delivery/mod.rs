@@ -134,15 +134,15 @@ impl Sink {
                     ChatRef::Id(id) => Recipient::Id(ChatId(id)),
                     ChatRef::Username(name) => Recipient::ChannelUsername(name),
                 };
-                let mut request = bot
-                    .send_message(recipient, text)
-                    .link_preview_options(LinkPreviewOptions {
-                        is_disabled: alert.notice.is_some(),
-                        url: None,
-                        prefer_small_media: true,
-                        prefer_large_media: false,
-                        show_above_text: false,
-                    });
+                let mut request =
+                    bot.send_message(recipient, text)
+                        .link_preview_options(LinkPreviewOptions {
+                            is_disabled: alert.notice.is_some(),
+                            url: None,
+                            prefer_small_media: true,
+                            prefer_large_media: false,
+                            show_above_text: false,
+                        });
                 if mode == Mode::Html {
                     request = request.parse_mode(ParseMode::Html);
                 }
@@ -162,9 +162,7 @@ pub fn classify(e: RequestError, token: &Secret) -> SendError {
     match e {
         RequestError::RetryAfter(s) => SendError::RetryAfter(s.duration()),
         RequestError::MigrateToChatId(ChatId(id)) => SendError::Migrated(id),
-        RequestError::Api(ApiError::CantParseEntities(msg)) => {
-            SendError::Unparsable(redact(msg))
-        }
+        RequestError::Api(ApiError::CantParseEntities(msg)) => SendError::Unparsable(redact(msg)),
         RequestError::Api(ApiError::MessageIsTooLong | ApiError::EditedMessageIsTooLong) => {
             SendError::TooLong
         }
@@ -206,7 +204,16 @@ fn backoff(attempts: i64) -> Duration {
 
 /// Delivery latency buckets, in seconds (from item found to Telegram's ok).
 pub const LATENCY_BUCKETS: [f64; 10] = [
-    1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 6.0 * 3600.0, 24.0 * 3600.0, f64::INFINITY,
+    1.0,
+    5.0,
+    15.0,
+    60.0,
+    300.0,
+    900.0,
+    3600.0,
+    6.0 * 3600.0,
+    24.0 * 3600.0,
+    f64::INFINITY,
 ];
 
 /// Counters for the ops endpoints; gauges (pending, held, …) come from
@@ -536,7 +543,8 @@ impl Inner {
                 Ok(Next::Continue)
             }
             SendError::ChatRefused(_) => {
-                let probe_at = now + chrono::Duration::from_std(self.recheck_held).unwrap_or_default();
+                let probe_at =
+                    now + chrono::Duration::from_std(self.recheck_held).unwrap_or_default();
                 let reason = message.clone();
                 let newly = self
                     .store
@@ -558,7 +566,8 @@ impl Inner {
                 Ok(Next::Stop)
             }
             SendError::Network(_) if probe => {
-                let probe_at = now + chrono::Duration::from_std(self.recheck_held).unwrap_or_default();
+                let probe_at =
+                    now + chrono::Duration::from_std(self.recheck_held).unwrap_or_default();
                 tracing::debug!(channel = %channel, error = %message, "probe of a held channel failed");
                 self.store
                     .call(move |s| s.hold_chat(id, &chat, &message, now, probe_at).map(drop))

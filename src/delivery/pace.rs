@@ -205,7 +205,8 @@ mod tests {
         assert_eq!(p.reserve("-100", t0).unwrap_err(), None);
         p.done(a, t0 + Duration::from_millis(200));
         assert_eq!(
-            p.reserve("-100", t0 + Duration::from_millis(500)).unwrap_err(),
+            p.reserve("-100", t0 + Duration::from_millis(500))
+                .unwrap_err(),
             Some(t0 + Duration::from_millis(1200))
         );
         // Another chat is not held up.
@@ -241,7 +242,8 @@ mod tests {
             p.done(t, t0 + Duration::from_millis(10));
         }
         assert_eq!(
-            p.reserve("-31", t0 + Duration::from_millis(20)).unwrap_err(),
+            p.reserve("-31", t0 + Duration::from_millis(20))
+                .unwrap_err(),
             Some(t0 + Duration::from_millis(1010))
         );
     }

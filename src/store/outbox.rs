@@ -151,10 +151,7 @@ impl Store {
     /// Marks an entry as in flight, just before the request leaves.
     pub fn mark_sending(&self, id: i64) -> Result<(), StoreError> {
         self.conn()
-            .execute(
-                "UPDATE alerts SET state = 'sending' WHERE id = ?1",
-                [id],
-            )
+            .execute("UPDATE alerts SET state = 'sending' WHERE id = ?1", [id])
             .context("mark sending")?;
         Ok(())
     }

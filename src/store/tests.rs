@@ -65,10 +65,16 @@ fn items_and_alerts_are_recorded_once_and_survive_reopening() {
     }
     let store = Store::open(&path).unwrap();
     assert_eq!(store.item_count().unwrap(), 2);
-    assert_eq!(chats(&store), vec![("@one_chat".into(), 0), ("@two_chat".into(), 0)]);
+    assert_eq!(
+        chats(&store),
+        vec![("@one_chat".into(), 0), ("@two_chat".into(), 0)]
+    );
     let (head, probe) = store.head("@one_chat", now).unwrap().unwrap();
     assert!(!probe);
-    assert_eq!((head.channel.as_str(), head.title.as_str()), ("one", "title a"));
+    assert_eq!(
+        (head.channel.as_str(), head.title.as_str()),
+        ("one", "title a")
+    );
     assert_eq!(head.explanation.rules, vec!["r"]);
 }
 
@@ -125,7 +131,10 @@ fn a_chat_sends_in_order_and_an_alert_leaves_only_when_sent_or_failed() {
     store.retry_at(a.id, now + secs(60), "502").unwrap();
     assert_eq!(state(&store, a.id), "pending");
     assert!(store.head("@one_chat", now).unwrap().is_none());
-    assert_eq!(chats_at(&store, now), vec![("@one_chat".into(), 60), ("@two_chat".into(), 0)]);
+    assert_eq!(
+        chats_at(&store, now),
+        vec![("@one_chat".into(), 60), ("@two_chat".into(), 0)]
+    );
     // A new alert for "one" also queues behind "a".
     store.record(&[item("c", &["one"])], now).unwrap();
     let mut titles = Vec::new();
@@ -174,7 +183,9 @@ fn a_crash_while_sending_leaves_the_alert_to_send_again() {
     let now = Utc::now();
     let id = {
         let store = Store::open(&path).unwrap();
-        store.record(&[item("a", &["one"]), item("b", &["one"])], now).unwrap();
+        store
+            .record(&[item("a", &["one"]), item("b", &["one"])], now)
+            .unwrap();
         let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
         store.mark_sending(a.id).unwrap();
         a.id
@@ -197,16 +208,29 @@ fn a_refused_chat_is_held_probed_and_released_in_order() {
         .unwrap();
     let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
     store.mark_sending(a.id).unwrap();
-    assert!(store.hold_chat(a.id, "@one_chat", "kicked", now, now + secs(300)).unwrap());
-    assert!(!store.hold_chat(a.id, "@one_chat", "kicked", now, now + secs(300)).unwrap(), "told once");
+    assert!(store
+        .hold_chat(a.id, "@one_chat", "kicked", now, now + secs(300))
+        .unwrap());
+    assert!(
+        !store
+            .hold_chat(a.id, "@one_chat", "kicked", now, now + secs(300))
+            .unwrap(),
+        "told once"
+    );
     assert_eq!(state(&store, a.id), "held");
     let counts = store.outbox_counts().unwrap();
     assert_eq!((counts.held, counts.pending), (2, 1), "two is not held up");
     // New alerts for a held chat are held behind the others.
     store.record(&[item("c", &["one"])], now).unwrap();
     assert_eq!(store.outbox_counts().unwrap().held, 3);
-    assert!(store.head("@one_chat", now).unwrap().is_none(), "not before the probe");
-    assert_eq!(chats_at(&store, now), vec![("@one_chat".into(), 300), ("@two_chat".into(), 0)]);
+    assert!(
+        store.head("@one_chat", now).unwrap().is_none(),
+        "not before the probe"
+    );
+    assert_eq!(
+        chats_at(&store, now),
+        vec![("@one_chat".into(), 300), ("@two_chat".into(), 0)]
+    );
     // The probe sends the first held alert; its success releases the rest.
     let (probe, is_probe) = store.head("@one_chat", now + secs(300)).unwrap().unwrap();
     assert!(is_probe);
@@ -218,7 +242,9 @@ fn a_refused_chat_is_held_probed_and_released_in_order() {
     assert!(!is_probe);
     assert_eq!(next.title, "title b");
     // A restart probes held chats at once.
-    store.hold_chat(next.id, "@one_chat", "kicked", now, now + secs(900)).unwrap();
+    store
+        .hold_chat(next.id, "@one_chat", "kicked", now, now + secs(900))
+        .unwrap();
     assert_eq!(store.recover(now).unwrap().held_chats, 1);
     assert!(store.head("@one_chat", now).unwrap().unwrap().1);
 }
@@ -230,7 +256,10 @@ fn a_migrated_group_takes_its_alerts_and_later_ones_along() {
     let now = Utc::now();
     store.record(&[item("a", &["one"])], now).unwrap();
     assert!(store.migrate_chat("@one_chat", "-100777").unwrap());
-    assert!(!store.migrate_chat("@one_chat", "-100777").unwrap(), "news once");
+    assert!(
+        !store.migrate_chat("@one_chat", "-100777").unwrap(),
+        "news once"
+    );
     store.record(&[item("b", &["one"])], now).unwrap();
     assert_eq!(chats(&store), vec![("-100777".into(), 0)]);
     let (a, _) = store.head("-100777", now).unwrap().unwrap();
@@ -245,13 +274,18 @@ fn fallbacks_and_notices_are_kept_with_the_entry() {
     store.record(&[item("a", &["one"])], now).unwrap();
     let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
     store.resend_as(a.id, true, None, "can't parse").unwrap();
-    store.resend_as(a.id, false, Some(3000), "too long").unwrap();
+    store
+        .resend_as(a.id, false, Some(3000), "too long")
+        .unwrap();
     let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
     assert!(a.plain, "plain stays once set");
     assert_eq!((a.max_len, a.attempts), (Some(3000), 2));
     assert_eq!(store.notice(&[42, 43], "channel held", now).unwrap(), 2);
     let (n, _) = store.head("42", now).unwrap().unwrap();
-    assert_eq!((n.notice.as_deref(), n.channel.as_str()), (Some("channel held"), "admins"));
+    assert_eq!(
+        (n.notice.as_deref(), n.channel.as_str()),
+        (Some("channel held"), "admins")
+    );
 }
 
 #[test]
@@ -272,5 +306,13 @@ fn a_version_1_store_keeps_its_outbox() {
     let store = Store::open(&path).unwrap();
     let counts = store.outbox_counts().unwrap();
     assert_eq!((counts.pending, counts.sent), (1, 1));
-    assert_eq!(store.head("@one_chat", Utc::now()).unwrap().unwrap().0.title, "old");
+    assert_eq!(
+        store
+            .head("@one_chat", Utc::now())
+            .unwrap()
+            .unwrap()
+            .0
+            .title,
+        "old"
+    );
 }

@@ -4,5 +4,6 @@
 mod cli;
 mod corpus;
 mod daemon;
+mod delivery;
 mod fetch;
 mod support;

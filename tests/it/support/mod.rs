@@ -1,17 +1,20 @@
 //! Real servers on 127.0.0.1 for the tests: a fake Telegram Bot API that the
-//! real teloxide client talks to, and a feed server with conditional GET.
+//! real teloxide client talks to ([`bot`]), and a feed server with
+//! conditional GET; and helpers to run the real binary.
+
+pub mod bot;
+
+pub use bot::{FakeBot, FakeLimits, Fault, Mode};
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, Response, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde_json::{json, Value};
-use tokio::sync::Notify;
+use axum::routing::get;
+use axum::Router;
 
 pub const TOKEN: &str = "123456:TEST-token-never-logged";
 
@@ -29,251 +32,6 @@ pub fn unused_addr() -> SocketAddr {
         .unwrap()
         .local_addr()
         .unwrap()
-}
-
-/// How the fake answers the next sendMessage calls.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Mode {
-    Ok,
-    /// Every call fails with a 500 and an HTML body, as a bad gateway does.
-    Failing,
-    /// The next call gets a 429 with this retry_after, then calls succeed.
-    RetryAfterOnce(u32),
-}
-
-/// One message the fake accepted.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sent {
-    pub chat: String,
-    pub text: String,
-    pub parse_mode: Option<String>,
-}
-
-#[derive(Debug)]
-pub struct BotState {
-    pub mode: Mode,
-    pub sent: Vec<Sent>,
-    /// Every sendMessage call, accepted or not: (when, chat).
-    pub calls: Vec<(Instant, String)>,
-    /// When a chat may be sent to again, after a 429.
-    pub retry_not_before: Vec<(String, Instant)>,
-    /// Calls that came before their chat's retry_after had passed.
-    pub early_calls: usize,
-    /// Requests to this chat wait for [`FakeBot::release`] before answering.
-    pub hold_chat: Option<String>,
-}
-
-#[derive(Clone)]
-pub struct FakeBot {
-    pub url: String,
-    pub state: Arc<Mutex<BotState>>,
-    pub changed: Arc<Notify>,
-    /// Lets held requests answer (one permit each).
-    pub release: Arc<tokio::sync::Semaphore>,
-}
-
-/// Telegram's HTML parse mode accepts a few tags and four named entities;
-/// anything else fails the whole message. The fake checks the same.
-fn telegram_html_error(text: &str) -> Option<String> {
-    let mut rest = text;
-    while let Some(i) = rest.find(['<', '&']) {
-        let tail = &rest[i..];
-        if let Some(after) = tail.strip_prefix('&') {
-            let ok = ["lt;", "gt;", "amp;", "quot;"]
-                .iter()
-                .any(|e| after.starts_with(e));
-            if !ok {
-                let near: String = tail.chars().take(10).collect();
-                return Some(format!(
-                    "Bad Request: can't parse entities: unsupported entity at {near:?}"
-                ));
-            }
-            rest = after;
-        } else {
-            let end = tail.find('>')?;
-            let tag = &tail[1..end];
-            let name = tag
-                .trim_start_matches('/')
-                .split_whitespace()
-                .next()
-                .unwrap_or("");
-            if !["b", "i", "a", "u", "s", "code", "pre", "blockquote"].contains(&name) {
-                return Some(format!(
-                    "Bad Request: can't parse entities: unsupported start tag {name:?}"
-                ));
-            }
-            rest = &tail[end + 1..];
-        }
-    }
-    None
-}
-
-fn chat_string(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-async fn bot_method(
-    State(bot): State<FakeBot>,
-    Path((bot_token, method)): Path<(String, String)>,
-    Json(body): Json<Value>,
-) -> Response<Body> {
-    let reply = |status: StatusCode, v: Value| {
-        Response::builder()
-            .status(status)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(v.to_string()))
-            .unwrap()
-    };
-    if bot_token != format!("bot{TOKEN}") {
-        return reply(
-            StatusCode::UNAUTHORIZED,
-            json!({"ok": false, "error_code": 401, "description": "Unauthorized"}),
-        );
-    }
-    if !method.eq_ignore_ascii_case("sendMessage") {
-        return reply(
-            StatusCode::NOT_FOUND,
-            json!({"ok": false, "error_code": 404, "description": "Not Found"}),
-        );
-    }
-    let chat = chat_string(&body["chat_id"]);
-    let text = body["text"].as_str().unwrap_or_default().to_string();
-    let held = bot.state.lock().unwrap().hold_chat.as_deref() == Some(chat.as_str());
-    if held {
-        bot.release.acquire().await.unwrap().forget();
-    }
-    let now = Instant::now();
-    let mut st = bot.state.lock().unwrap();
-    st.calls.push((now, chat.clone()));
-    if st
-        .retry_not_before
-        .iter()
-        .any(|(c, t)| *c == chat && now < *t)
-    {
-        st.early_calls += 1;
-    }
-    let response = match st.mode.clone() {
-        Mode::Failing => Response::builder()
-            .status(StatusCode::BAD_GATEWAY)
-            .header(header::CONTENT_TYPE, "text/html")
-            .body(Body::from(
-                "<html><body><h1>502 Bad Gateway</h1></body></html>",
-            ))
-            .unwrap(),
-        Mode::RetryAfterOnce(secs) => {
-            st.mode = Mode::Ok;
-            st.retry_not_before
-                .push((chat.clone(), now + Duration::from_secs(secs.into())));
-            reply(
-                StatusCode::TOO_MANY_REQUESTS,
-                json!({"ok": false, "error_code": 429,
-                       "description": format!("Too Many Requests: retry after {secs}"),
-                       "parameters": {"retry_after": secs}}),
-            )
-        }
-        Mode::Ok => {
-            if let Some(description) =
-                telegram_html_error(&text).filter(|_| body["parse_mode"] == "HTML")
-            {
-                reply(
-                    StatusCode::BAD_REQUEST,
-                    json!({"ok": false, "error_code": 400, "description": description}),
-                )
-            } else {
-                st.sent.push(Sent {
-                    chat: chat.clone(),
-                    text: text.clone(),
-                    parse_mode: body["parse_mode"].as_str().map(str::to_string),
-                });
-                let id = st.sent.len();
-                let chat_id: i64 = chat.parse().unwrap_or(-1009999999999);
-                let chat_obj = json!({"id": chat_id, "title": "Alerts", "type": "channel"});
-                reply(
-                    StatusCode::OK,
-                    json!({"ok": true, "result": {
-                        "message_id": id,
-                        "sender_chat": chat_obj,
-                        "chat": chat_obj,
-                        "date": 1_732_233_600,
-                        "text": text,
-                    }}),
-                )
-            }
-        }
-    };
-    drop(st);
-    bot.changed.notify_waiters();
-    response
-}
-
-impl FakeBot {
-    pub async fn start() -> Self {
-        let mut bot = FakeBot {
-            url: String::new(),
-            state: Arc::new(Mutex::new(BotState {
-                mode: Mode::Ok,
-                sent: Vec::new(),
-                calls: Vec::new(),
-                retry_not_before: Vec::new(),
-                early_calls: 0,
-                hold_chat: None,
-            })),
-            changed: Arc::new(Notify::new()),
-            release: Arc::new(tokio::sync::Semaphore::new(0)),
-        };
-        let app = Router::new()
-            .route("/{bot}/{method}", post(bot_method))
-            .with_state(bot.clone());
-        bot.url = format!("http://{}", serve(app).await);
-        bot
-    }
-
-    pub fn set_mode(&self, mode: Mode) {
-        self.state.lock().unwrap().mode = mode;
-    }
-
-    pub fn sent(&self) -> Vec<Sent> {
-        self.state.lock().unwrap().sent.clone()
-    }
-
-    /// The texts accepted for one chat, in the order they came.
-    pub fn texts_to(&self, chat: &str) -> Vec<String> {
-        self.sent()
-            .into_iter()
-            .filter(|s| s.chat == chat)
-            .map(|s| s.text)
-            .collect()
-    }
-
-    /// Waits (without polling the clock) until `cond` holds, at most 30 s.
-    pub async fn wait_for(&self, what: &str, cond: impl Fn(&BotState) -> bool) {
-        self.wait_for_within(Duration::from_secs(30), what, cond)
-            .await
-    }
-
-    /// [`FakeBot::wait_for`], at most `limit`.
-    pub async fn wait_for_within(
-        &self,
-        limit: Duration,
-        what: &str,
-        cond: impl Fn(&BotState) -> bool,
-    ) {
-        let wait = async {
-            loop {
-                let notified = self.changed.notified();
-                if cond(&self.state.lock().unwrap()) {
-                    return;
-                }
-                notified.await;
-            }
-        };
-        tokio::time::timeout(limit, wait)
-            .await
-            .unwrap_or_else(|_| panic!("timed out waiting for the fake Bot API: {what}"));
-    }
 }
 
 /// One entry of the test feed.
