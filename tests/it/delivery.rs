@@ -125,14 +125,10 @@ async fn a_flood_reaches_every_channel_exactly_once_in_order_within_the_limits()
     for c in 0..10 {
         assert_eq!(f.arrived(c), (0..30).collect::<Vec<_>>(), "channel {c}");
     }
-    let st = f.bot.state.lock().unwrap();
-    assert_eq!(st.sent.len(), 300);
-    assert_eq!(
-        st.rate_limited, 0,
-        "vigia kept within the limits on its own"
-    );
-    assert_eq!(st.early_calls, 0);
-    drop(st);
+    let (sent, rate_limited) = f.bot.with(|st| (st.sent.len(), st.rate_limited));
+    assert_eq!(sent, 300);
+    assert_eq!(rate_limited, 0, "vigia kept within the limits on its own");
+    no_early_calls(&f.bot);
     let stats = running.handle.delivery_stats();
     assert_eq!(stats.sent.load(Ordering::Relaxed), 300);
     running.shutdown().await;
