@@ -3,6 +3,7 @@
 
 mod cli;
 mod corpus;
+mod crash;
 mod daemon;
 mod delivery;
 mod fetch;

@@ -147,7 +147,8 @@ impl FeedServer {
 }
 
 /// A config directory in a temp dir: `vigia.toml` pointing at `feed_url`,
-/// the given Bot API URL, a names file, and the store inside it.
+/// the given Bot API URL, a names file, and the store inside it. Telegram's
+/// limits are scaled down tenfold ([`FakeLimits::scaled`]).
 pub fn write_config(
     dir: &std::path::Path,
     feed_url: &str,
@@ -205,7 +206,8 @@ name = "watched people"
 names = ["watch"]
 channels = ["alerts", "cases"]
 {extra}
-"#
+{limits}"#,
+        limits = FakeLimits::scaled(10).toml()
     );
     let path = dir.join("vigia.toml");
     std::fs::write(&path, toml).unwrap();
