@@ -16,7 +16,7 @@ const CASES: &str = "@vigia_cases";
 const ITEMS: usize = 40;
 
 fn title(n: usize) -> String {
-    if n % 5 == 0 {
+    if n.is_multiple_of(5) {
         format!("Nahuel Gallo: día {n} de su detención")
     } else {
         format!("Detienen al periodista {n} en Caracas")
@@ -62,7 +62,7 @@ async fn sigkill_during_delivery_loses_nothing_and_repeats_at_most_one_per_kill_
     let dir = tempfile::tempdir().unwrap();
     let config = write_fast_config(dir.path(), &feed.url, &bot.url);
     let expected_alerts: Vec<usize> = (0..ITEMS).collect();
-    let expected_cases: Vec<usize> = (0..ITEMS).filter(|n| n % 5 == 0).collect();
+    let expected_cases: Vec<usize> = (0..ITEMS).filter(|n| n.is_multiple_of(5)).collect();
 
     let kills = 5;
     let mut child = spawn_run(&config, Some(TOKEN), "warn");
