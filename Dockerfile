@@ -10,6 +10,7 @@ RUN mkdir -p src benches \
  && echo 'fn main() {}' > src/main.rs \
  && touch src/lib.rs \
  && echo 'fn main() {}' > benches/matching.rs \
+ && echo 'fn main() {}' > benches/flood.rs \
  && cargo build --release --locked --bin vigia \
  && rm -rf src benches
 COPY src ./src

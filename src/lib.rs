@@ -8,10 +8,13 @@
 //!   parsing feeds into [`sources::Item`]s.
 //! - [`matching`]: text normalization, the term and name automaton, rules and
 //!   their explanations.
-//! - [`store`]: the SQLite file: seen items, their matches, the alert outbox,
-//!   per-source state; schema migrations.
-//! - [`delivery`]: rendering alerts and sending them (Telegram, or standard
-//!   output when no token is set), marking them sent only on Telegram's ok.
+//! - [`store`]: the SQLite file: seen items, their matches, the alert outbox
+//!   and its states, what Telegram said about each chat, per-source state;
+//!   schema migrations.
+//! - [`delivery`]: the outbox worker: rendering alerts, pacing within
+//!   Telegram's limits, sending (Telegram, or standard output when no token
+//!   is set), handling each kind of failure, notices to admins. Its module
+//!   doc holds the argument for why a crash loses nothing.
 //! - [`ops`]: logging and the `/healthz` endpoint.
 //! - [`daemon`]: wires the stages together for `vigia run`, with a shutdown
 //!   signal passed in.

@@ -40,7 +40,7 @@
 pub mod format;
 pub mod pace;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -308,15 +308,24 @@ impl Delivery {
     /// Sends until `shutdown`; alerts in flight when it fires are finished
     /// (and recorded), the rest stay pending for the next start.
     pub async fn run(self, shutdown: CancellationToken) {
-        let mut workers: JoinSet<String> = JoinSet::new();
+        let mut workers: JoinSet<(String, bool)> = JoinSet::new();
         let mut active: HashSet<String> = HashSet::new();
+        // Chats whose worker found nothing to send although the schedule
+        // said otherwise: not restarted before this time, so a disagreement
+        // between the two can never spin.
+        let mut cooldown: HashMap<String, tokio::time::Instant> = HashMap::new();
         loop {
             let now = Utc::now();
             let mut sleep = Duration::from_secs(3600);
+            cooldown.retain(|_, until| *until > tokio::time::Instant::now());
             match self.inner.store.call(|s| s.schedule()).await {
                 Ok(schedule) => {
                     for due in schedule {
                         if active.contains(&due.chat) {
+                            continue;
+                        }
+                        if let Some(until) = cooldown.get(&due.chat) {
+                            sleep = sleep.min(until.duration_since(tokio::time::Instant::now()));
                             continue;
                         }
                         match (due.at - now).to_std() {
@@ -340,7 +349,12 @@ impl Delivery {
                 _ = self.wake.notified() => {}
                 Some(done) = workers.join_next() => {
                     match done {
-                        Ok(chat) => { active.remove(&chat); }
+                        Ok((chat, attempted)) => {
+                            active.remove(&chat);
+                            if !attempted {
+                                cooldown.insert(chat, tokio::time::Instant::now() + Duration::from_secs(1));
+                            }
+                        }
                         Err(e) => {
                             tracing::error!(error = %e, "a delivery task failed");
                             active.clear();
@@ -357,7 +371,13 @@ impl Delivery {
 
 impl Inner {
     /// Sends `chat`'s due alerts in order until none is due, or one must wait.
-    async fn chat_worker(self: Arc<Self>, chat: String, shutdown: CancellationToken) -> String {
+    /// Returns the chat, and whether anything was attempted.
+    async fn chat_worker(
+        self: Arc<Self>,
+        chat: String,
+        shutdown: CancellationToken,
+    ) -> (String, bool) {
+        let mut attempted = false;
         loop {
             if shutdown.is_cancelled() {
                 break;
@@ -383,6 +403,7 @@ impl Inner {
                 tracing::error!(error = %e, "cannot mark an alert as sending");
                 break;
             }
+            attempted = true;
             let result = self.sink.send(&alert).await;
             self.answered(ticket);
             let next = self.settle(&alert, probe, result).await;
@@ -396,7 +417,7 @@ impl Inner {
                 }
             }
         }
-        chat
+        (chat, attempted)
     }
 
     /// Waits for a pacing slot; `None` on shutdown.

@@ -235,8 +235,12 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.conn()
             .execute(
-                "UPDATE alerts SET state = 'pending', attempts = attempts + 1, last_error = ?4,
-                   plain = plain OR ?2, max_len = COALESCE(?3, max_len) WHERE id = ?1",
+                "UPDATE alerts SET attempts = attempts + 1, last_error = ?4,
+                   plain = plain OR ?2, max_len = COALESCE(?3, max_len),
+                   state = CASE WHEN EXISTS (SELECT 1 FROM chats c WHERE c.chat = alerts.chat
+                                               AND c.held_since IS NOT NULL)
+                                THEN 'held' ELSE 'pending' END
+                 WHERE id = ?1",
                 params![id, plain, max_len.map(|n| n as i64), error],
             )
             .context("resend alert")?;
