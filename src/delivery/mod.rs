@@ -31,7 +31,10 @@
 //!    before `mark_sent` committed. Only the alert in flight can be in that
 //!    window, and a chat has at most one in flight: at most one repeated
 //!    message per chat per crash (one per crash with one channel). Telegram
-//!    offers no idempotency key that would close this window.
+//!    offers no idempotency key that would close this window. The same
+//!    holds without a crash when Telegram accepts a message but its answer
+//!    is lost (a timeout, a cut connection): vigia cannot tell that from a
+//!    failure, and sends it again rather than risk losing it.
 //! 5. SQLite runs in WAL mode with `synchronous = NORMAL`: a committed
 //!    transaction survives a process crash (SIGKILL). A power cut may roll
 //!    back the last commits; by 1–3 that can only make an item be found
@@ -490,7 +493,7 @@ impl Inner {
                     tracing::info!(channel = %channel, released, "channel works again; delivering its held alerts");
                     if !notice {
                         self.tell_admins(format!(
-                            "✅ vigia can post to channel {channel} again. {} held alert(s) follow.",
+                            "✅ vigia can post to channel {channel} again. Its {} held alert(s) are being delivered, in order.",
                             released + 1
                         ))
                         .await?;
