@@ -20,8 +20,9 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{ChatRef, Config, Source};
 use crate::delivery::{Delivery, Sink, Stats};
 use crate::matching::Matcher;
+use crate::sources::fetch::Validators;
 use crate::sources::fetch::{Fetched, Fetcher, Limits};
-use crate::sources::{key_hash, parse_feed};
+use crate::sources::{key_hash, parse_feed_ttl};
 use crate::store::{NewItem, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +44,9 @@ struct Shared {
     /// Channel name → chat, to queue alerts.
     channels: BTreeMap<String, ChatRef>,
     backfill: Duration,
+    source_down_after: Duration,
+    /// Who is told when a source goes down or comes back.
+    admins: Vec<i64>,
     /// Wakes the delivery worker when alerts are queued.
     wake: Arc<Notify>,
 }
@@ -169,6 +173,8 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
         fetcher: Fetcher::new(Limits::default()),
         channels: config.channels.clone(),
         backfill: config.backfill,
+        source_down_after: config.source_down_after,
+        admins: config.telegram.admins.clone(),
         wake,
     });
     let mut pollers = Vec::new();
@@ -213,6 +219,27 @@ fn jittered(interval: Duration) -> Duration {
     interval.mul_f64(0.9 + fastrand::f64() * 0.2)
 }
 
+/// The longest a server's hint (`Cache-Control`, `<ttl>`, `Retry-After`)
+/// or a failing source's backoff can push the next poll.
+const MAX_WAIT: Duration = Duration::from_secs(3600);
+
+/// The wait after a successful poll: the interval, or longer if the server
+/// asked (`Cache-Control: max-age`, the feed's `<ttl>`), within reason.
+fn success_delay(interval: Duration, hint: Option<Duration>) -> Duration {
+    jittered(interval).max(hint.unwrap_or_default().min(MAX_WAIT.max(interval)))
+}
+
+/// The wait after the `failures`-th failure in a row: the interval doubling
+/// with each failure, up to an hour (or the interval, if longer), never
+/// sooner than the server's `Retry-After`.
+fn failure_delay(interval: Duration, failures: i64, retry_after: Option<Duration>) -> Duration {
+    let cap = MAX_WAIT.max(interval);
+    let backoff = interval
+        .saturating_mul(1u32 << (failures - 1).clamp(0, 16))
+        .min(cap);
+    jittered(backoff).max(retry_after.unwrap_or_default().min(cap))
+}
+
 async fn poll_loop(
     source: Source,
     shared: Arc<Shared>,
@@ -230,24 +257,44 @@ async fn poll_loop(
             _ = tokio::time::sleep_until(next) => None,
             Some(reply) = requests.recv() => Some(reply),
         };
-        tokio::select! {
+        let delay = tokio::select! {
             _ = cancel.cancelled() => break,
-            _ = poll_once(&source, &shared) => {}
-        }
+            delay = poll_once(&source, &shared) => delay,
+        };
         if let Some(reply) = reply {
             let _ = reply.send(());
         }
-        next = Instant::now() + jittered(source.interval);
+        next = Instant::now() + delay;
     }
 }
 
-async fn poll_once(source: &Source, shared: &Arc<Shared>) {
-    if let Err(e) = try_poll(source, shared).await {
-        tracing::error!(source = %source.name, error = %e, "store failure while polling");
+/// Polls once; returns the wait before the next poll.
+async fn poll_once(source: &Source, shared: &Arc<Shared>) -> Duration {
+    match try_poll(source, shared).await {
+        Ok(delay) => delay,
+        Err(e) => {
+            tracing::error!(source = %source.name, error = %e, "store failure while polling");
+            jittered(source.interval)
+        }
     }
 }
 
-async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<(), StoreError> {
+/// Queues a notice to the admins and wakes delivery; without admins, logs it.
+async fn tell_admins(shared: &Shared, text: String) -> Result<(), StoreError> {
+    if shared.admins.is_empty() {
+        tracing::warn!(notice = %text, "no telegram.admins to tell");
+        return Ok(());
+    }
+    let admins = shared.admins.clone();
+    shared
+        .store
+        .call(move |s| s.notice(&admins, &text, Utc::now()))
+        .await?;
+    shared.wake.notify_one();
+    Ok(())
+}
+
+async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, StoreError> {
     let name = source.name.clone();
     let state = {
         let name = name.clone();
@@ -255,31 +302,75 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<(), StoreErro
     };
     let started = Instant::now();
     let fetched = shared.fetcher.get(&source.url, &state.validators).await;
-    let failed = |error: String| {
+    let failed = |kind: &'static str, error: String, retry_after: Option<Duration>| {
         let name = name.clone();
+        let failures = state.consecutive_failures + 1;
+        let delay = failure_delay(source.interval, failures, retry_after);
+        let down_after = shared.source_down_after;
         async move {
-            tracing::warn!(source = %name, error = %error, "poll failed");
-            shared
+            tracing::warn!(source = %name, kind, failures, retry_in_s = delay.as_secs(), error = %error, "poll failed");
+            let now = Utc::now();
+            let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
+            let (n, e) = (name.clone(), error.clone());
+            let down = shared
                 .store
-                .call(move |s| s.poll_failed(&name, &error, Utc::now()))
-                .await
+                .call(move |s| s.poll_failed(&n, kind, &e, now, next, down_after))
+                .await?;
+            if let Some(since) = down {
+                tracing::error!(source = %name, since = %since, "source has been failing for a long time");
+                tell_admins(
+                    shared,
+                    format!(
+                    "⚠️ Source {name} has been failing since {} ({failures} failures in a row). \
+                     Last error: {error}\nvigia keeps trying, and will say when it works again.",
+                    since.format("%Y-%m-%d %H:%M UTC")
+                ),
+                )
+                .await?;
+            }
+            Ok(delay)
         }
     };
-    let (body, validators) = match fetched {
-        Err(e) => return failed(e.to_string()).await,
-        Ok(Fetched::NotModified) => {
-            tracing::debug!(source = %name, elapsed_ms = started.elapsed().as_millis() as u64, "not modified");
+    let succeeded = |validators: Option<Validators>, new_items: usize, hint: Option<Duration>| {
+        let name = name.clone();
+        let delay = success_delay(source.interval, hint);
+        async move {
+            let now = Utc::now();
+            let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
             let n = name.clone();
-            return shared
+            let back = shared
                 .store
-                .call(move |s| s.poll_succeeded(&n, None, Utc::now()))
-                .await;
+                .call(move |s| s.poll_succeeded(&n, validators.as_ref(), new_items, now, next))
+                .await?;
+            if let Some(since) = back {
+                tracing::info!(source = %name, "source works again");
+                tell_admins(
+                    shared,
+                    format!(
+                        "✅ Source {name} works again (it had been failing since {}).",
+                        since.format("%Y-%m-%d %H:%M UTC")
+                    ),
+                )
+                .await?;
+            }
+            Ok(delay)
         }
-        Ok(Fetched::Body { body, validators }) => (body, validators),
     };
-    let mut items = match parse_feed(&body, Some(&source.url)) {
-        Ok(items) => items,
-        Err(e) => return failed(format!("{}: {e}", source.url)).await,
+    let (body, validators, max_age) = match fetched {
+        Err(e) => return failed(e.kind(), e.to_string(), e.retry_after()).await,
+        Ok(Fetched::NotModified { max_age }) => {
+            tracing::debug!(source = %name, elapsed_ms = started.elapsed().as_millis() as u64, "not modified");
+            return succeeded(None, 0, max_age).await;
+        }
+        Ok(Fetched::Body {
+            body,
+            validators,
+            max_age,
+        }) => (body, validators, max_age),
+    };
+    let (mut items, ttl) = match parse_feed_ttl(&body, Some(&source.url)) {
+        Ok(parsed) => parsed,
+        Err(e) => return failed("not-a-feed", format!("{}: {e}", source.url), None).await,
     };
     // Feeds list newest first; record (and alert) oldest first.
     items.reverse();
@@ -345,15 +436,8 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<(), StoreErro
     }
     let new_items = batch.len();
     let queued = {
-        let name = name.clone();
-        shared
-            .store
-            .call(move |s| {
-                let queued = s.record(&batch, now)?;
-                s.poll_succeeded(&name, Some(&validators), now)?;
-                Ok(queued)
-            })
-            .await?
+        let batch = batch;
+        shared.store.call(move |s| s.record(&batch, now)).await?
     };
     if queued > 0 {
         shared.wake.notify_one();
@@ -363,5 +447,38 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<(), StoreErro
     if queued > 0 {
         tracing::info!(source = %name, alerts = queued, "alerts queued");
     }
-    Ok(())
+    // Validators are saved only now, after the items: a crash in between
+    // refetches the body rather than hiding its items behind a 304.
+    succeeded(Some(validators), new_items, max_age.max(ttl)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: Duration = Duration::from_secs(60);
+
+    fn within(d: Duration, expected: Duration) -> bool {
+        d >= expected.mul_f64(0.9) && d <= expected.mul_f64(1.1)
+    }
+
+    #[test]
+    fn failures_back_off_to_an_hour_and_honour_retry_after() {
+        assert!(within(failure_delay(10 * MIN, 1, None), 10 * MIN));
+        assert!(within(failure_delay(10 * MIN, 3, None), 40 * MIN));
+        assert!(within(failure_delay(10 * MIN, 30, None), 60 * MIN));
+        // A server's Retry-After is a floor, within the same cap.
+        assert_eq!(failure_delay(10 * MIN, 1, Some(50 * MIN)), 50 * MIN);
+        assert_eq!(failure_delay(10 * MIN, 1, Some(600 * MIN)), 60 * MIN);
+        // A source polled less often than hourly is never polled more often.
+        assert!(within(failure_delay(120 * MIN, 5, None), 120 * MIN));
+    }
+
+    #[test]
+    fn cache_hints_are_floors_within_reason() {
+        assert!(within(success_delay(10 * MIN, None), 10 * MIN));
+        assert_eq!(success_delay(10 * MIN, Some(30 * MIN)), 30 * MIN);
+        assert_eq!(success_delay(10 * MIN, Some(24 * 60 * MIN)), 60 * MIN);
+        assert!(within(success_delay(10 * MIN, Some(MIN)), 10 * MIN));
+    }
 }

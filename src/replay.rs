@@ -74,7 +74,7 @@ async fn read_input(input: &str, fetcher: &Fetcher) -> Result<Vec<u8>, ReplayErr
     if input.starts_with("http://") || input.starts_with("https://") {
         match fetcher.get(input, &Validators::default()).await? {
             Fetched::Body { body, .. } => Ok(body),
-            Fetched::NotModified => Ok(Vec::new()),
+            Fetched::NotModified { .. } => Ok(Vec::new()),
         }
     } else {
         std::fs::read(input).map_err(|source| ReplayError::Read {

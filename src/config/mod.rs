@@ -263,6 +263,9 @@ pub struct Config {
     pub http_listen: Option<SocketAddr>,
     pub interval: Duration,
     pub backfill: Duration,
+    /// A source failing this long is reported to the admins (once, and
+    /// again when it recovers).
+    pub source_down_after: Duration,
     pub lists: Vec<TermList>,
     pub names: Vec<NamesList>,
     pub sources: Vec<Source>,
@@ -341,6 +344,7 @@ struct RawHttp {
 struct RawDefaults {
     interval: Option<Spanned<String>>,
     backfill: Option<Spanned<String>>,
+    source_down_after: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -613,6 +617,11 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         Duration::from_secs(600),
     );
     let backfill = c.duration(&raw.defaults.backfill, "defaults.backfill", Duration::ZERO);
+    let source_down_after = c.duration(
+        &raw.defaults.source_down_after,
+        "defaults.source_down_after",
+        Duration::from_secs(6 * 3600),
+    );
 
     // lists
     let mut lists = Vec::new();
@@ -912,6 +921,7 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         http_listen,
         interval,
         backfill,
+        source_down_after,
         lists,
         names,
         sources,

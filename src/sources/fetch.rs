@@ -46,17 +46,24 @@ pub struct Validators {
 #[derive(Debug)]
 pub enum Fetched {
     /// 304: nothing changed since the validators were issued.
-    NotModified,
+    NotModified { max_age: Option<Duration> },
     Body {
         body: Vec<u8>,
         validators: Validators,
+        /// `Cache-Control: max-age`: the server asks not to be asked sooner.
+        max_age: Option<Duration>,
     },
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     #[error("{url}: server answered HTTP {status}")]
-    Status { url: String, status: StatusCode },
+    Status {
+        url: String,
+        status: StatusCode,
+        /// `Retry-After` on a 429 or 503.
+        retry_after: Option<Duration>,
+    },
     #[error("{url}: timed out")]
     Timeout { url: String },
     #[error("{url}: too many redirects")]
@@ -68,6 +75,25 @@ pub enum FetchError {
 }
 
 impl FetchError {
+    /// A short, stable name for the kind of failure (source health, metrics).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Status { .. } => "http-status",
+            Self::Timeout { .. } => "timeout",
+            Self::Redirects { .. } => "redirects",
+            Self::TooLarge { .. } => "too-large",
+            Self::Transport { .. } => "transport",
+        }
+    }
+
+    /// How long the server asked us to wait, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
     fn from_reqwest(url: &str, e: reqwest::Error) -> Self {
         let url = url.to_string();
         if e.is_timeout() {
@@ -140,13 +166,21 @@ impl Fetcher {
             .await
             .map_err(|e| FetchError::from_reqwest(url, e))?;
         let status = resp.status();
+        let max_age = max_age(resp.headers());
         if status == StatusCode::NOT_MODIFIED {
-            return Ok(Fetched::NotModified);
+            return Ok(Fetched::NotModified { max_age });
         }
         if !status.is_success() {
+            let retry_after = matches!(
+                status,
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+            )
+            .then(|| retry_after(resp.headers()))
+            .flatten();
             return Err(FetchError::Status {
                 url: url.to_string(),
                 status,
+                retry_after,
             });
         }
         let header_str = |name| {
@@ -180,6 +214,67 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Fetched::Body { body, validators })
+        Ok(Fetched::Body {
+            body,
+            validators,
+            max_age,
+        })
+    }
+}
+
+/// `Retry-After`: seconds, or an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    (at.to_utc() - chrono::Utc::now()).to_std().ok()
+}
+
+/// `Cache-Control: max-age=N` (`no-cache` and friends say nothing useful here).
+fn max_age(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::CACHE_CONTROL)?.to_str().ok()?;
+    value.split(',').find_map(|d| {
+        let (k, v) = d.trim().split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("max-age")
+            .then(|| v.trim().trim_matches('"').parse().ok())
+            .flatten()
+            .map(Duration::from_secs)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(name: header::HeaderName, value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn retry_after_and_max_age_are_read() {
+        assert_eq!(
+            retry_after(&headers(header::RETRY_AFTER, "120")),
+            Some(Duration::from_secs(120))
+        );
+        let soon = (chrono::Utc::now() + chrono::Duration::seconds(90)).to_rfc2822();
+        let d = retry_after(&headers(header::RETRY_AFTER, &soon)).unwrap();
+        assert!(
+            d > Duration::from_secs(80) && d <= Duration::from_secs(90),
+            "{d:?}"
+        );
+        assert_eq!(retry_after(&headers(header::RETRY_AFTER, "soon")), None);
+        assert_eq!(
+            max_age(&headers(
+                header::CACHE_CONTROL,
+                "public, max-age=300, must-revalidate"
+            )),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(max_age(&headers(header::CACHE_CONTROL, "no-cache")), None);
     }
 }

@@ -33,6 +33,14 @@ pub enum ParseError {
 
 /// Parses a feed document fetched from `base` (used to resolve relative links).
 pub fn parse_feed(body: &[u8], base: Option<&str>) -> Result<Vec<Item>, ParseError> {
+    parse_feed_ttl(body, base).map(|(items, _)| items)
+}
+
+/// [`parse_feed`], with the feed's `<ttl>` (how long it may be cached).
+pub fn parse_feed_ttl(
+    body: &[u8],
+    base: Option<&str>,
+) -> Result<(Vec<Item>, Option<std::time::Duration>), ParseError> {
     let feed = feed_rs::parser::Builder::new()
         .base_uri(base)
         // An empty id marks an entry without one: the key then falls back
@@ -41,7 +49,10 @@ pub fn parse_feed(body: &[u8], base: Option<&str>) -> Result<Vec<Item>, ParseErr
         .build()
         .parse(body)
         .map_err(|e| ParseError::NotAFeed(e.to_string()))?;
-    Ok(feed.entries.into_iter().map(item_from_entry).collect())
+    let ttl = feed
+        .ttl
+        .map(|minutes| std::time::Duration::from_secs(u64::from(minutes) * 60));
+    Ok((feed.entries.into_iter().map(item_from_entry).collect(), ttl))
 }
 
 fn item_from_entry(e: feed_rs::model::Entry) -> Item {

@@ -86,6 +86,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
         migrated_to   TEXT       -- the supergroup a group became
     );
     "#,
+    // 3: source health.
+    r#"
+    ALTER TABLE sources ADD COLUMN error_kind TEXT;          -- timeout, http-status, not-a-feed, …
+    ALTER TABLE sources ADD COLUMN failing_since INTEGER;    -- first failure of the current run of failures
+    ALTER TABLE sources ADD COLUMN down_notified INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sources ADD COLUMN items_seen INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sources ADD COLUMN next_poll_at INTEGER;
+    "#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -68,6 +68,22 @@ pub struct SourceState {
     pub last_error: Option<String>,
 }
 
+/// What the store knows of a source's health.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SourceHealth {
+    pub name: String,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// `timeout`, `http-status`, `too-large`, `redirects`, `transport`, `not-a-feed`, …
+    pub error_kind: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    pub consecutive_failures: i64,
+    pub failing_since: Option<DateTime<Utc>>,
+    /// New items recorded from this source, ever.
+    pub items_seen: i64,
+    pub next_poll: Option<DateTime<Utc>>,
+}
+
 /// An item to record, with what it matched and where it must be sent.
 #[derive(Debug, Clone)]
 pub struct NewItem {
@@ -187,46 +203,115 @@ impl Store {
         Ok(state.unwrap_or_default())
     }
 
-    /// Records a successful poll; `validators` are replaced when the
-    /// server sent a new body (on 304 they are kept).
+    /// Records a successful poll that found `new_items`; `validators` are
+    /// replaced when the server sent a new body (on 304 they are kept).
+    /// Returns since when the source had been failing, if the admins were
+    /// told it was down (they are to be told it is back).
     pub fn poll_succeeded(
         &self,
         source: &str,
         validators: Option<&Validators>,
+        new_items: usize,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO sources (name, last_success_at, consecutive_failures) VALUES (?1, ?2, 0)
-             ON CONFLICT(name) DO UPDATE SET last_success_at = ?2, consecutive_failures = 0, last_error = NULL",
-            params![source, millis(now)],
+        next_poll: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().context("begin poll success")?;
+        let was_down: Option<i64> = tx
+            .query_row(
+                "SELECT failing_since FROM sources WHERE name = ?1 AND down_notified",
+                [source],
+                |r| r.get(0),
+            )
+            .optional()
+            .context("read source health")?
+            .flatten();
+        tx.execute(
+            "INSERT INTO sources (name, last_success_at, consecutive_failures, items_seen, next_poll_at)
+             VALUES (?1, ?2, 0, ?3, ?4)
+             ON CONFLICT(name) DO UPDATE SET last_success_at = ?2, consecutive_failures = 0,
+               last_error = NULL, error_kind = NULL, failing_since = NULL, down_notified = 0,
+               items_seen = items_seen + ?3, next_poll_at = ?4",
+            params![source, millis(now), new_items as i64, millis(next_poll)],
         )
         .context("record poll success")?;
         if let Some(v) = validators {
-            conn.execute(
+            tx.execute(
                 "UPDATE sources SET etag = ?2, last_modified = ?3 WHERE name = ?1",
                 params![source, v.etag, v.last_modified],
             )
             .context("record validators")?;
         }
-        Ok(())
+        tx.commit().context("commit poll success")?;
+        Ok(was_down.map(from_millis))
     }
 
+    /// Records a failed poll. Returns since when the source has been
+    /// failing if it has now failed for `down_after` and the admins were
+    /// not told yet (they are to be told; this marks them told).
     pub fn poll_failed(
         &self,
         source: &str,
+        kind: &str,
         error: &str,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "INSERT INTO sources (name, last_error, last_error_at, consecutive_failures) VALUES (?1, ?2, ?3, 1)
-                 ON CONFLICT(name) DO UPDATE SET last_error = ?2, last_error_at = ?3,
-                   consecutive_failures = consecutive_failures + 1",
-                params![source, error, millis(now)],
+        next_poll: DateTime<Utc>,
+        down_after: std::time::Duration,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().context("begin poll failure")?;
+        tx.execute(
+            "INSERT INTO sources (name, last_error, error_kind, last_error_at, consecutive_failures,
+                                  failing_since, next_poll_at)
+             VALUES (?1, ?2, ?3, ?4, 1, ?4, ?5)
+             ON CONFLICT(name) DO UPDATE SET last_error = ?2, error_kind = ?3, last_error_at = ?4,
+               consecutive_failures = consecutive_failures + 1,
+               failing_since = COALESCE(failing_since, ?4), next_poll_at = ?5",
+            params![source, error, kind, millis(now), millis(next_poll)],
+        )
+        .context("record poll failure")?;
+        let down_ms = down_after.as_millis() as i64;
+        let since: Option<i64> = tx
+            .query_row(
+                "UPDATE sources SET down_notified = 1
+                 WHERE name = ?1 AND NOT down_notified AND failing_since <= ?2 - ?3
+                 RETURNING failing_since",
+                params![source, millis(now), down_ms],
+                |r| r.get(0),
             )
-            .context("record poll failure")?;
-        Ok(())
+            .optional()
+            .context("mark source down")?;
+        tx.commit().context("commit poll failure")?;
+        Ok(since.map(from_millis))
+    }
+
+    /// Every source's health, as recorded.
+    pub fn source_health(&self) -> Result<Vec<SourceHealth>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT name, last_success_at, last_error, error_kind, last_error_at,
+                        consecutive_failures, failing_since, items_seen, next_poll_at
+                 FROM sources ORDER BY name",
+            )
+            .context("prepare source health")?;
+        let rows = stmt
+            .query_map([], |r| {
+                let at = |i| r.get::<_, Option<i64>>(i).map(|t| t.map(from_millis));
+                Ok(SourceHealth {
+                    name: r.get(0)?,
+                    last_success: at(1)?,
+                    last_error: r.get(2)?,
+                    error_kind: r.get(3)?,
+                    last_error_at: at(4)?,
+                    consecutive_failures: r.get(5)?,
+                    failing_since: at(6)?,
+                    items_seen: r.get(7)?,
+                    next_poll: at(8)?,
+                })
+            })
+            .context("query source health")?;
+        rows.collect::<Result<_, _>>().context("read source health")
     }
 
     /// For each key, whether it has never been recorded.

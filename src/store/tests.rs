@@ -79,12 +79,18 @@ fn items_and_alerts_are_recorded_once_and_survive_reopening() {
 }
 
 #[test]
-fn source_state_keeps_validators_and_first_poll() {
+fn source_state_keeps_validators_first_poll_and_health() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("v.db")).unwrap();
     let now = Utc::now();
+    let day = std::time::Duration::from_secs(6 * 3600);
     assert!(!store.source_state("S").unwrap().polled_before);
-    store.poll_failed("S", "timed out", now).unwrap();
+    assert_eq!(
+        store
+            .poll_failed("S", "timeout", "timed out", now, now + secs(60), day)
+            .unwrap(),
+        None
+    );
     let state = store.source_state("S").unwrap();
     assert!(!state.polled_before);
     assert_eq!(state.consecutive_failures, 1);
@@ -92,12 +98,62 @@ fn source_state_keeps_validators_and_first_poll() {
         etag: Some("\"x\"".into()),
         last_modified: None,
     };
-    store.poll_succeeded("S", Some(&v), now).unwrap();
-    store.poll_succeeded("S", None, now).unwrap();
+    assert_eq!(
+        store
+            .poll_succeeded("S", Some(&v), 3, now, now + secs(600))
+            .unwrap(),
+        None
+    );
+    store
+        .poll_succeeded("S", None, 2, now, now + secs(600))
+        .unwrap();
     let state = store.source_state("S").unwrap();
     assert!(state.polled_before);
     assert_eq!(state.validators, v);
     assert_eq!(state.consecutive_failures, 0);
+
+    // Failing for six hours: the admins are told once, and again when it is back.
+    let t = |h: i64| now + chrono::Duration::hours(h);
+    assert_eq!(
+        store
+            .poll_failed("S", "http-status", "HTTP 500", t(1), t(2), day)
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .poll_failed("S", "http-status", "HTTP 500", t(6), t(7), day)
+            .unwrap(),
+        None
+    );
+    let down = store
+        .poll_failed("S", "timeout", "timed out", t(7), t(8), day)
+        .unwrap();
+    assert_eq!(down.map(|d| d.timestamp()), Some(t(1).timestamp()));
+    assert_eq!(
+        store
+            .poll_failed("S", "timeout", "timed out", t(8), t(9), day)
+            .unwrap(),
+        None,
+        "once"
+    );
+    let health = store.source_health().unwrap();
+    assert_eq!(health.len(), 1);
+    let h = &health[0];
+    assert_eq!((h.consecutive_failures, h.items_seen), (4, 5));
+    assert_eq!(h.error_kind.as_deref(), Some("timeout"));
+    assert_eq!(
+        h.failing_since.map(|d| d.timestamp()),
+        Some(t(1).timestamp())
+    );
+    assert_eq!(h.next_poll.map(|d| d.timestamp()), Some(t(9).timestamp()));
+    let back = store.poll_succeeded("S", None, 0, t(9), t(10)).unwrap();
+    assert_eq!(back.map(|d| d.timestamp()), Some(t(1).timestamp()));
+    assert_eq!(
+        store.poll_succeeded("S", None, 0, t(10), t(11)).unwrap(),
+        None
+    );
+    assert_eq!(store.source_health().unwrap()[0].failing_since, None);
 }
 
 #[test]
