@@ -55,6 +55,7 @@ async fn main() {
     let items: Vec<NewItem> = (0..PER_CHANNEL * CHANNELS)
         .map(|n| NewItem {
             key: vigia::sources::key_hash(&format!("item {n}")),
+            aliases: Vec::new(),
             source: "bench".into(),
             title: format!("Detienen a la persona {n}"),
             link: Some(format!("https://example.org/{n}")),

@@ -22,7 +22,7 @@ use crate::delivery::{Delivery, Sink, Stats};
 use crate::matching::Matcher;
 use crate::sources::fetch::Validators;
 use crate::sources::fetch::{Fetched, Fetcher, Limits};
-use crate::sources::{key_hash, parse_feed_ttl};
+use crate::sources::{key_hash, parse_feed_ttl, unique_links};
 use crate::store::{NewItem, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -374,7 +374,11 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
     };
     // Feeds list newest first; record (and alert) oldest first.
     items.reverse();
-    let keys: Vec<[u8; 16]> = items.iter().map(|i| key_hash(&i.key(&name))).collect();
+    let keys: Vec<Vec<[u8; 16]>> = items
+        .iter()
+        .zip(unique_links(&items))
+        .map(|(i, unique)| i.keys(&name, unique).iter().map(|k| key_hash(k)).collect())
+        .collect();
     let unseen = {
         let keys = keys.clone();
         shared.store.call(move |s| s.unseen(&keys)).await?
@@ -423,8 +427,10 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
             };
             text.chars().take(MAX_STORED_SUMMARY).collect()
         };
+        let (key, aliases) = key.split_first().expect("an item has a key");
         batch.push(NewItem {
-            key,
+            key: *key,
+            aliases: aliases.to_vec(),
             source: name.clone(),
             title: item.title,
             link: item.link,

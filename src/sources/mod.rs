@@ -117,6 +117,36 @@ impl Item {
         }
         format!("title:{source}\n{}", fold(&self.title))
     }
+
+    /// Every key the item is known by: [`Item::key`] first, then its
+    /// canonical link's when the item has an id and `link_unique` (no other
+    /// item of the same fetch has that link). A feed whose ids change on
+    /// every fetch while links stay then repeats nothing; a feed that gives
+    /// every item the same link loses none.
+    pub fn keys(&self, source: &str, link_unique: bool) -> Vec<String> {
+        let key = self.key(source);
+        let mut keys = vec![key];
+        if let (Some(_), Some(link), true) = (&self.guid, &self.link, link_unique) {
+            keys.push(format!("link:{}", canonical_link(link)));
+        }
+        keys
+    }
+}
+
+/// For each item, whether its link is shared by no other item of `items`.
+pub fn unique_links(items: &[Item]) -> Vec<bool> {
+    let mut counts = std::collections::HashMap::new();
+    for link in items.iter().filter_map(|i| i.link.as_deref()) {
+        *counts.entry(canonical_link(link)).or_insert(0) += 1;
+    }
+    items
+        .iter()
+        .map(|i| {
+            i.link
+                .as_deref()
+                .is_some_and(|l| counts.get(&canonical_link(l)) == Some(&1))
+        })
+        .collect()
 }
 
 /// A 128-bit hash of a key, fixed by the XXH3 specification (so the same on
@@ -255,5 +285,29 @@ mod tests {
             parse_feed(b"<html><body>Error</body></html>", None),
             Err(ParseError::NotAFeed(_))
         ));
+    }
+
+    #[test]
+    fn a_link_is_a_second_key_only_when_no_other_item_shares_it() {
+        let item = |guid: &str, link: &str| Item {
+            guid: Some(guid.into()),
+            title: "t".into(),
+            link: Some(link.into()),
+            summary: String::new(),
+            content: String::new(),
+            published: None,
+        };
+        // Every statement links to the same page: each keeps only its id.
+        let items = [
+            item("1", "https://gov.example/press"),
+            item("2", "https://gov.example/press?utm_source=rss"),
+            item("3", "https://gov.example/news/3"),
+        ];
+        assert_eq!(unique_links(&items), vec![false, false, true]);
+        assert_eq!(items[0].keys("S", false), vec!["id:S\n1"]);
+        assert_eq!(
+            items[2].keys("S", true),
+            vec!["id:S\n3", "link:https://gov.example/news/3"]
+        );
     }
 }

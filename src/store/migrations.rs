@@ -94,6 +94,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE sources ADD COLUMN items_seen INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE sources ADD COLUMN next_poll_at INTEGER;
     "#,
+    // 4: every key an item is known by (its id, and its link when that is
+    // unique in its feed), so an item whose id changes on every fetch while
+    // its link stays is still seen.
+    r#"
+    CREATE TABLE item_keys (
+        key     BLOB PRIMARY KEY,
+        item_id INTEGER NOT NULL REFERENCES items(id)
+    ) WITHOUT ROWID;
+    INSERT INTO item_keys (key, item_id) SELECT key, id FROM items;
+    "#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

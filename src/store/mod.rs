@@ -88,6 +88,8 @@ pub struct SourceHealth {
 #[derive(Debug, Clone)]
 pub struct NewItem {
     pub key: [u8; 16],
+    /// Other keys the item is known by (its link's, beside its id's).
+    pub aliases: Vec<[u8; 16]>,
     pub source: String,
     pub title: String,
     pub link: Option<String>,
@@ -314,19 +316,24 @@ impl Store {
         rows.collect::<Result<_, _>>().context("read source health")
     }
 
-    /// For each key, whether it has never been recorded.
-    pub fn unseen(&self, keys: &[[u8; 16]]) -> Result<Vec<bool>, StoreError> {
+    /// For each item (its keys), whether none of its keys was ever recorded.
+    pub fn unseen(&self, items: &[Vec<[u8; 16]>]) -> Result<Vec<bool>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare_cached("SELECT 1 FROM items WHERE key = ?1")
+            .prepare_cached("SELECT 1 FROM item_keys WHERE key = ?1")
             .context("prepare seen check")?;
-        keys.iter()
-            .map(|k| {
-                stmt.exists([&k[..]])
-                    .map(|seen| !seen)
-                    .context("check seen")
-            })
-            .collect()
+        let mut out = Vec::with_capacity(items.len());
+        for keys in items {
+            let mut seen = false;
+            for k in keys {
+                if stmt.exists([&k[..]]).context("check seen")? {
+                    seen = true;
+                    break;
+                }
+            }
+            out.push(!seen);
+        }
+        Ok(out)
     }
 
     /// Records new items, their matches and their pending alerts in one
@@ -357,6 +364,9 @@ impl Store {
                      FROM (SELECT COALESCE((SELECT migrated_to FROM chats WHERE chat = ?3), ?3) AS chat) t",
                 )
                 .context("prepare alert insert")?;
+            let mut insert_key = tx
+                .prepare_cached("INSERT OR IGNORE INTO item_keys (key, item_id) VALUES (?1, ?2)")
+                .context("prepare key insert")?;
             for item in items {
                 let explanation = item
                     .explanation
@@ -378,6 +388,11 @@ impl Store {
                     continue;
                 }
                 let item_id = tx.last_insert_rowid();
+                for key in std::iter::once(&item.key).chain(&item.aliases) {
+                    insert_key
+                        .execute(params![&key[..], item_id])
+                        .context("insert item key")?;
+                }
                 for (channel, chat) in &item.alerts {
                     queued += insert_alert
                         .execute(params![item_id, channel, chat, millis(now)])

@@ -3,6 +3,7 @@ use super::*;
 fn item(key: &str, alerts: &[&str]) -> NewItem {
     NewItem {
         key: crate::sources::key_hash(key),
+        aliases: Vec::new(),
         source: "S".into(),
         title: format!("title {key}"),
         link: Some(format!("https://example.org/{key}")),
@@ -53,7 +54,7 @@ fn items_and_alerts_are_recorded_once_and_survive_reopening() {
     let now = Utc::now();
     {
         let store = Store::open(&path).unwrap();
-        let keys = [item("a", &[]).key, item("b", &[]).key];
+        let keys = [vec![item("a", &[]).key], vec![item("b", &[]).key]];
         assert_eq!(store.unseen(&keys).unwrap(), vec![true, true]);
         let queued = store
             .record(&[item("a", &["one", "two"]), item("b", &[])], now)
@@ -371,4 +372,18 @@ fn a_version_1_store_keeps_its_outbox() {
             .title,
         "old"
     );
+}
+
+#[test]
+fn an_item_is_seen_by_any_of_its_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    let mut a = item("guid-1", &[]);
+    let link = crate::sources::key_hash("link:https://example.org/a");
+    a.aliases = vec![link];
+    store.record(&[a], Utc::now()).unwrap();
+    // The same link under a new id is seen; a new id and link is not.
+    let churned = vec![crate::sources::key_hash("guid-2"), link];
+    let new = vec![crate::sources::key_hash("guid-3")];
+    assert_eq!(store.unseen(&[churned, new]).unwrap(), vec![false, true]);
 }

@@ -7,4 +7,5 @@ mod crash;
 mod daemon;
 mod delivery;
 mod fetch;
+mod sources;
 mod support;

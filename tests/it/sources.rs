@@ -1,0 +1,249 @@
+//! Hostile and broken sources, end to end: each fault on its own source next
+//! to good ones. The daemon keeps running, good sources keep alerting, no
+//! junk alerts, each failure shows in source health, and admins hear of a
+//! failing source once, and again when it is back.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{header, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{Duration, Utc};
+use vigia::config::{Config, Secret};
+use vigia::daemon;
+use vigia::delivery::Sink;
+
+use crate::support::{rss, serve, Entry, FakeBot, TOKEN};
+
+const ADMIN: &str = "42";
+
+/// What the hostile server answers on each path.
+#[derive(Default)]
+struct Hostile {
+    base: String,
+    /// Fetches of /churn so far: its guids change on each one.
+    churn: usize,
+    /// /flaky fails until this is set.
+    flaky_fixed: bool,
+}
+
+fn entry(guid: &str, title: &str) -> Entry {
+    Entry::new(guid, title, "", Duration::minutes(5))
+}
+
+fn ok_xml(body: impl Into<Body>) -> Response<Body> {
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/rss+xml")
+        .body(body.into())
+        .unwrap()
+}
+
+async fn hostile(
+    State(st): State<Arc<Mutex<Hostile>>>,
+    Path(path): Path<String>,
+) -> Response<Body> {
+    let mut st = st.lock().unwrap();
+    let base = st.base.clone();
+    let status = |code: u16, extra: Option<(&str, &str)>| {
+        let mut r = Response::builder().status(code);
+        if let Some((k, v)) = extra {
+            r = r.header(k, v);
+        }
+        r.body(Body::from("<html><body>error</body></html>"))
+            .unwrap()
+    };
+    match path.as_str() {
+        "good.xml" => ok_xml(rss(&base, &[entry("g1", "Detienen a dirigente sindical en Caracas")])),
+        "500.xml" => status(500, None),
+        "503.xml" => status(503, Some(("retry-after", "120"))),
+        "429.xml" => status(429, Some(("retry-after", "60"))),
+        "html.xml" => Response::builder()
+            .header(header::CONTENT_TYPE, "text/html")
+            .body(Body::from("<!doctype html><html><head><title>Detenido en Caracas</title></head><body><p>Detienen a periodista en Caracas</p></body></html>"))
+            .unwrap(),
+        "truncated.xml" => {
+            let full = rss(&base, &[entry("t1", "Detienen a activista en Caracas")]);
+            ok_xml(full[..full.len() / 2].to_string())
+        }
+        "laughs.xml" => ok_xml(format!(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [\n<!ENTITY a \"detenido en Caracas \">\n\
+             <!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">\n\
+             <!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">\n<!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">\n]>\n\
+             <rss version=\"2.0\"><channel><title>x</title><link>{base}/</link><description>x</description>\
+             <item><title>&e;</title><guid isPermaLink=\"false\">l1</guid><link>{base}/l1</link></item></channel></rss>"
+        )),
+        "cp1252.xml" => {
+            let text = format!(
+                "<?xml version=\"1.0\" encoding=\"windows-1252\"?>\n<rss version=\"2.0\"><channel><title>x</title>\
+                 <link>{base}/</link><description>x</description><item><title>Detenci\u{f3}n de l\u{ed}der \
+                 sindical en Caracas</title><guid isPermaLink=\"false\">w1</guid><link>{base}/w1</link>\
+                 <pubDate>{}</pubDate></item></channel></rss>",
+                (Utc::now() - Duration::minutes(5)).to_rfc2822()
+            );
+            // Every character here is Latin-1, which Windows-1252 encodes byte for byte.
+            let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+            ok_xml(bytes)
+        }
+        "reset.xml" => {
+            let start = rss(&base, &[entry("r1", "Detienen a activista en Caracas")]);
+            let head = Bytes::from(start[..start.len() / 2].to_string());
+            let stream = futures_util::stream::iter(vec![
+                Ok(head),
+                Err(std::io::Error::other("connection reset")),
+            ]);
+            Response::builder()
+                .header(header::CONTENT_TYPE, "application/rss+xml")
+                .header(header::CONTENT_LENGTH, start.len().to_string())
+                .body(Body::from_stream(stream))
+                .unwrap()
+        }
+        "chain.xml" => status(301, Some(("location", "/chain2.xml"))),
+        "chain2.xml" => status(302, Some(("location", "/chain-end.xml"))),
+        "chain-end.xml" => ok_xml(rss(&base, &[entry("c1", "Detienen a defensora de derechos humanos en Caracas")])),
+        "churn.xml" => {
+            st.churn += 1;
+            let mut e = entry(&format!("churn-{}", st.churn), "Detienen a estudiante en Caracas");
+            e.guid = format!("churn-{}", st.churn);
+            // The link stays: the test feed builds it from the guid, so write it by hand.
+            let body = rss(&base, &[e]).replace(&format!("/news/churn-{}", st.churn), "/news/churn");
+            ok_xml(body)
+        }
+        "noguid.xml" => ok_xml(format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>x</title><link>{base}/</link>\
+             <description>x</description><item><title>Detienen a sacerdote en Caracas</title>\
+             <pubDate>{}</pubDate></item></channel></rss>",
+            (Utc::now() - Duration::minutes(5)).to_rfc2822()
+        )),
+        "flaky.xml" if st.flaky_fixed => ok_xml(rss(&base, &[])),
+        "flaky.xml" => status(500, None),
+        _ => status(404, None),
+    }
+}
+
+const SOURCES: &[&str] = &[
+    "good",
+    "500",
+    "503",
+    "429",
+    "html",
+    "truncated",
+    "laughs",
+    "cp1252",
+    "reset",
+    "chain",
+    "churn",
+    "noguid",
+    "flaky",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_and_hostile_sources_never_stop_good_ones_nor_alert_junk() {
+    let state = Arc::new(Mutex::new(Hostile::default()));
+    let app = Router::new()
+        .route("/{path}", get(hostile))
+        .with_state(state.clone());
+    let base = format!("http://{}", serve(app).await);
+    state.lock().unwrap().base = base.clone();
+    let bot = FakeBot::start().await;
+
+    let mut toml = format!(
+        "[telegram]\napi_url = \"{}\"\nadmins = [{ADMIN}]\n[channels]\nalerts = -1001\n\
+         [store]\npath = \"vigia.db\"\n[defaults]\ninterval = \"1h\"\nbackfill = \"1h\"\nsource_down_after = \"0s\"\n\
+         [lists]\ndetention = [\"detienen\", \"detenido\", \"detención\"]\nplace = [\"Caracas\"]\n\
+         [[rule]]\nname = \"r\"\nall = [\"detention\", \"place\"]\nchannels = [\"alerts\"]\n",
+        bot.url
+    );
+    for s in SOURCES {
+        toml.push_str(&format!(
+            "[[source]]\nname = \"{s}\"\nurl = \"{base}/{s}.xml\"\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vigia.toml");
+    std::fs::write(&path, toml).unwrap();
+    let config = Config::load(&path).unwrap();
+    let sink = Sink::telegram(Secret::new(TOKEN), url::Url::parse(&bot.url).unwrap());
+    let running = daemon::start(&config, sink).await.unwrap();
+    let h = running.handle.clone();
+    h.poll_now().await;
+    h.poll_now().await;
+    h.delivered().await;
+
+    let mut alerts: Vec<String> = bot
+        .texts_to("-1001")
+        .iter()
+        .map(|t| t.lines().next().unwrap().to_string())
+        .collect();
+    alerts.sort();
+    assert_eq!(
+        alerts,
+        vec![
+            "🚨 <b>Detención de líder sindical en Caracas</b>",
+            "🚨 <b>Detienen a defensora de derechos humanos en Caracas</b>",
+            "🚨 <b>Detienen a dirigente sindical en Caracas</b>",
+            "🚨 <b>Detienen a estudiante en Caracas</b>",
+            "🚨 <b>Detienen a sacerdote en Caracas</b>",
+        ],
+        "good, Windows-1252, a redirect chain, GUID churn and no guid each alert once; nothing else"
+    );
+
+    let health = h.store().source_health().unwrap();
+    let kind = |name: &str| {
+        let s = health.iter().find(|s| s.name == name).unwrap();
+        (s.error_kind.clone(), s.consecutive_failures)
+    };
+    for ok in ["good", "cp1252", "chain", "churn", "noguid"] {
+        assert_eq!(kind(ok), (None, 0), "{ok}");
+    }
+    for (name, expected) in [
+        ("500", "http-status"),
+        ("503", "http-status"),
+        ("429", "http-status"),
+        ("html", "not-a-feed"),
+        ("truncated", "not-a-feed"),
+        ("reset", "transport"),
+        ("flaky", "http-status"),
+    ] {
+        assert_eq!(kind(name), (Some(expected.to_string()), 2), "{name}");
+    }
+    // Retry-After is a floor on the next poll.
+    let next = |name: &str| {
+        health
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap()
+            .next_poll
+            .unwrap()
+    };
+    assert!(next("503") - Utc::now() > Duration::seconds(110));
+    // Billion laughs: no expansion, no alert, no crash; whatever the parser
+    // made of it is recorded as health.
+    assert!(health.iter().any(|s| s.name == "laughs"));
+
+    // Admins hear once per failing source (source_down_after = 0s).
+    bot.wait_for("the notices", |st| {
+        st.sent.iter().filter(|s| s.chat == ADMIN).count() >= 7
+    })
+    .await;
+    let notices = bot.texts_to(ADMIN);
+    for name in ["500", "503", "429", "html", "truncated", "reset", "flaky"] {
+        let n = notices
+            .iter()
+            .filter(|t| t.starts_with(&format!("⚠️ Source {name} has been failing")))
+            .count();
+        assert_eq!(n, 1, "{name}: {notices:#?}");
+    }
+
+    // A source that works again says so.
+    state.lock().unwrap().flaky_fixed = true;
+    h.poll_now().await;
+    bot.wait_for("the all-clear", |st| {
+        st.sent
+            .iter()
+            .any(|s| s.chat == ADMIN && s.text.starts_with("✅ Source flaky works again"))
+    })
+    .await;
+    running.shutdown().await;
+}
