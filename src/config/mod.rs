@@ -205,14 +205,39 @@ impl Default for RateLimits {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
+    /// RSS, Atom or JSON Feed, over HTTP or from a local file.
     Feed,
+    /// A Google News search, read as its RSS feed.
+    GoogleNews,
 }
+
+/// Google News' search feed for `query` in `lang` (en, es, pt), with the
+/// interface language, country and edition that go together.
+pub fn google_news_url(query: &str, lang: &str) -> Option<String> {
+    let (hl, gl, ceid) = match lang {
+        "en" => ("en-US", "US", "US:en"),
+        "es" => ("es-419", "MX", "MX:es-419"),
+        "pt" => ("pt-BR", "BR", "BR:pt-419"),
+        _ => return None,
+    };
+    let mut url = url::Url::parse("https://news.google.com/rss/search").expect("constant URL");
+    url.query_pairs_mut()
+        .append_pair("q", query)
+        .append_pair("hl", hl)
+        .append_pair("gl", gl)
+        .append_pair("ceid", ceid);
+    Some(url.into())
+}
+
+/// Google News asks for no more than this.
+pub const MIN_GOOGLE_NEWS_INTERVAL: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone)]
 pub struct Source {
     /// Unique name: shown in alerts, and the key of the source's state in the store.
     pub name: String,
     pub kind: SourceKind,
+    /// What is fetched: an http(s) URL, or a `file://` URL for a local feed.
     pub url: String,
     pub interval: Duration,
     /// Labels that rules can require.
@@ -359,7 +384,10 @@ enum RawList {
 struct RawSource {
     name: Spanned<String>,
     kind: Option<Spanned<String>>,
-    url: Spanned<String>,
+    url: Option<Spanned<String>>,
+    // google-news
+    query: Option<Spanned<String>>,
+    lang: Option<Spanned<String>>,
     interval: Option<Spanned<String>>,
     #[serde(default)]
     tags: Vec<String>,
@@ -529,6 +557,41 @@ impl Config {
     pub fn source(&self, name: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.name == name)
     }
+}
+
+/// A feed's `url`: an http(s) URL, or a local file (relative to the config's
+/// folder), returned as a `file://` URL.
+fn feed_location(c: &mut Compiler<'_>, name: &str, raw: &Spanned<String>) -> String {
+    let given = raw.get_ref().trim();
+    match url::Url::parse(given) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => return given.to_string(),
+        Ok(u) if u.scheme() == "file" => return given.to_string(),
+        // A Windows drive letter parses as a scheme; anything else with a
+        // scheme is a mistake.
+        Ok(u) if u.scheme().len() > 1 => {
+            c.error(
+                raw,
+                format!("source {name:?}: url {given:?} is neither an http(s) URL nor a file path"),
+            );
+            return String::new();
+        }
+        _ => {}
+    }
+    let path = c.resolve(given);
+    if !path.is_file() {
+        c.error(
+            raw,
+            format!(
+                "source {name:?}: {} is not an http(s) URL, and no such file exists",
+                path.display()
+            ),
+        );
+        return String::new();
+    }
+    let path = path.canonicalize().unwrap_or(path);
+    url::Url::from_file_path(&path)
+        .map(String::from)
+        .unwrap_or_default()
 }
 
 fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
@@ -750,11 +813,12 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         }
         let kind = match src.kind.as_ref().map(|k| k.get_ref().as_str()) {
             None | Some("feed") => SourceKind::Feed,
+            Some("google-news") => SourceKind::GoogleNews,
             Some(other) => {
                 let k = src.kind.as_ref().expect("matched Some");
                 c.error(
                     k,
-                    format!("source {name:?}: kind {other:?} is not supported by this version of vigia (supported: \"feed\")"),
+                    format!("source {name:?}: kind {other:?} is not supported by this version of vigia (supported: \"feed\", \"google-news\")"),
                 );
                 SourceKind::Feed
             }
@@ -762,18 +826,64 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         let has_selectors = [&src.item, &src.title, &src.link, &src.date, &src.summary]
             .iter()
             .any(|s| s.is_some());
-        if kind == SourceKind::Feed && has_selectors {
-            c.warn(s, format!("source {name:?}: selectors (item, title, link, date, summary) are ignored for kind \"feed\""));
+        if has_selectors {
+            c.warn(s, format!("source {name:?}: selectors (item, title, link, date, summary) are only for kind \"page\"; ignored"));
         }
-        let url = src.url.get_ref().trim().to_string();
-        match url::Url::parse(&url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-            _ => c.error(
-                &src.url,
-                format!("source {name:?}: url {url:?} is not an http(s) URL"),
-            ),
+        let mut interval = c.interval(&src.interval, "interval", interval);
+        let url = match kind {
+            SourceKind::Feed => {
+                if src.query.is_some() || src.lang.is_some() {
+                    c.warn(s, format!("source {name:?}: `query` and `lang` are only for kind \"google-news\"; ignored"));
+                }
+                match &src.url {
+                    None => {
+                        c.error(
+                            s,
+                            format!("source {name:?}: a feed needs a `url` (or a local file path)"),
+                        );
+                        String::new()
+                    }
+                    Some(raw) => feed_location(c, &name, raw),
+                }
+            }
+            SourceKind::GoogleNews => {
+                if let Some(u) = &src.url {
+                    c.error(u, format!("source {name:?}: a google-news source is built from `query` and `lang`; remove `url`"));
+                }
+                let lang = src.lang.as_ref().map(|l| l.get_ref().trim().to_string());
+                let query = src.query.as_ref().map(|q| q.get_ref().trim().to_string());
+                match (query.filter(|q| !q.is_empty()), lang) {
+                    (None, _) => {
+                        c.error(
+                            s,
+                            format!(
+                                "source {name:?}: a google-news source needs a non-empty `query`"
+                            ),
+                        );
+                        String::new()
+                    }
+                    (Some(q), lang) => {
+                        let lang = lang.unwrap_or_else(|| "en".into());
+                        google_news_url(&q, &lang).unwrap_or_else(|| {
+                            let at = src.lang.as_ref().expect("only a given lang can be unknown");
+                            c.error(at, format!("source {name:?}: lang {lang:?} is not one of \"en\", \"es\", \"pt\""));
+                            String::new()
+                        })
+                    }
+                }
+            }
+        };
+        if kind == SourceKind::GoogleNews && interval < MIN_GOOGLE_NEWS_INTERVAL {
+            match &src.interval {
+                Some(at) => c.error(
+                    at,
+                    format!(
+                        "source {name:?}: a google-news source is polled at most once a minute"
+                    ),
+                ),
+                None => interval = MIN_GOOGLE_NEWS_INTERVAL,
+            }
         }
-        let interval = c.interval(&src.interval, "interval", interval);
         sources.push(Source {
             name,
             kind,
@@ -927,5 +1037,95 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         sources,
         rules,
         warnings: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULE: &str = "[lists]\nd = [\"detenido\"]\n[channels]\na = -100\n\
+                        [[rule]]\nname = \"r\"\nany = [\"d\"]\nchannels = [\"a\"]\n";
+
+    fn parse(dir: &Path, sources: &str) -> Result<Config, Vec<Diagnostic>> {
+        let path = dir.join("vigia.toml");
+        match Config::parse(&path, &format!("{RULE}{sources}")) {
+            Ok(c) => Ok(c),
+            Err(ConfigError::Invalid(d)) => Err(d),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn google_news_sources_build_their_url_and_keep_to_a_minute() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = parse(
+            dir.path(),
+            "[[source]]\nname = \"g\"\nkind = \"google-news\"\nquery = \"Venezuela presos políticos\"\nlang = \"es\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.sources[0].url,
+            "https://news.google.com/rss/search?q=Venezuela+presos+pol%C3%ADticos&hl=es-419&gl=MX&ceid=MX%3Aes-419"
+        );
+        let errors = parse(
+            dir.path(),
+            "[[source]]\nname = \"g\"\nkind = \"google-news\"\nquery = \"x\"\nlang = \"fr\"\ninterval = \"30s\"\n",
+        )
+        .unwrap_err();
+        let messages: Vec<String> = errors
+            .iter()
+            .map(|d| format!("{}: {}", d.line.unwrap_or(0), d.message))
+            .collect();
+        assert_eq!(messages.len(), 2, "{messages:#?}");
+        assert!(
+            messages[0].contains("lang \"fr\" is not one of"),
+            "{messages:#?}"
+        );
+        assert!(
+            messages[1].contains("at most once a minute"),
+            "{messages:#?}"
+        );
+        assert!(
+            messages.iter().all(|m| !m.starts_with("0:")),
+            "each has a line"
+        );
+    }
+
+    #[test]
+    fn a_feed_can_be_a_local_file_and_a_missing_one_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("statements.xml"), "<rss/>").unwrap();
+        let c = parse(
+            dir.path(),
+            "[[source]]\nname = \"f\"\nurl = \"statements.xml\"\n",
+        )
+        .unwrap();
+        assert!(
+            c.sources[0].url.starts_with("file:///"),
+            "{}",
+            c.sources[0].url
+        );
+        assert!(c.sources[0].url.ends_with("/statements.xml"));
+        let errors = parse(
+            dir.path(),
+            "[[source]]\nname = \"f\"\nurl = \"missing.xml\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            errors[0].message.contains("no such file exists"),
+            "{errors:?}"
+        );
+        let errors = parse(
+            dir.path(),
+            "[[source]]\nname = \"f\"\nurl = \"ftp://x/feed\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            errors[0]
+                .message
+                .contains("neither an http(s) URL nor a file path"),
+            "{errors:?}"
+        );
     }
 }

@@ -72,6 +72,8 @@ pub enum FetchError {
     TooLarge { url: String, limit: usize },
     #[error("{url}: {message}")]
     Transport { url: String, message: String },
+    #[error("cannot read {path}: {message}")]
+    File { path: String, message: String },
 }
 
 impl FetchError {
@@ -83,6 +85,7 @@ impl FetchError {
             Self::Redirects { .. } => "redirects",
             Self::TooLarge { .. } => "too-large",
             Self::Transport { .. } => "transport",
+            Self::File { .. } => "file",
         }
     }
 
@@ -135,8 +138,16 @@ impl Fetcher {
         Self { client, limits }
     }
 
-    /// GETs `url`, conditionally when `validators` are given.
+    /// GETs `url`, conditionally when `validators` are given; a `file://`
+    /// URL is read from disk, within the same size limit.
     pub async fn get(&self, url: &str, validators: &Validators) -> Result<Fetched, FetchError> {
+        if let Some(path) = url::Url::parse(url)
+            .ok()
+            .filter(|u| u.scheme() == "file")
+            .and_then(|u| u.to_file_path().ok())
+        {
+            return self.read_file(&path).await;
+        }
         let mut headers = HeaderMap::new();
         headers.insert(
             header::ACCEPT,
@@ -218,6 +229,34 @@ impl Fetcher {
             body,
             validators,
             max_age,
+        })
+    }
+}
+
+impl Fetcher {
+    async fn read_file(&self, path: &std::path::Path) -> Result<Fetched, FetchError> {
+        use tokio::io::AsyncReadExt;
+        let err = |e: std::io::Error| FetchError::File {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let file = tokio::fs::File::open(path).await.map_err(err)?;
+        let mut body = Vec::new();
+        let limit = self.limits.max_body as u64;
+        file.take(limit + 1)
+            .read_to_end(&mut body)
+            .await
+            .map_err(err)?;
+        if body.len() as u64 > limit {
+            return Err(FetchError::TooLarge {
+                url: path.display().to_string(),
+                limit: self.limits.max_body,
+            });
+        }
+        Ok(Fetched::Body {
+            body,
+            validators: Validators::default(),
+            max_age: None,
         })
     }
 }

@@ -247,3 +247,36 @@ async fn broken_and_hostile_sources_never_stop_good_ones_nor_alert_junk() {
     .await;
     running.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_feed_read_from_a_local_file_alerts() {
+    let bot = FakeBot::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("statements.xml"),
+        rss(
+            "https://gov.example",
+            &[entry("s1", "Detienen a alcalde en Caracas")],
+        ),
+    )
+    .unwrap();
+    let toml = format!(
+        "[telegram]\napi_url = \"{}\"\n[channels]\nalerts = -1001\n[store]\npath = \"vigia.db\"\n\
+         [defaults]\nbackfill = \"1h\"\n[lists]\nd = [\"detienen\"]\n\
+         [[rule]]\nname = \"r\"\nany = [\"d\"]\nchannels = [\"alerts\"]\n\
+         [[source]]\nname = \"statements\"\nurl = \"statements.xml\"\n",
+        bot.url
+    );
+    let path = dir.path().join("vigia.toml");
+    std::fs::write(&path, toml).unwrap();
+    let config = Config::load(&path).unwrap();
+    let sink = Sink::telegram(Secret::new(TOKEN), url::Url::parse(&bot.url).unwrap());
+    let running = daemon::start(&config, sink).await.unwrap();
+    running.handle.poll_now().await;
+    running.handle.delivered().await;
+    let sent = bot.texts_to("-1001");
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].contains("Detienen a alcalde en Caracas"));
+    assert!(sent[0].contains("https://gov.example/news/s1"));
+    running.shutdown().await;
+}
