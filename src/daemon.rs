@@ -170,7 +170,10 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
     let shared = Arc::new(Shared {
         store: store.clone(),
         matcher: Matcher::new(config),
-        fetcher: Fetcher::new(Limits::default()),
+        fetcher: Fetcher::new(Limits {
+            host_gap: config.host_gap,
+            ..Limits::default()
+        }),
         channels: config.channels.clone(),
         backfill: config.backfill,
         source_down_after: config.source_down_after,

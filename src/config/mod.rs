@@ -291,6 +291,8 @@ pub struct Config {
     /// A source failing this long is reported to the admins (once, and
     /// again when it recovers).
     pub source_down_after: Duration,
+    /// Least time between two requests to one host (they never overlap).
+    pub host_gap: Duration,
     pub lists: Vec<TermList>,
     pub names: Vec<NamesList>,
     pub sources: Vec<Source>,
@@ -370,6 +372,7 @@ struct RawDefaults {
     interval: Option<Spanned<String>>,
     backfill: Option<Spanned<String>>,
     source_down_after: Option<Spanned<String>>,
+    host_gap: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -680,6 +683,11 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         Duration::from_secs(600),
     );
     let backfill = c.duration(&raw.defaults.backfill, "defaults.backfill", Duration::ZERO);
+    let host_gap = c.duration(
+        &raw.defaults.host_gap,
+        "defaults.host_gap",
+        Duration::from_secs(1),
+    );
     let source_down_after = c.duration(
         &raw.defaults.source_down_after,
         "defaults.source_down_after",
@@ -1032,6 +1040,7 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         interval,
         backfill,
         source_down_after,
+        host_gap,
         lists,
         names,
         sources,

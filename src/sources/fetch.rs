@@ -3,6 +3,8 @@
 //! and a cap on the body counted after decompression (the body is streamed
 //! and dropped as soon as it passes the cap, never buffered whole first).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -23,6 +25,9 @@ pub struct Limits {
     pub max_redirects: usize,
     /// Largest body accepted, in bytes after decompression.
     pub max_body: usize,
+    /// Least time between the end of one request to a host and the start
+    /// of the next (requests to one host also never overlap).
+    pub host_gap: Duration,
 }
 
 impl Default for Limits {
@@ -32,6 +37,7 @@ impl Default for Limits {
             total_timeout: Duration::from_secs(30),
             max_redirects: 5,
             max_body: 10 * 1024 * 1024,
+            host_gap: Duration::from_secs(1),
         }
     }
 }
@@ -118,10 +124,14 @@ impl FetchError {
     }
 }
 
+/// When the last request to a host (`host:port`) ended; held while one runs.
+type HostSlot = Arc<tokio::sync::Mutex<Option<tokio::time::Instant>>>;
+
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
     limits: Limits,
+    hosts: Arc<Mutex<HashMap<String, HostSlot>>>,
 }
 
 impl Fetcher {
@@ -135,7 +145,11 @@ impl Fetcher {
             .brotli(true)
             .build()
             .expect("the HTTP client's settings are valid");
-        Self { client, limits }
+        Self {
+            client,
+            limits,
+            hosts: Arc::default(),
+        }
     }
 
     /// GETs `url`, conditionally when `validators` are given; a `file://`
@@ -148,6 +162,28 @@ impl Fetcher {
         {
             return self.read_file(&path).await;
         }
+        // Politeness: one request at a time per host, and a gap between them.
+        let host = url::Url::parse(url)
+            .ok()
+            .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+            .unwrap_or_default();
+        let slot = self
+            .hosts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(host)
+            .or_default()
+            .clone();
+        let mut last = slot.lock().await;
+        if let Some(at) = *last {
+            tokio::time::sleep_until(at + self.limits.host_gap).await;
+        }
+        let result = self.get_http(url, validators).await;
+        *last = Some(tokio::time::Instant::now());
+        result
+    }
+
+    async fn get_http(&self, url: &str, validators: &Validators) -> Result<Fetched, FetchError> {
         let mut headers = HeaderMap::new();
         headers.insert(
             header::ACCEPT,

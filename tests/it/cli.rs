@@ -117,7 +117,7 @@ channels = ["alerts"]
             "vigia.toml:3: channel `bad` must be a numeric chat id",
             "vigia.toml:6: `defaults.interval` = \"ten minutes\" is not a duration",
             "vigia.toml:10: list `missing`: cannot read",
-            "vigia.toml:17: source \"S\": url \"ftp://example.org/feed\" is not an http(s) URL",
+            "vigia.toml:17: source \"S\": url \"ftp://example.org/feed\" is neither an http(s) URL nor a file path",
             "vigia.toml:21: rule \"r\": `all` names a list \"venezuela\" that [lists] does not define",
             "vigia.toml:22: rule \"r\" sends to channel \"nowhere\", which [channels] does not define",
             "names.txt:3: a person's line has an empty alias",

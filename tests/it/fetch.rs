@@ -22,6 +22,7 @@ fn limits() -> Limits {
         total_timeout: Duration::from_secs(2),
         max_redirects: 3,
         max_body: 1024 * 1024,
+        host_gap: Duration::ZERO,
     }
 }
 

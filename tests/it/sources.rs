@@ -150,7 +150,7 @@ async fn broken_and_hostile_sources_never_stop_good_ones_nor_alert_junk() {
 
     let mut toml = format!(
         "[telegram]\napi_url = \"{}\"\nadmins = [{ADMIN}]\n[channels]\nalerts = -1001\n\
-         [store]\npath = \"vigia.db\"\n[defaults]\ninterval = \"1h\"\nbackfill = \"1h\"\nsource_down_after = \"0s\"\n\
+         [store]\npath = \"vigia.db\"\n[defaults]\ninterval = \"1h\"\nbackfill = \"1h\"\nsource_down_after = \"0s\"\nhost_gap = \"0s\"\n\
          [lists]\ndetention = [\"detienen\", \"detenido\", \"detención\"]\nplace = [\"Caracas\"]\n\
          [[rule]]\nname = \"r\"\nall = [\"detention\", \"place\"]\nchannels = [\"alerts\"]\n",
         bot.url
@@ -279,4 +279,63 @@ async fn a_feed_read_from_a_local_file_alerts() {
     assert!(sent[0].contains("Detienen a alcalde en Caracas"));
     assert!(sent[0].contains("https://gov.example/news/s1"));
     running.shutdown().await;
+}
+
+#[derive(Default)]
+struct Visits {
+    in_flight: usize,
+    overlapped: bool,
+    /// (start, end) of each request.
+    spans: Vec<(std::time::Instant, std::time::Instant)>,
+}
+
+async fn slow_feed(State(v): State<Arc<Mutex<Visits>>>) -> Response<Body> {
+    let start = std::time::Instant::now();
+    {
+        let mut v = v.lock().unwrap();
+        v.in_flight += 1;
+        v.overlapped |= v.in_flight > 1;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let mut v = v.lock().unwrap();
+    v.in_flight -= 1;
+    v.spans.push((start, std::time::Instant::now()));
+    ok_xml(rss("http://x", &[]))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_to_one_host_never_overlap_and_keep_their_gap() {
+    let visits = Arc::new(Mutex::new(Visits::default()));
+    let app = Router::new()
+        .route("/{path}", get(slow_feed))
+        .with_state(visits.clone());
+    let base = format!("http://{}", serve(app).await);
+    let bot = FakeBot::start().await;
+    let mut toml = format!(
+        "[telegram]\napi_url = \"{}\"\n[channels]\nalerts = -1001\n[store]\npath = \"vigia.db\"\n\
+         [defaults]\nhost_gap = \"200ms\"\n[lists]\nd = [\"detienen\"]\n\
+         [[rule]]\nname = \"r\"\nany = [\"d\"]\nchannels = [\"alerts\"]\n",
+        bot.url
+    );
+    for i in 0..3 {
+        toml.push_str(&format!(
+            "[[source]]\nname = \"s{i}\"\nurl = \"{base}/{i}.xml\"\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vigia.toml");
+    std::fs::write(&path, toml).unwrap();
+    let config = Config::load(&path).unwrap();
+    let running = daemon::start(&config, Sink::Stdout).await.unwrap();
+    running.handle.poll_now().await;
+    running.shutdown().await;
+    let v = visits.lock().unwrap();
+    assert!(!v.overlapped, "two requests to one host at once");
+    let mut spans = v.spans.clone();
+    spans.sort();
+    assert_eq!(spans.len(), 3);
+    for pair in spans.windows(2) {
+        let gap = pair[1].0.duration_since(pair[0].1);
+        assert!(gap >= std::time::Duration::from_millis(200), "gap {gap:?}");
+    }
 }
