@@ -22,7 +22,7 @@ use crate::delivery::{Delivery, Sink, Stats};
 use crate::matching::Matcher;
 use crate::sources::fetch::Validators;
 use crate::sources::fetch::{Fetched, Fetcher, Limits};
-use crate::sources::{key_hash, parse_feed_ttl, unique_links};
+use crate::sources::{key_hash, parse_source, unique_links};
 use crate::store::{NewItem, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -359,7 +359,7 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
             Ok(delay)
         }
     };
-    let (body, validators, max_age) = match fetched {
+    let (body, validators, max_age, content_type) = match fetched {
         Err(e) => return failed(e.kind(), e.to_string(), e.retry_after()).await,
         Ok(Fetched::NotModified { max_age }) => {
             tracing::debug!(source = %name, elapsed_ms = started.elapsed().as_millis() as u64, "not modified");
@@ -369,11 +369,12 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
             body,
             validators,
             max_age,
-        }) => (body, validators, max_age),
+            content_type,
+        }) => (body, validators, max_age, content_type),
     };
-    let (mut items, ttl) = match parse_feed_ttl(&body, Some(&source.url)) {
+    let (mut items, ttl) = match parse_source(source, &body, content_type.as_deref()) {
         Ok(parsed) => parsed,
-        Err(e) => return failed("not-a-feed", format!("{}: {e}", source.url), None).await,
+        Err(e) => return failed(e.kind(), format!("{}: {e}", source.url), None).await,
     };
     // Feeds list newest first; record (and alert) oldest first.
     items.reverse();

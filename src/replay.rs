@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::config::{Config, Source};
 use crate::matching::{Field, ItemText, Matcher};
 use crate::sources::fetch::{Fetched, Fetcher, Limits, Validators};
-use crate::sources::{parse_feed, Item};
+use crate::sources::{parse_feed, parse_source, Item};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
@@ -70,17 +70,24 @@ struct JsonMatch<'a> {
     end: usize,
 }
 
-async fn read_input(input: &str, fetcher: &Fetcher) -> Result<Vec<u8>, ReplayError> {
+/// The input's bytes, and its `Content-Type` when fetched.
+async fn read_input(
+    input: &str,
+    fetcher: &Fetcher,
+) -> Result<(Vec<u8>, Option<String>), ReplayError> {
     if input.starts_with("http://") || input.starts_with("https://") {
         match fetcher.get(input, &Validators::default()).await? {
-            Fetched::Body { body, .. } => Ok(body),
-            Fetched::NotModified { .. } => Ok(Vec::new()),
+            Fetched::Body {
+                body, content_type, ..
+            } => Ok((body, content_type)),
+            Fetched::NotModified { .. } => Ok((Vec::new(), None)),
         }
     } else {
-        std::fs::read(input).map_err(|source| ReplayError::Read {
+        let body = std::fs::read(input).map_err(|source| ReplayError::Read {
             path: input.to_string(),
             source,
-        })
+        })?;
+        Ok((body, None))
     }
 }
 
@@ -107,9 +114,15 @@ pub async fn replay(
     let mut alerting = 0;
     for input in inputs {
         let source = forced.or_else(|| config.sources.iter().find(|s| s.url == *input));
-        let body = read_input(input, &fetcher).await?;
+        let (body, content_type) = read_input(input, &fetcher).await?;
         let base = input.starts_with("http").then_some(input.as_str());
-        let items = parse_feed(&body, base).map_err(|source| ReplayError::Parse {
+        // A known source's kind decides how its input is read (a saved page
+        // with its selectors, a channel preview); anything else is a feed.
+        let parsed = match source {
+            Some(s) => parse_source(s, &body, content_type.as_deref()).map(|(items, _)| items),
+            None => parse_feed(&body, base),
+        };
+        let items = parsed.map_err(|source| ReplayError::Parse {
             input: input.clone(),
             source,
         })?;

@@ -209,6 +209,24 @@ pub enum SourceKind {
     Feed,
     /// A Google News search, read as its RSS feed.
     GoogleNews,
+    /// An HTML page without a feed, read with CSS selectors.
+    Page,
+    /// A public Telegram channel's web preview, `https://t.me/s/<channel>`.
+    TelegramChannel,
+}
+
+/// A `page` source's CSS selectors: `item` matches once per entry, the
+/// others are looked up inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageSelectors {
+    pub item: String,
+    pub title: String,
+    /// The element whose `href` (or whose first link's) is the entry's link;
+    /// by default the entry's first link.
+    pub link: Option<String>,
+    /// `datetime` attribute, else text.
+    pub date: Option<String>,
+    pub summary: Option<String>,
 }
 
 /// Google News' search feed for `query` in `lang` (en, es, pt), with the
@@ -239,6 +257,8 @@ pub struct Source {
     pub kind: SourceKind,
     /// What is fetched: an http(s) URL, or a `file://` URL for a local feed.
     pub url: String,
+    /// A `page` source's selectors.
+    pub page: Option<PageSelectors>,
     pub interval: Duration,
     /// Labels that rules can require.
     pub tags: Vec<String>,
@@ -391,15 +411,17 @@ struct RawSource {
     // google-news
     query: Option<Spanned<String>>,
     lang: Option<Spanned<String>>,
+    // telegram-channel
+    channel: Option<Spanned<String>>,
     interval: Option<Spanned<String>>,
     #[serde(default)]
     tags: Vec<String>,
-    // Selectors of `page` sources: read so the error can say the kind is not supported yet.
-    item: Option<String>,
-    title: Option<String>,
-    link: Option<String>,
-    date: Option<String>,
-    summary: Option<String>,
+    // page
+    item: Option<Spanned<String>>,
+    title: Option<Spanned<String>>,
+    link: Option<Spanned<String>>,
+    date: Option<Spanned<String>>,
+    summary: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -560,6 +582,47 @@ impl Config {
     pub fn source(&self, name: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.name == name)
     }
+}
+
+/// A `page` source's selectors: `item` and `title` required, each one
+/// parsed, so a typo is reported with its line before it is deployed.
+fn page_selectors(
+    c: &mut Compiler<'_>,
+    name: &str,
+    at: &Spanned<RawSource>,
+    src: &RawSource,
+) -> Option<PageSelectors> {
+    let get = |s: &Option<Spanned<String>>| s.as_ref().map(|s| s.get_ref().trim().to_string());
+    let (Some(item), Some(title)) = (get(&src.item), get(&src.title)) else {
+        c.error(
+            at,
+            format!("source {name:?}: a page needs the selectors `item` and `title`"),
+        );
+        return None;
+    };
+    let selectors = PageSelectors {
+        item,
+        title,
+        link: get(&src.link),
+        date: get(&src.date),
+        summary: get(&src.summary),
+    };
+    if let Err(e) = crate::sources::page::Page::new(&selectors) {
+        let key = match e.key {
+            "item" => &src.item,
+            "title" => &src.title,
+            "link" => &src.link,
+            "date" => &src.date,
+            _ => &src.summary,
+        };
+        let msg = format!("source {name:?}: selector `{}` = {}", e.key, e.message);
+        match key {
+            Some(k) => c.error(k, msg),
+            None => c.error(at, msg),
+        }
+        return None;
+    }
+    Some(selectors)
 }
 
 /// A feed's `url`: an http(s) URL, or a local file (relative to the config's
@@ -822,11 +885,13 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         let kind = match src.kind.as_ref().map(|k| k.get_ref().as_str()) {
             None | Some("feed") => SourceKind::Feed,
             Some("google-news") => SourceKind::GoogleNews,
+            Some("page") => SourceKind::Page,
+            Some("telegram-channel") => SourceKind::TelegramChannel,
             Some(other) => {
                 let k = src.kind.as_ref().expect("matched Some");
                 c.error(
                     k,
-                    format!("source {name:?}: kind {other:?} is not supported by this version of vigia (supported: \"feed\", \"google-news\")"),
+                    format!("source {name:?}: unknown kind {other:?} (known: \"feed\", \"page\", \"telegram-channel\", \"google-news\")"),
                 );
                 SourceKind::Feed
             }
@@ -834,11 +899,59 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         let has_selectors = [&src.item, &src.title, &src.link, &src.date, &src.summary]
             .iter()
             .any(|s| s.is_some());
-        if has_selectors {
+        if has_selectors && kind != SourceKind::Page {
             c.warn(s, format!("source {name:?}: selectors (item, title, link, date, summary) are only for kind \"page\"; ignored"));
         }
+        if src.channel.is_some() && kind != SourceKind::TelegramChannel {
+            c.warn(
+                s,
+                format!(
+                    "source {name:?}: `channel` is only for kind \"telegram-channel\"; ignored"
+                ),
+            );
+        }
+        let page = (kind == SourceKind::Page).then(|| page_selectors(c, &name, s, src));
         let mut interval = c.interval(&src.interval, "interval", interval);
         let url = match kind {
+            SourceKind::Page => match &src.url {
+                Some(raw) => {
+                    let url = raw.get_ref().trim().to_string();
+                    if !url::Url::parse(&url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+                    {
+                        c.error(
+                            raw,
+                            format!("source {name:?}: url {url:?} is not an http(s) URL"),
+                        );
+                    }
+                    url
+                }
+                None => {
+                    c.error(s, format!("source {name:?}: a page needs a `url`"));
+                    String::new()
+                }
+            },
+            SourceKind::TelegramChannel => {
+                if let Some(u) = &src.url {
+                    c.error(u, format!("source {name:?}: a telegram-channel source is built from `channel`; remove `url`"));
+                }
+                match &src.channel {
+                    Some(ch) => {
+                        let handle = ch.get_ref().trim().trim_start_matches('@');
+                        let valid = handle.len() >= 4
+                            && handle
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+                        if !valid {
+                            c.error(ch, format!("source {name:?}: channel {:?} is not a public channel's username (like \"@elpitazotv\")", ch.get_ref()));
+                        }
+                        format!("https://t.me/s/{handle}")
+                    }
+                    None => {
+                        c.error(s, format!("source {name:?}: a telegram-channel source needs `channel` (its public @username)"));
+                        String::new()
+                    }
+                }
+            }
             SourceKind::Feed => {
                 if src.query.is_some() || src.lang.is_some() {
                     c.warn(s, format!("source {name:?}: `query` and `lang` are only for kind \"google-news\"; ignored"));
@@ -896,6 +1009,7 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
             name,
             kind,
             url,
+            page: page.flatten(),
             interval,
             tags: src.tags.clone(),
         });
@@ -1135,6 +1249,50 @@ mod tests {
                 .message
                 .contains("neither an http(s) URL nor a file path"),
             "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn page_selectors_are_checked_with_their_line_and_channels_build_their_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let errors = parse(
+            dir.path(),
+            "[[source]]\nname = \"p\"\nkind = \"page\"\nurl = \"https://e.org/\"\nitem = \"article\"\ntitle = \"h2[\"\n\
+             [[source]]\nname = \"q\"\nkind = \"page\"\nurl = \"https://e.org/\"\nitem = \"article\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert_eq!(errors[0].line, Some(14), "the `title` line: {errors:#?}");
+        assert!(
+            errors[0]
+                .message
+                .contains("selector `title` = \"h2[\" is not a CSS selector"),
+            "{errors:#?}"
+        );
+        assert!(
+            errors[1]
+                .message
+                .contains("needs the selectors `item` and `title`"),
+            "{errors:#?}"
+        );
+        let c = parse(
+            dir.path(),
+            "[[source]]\nname = \"p\"\nkind = \"page\"\nurl = \"https://e.org/\"\nitem = \"article\"\ntitle = \"h2\"\n\
+             [[source]]\nname = \"t\"\nkind = \"telegram-channel\"\nchannel = \"@elpitazotv\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.sources[0].page.as_ref().unwrap().title, "h2");
+        assert_eq!(c.sources[1].url, "https://t.me/s/elpitazotv");
+        let errors = parse(
+            dir.path(),
+            "[[source]]\nname = \"t\"\nkind = \"telegram-channel\"\nchannel = \"no spaces\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            errors[0]
+                .message
+                .contains("is not a public channel's username"),
+            "{errors:#?}"
         );
     }
 }

@@ -58,6 +58,8 @@ pub enum Fetched {
         validators: Validators,
         /// `Cache-Control: max-age`: the server asks not to be asked sooner.
         max_age: Option<Duration>,
+        /// The `Content-Type` header (a page's charset may be in it).
+        content_type: Option<String>,
     },
 }
 
@@ -240,6 +242,7 @@ impl Fetcher {
             etag: header_str(header::ETAG),
             last_modified: header_str(header::LAST_MODIFIED),
         };
+        let content_type = header_str(header::CONTENT_TYPE);
         let too_large = || FetchError::TooLarge {
             url: url.to_string(),
             limit: self.limits.max_body,
@@ -265,6 +268,7 @@ impl Fetcher {
             body,
             validators,
             max_age,
+            content_type,
         })
     }
 }
@@ -293,6 +297,7 @@ impl Fetcher {
             body,
             validators: Validators::default(),
             max_age: None,
+            content_type: None,
         })
     }
 }

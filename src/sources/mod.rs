@@ -5,6 +5,7 @@
 //! recorded, matched and alerted at most once, whatever its source does later.
 
 pub mod fetch;
+pub mod page;
 
 use chrono::{DateTime, Utc};
 
@@ -29,6 +30,40 @@ pub struct Item {
 pub enum ParseError {
     #[error("not a feed (RSS, Atom or JSON Feed): {0}")]
     NotAFeed(String),
+    #[error(
+        "no entries found: the `item` selector matches nothing (has the page's layout changed?)"
+    )]
+    NoItems,
+}
+
+impl ParseError {
+    /// A short, stable name for the kind of failure (source health).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::NotAFeed(_) => "not-a-feed",
+            Self::NoItems => "no-items",
+        }
+    }
+}
+
+/// Parses what `source` fetched into items (newest first, as feeds list
+/// them), with the feed's `<ttl>` if it has one.
+pub fn parse_source(
+    source: &crate::config::Source,
+    body: &[u8],
+    content_type: Option<&str>,
+) -> Result<(Vec<Item>, Option<std::time::Duration>), ParseError> {
+    use crate::config::SourceKind;
+    match (&source.kind, &source.page) {
+        (SourceKind::Page, Some(selectors)) => {
+            // Selectors were validated when the config was loaded.
+            let page = page::Page::new(selectors)
+                .map_err(|e| ParseError::NotAFeed(format!("{}: {}", e.key, e.message)))?;
+            Ok((page.extract(body, content_type, &source.url)?, None))
+        }
+        (SourceKind::TelegramChannel, _) => Ok((page::telegram_channel(body)?, None)),
+        _ => parse_feed_ttl(body, Some(&source.url)),
+    }
 }
 
 /// Parses a feed document fetched from `base` (used to resolve relative links).

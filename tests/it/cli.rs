@@ -419,3 +419,50 @@ fn a_missing_token_file_stops_run_but_only_warns_in_check() {
         stderr(&out)
     );
 }
+
+#[test]
+fn replay_shows_what_a_saved_page_or_channel_preview_yields_with_its_source_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = "[channels]\nalerts = -100\n[lists]\nd = [\"detienen\"]\n\
+                [[rule]]\nname = \"r\"\nany = [\"d\"]\nchannels = [\"alerts\"]\n\
+                [[source]]\nname = \"ngo\"\nkind = \"page\"\nurl = \"https://observatorio.example/noticias/\"\n\
+                item = \"article\"\ntitle = \".entry-title\"\nlink = \".entry-title a\"\ndate = \"time\"\nsummary = \".entry-summary\"\n\
+                [[source]]\nname = \"canal\"\nkind = \"telegram-channel\"\nchannel = \"canalejemplo\"\n";
+    let path = dir.path().join("vigia.toml");
+    std::fs::write(&path, toml).unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pages");
+    let run = |source: &str, file: &str| {
+        let out = vigia(&[
+            "replay",
+            "--config",
+            path.to_str().unwrap(),
+            "--source",
+            source,
+            "--all",
+            "--json",
+            fixtures.join(file).to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        json_lines(&out)
+    };
+    let page = run("ngo", "ngo-news.html");
+    let titles: Vec<(&str, bool)> = page
+        .iter()
+        .map(|l| (l["title"].as_str().unwrap(), l["alert"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        titles,
+        vec![
+            ("Detienen a defensora de derechos humanos en Caracas", true),
+            ("Excarcelan a dos sindicalistas en Guanare", false),
+        ]
+    );
+    assert_eq!(
+        page[0]["link"],
+        "https://observatorio.example/2024/07/02/detienen-a-defensora-en-caracas/"
+    );
+    let channel = run("canal", "telegram-preview.html");
+    assert_eq!(channel.len(), 2);
+    assert_eq!(channel[1]["link"], "https://t.me/canalejemplo/1041");
+    assert_eq!(channel[1]["alert"], true);
+}

@@ -116,6 +116,16 @@ async fn hostile(
              <pubDate>{}</pubDate></item></channel></rss>",
             (Utc::now() - Duration::minutes(5)).to_rfc2822()
         )),
+        "page.html" => Response::builder()
+            .header(header::CONTENT_TYPE, "text/html; charset=UTF-8")
+            // Published minutes ago, within the backfill window.
+            .body(Body::from(
+                include_str!("../fixtures/pages/ngo-news.html").replace(
+                    "2024-07-02T18:58:44-04:00",
+                    &(Utc::now() - Duration::minutes(5)).to_rfc3339(),
+                ),
+            ))
+            .unwrap(),
         "flaky.xml" if st.flaky_fixed => ok_xml(rss(&base, &[])),
         "flaky.xml" => status(500, None),
         _ => status(404, None),
@@ -160,6 +170,13 @@ async fn broken_and_hostile_sources_never_stop_good_ones_nor_alert_junk() {
             "[[source]]\nname = \"{s}\"\nurl = \"{base}/{s}.xml\"\n"
         ));
     }
+    // A page read with selectors, and one whose layout "changed".
+    toml.push_str(&format!(
+        "[[source]]\nname = \"page\"\nkind = \"page\"\nurl = \"{base}/page.html\"\n\
+         item = \"article\"\ntitle = \".entry-title\"\ndate = \"time\"\n\
+         [[source]]\nname = \"page-changed\"\nkind = \"page\"\nurl = \"{base}/page.html\"\n\
+         item = \"div.post\"\ntitle = \"h2\"\n"
+    ));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vigia.toml");
     std::fs::write(&path, toml).unwrap();
@@ -182,11 +199,12 @@ async fn broken_and_hostile_sources_never_stop_good_ones_nor_alert_junk() {
         vec![
             "🚨 <b>Detención de líder sindical en Caracas</b>",
             "🚨 <b>Detienen a defensora de derechos humanos en Caracas</b>",
+            "🚨 <b>Detienen a defensora de derechos humanos en Caracas</b>",
             "🚨 <b>Detienen a dirigente sindical en Caracas</b>",
             "🚨 <b>Detienen a estudiante en Caracas</b>",
             "🚨 <b>Detienen a sacerdote en Caracas</b>",
         ],
-        "good, Windows-1252, a redirect chain, GUID churn and no guid each alert once; nothing else"
+        "good, Windows-1252, a redirect chain, GUID churn, no guid and a page each alert once; nothing else"
     );
 
     let health = h.store().source_health().unwrap();
@@ -194,7 +212,7 @@ async fn broken_and_hostile_sources_never_stop_good_ones_nor_alert_junk() {
         let s = health.iter().find(|s| s.name == name).unwrap();
         (s.error_kind.clone(), s.consecutive_failures)
     };
-    for ok in ["good", "cp1252", "chain", "churn", "noguid"] {
+    for ok in ["good", "cp1252", "chain", "churn", "noguid", "page"] {
         assert_eq!(kind(ok), (None, 0), "{ok}");
     }
     for (name, expected) in [
@@ -205,6 +223,7 @@ async fn broken_and_hostile_sources_never_stop_good_ones_nor_alert_junk() {
         ("truncated", "not-a-feed"),
         ("reset", "transport"),
         ("flaky", "http-status"),
+        ("page-changed", "no-items"),
     ] {
         assert_eq!(kind(name), (Some(expected.to_string()), 2), "{name}");
     }
@@ -228,7 +247,16 @@ async fn broken_and_hostile_sources_never_stop_good_ones_nor_alert_junk() {
     })
     .await;
     let notices = bot.texts_to(ADMIN);
-    for name in ["500", "503", "429", "html", "truncated", "reset", "flaky"] {
+    for name in [
+        "500",
+        "503",
+        "429",
+        "html",
+        "truncated",
+        "reset",
+        "flaky",
+        "page-changed",
+    ] {
         let n = notices
             .iter()
             .filter(|t| t.starts_with(&format!("⚠️ Source {name} has been failing")))
