@@ -25,6 +25,8 @@ struct Hostile {
     base: String,
     /// Fetches of /churn so far: its guids change on each one.
     churn: usize,
+    /// Fetches of /edited so far.
+    edits: usize,
     /// /flaky fails until this is set.
     flaky_fixed: bool,
 }
@@ -126,6 +128,28 @@ async fn hostile(
                 ),
             ))
             .unwrap(),
+        "huge.xml" | "huge-chunked.xml" => {
+            // 60 MB of feed-looking text, announced or not.
+            let mb = Bytes::from(vec![b' '; 1 << 20]);
+            let chunks = std::iter::once(Bytes::from_static(b"<?xml version=\"1.0\"?><rss><channel>"))
+                .chain(std::iter::repeat_n(mb, 60))
+                .map(Ok::<_, std::io::Error>);
+            let mut r = Response::builder().header(header::CONTENT_TYPE, "application/rss+xml");
+            if path == "huge.xml" {
+                r = r.header(header::CONTENT_LENGTH, (60 << 20) + 36);
+            }
+            r.body(Body::from_stream(futures_util::stream::iter(chunks))).unwrap()
+        }
+        "edited.xml" => {
+            // The same item, its title corrected on the second fetch.
+            st.edits += 1;
+            let title = if st.edits == 1 {
+                "Detienen a concejal en Caracas"
+            } else {
+                "Detienen a concejal en Caracas: lo trasladan al Helicoide"
+            };
+            ok_xml(rss(&base, &[entry("e1", title)]))
+        }
         "flaky.xml" if st.flaky_fixed => ok_xml(rss(&base, &[])),
         "flaky.xml" => status(500, None),
         _ => status(404, None),
@@ -146,6 +170,9 @@ const SOURCES: &[&str] = &[
     "churn",
     "noguid",
     "flaky",
+    "huge",
+    "huge-chunked",
+    "edited",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,13 +225,14 @@ async fn broken_and_hostile_sources_never_stop_good_ones_nor_alert_junk() {
         alerts,
         vec![
             "🚨 <b>Detención de líder sindical en Caracas</b>",
+            "🚨 <b>Detienen a concejal en Caracas</b>",
             "🚨 <b>Detienen a defensora de derechos humanos en Caracas</b>",
             "🚨 <b>Detienen a defensora de derechos humanos en Caracas</b>",
             "🚨 <b>Detienen a dirigente sindical en Caracas</b>",
             "🚨 <b>Detienen a estudiante en Caracas</b>",
             "🚨 <b>Detienen a sacerdote en Caracas</b>",
         ],
-        "good, Windows-1252, a redirect chain, GUID churn, no guid and a page each alert once; nothing else"
+        "good, Windows-1252, a redirect chain, GUID churn, no guid, a page and an edited title each alert once; nothing else"
     );
 
     let health = h.store().source_health().unwrap();
@@ -212,7 +240,9 @@ async fn broken_and_hostile_sources_never_stop_good_ones_nor_alert_junk() {
         let s = health.iter().find(|s| s.name == name).unwrap();
         (s.error_kind.clone(), s.consecutive_failures)
     };
-    for ok in ["good", "cp1252", "chain", "churn", "noguid", "page"] {
+    for ok in [
+        "good", "cp1252", "chain", "churn", "noguid", "page", "edited",
+    ] {
         assert_eq!(kind(ok), (None, 0), "{ok}");
     }
     for (name, expected) in [
@@ -224,6 +254,8 @@ async fn broken_and_hostile_sources_never_stop_good_ones_nor_alert_junk() {
         ("reset", "transport"),
         ("flaky", "http-status"),
         ("page-changed", "no-items"),
+        ("huge", "too-large"),
+        ("huge-chunked", "too-large"),
     ] {
         assert_eq!(kind(name), (Some(expected.to_string()), 2), "{name}");
     }
@@ -256,6 +288,8 @@ async fn broken_and_hostile_sources_never_stop_good_ones_nor_alert_junk() {
         "reset",
         "flaky",
         "page-changed",
+        "huge",
+        "huge-chunked",
     ] {
         let n = notices
             .iter()
