@@ -25,6 +25,8 @@ use crate::sources::fetch::{Fetched, Fetcher, Limits};
 use crate::sources::{key_hash, parse_source, unique_links};
 use crate::store::{NewItem, Store, StoreError};
 
+pub mod reload;
+
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
     #[error(transparent)]
@@ -39,16 +41,109 @@ pub enum DaemonError {
 /// What every poller shares.
 struct Shared {
     store: Arc<Store>,
-    matcher: Matcher,
     fetcher: Fetcher,
+    /// What a reload replaces, read once at the start of each poll.
+    rules: std::sync::RwLock<Arc<Rules>>,
+    /// Wakes the delivery worker when alerts are queued.
+    wake: Arc<Notify>,
+}
+
+/// The part of the config that applies to items as they are found.
+struct Rules {
+    matcher: Matcher,
     /// Channel name → chat, to queue alerts.
     channels: BTreeMap<String, ChatRef>,
     backfill: Duration,
     source_down_after: Duration,
     /// Who is told when a source goes down or comes back.
     admins: Vec<i64>,
-    /// Wakes the delivery worker when alerts are queued.
-    wake: Arc<Notify>,
+}
+
+impl Rules {
+    fn new(config: &Config) -> Self {
+        Rules {
+            matcher: Matcher::new(config),
+            channels: config.channels.clone(),
+            backfill: config.backfill,
+            source_down_after: config.source_down_after,
+            admins: config.telegram.admins.clone(),
+        }
+    }
+}
+
+impl Shared {
+    fn rules(&self) -> Arc<Rules> {
+        self.rules.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// One source's polling task.
+struct Poller {
+    source: Source,
+    cancel: CancellationToken,
+    requests: mpsc::Sender<PollRequest>,
+}
+
+/// The polling tasks, by source name; a reload adds, stops and restarts them.
+struct Supervisor {
+    pollers: BTreeMap<String, Poller>,
+    tasks: JoinSet<()>,
+    /// Cancelled at shutdown; every poller's token is a child of it.
+    root: CancellationToken,
+    shared: Arc<Shared>,
+}
+
+impl Supervisor {
+    fn spawn(&mut self, source: Source) {
+        let (tx, rx) = mpsc::channel(4);
+        let cancel = self.root.child_token();
+        self.tasks.spawn(poll_loop(
+            source.clone(),
+            self.shared.clone(),
+            rx,
+            cancel.clone(),
+        ));
+        self.pollers.insert(
+            source.name.clone(),
+            Poller {
+                source,
+                cancel,
+                requests: tx,
+            },
+        );
+    }
+
+    /// Makes the running pollers match `sources`: new ones start (their
+    /// first poll under the backfill rule), removed ones stop, changed ones
+    /// restart. Returns (added, removed, restarted).
+    fn apply(&mut self, sources: &[Source]) -> (usize, usize, usize) {
+        let (mut added, mut removed, mut restarted) = (0, 0, 0);
+        let names: std::collections::BTreeSet<&str> =
+            sources.iter().map(|s| s.name.as_str()).collect();
+        self.pollers.retain(|name, p| {
+            let keep = names.contains(name.as_str());
+            if !keep {
+                p.cancel.cancel();
+                removed += 1;
+            }
+            keep
+        });
+        for source in sources {
+            match self.pollers.get(&source.name) {
+                Some(p) if p.source == *source => {}
+                Some(p) => {
+                    p.cancel.cancel();
+                    restarted += 1;
+                    self.spawn(source.clone());
+                }
+                None => {
+                    added += 1;
+                    self.spawn(source.clone());
+                }
+            }
+        }
+        (added, removed, restarted)
+    }
 }
 
 /// Characters of summary kept for an alert; more never fits in a message.
@@ -60,17 +155,22 @@ type PollRequest = oneshot::Sender<()>;
 /// Controls a running daemon.
 #[derive(Clone)]
 pub struct Handle {
-    pollers: Vec<mpsc::Sender<PollRequest>>,
+    supervisor: Arc<tokio::sync::Mutex<Supervisor>>,
     store: Arc<Store>,
     passes: watch::Receiver<u64>,
     stats: Arc<Stats>,
+    reloader: Arc<reload::Reloader>,
 }
 
 impl Handle {
     /// Polls every source now and returns when all of them are done.
     pub async fn poll_now(&self) {
+        let senders: Vec<mpsc::Sender<PollRequest>> = {
+            let sup = self.supervisor.lock().await;
+            sup.pollers.values().map(|p| p.requests.clone()).collect()
+        };
         let mut waits = Vec::new();
-        for p in &self.pollers {
+        for p in senders {
             let (tx, rx) = oneshot::channel();
             if p.send(tx).await.is_ok() {
                 waits.push(rx);
@@ -101,6 +201,28 @@ impl Handle {
     pub fn delivery_stats(&self) -> &Arc<Stats> {
         &self.stats
     }
+
+    /// Reads the config again and applies it if it is valid; otherwise
+    /// keeps the running one, logs every error and tells the admins.
+    pub async fn reload(&self) -> Result<reload::Applied, crate::config::ConfigError> {
+        self.reloader.reload().await
+    }
+
+    /// Reload attempts so far and the last outcome, to wait on.
+    pub fn reloads(&self) -> watch::Receiver<reload::Status> {
+        self.reloader.status()
+    }
+
+    /// The names of the sources being polled.
+    pub async fn sources(&self) -> Vec<String> {
+        self.supervisor
+            .lock()
+            .await
+            .pollers
+            .keys()
+            .cloned()
+            .collect()
+    }
 }
 
 /// A started daemon.
@@ -115,6 +237,8 @@ impl Running {
     pub async fn shutdown(mut self) {
         self.cancel.cancel();
         while self.tasks.join_next().await.is_some() {}
+        let mut sup = self.handle.supervisor.lock().await;
+        while sup.tasks.join_next().await.is_some() {}
         tracing::info!("vigia stopped");
     }
 }
@@ -169,35 +293,35 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
 
     let shared = Arc::new(Shared {
         store: store.clone(),
-        matcher: Matcher::new(config),
         fetcher: Fetcher::new(Limits {
             host_gap: config.host_gap,
             ..Limits::default()
         }),
-        channels: config.channels.clone(),
-        backfill: config.backfill,
-        source_down_after: config.source_down_after,
-        admins: config.telegram.admins.clone(),
+        rules: std::sync::RwLock::new(Arc::new(Rules::new(config))),
         wake,
     });
-    let mut pollers = Vec::new();
-    for source in &config.sources {
-        let (tx, rx) = mpsc::channel(4);
-        pollers.push(tx);
-        tasks.spawn(poll_loop(
-            source.clone(),
-            shared.clone(),
-            rx,
-            cancel.clone(),
-        ));
-    }
+    let mut supervisor = Supervisor {
+        pollers: BTreeMap::new(),
+        tasks: JoinSet::new(),
+        root: cancel.clone(),
+        shared: shared.clone(),
+    };
+    supervisor.apply(&config.sources);
+    let supervisor = Arc::new(tokio::sync::Mutex::new(supervisor));
+    let reloader = Arc::new(reload::Reloader::new(
+        config.clone(),
+        supervisor.clone(),
+        shared,
+    ));
+    tasks.spawn(reload::watch(reloader.clone(), cancel.clone()));
     tracing::info!(sources = config.sources.len(), rules = config.rules.len(), store = %config.store_path.display(), "vigia started");
     Ok(Running {
         handle: Handle {
-            pollers,
+            supervisor,
             store,
             passes: passes_rx,
             stats,
+            reloader,
         },
         cancel,
         tasks,
@@ -284,11 +408,11 @@ async fn poll_once(source: &Source, shared: &Arc<Shared>) -> Duration {
 
 /// Queues a notice to the admins and wakes delivery; without admins, logs it.
 async fn tell_admins(shared: &Shared, text: String) -> Result<(), StoreError> {
-    if shared.admins.is_empty() {
+    let admins = shared.rules().admins.clone();
+    if admins.is_empty() {
         tracing::warn!(notice = %text, "no telegram.admins to tell");
         return Ok(());
     }
-    let admins = shared.admins.clone();
     shared
         .store
         .call(move |s| s.notice(&admins, &text, Utc::now()))
@@ -299,6 +423,8 @@ async fn tell_admins(shared: &Shared, text: String) -> Result<(), StoreError> {
 
 async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, StoreError> {
     let name = source.name.clone();
+    // Lists and rules as they are now: a reload applies from the next poll.
+    let rules = shared.rules();
     let state = {
         let name = name.clone();
         shared.store.call(move |s| s.source_state(&name)).await?
@@ -309,7 +435,7 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
         let name = name.clone();
         let failures = state.consecutive_failures + 1;
         let delay = failure_delay(source.interval, failures, retry_after);
-        let down_after = shared.source_down_after;
+        let down_after = rules.source_down_after;
         async move {
             tracing::warn!(source = %name, kind, failures, retry_in_s = delay.as_secs(), error = %error, "poll failed");
             let now = Utc::now();
@@ -389,7 +515,7 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
     };
 
     let now = Utc::now();
-    let backfill_from = now - chrono::Duration::from_std(shared.backfill).unwrap_or_default();
+    let backfill_from = now - chrono::Duration::from_std(rules.backfill).unwrap_or_default();
     let mut batch = Vec::new();
     let mut silent = 0;
     for ((item, key), new) in items.into_iter().zip(keys).zip(unseen) {
@@ -401,14 +527,14 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
             silent += 1;
             (None, Vec::new())
         } else {
-            let verdict = shared.matcher.check(&item.text(), &source.tags);
+            let verdict = rules.matcher.check(&item.text(), &source.tags);
             if verdict.alerts() {
-                let e = shared.matcher.explain(&verdict);
+                let e = rules.matcher.explain(&verdict);
                 let alerts = e
                     .channels
                     .iter()
                     .filter_map(|c| {
-                        shared
+                        rules
                             .channels
                             .get(c)
                             .map(|chat| (c.clone(), chat.to_string()))

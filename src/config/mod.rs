@@ -250,7 +250,7 @@ pub fn google_news_url(query: &str, lang: &str) -> Option<String> {
 /// Google News asks for no more than this.
 pub const MIN_GOOGLE_NEWS_INTERVAL: Duration = Duration::from_secs(60);
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
     /// Unique name: shown in alerts, and the key of the source's state in the store.
     pub name: String,

@@ -384,6 +384,16 @@ impl Store {
         })
     }
 
+    /// Held chats are probed now (a config reload). Returns how many.
+    pub fn probe_held_now(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE chats SET next_probe_at = ?1 WHERE held_since IS NOT NULL",
+                [millis(now)],
+            )
+            .context("probe held chats")
+    }
+
     /// Entries not yet sent nor held: pending or in flight.
     pub fn pending_count(&self) -> Result<i64, StoreError> {
         self.conn()

@@ -7,5 +7,6 @@ mod crash;
 mod daemon;
 mod delivery;
 mod fetch;
+mod reload;
 mod sources;
 mod support;

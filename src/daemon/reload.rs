@@ -1,0 +1,262 @@
+//! Hot reload. The config file and every list and names file it names are
+//! watched (notify, debounced; the folders are watched, so an editor that
+//! saves by writing a temporary file and renaming it over is seen), and
+//! SIGHUP asks too. A new config is validated completely before anything
+//! changes; then it applies at once: lists and rules to items found from
+//! then on, new sources start polling (their first poll under the backfill
+//! rule), removed ones stop, changed ones restart, and held channels are
+//! tried again. An invalid edit changes nothing: every error is logged with
+//! its file and line, and the admins are told. The fixed edit is picked up
+//! like any other.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use notify_debouncer_mini::notify::RecursiveMode;
+use notify_debouncer_mini::{new_debouncer, DebounceEventResult};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::{tell_admins, Rules, Shared, Supervisor};
+use crate::config::{Config, ConfigError};
+
+/// Reload attempts so far, and how the last one ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Status {
+    pub applied: u64,
+    pub rejected: u64,
+    /// The last rejected config's errors, until a reload succeeds.
+    pub last_error: Option<String>,
+}
+
+/// What an applied reload changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub sources_added: usize,
+    pub sources_removed: usize,
+    pub sources_restarted: usize,
+}
+
+pub struct Reloader {
+    /// The config running now.
+    current: std::sync::Mutex<Config>,
+    supervisor: Arc<tokio::sync::Mutex<Supervisor>>,
+    shared: Arc<Shared>,
+    status: watch::Sender<Status>,
+    /// One reload at a time.
+    busy: tokio::sync::Mutex<()>,
+}
+
+impl Reloader {
+    pub(super) fn new(
+        config: Config,
+        supervisor: Arc<tokio::sync::Mutex<Supervisor>>,
+        shared: Arc<Shared>,
+    ) -> Self {
+        Reloader {
+            current: std::sync::Mutex::new(config),
+            supervisor,
+            shared,
+            status: watch::Sender::new(Status::default()),
+            busy: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub fn status(&self) -> watch::Receiver<Status> {
+        self.status.subscribe()
+    }
+
+    fn current(&self) -> std::sync::MutexGuard<'_, Config> {
+        self.current.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The files whose edits trigger a reload.
+    fn files(&self) -> Vec<PathBuf> {
+        let c = self.current();
+        let mut files: BTreeSet<PathBuf> = BTreeSet::new();
+        files.insert(c.path.clone());
+        files.extend(c.lists.iter().map(|l| l.file.clone()));
+        files.extend(c.names.iter().map(|n| n.file.clone()));
+        files.into_iter().collect()
+    }
+
+    pub async fn reload(&self) -> Result<Applied, ConfigError> {
+        let _one = self.busy.lock().await;
+        let path = self.current().path.clone();
+        let loaded = tokio::task::spawn_blocking(move || Config::load(&path))
+            .await
+            .expect("config loading does not panic");
+        let config = match loaded {
+            Ok(config) => config,
+            Err(e) => {
+                tracing::error!("config edit rejected; vigia keeps running on the previous config");
+                for line in e.to_string().lines() {
+                    tracing::error!("{line}");
+                }
+                let text = e.to_string();
+                let lines: Vec<&str> = text.lines().take(20).collect();
+                let _ = tell_admins(
+                    &self.shared,
+                    format!(
+                        "⚠️ The config edit was not applied; vigia keeps running on the previous one.\n{}",
+                        lines.join("\n")
+                    ),
+                )
+                .await;
+                self.status.send_modify(|s| {
+                    s.rejected += 1;
+                    s.last_error = Some(text.clone());
+                });
+                return Err(e);
+            }
+        };
+        for w in &config.warnings {
+            tracing::warn!("{w}");
+        }
+        self.warn_restart_needed(&config);
+        *self.shared.rules.write().unwrap_or_else(|e| e.into_inner()) =
+            Arc::new(Rules::new(&config));
+        let (added, removed, restarted) = self.supervisor.lock().await.apply(&config.sources);
+        // A reload is a natural moment to try held channels again.
+        let probed = self
+            .shared
+            .store
+            .call(|s| s.probe_held_now(Utc::now()))
+            .await
+            .unwrap_or(0);
+        self.shared.wake.notify_one();
+        tracing::info!(
+            sources = config.sources.len(),
+            added,
+            removed,
+            restarted,
+            held_channels_retried = probed,
+            lists = config.lists.len(),
+            names = config.names.iter().map(|n| n.people.len()).sum::<usize>(),
+            rules = config.rules.len(),
+            "config reloaded"
+        );
+        *self.current() = config;
+        self.status.send_modify(|s| {
+            s.applied += 1;
+            s.last_error = None;
+        });
+        Ok(Applied {
+            sources_added: added,
+            sources_removed: removed,
+            sources_restarted: restarted,
+        })
+    }
+
+    /// Settings read only at start-up: say so when an edit changes them.
+    fn warn_restart_needed(&self, new: &Config) {
+        let old = self.current();
+        let t = (&old.telegram, &new.telegram);
+        let changed = [
+            ("store.path", old.store_path != new.store_path),
+            ("http.listen", old.http_listen != new.http_listen),
+            ("telegram.api_url", t.0.api_url != t.1.api_url),
+            ("telegram.token_file", t.0.token_file != t.1.token_file),
+            ("telegram.limits", t.0.limits != t.1.limits),
+            (
+                "telegram.give_up_after",
+                t.0.give_up_after != t.1.give_up_after,
+            ),
+            (
+                "telegram.recheck_held",
+                t.0.recheck_held != t.1.recheck_held,
+            ),
+            ("defaults.host_gap", old.host_gap != new.host_gap),
+        ];
+        for (key, _) in changed.iter().filter(|(_, c)| *c) {
+            tracing::warn!(key, "this setting takes effect at the next restart");
+        }
+    }
+}
+
+/// Watches the config's files and SIGHUP until `cancel`, reloading on each.
+pub async fn watch(reloader: Arc<Reloader>, cancel: CancellationToken) {
+    let (tx, mut events) = mpsc::unbounded_channel::<DebounceEventResult>();
+    let mut debouncer = match new_debouncer(Duration::from_millis(200), move |res| {
+        let _ = tx.send(res);
+    }) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot watch the config files; reload with SIGHUP");
+            None
+        }
+    };
+    let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGHUP");
+            None
+        }
+    };
+    let mut watched_dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut seen = fingerprint(&reloader.files());
+    let mut files = BTreeSet::new();
+    loop {
+        // (Re)watch the folders of every file the running config names.
+        files.clear();
+        for file in reloader.files() {
+            let (Some(dir), Some(name)) = (file.parent(), file.file_name()) else {
+                continue;
+            };
+            let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+            files.insert(dir.join(name));
+            if let Some(d) = debouncer.as_mut() {
+                if watched_dirs.insert(dir.clone()) {
+                    if let Err(e) = d.watcher().watch(&dir, RecursiveMode::NonRecursive) {
+                        tracing::warn!(dir = %dir.display(), error = %e, "cannot watch folder");
+                    }
+                }
+            }
+        }
+        let hup = async {
+            match hangup.as_mut() {
+                Some(h) => h.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = hup => tracing::info!("SIGHUP: reloading the config"),
+            Some(batch) = events.recv() => {
+                let touched = match batch {
+                    Ok(batch) => batch.iter().any(|e| files.contains(&e.path)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "file watcher error");
+                        false
+                    }
+                };
+                // The watcher also reports opening a file (vigia's own
+                // reads too): only a changed file is an edit.
+                if !touched || fingerprint(&reloader.files()) == seen {
+                    continue;
+                }
+                tracing::info!("config files changed: reloading");
+            }
+        }
+        let _ = reloader.reload().await;
+        seen = fingerprint(&reloader.files());
+    }
+}
+
+/// What the files look like from outside: size, modification time and
+/// inode, read with `stat` (opening them would itself be reported by the
+/// watcher). An edit, or a file renamed over, changes it; a read does not.
+fn fingerprint(files: &[PathBuf]) -> Vec<Option<(u64, Option<std::time::SystemTime>, u64)>> {
+    use std::os::unix::fs::MetadataExt;
+    files
+        .iter()
+        .map(|f| {
+            std::fs::metadata(f)
+                .ok()
+                .map(|m| (m.len(), m.modified().ok(), m.ino()))
+        })
+        .collect()
+}
