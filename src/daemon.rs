@@ -313,7 +313,11 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
         supervisor.clone(),
         shared,
     ));
-    tasks.spawn(reload::watch(reloader.clone(), cancel.clone()));
+    tasks.spawn(reload::watch(
+        reloader.clone(),
+        reload::hangups(),
+        cancel.clone(),
+    ));
     tracing::info!(sources = config.sources.len(), rules = config.rules.len(), store = %config.store_path.display(), "vigia started");
     Ok(Running {
         handle: Handle {

@@ -177,8 +177,20 @@ impl Reloader {
     }
 }
 
-/// Watches the config's files and SIGHUP until `cancel`, reloading on each.
-pub async fn watch(reloader: Arc<Reloader>, cancel: CancellationToken) {
+/// Listens for SIGHUP; call before saying vigia has started, so a SIGHUP
+/// from then on reloads instead of ending the process.
+pub fn hangups() -> Option<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .inspect_err(|e| tracing::warn!(error = %e, "cannot listen for SIGHUP"))
+        .ok()
+}
+
+/// Watches the config's files and `hangup` until `cancel`, reloading on each.
+pub async fn watch(
+    reloader: Arc<Reloader>,
+    mut hangup: Option<tokio::signal::unix::Signal>,
+    cancel: CancellationToken,
+) {
     let (tx, mut events) = mpsc::unbounded_channel::<DebounceEventResult>();
     let mut debouncer = match new_debouncer(Duration::from_millis(200), move |res| {
         let _ = tx.send(res);
@@ -186,13 +198,6 @@ pub async fn watch(reloader: Arc<Reloader>, cancel: CancellationToken) {
         Ok(d) => Some(d),
         Err(e) => {
             tracing::warn!(error = %e, "cannot watch the config files; reload with SIGHUP");
-            None
-        }
-    };
-    let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot listen for SIGHUP");
             None
         }
     };

@@ -466,3 +466,28 @@ fn replay_shows_what_a_saved_page_or_channel_preview_yields_with_its_source_sett
     assert_eq!(channel[1]["link"], "https://t.me/canalejemplo/1041");
     assert_eq!(channel[1]["alert"], true);
 }
+
+#[tokio::test]
+async fn sighup_reloads_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_fast_config(
+        dir.path(),
+        "http://127.0.0.1:9/feed.xml",
+        "http://127.0.0.1:9",
+    );
+    let mut child = spawn_run(&path, None, "info");
+    let mut err = Lines::new(child.stderr.take().unwrap());
+    err.until("vigia started").await;
+    let pid = child.id().unwrap().to_string();
+    let hup = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    let lines = err.until("config reloaded").await;
+    assert!(lines.iter().any(|l| l.contains("SIGHUP")), "{lines:#?}");
+    assert!(
+        terminate(child).await.success(),
+        "SIGHUP did not stop vigia"
+    );
+}
