@@ -18,8 +18,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{ChatRef, Config, Source};
-use crate::delivery::{Delivery, Sink, Stats};
+use crate::delivery::{Delivery, Sink};
 use crate::matching::Matcher;
+use crate::ops::metrics::{Metrics, RuleLabel, SourceLabel};
 use crate::sources::fetch::Validators;
 use crate::sources::fetch::{Fetched, Fetcher, Limits};
 use crate::sources::{key_hash, parse_source, unique_links};
@@ -46,6 +47,7 @@ struct Shared {
     rules: std::sync::RwLock<Arc<Rules>>,
     /// Wakes the delivery worker when alerts are queued.
     wake: Arc<Notify>,
+    metrics: Arc<Metrics>,
 }
 
 /// The part of the config that applies to items as they are found.
@@ -158,7 +160,7 @@ pub struct Handle {
     supervisor: Arc<tokio::sync::Mutex<Supervisor>>,
     store: Arc<Store>,
     passes: watch::Receiver<u64>,
-    stats: Arc<Stats>,
+    metrics: Arc<Metrics>,
     reloader: Arc<reload::Reloader>,
 }
 
@@ -197,9 +199,9 @@ impl Handle {
         &self.store
     }
 
-    /// Delivery counters (sent, failed, 429s, latency).
-    pub fn delivery_stats(&self) -> &Arc<Stats> {
-        &self.stats
+    /// The daemon's metrics (fetches, matches, deliveries, 429s, reloads).
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Reads the config again and applies it if it is valid; otherwise
@@ -268,6 +270,7 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
     let cancel = CancellationToken::new();
     let mut tasks = JoinSet::new();
 
+    let metrics = Arc::new(Metrics::default());
     if let Some(addr) = config.http_listen {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -275,6 +278,7 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
         tasks.spawn(crate::ops::serve_health(
             listener,
             store.clone(),
+            metrics.clone(),
             cancel.clone(),
         ));
     }
@@ -287,8 +291,8 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
         &config.telegram,
         wake.clone(),
         passes_tx,
+        metrics.clone(),
     );
-    let stats = delivery.stats();
     tasks.spawn(delivery.run(cancel.clone()));
 
     let shared = Arc::new(Shared {
@@ -299,6 +303,7 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
         }),
         rules: std::sync::RwLock::new(Arc::new(Rules::new(config))),
         wake,
+        metrics: metrics.clone(),
     });
     let mut supervisor = Supervisor {
         pollers: BTreeMap::new(),
@@ -324,7 +329,7 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
             supervisor,
             store,
             passes: passes_rx,
-            stats,
+            metrics,
             reloader,
         },
         cancel,
@@ -435,12 +440,17 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
     };
     let started = Instant::now();
     let fetched = shared.fetcher.get(&source.url, &state.validators).await;
+    shared
+        .metrics
+        .fetch_seconds
+        .observe(started.elapsed().as_secs_f64());
     let failed = |kind: &'static str, error: String, retry_after: Option<Duration>| {
         let name = name.clone();
         let failures = state.consecutive_failures + 1;
         let delay = failure_delay(source.interval, failures, retry_after);
         let down_after = rules.source_down_after;
         async move {
+            shared.metrics.fetch(&name, kind);
             tracing::warn!(source = %name, kind, failures, retry_in_s = delay.as_secs(), error = %error, "poll failed");
             let now = Utc::now();
             let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
@@ -492,6 +502,7 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
     let (body, validators, max_age, content_type) = match fetched {
         Err(e) => return failed(e.kind(), e.to_string(), e.retry_after()).await,
         Ok(Fetched::NotModified { max_age }) => {
+            shared.metrics.fetch(&name, "not-modified");
             tracing::debug!(source = %name, elapsed_ms = started.elapsed().as_millis() as u64, "not modified");
             return succeeded(None, 0, max_age).await;
         }
@@ -534,6 +545,13 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
             let verdict = rules.matcher.check(&item.text(), &source.tags);
             if verdict.alerts() {
                 let e = rules.matcher.explain(&verdict);
+                for rule in &e.rules {
+                    shared
+                        .metrics
+                        .matches
+                        .get_or_create(&RuleLabel { rule: rule.clone() })
+                        .inc();
+                }
                 let alerts = e
                     .channels
                     .iter()
@@ -575,6 +593,14 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
         });
     }
     let new_items = batch.len();
+    shared.metrics.fetch(&name, "ok");
+    shared
+        .metrics
+        .items_seen
+        .get_or_create(&SourceLabel {
+            source: name.clone(),
+        })
+        .inc_by(new_items as u64);
     let queued = {
         let batch = batch;
         shared.store.call(move |s| s.record(&batch, now)).await?

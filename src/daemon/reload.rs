@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{tell_admins, Rules, Shared, Supervisor};
 use crate::config::{Config, ConfigError};
+use crate::ops::metrics::OutcomeLabel;
 
 /// Reload attempts so far, and how the last one ended.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -106,6 +107,13 @@ impl Reloader {
                     ),
                 )
                 .await;
+                self.shared
+                    .metrics
+                    .reloads
+                    .get_or_create(&OutcomeLabel {
+                        outcome: "rejected".into(),
+                    })
+                    .inc();
                 self.status.send_modify(|s| {
                     s.rejected += 1;
                     s.last_error = Some(text.clone());
@@ -140,6 +148,13 @@ impl Reloader {
             "config reloaded"
         );
         *self.current() = config;
+        self.shared
+            .metrics
+            .reloads
+            .get_or_create(&OutcomeLabel {
+                outcome: "applied".into(),
+            })
+            .inc();
         self.status.send_modify(|s| {
             s.applied += 1;
             s.last_error = None;

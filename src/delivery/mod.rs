@@ -44,7 +44,6 @@ pub mod format;
 pub mod pace;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -58,6 +57,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{ChatRef, Secret, TelegramConfig};
+use crate::ops::metrics::Metrics;
 use crate::store::{PendingAlert, Store, StoreError};
 use format::Mode;
 use pace::{Pacer, Ticket};
@@ -205,48 +205,6 @@ fn backoff(attempts: i64) -> Duration {
     base.mul_f64(0.8 + fastrand::f64() * 0.4)
 }
 
-/// Delivery latency buckets, in seconds (from item found to Telegram's ok).
-pub const LATENCY_BUCKETS: [f64; 10] = [
-    1.0,
-    5.0,
-    15.0,
-    60.0,
-    300.0,
-    900.0,
-    3600.0,
-    6.0 * 3600.0,
-    24.0 * 3600.0,
-    f64::INFINITY,
-];
-
-/// Counters for the ops endpoints; gauges (pending, held, …) come from
-/// [`Store::outbox_counts`].
-#[derive(Debug, Default)]
-pub struct Stats {
-    /// Alerts Telegram accepted (notices not counted).
-    pub sent: AtomicU64,
-    /// Alerts given up on.
-    pub failed: AtomicU64,
-    /// 429 answers.
-    pub rate_limited: AtomicU64,
-    /// Cumulative counts per [`LATENCY_BUCKETS`] bound.
-    pub latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
-    pub latency_sum_ms: AtomicU64,
-}
-
-impl Stats {
-    fn observe_latency(&self, latency: Duration) {
-        let secs = latency.as_secs_f64();
-        for (bound, count) in LATENCY_BUCKETS.iter().zip(&self.latency_buckets) {
-            if secs <= *bound {
-                count.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self.latency_sum_ms
-            .fetch_add(latency.as_millis() as u64, Ordering::Relaxed);
-    }
-}
-
 /// What a settled attempt means for the chat's worker.
 enum Next {
     /// Send the chat's next alert.
@@ -271,7 +229,7 @@ struct Inner {
     pacer: Mutex<Pacer>,
     /// Poked when a send is answered: a pacing slot may have opened.
     answered: Notify,
-    stats: Arc<Stats>,
+    metrics: Arc<Metrics>,
     /// Bumped after every attempt, so observers can re-check the outbox.
     passes: watch::Sender<u64>,
 }
@@ -285,6 +243,7 @@ impl Delivery {
         telegram: &TelegramConfig,
         wake: Arc<Notify>,
         passes: watch::Sender<u64>,
+        metrics: Arc<Metrics>,
     ) -> Self {
         let inner = Inner {
             store,
@@ -294,7 +253,7 @@ impl Delivery {
             recheck_held: telegram.recheck_held,
             pacer: Mutex::new(Pacer::new(telegram.limits)),
             answered: Notify::new(),
-            stats: Arc::default(),
+            metrics,
             passes: passes.clone(),
         };
         Delivery {
@@ -302,10 +261,6 @@ impl Delivery {
             wake,
             passes,
         }
-    }
-
-    pub fn stats(&self) -> Arc<Stats> {
-        self.inner.stats.clone()
     }
 
     /// Sends until `shutdown`; alerts in flight when it fires are finished
@@ -485,8 +440,8 @@ impl Inner {
                     .await?;
                 if !notice {
                     let latency = (now - alert.created_at).to_std().unwrap_or_default();
-                    self.stats.sent.fetch_add(1, Ordering::Relaxed);
-                    self.stats.observe_latency(latency);
+                    self.metrics.alerts_sent.inc();
+                    self.metrics.delivery_seconds.observe(latency.as_secs_f64());
                     tracing::info!(alert = id, channel = %channel, latency_ms = latency.as_millis() as u64, "alert delivered");
                 }
                 if let Some(released) = delivered.resumed {
@@ -506,7 +461,7 @@ impl Inner {
         let message = error.to_string();
         match error {
             SendError::RetryAfter(wait) => {
-                self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                self.metrics.rate_limited.inc();
                 tracing::warn!(channel = %channel, wait_s = wait.as_secs(), "Telegram rate limit; holding the chat");
                 let until = now + chrono::Duration::from_std(wait).unwrap_or_default();
                 self.store
@@ -625,7 +580,7 @@ impl Inner {
             tracing::error!(admin = %alert.chat, error = %reason, "gave up on an admin notice");
             return Ok(());
         }
-        self.stats.failed.fetch_add(1, Ordering::Relaxed);
+        self.metrics.alerts_failed.inc();
         tracing::error!(channel = %alert.channel, alert = id, error = %reason, "gave up on an alert");
         let link = alert.link.as_deref().unwrap_or("(no link)");
         self.tell_admins(format!(

@@ -1,5 +1,7 @@
-//! Operating the daemon: logging set-up, the `/healthz` endpoint and the
-//! client side of `vigia health`.
+//! Operating the daemon: logging set-up, the `/healthz` and `/metrics`
+//! endpoints and the client side of `vigia health`.
+
+pub mod metrics;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,7 +13,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use tokio_util::sync::CancellationToken;
 
-use crate::store::Store;
+use crate::store::{Store, StoreError};
+use metrics::Metrics;
 
 /// Logs go to standard error (standard output carries alerts when no token
 /// is set); `RUST_LOG` filters, `info` by default.
@@ -24,33 +27,122 @@ pub fn init_logging() {
         .try_init();
 }
 
-async fn healthz(State(store): State<Arc<Store>>) -> (StatusCode, Json<serde_json::Value>) {
-    match store.call(|s| s.outbox_counts()).await {
-        Ok(c) => (
-            StatusCode::OK,
-            Json(serde_json::json!({
-                "status": "ok",
-                "alerts_pending": c.pending + c.sending,
-                "alerts_held": c.held,
-                "alerts_failed": c.failed,
-            })),
-        ),
-        _ => (
+/// An alert waiting longer than this makes the daemon degraded.
+const BACKLOG_AGE: chrono::Duration = chrono::Duration::minutes(15);
+
+/// What `/healthz` says: `ok`, or `degraded` with the reasons.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Health {
+    pub status: &'static str,
+    pub reasons: Vec<String>,
+    pub alerts_pending: i64,
+    pub alerts_held: i64,
+    pub alerts_failed: i64,
+    pub sources_failing: Vec<String>,
+    pub last_successful_poll: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Reads the daemon's health from the store.
+pub fn health(store: &Store, now: chrono::DateTime<chrono::Utc>) -> Result<Health, StoreError> {
+    let counts = store.outbox_counts()?;
+    let sources = store.source_health()?;
+    let failing: Vec<String> = sources
+        .iter()
+        .filter(|s| s.consecutive_failures > 0)
+        .map(|s| s.name.clone())
+        .collect();
+    let mut reasons = Vec::new();
+    if !failing.is_empty() {
+        reasons.push(format!("sources failing: {}", failing.join(", ")));
+    }
+    if counts.held > 0 {
+        reasons.push(format!(
+            "{} alert(s) held: a channel refuses the bot",
+            counts.held
+        ));
+    }
+    if let Some(oldest) = store.oldest_pending()?.filter(|t| now - *t > BACKLOG_AGE) {
+        reasons.push(format!(
+            "outbox backlog: {} alert(s) waiting, the oldest since {}",
+            counts.pending + counts.sending,
+            oldest.format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
+    Ok(Health {
+        status: if reasons.is_empty() { "ok" } else { "degraded" },
+        reasons,
+        alerts_pending: counts.pending + counts.sending,
+        alerts_held: counts.held,
+        alerts_failed: counts.failed,
+        sources_failing: failing,
+        last_successful_poll: sources.iter().filter_map(|s| s.last_success).max(),
+    })
+}
+
+#[derive(Clone)]
+struct Ops {
+    store: Arc<Store>,
+    metrics: Arc<Metrics>,
+}
+
+async fn healthz(State(ops): State<Ops>) -> (StatusCode, Json<serde_json::Value>) {
+    match ops.store.call(|s| health(s, chrono::Utc::now())).await {
+        Ok(h) => {
+            let code = if h.status == "ok" {
+                StatusCode::OK
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            (
+                code,
+                Json(serde_json::to_value(h).expect("health serializes")),
+            )
+        }
+        Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({ "status": "degraded", "reasons": ["store unreadable"] })),
+            Json(
+                serde_json::json!({ "status": "degraded", "reasons": [format!("store unreadable: {e}")] }),
+            ),
         ),
     }
 }
 
-/// Serves `/healthz` until `shutdown`.
+async fn metrics(
+    State(ops): State<Ops>,
+) -> (
+    StatusCode,
+    [(axum::http::HeaderName, &'static str); 1],
+    String,
+) {
+    let m = ops.metrics.clone();
+    let content_type = (
+        axum::http::header::CONTENT_TYPE,
+        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+    );
+    match ops.store.call(move |s| m.render(s)).await {
+        Ok(text) => (StatusCode::OK, [content_type], text),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [content_type],
+            format!("# store unreadable: {e}\n"),
+        ),
+    }
+}
+
+/// Serves `/healthz` and `/metrics` until `shutdown`.
 pub async fn serve_health(
     listener: tokio::net::TcpListener,
     store: Arc<Store>,
+    metrics_: Arc<Metrics>,
     shutdown: CancellationToken,
 ) {
     let app = Router::new()
         .route("/healthz", get(healthz))
-        .with_state(store);
+        .route("/metrics", get(metrics))
+        .with_state(Ops {
+            store,
+            metrics: metrics_,
+        });
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await;

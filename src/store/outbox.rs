@@ -384,6 +384,19 @@ impl Store {
         })
     }
 
+    /// When the oldest alert still waiting to be sent was found.
+    pub fn oldest_pending(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let oldest: Option<i64> = self
+            .conn()
+            .query_row(
+                "SELECT MIN(created_at) FROM alerts WHERE state IN ('pending', 'sending')",
+                [],
+                |r| r.get(0),
+            )
+            .context("oldest pending")?;
+        Ok(oldest.map(from_millis))
+    }
+
     /// Held chats are probed now (a config reload). Returns how many.
     pub fn probe_held_now(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         self.conn()

@@ -3,8 +3,6 @@
 //! 429 storms, 5xx, cut connections, refused and migrated chats, HTML
 //! Telegram cannot parse, texts too long, alerts that must be given up.
 
-use std::sync::atomic::Ordering;
-
 use chrono::Duration;
 use vigia::config::{Config, Secret};
 use vigia::daemon::{self, Running};
@@ -129,8 +127,7 @@ async fn a_flood_reaches_every_channel_exactly_once_in_order_within_the_limits()
     assert_eq!(sent, 300);
     assert_eq!(rate_limited, 0, "vigia kept within the limits on its own");
     no_early_calls(&f.bot);
-    let stats = running.handle.delivery_stats();
-    assert_eq!(stats.sent.load(Ordering::Relaxed), 300);
+    assert_eq!(running.handle.metrics().alerts_sent.get(), 300);
     running.shutdown().await;
 }
 
@@ -148,14 +145,7 @@ async fn a_429_storm_is_waited_out_and_nothing_is_sent_before_retry_after() {
     }
     no_early_calls(&f.bot);
     assert_eq!(f.bot.state.lock().unwrap().rate_limited, 6);
-    assert_eq!(
-        running
-            .handle
-            .delivery_stats()
-            .rate_limited
-            .load(Ordering::Relaxed),
-        6
-    );
+    assert_eq!(running.handle.metrics().rate_limited.get(), 6);
     running.shutdown().await;
 }
 
@@ -324,7 +314,7 @@ async fn an_alert_failing_past_give_up_after_is_failed_and_admins_told() {
     );
     let counts = h.store().outbox_counts().unwrap();
     assert_eq!((counts.failed, counts.pending), (1, 0));
-    assert_eq!(h.delivery_stats().failed.load(Ordering::Relaxed), 1);
+    assert_eq!(h.metrics().alerts_failed.get(), 1);
     // The channel is not blocked behind it.
     f.bot.with(|st| st.faults.clear());
     f.feeds[0].push(entry(0, 1));

@@ -7,6 +7,7 @@ mod crash;
 mod daemon;
 mod delivery;
 mod fetch;
+mod ops;
 mod reload;
 mod sources;
 mod support;

@@ -1,0 +1,168 @@
+//! Prometheus metrics (`GET /metrics`, text format), kept with
+//! prometheus-client. Counters and histograms are updated where things
+//! happen; the outbox and source gauges are read from the store at each
+//! scrape, so they are right even after a restart.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+use crate::store::{Store, StoreError};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FetchLabels {
+    pub source: String,
+    /// `ok`, `not-modified`, or the failure's kind (`timeout`, `http-status`, …).
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SourceLabel {
+    pub source: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RuleLabel {
+    pub rule: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabel {
+    state: String,
+}
+
+/// Delivery latency buckets, in seconds (from item found to Telegram's ok).
+pub const LATENCY_BUCKETS: [f64; 9] =
+    [1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 21600.0, 86400.0];
+
+pub struct Metrics {
+    registry: Registry,
+    pub fetches: Family<FetchLabels, Counter>,
+    pub fetch_seconds: Histogram,
+    pub items_seen: Family<SourceLabel, Counter>,
+    pub matches: Family<RuleLabel, Counter>,
+    /// Alerts Telegram accepted (admin notices not counted).
+    pub alerts_sent: Counter,
+    /// Alerts given up on.
+    pub alerts_failed: Counter,
+    /// Telegram's 429 answers.
+    pub rate_limited: Counter,
+    pub delivery_seconds: Histogram,
+    pub reloads: Family<OutcomeLabel, Counter>,
+    outbox: Family<StateLabel, Gauge>,
+    sources_failing: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut m = Metrics {
+            registry: Registry::with_prefix("vigia"),
+            fetches: Family::default(),
+            fetch_seconds: Histogram::new([0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0]),
+            items_seen: Family::default(),
+            matches: Family::default(),
+            alerts_sent: Counter::default(),
+            alerts_failed: Counter::default(),
+            rate_limited: Counter::default(),
+            delivery_seconds: Histogram::new(LATENCY_BUCKETS),
+            reloads: Family::default(),
+            outbox: Family::default(),
+            sources_failing: Gauge::default(),
+        };
+        let r = &mut m.registry;
+        r.register(
+            "fetches",
+            "Source fetches, by source and outcome",
+            m.fetches.clone(),
+        );
+        r.register(
+            "fetch_seconds",
+            "Time to fetch a source",
+            m.fetch_seconds.clone(),
+        );
+        r.register(
+            "items_seen",
+            "New items recorded, by source",
+            m.items_seen.clone(),
+        );
+        r.register("matches", "Items that matched, by rule", m.matches.clone());
+        r.register(
+            "alerts_sent",
+            "Alerts Telegram accepted",
+            m.alerts_sent.clone(),
+        );
+        r.register(
+            "alerts_failed",
+            "Alerts given up on (admins were told)",
+            m.alerts_failed.clone(),
+        );
+        r.register(
+            "telegram_rate_limited",
+            "429 answers from Telegram",
+            m.rate_limited.clone(),
+        );
+        r.register(
+            "delivery_seconds",
+            "From item found to Telegram's ok",
+            m.delivery_seconds.clone(),
+        );
+        r.register(
+            "config_reloads",
+            "Config reloads, by outcome",
+            m.reloads.clone(),
+        );
+        r.register("alerts", "Alerts in the outbox, by state", m.outbox.clone());
+        r.register(
+            "sources_failing",
+            "Sources whose last poll failed",
+            m.sources_failing.clone(),
+        );
+        m
+    }
+}
+
+impl Metrics {
+    pub fn fetch(&self, source: &str, outcome: &str) {
+        self.fetches
+            .get_or_create(&FetchLabels {
+                source: source.to_string(),
+                outcome: outcome.to_string(),
+            })
+            .inc();
+    }
+
+    /// The text exposition, with gauges read from `store` now.
+    pub fn render(&self, store: &Store) -> Result<String, StoreError> {
+        let counts = store.outbox_counts()?;
+        for (state, n) in [
+            ("pending", counts.pending + counts.sending),
+            ("held", counts.held),
+            ("sent", counts.sent),
+            ("failed", counts.failed),
+        ] {
+            self.outbox
+                .get_or_create(&StateLabel {
+                    state: state.into(),
+                })
+                .set(n);
+        }
+        let failing = store
+            .source_health()?
+            .iter()
+            .filter(|s| s.consecutive_failures > 0)
+            .count();
+        self.sources_failing.set(failing as i64);
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
+        Ok(out)
+    }
+}
