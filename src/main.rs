@@ -58,12 +58,7 @@ const EXIT_CONFIG: u8 = 2;
 
 fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
     match Config::load(path) {
-        Ok(config) => {
-            for w in &config.warnings {
-                eprintln!("warning: {w}");
-            }
-            Ok(config)
-        }
+        Ok(config) => Ok(config),
         Err(ConfigError::Invalid(errors)) => {
             for e in &errors {
                 eprintln!("error: {e}");
@@ -139,6 +134,16 @@ async fn main() -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
+    vigia::ops::set_log_format(config.log_format);
+    let is_run = matches!(cli.command, Command::Run);
+    for w in &config.warnings {
+        // In the daemon's log (JSON, if so configured); on the terminal otherwise.
+        if is_run {
+            tracing::warn!("{w}");
+        } else {
+            eprintln!("warning: {w}");
+        }
+    }
     match cli.command {
         Command::Check => {
             if let Err(e) = config.telegram_token() {

@@ -150,6 +150,16 @@ pub struct TelegramConfig {
     pub limits: RateLimits,
 }
 
+/// How log lines are written (to standard error).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One readable line per event.
+    #[default]
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
 /// At most `count` messages in any window of `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rate {
@@ -313,6 +323,7 @@ pub struct Config {
     pub source_down_after: Duration,
     /// Least time between two requests to one host (they never overlap).
     pub host_gap: Duration,
+    pub log_format: LogFormat,
     pub lists: Vec<TermList>,
     pub names: Vec<NamesList>,
     pub sources: Vec<Source>,
@@ -337,6 +348,8 @@ struct RawConfig {
     #[serde(default)]
     defaults: RawDefaults,
     #[serde(default)]
+    log: RawLog,
+    #[serde(default)]
     lists: BTreeMap<Spanned<String>, Spanned<RawList>>,
     #[serde(default)]
     names: BTreeMap<Spanned<String>, Spanned<String>>,
@@ -344,6 +357,12 @@ struct RawConfig {
     sources: Vec<Spanned<RawSource>>,
     #[serde(default, rename = "rule")]
     rules: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLog {
+    format: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -751,6 +770,17 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         "defaults.host_gap",
         Duration::from_secs(1),
     );
+    let log_format = match raw.log.format.as_ref().map(|f| (f, f.get_ref().as_str())) {
+        None | Some((_, "human")) => LogFormat::Human,
+        Some((_, "json")) => LogFormat::Json,
+        Some((at, other)) => {
+            c.error(
+                at,
+                format!("`log.format` = {other:?}: write \"human\" or \"json\""),
+            );
+            LogFormat::Human
+        }
+    };
     let source_down_after = c.duration(
         &raw.defaults.source_down_after,
         "defaults.source_down_after",
@@ -1155,6 +1185,7 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         backfill,
         source_down_after,
         host_gap,
+        log_format,
         lists,
         names,
         sources,

@@ -17,14 +17,41 @@ use crate::store::{Store, StoreError};
 use metrics::Metrics;
 
 /// Logs go to standard error (standard output carries alerts when no token
-/// is set); `RUST_LOG` filters, `info` by default.
+/// is set); `RUST_LOG` filters, `info` by default. Until the config is read
+/// they are human-readable; [`set_log_format`] then switches to JSON if the
+/// config asks.
 pub fn init_logging() {
+    use tracing_subscriber::prelude::*;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let human = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_filter(tracing_subscriber::filter::filter_fn(|_| !json_logs()));
+    let json = tracing_subscriber::fmt::layer()
+        .json()
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_writer(std::io::stderr)
+        .with_filter(tracing_subscriber::filter::filter_fn(|_| json_logs()));
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(human)
+        .with(json)
         .try_init();
+}
+
+static JSON_LOGS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn json_logs() -> bool {
+    JSON_LOGS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Switches log lines to the config's `[log] format`.
+pub fn set_log_format(format: crate::config::LogFormat) {
+    JSON_LOGS.store(
+        format == crate::config::LogFormat::Json,
+        std::sync::atomic::Ordering::Relaxed,
+    );
 }
 
 /// An alert waiting longer than this makes the daemon degraded.

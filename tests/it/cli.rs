@@ -491,3 +491,31 @@ async fn sighup_reloads_the_config() {
         "SIGHUP did not stop vigia"
     );
 }
+
+#[tokio::test]
+async fn logs_are_json_lines_when_the_config_asks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_fast_config(
+        dir.path(),
+        "http://127.0.0.1:9/feed.xml",
+        "http://127.0.0.1:9",
+    );
+    let toml = std::fs::read_to_string(&path).unwrap() + "\n[log]\nformat = \"json\"\n";
+    std::fs::write(&path, toml).unwrap();
+    let mut child = spawn_run(&path, None, "info");
+    let mut err = Lines::new(child.stderr.take().unwrap());
+    let lines = err.until("vigia started").await;
+    for line in &lines {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        assert!(
+            v["level"].is_string() && v["timestamp"].is_string(),
+            "{line}"
+        );
+    }
+    let started: serde_json::Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert_eq!(started["message"], "vigia started");
+    assert_eq!(started["level"], "INFO");
+    assert_eq!(started["sources"], 1, "structured fields: {started}");
+    assert!(terminate(child).await.success());
+}
