@@ -285,6 +285,15 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
 
     let wake = Arc::new(Notify::new());
     let (passes_tx, passes_rx) = watch::channel(0);
+    if let Sink::Telegram { bot, token } = &sink {
+        tasks.spawn(crate::ops::commands::serve(
+            bot.clone(),
+            token.clone(),
+            store.clone(),
+            config.telegram.admins.clone(),
+            cancel.clone(),
+        ));
+    }
     let delivery = Delivery::new(
         store.clone(),
         sink,

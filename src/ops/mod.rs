@@ -1,6 +1,7 @@
 //! Operating the daemon: logging set-up, the `/healthz` and `/metrics`
 //! endpoints and the client side of `vigia health`.
 
+pub mod commands;
 pub mod metrics;
 
 use std::net::SocketAddr;

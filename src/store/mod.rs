@@ -12,7 +12,7 @@
 mod migrations;
 mod outbox;
 
-pub use outbox::{ChatDue, Delivered, OutboxCounts, Recovered};
+pub use outbox::{ChatDue, Delivered, OutboxCounts, RecentAlert, Recovered};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -39,6 +39,15 @@ pub struct OutboxCounts {
     pub failed: i64,
 }
 
+/// An alert delivered, for `/recent` and `/status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentAlert {
+    pub title: String,
+    pub link: Option<String>,
+    pub channels: String,
+    pub sent_at: DateTime<Utc>,
+}
+
 /// What [`Store::recover`] found at start-up.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Recovered {
@@ -382,6 +391,31 @@ impl Store {
             rescheduled,
             held_chats,
         })
+    }
+
+    /// The last `n` items delivered, newest first: title, link, the
+    /// channels it went to, and when.
+    pub fn recent_alerts(&self, n: usize) -> Result<Vec<RecentAlert>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT i.title, i.link, GROUP_CONCAT(a.channel, ', '), MAX(a.sent_at)
+                 FROM alerts a JOIN items i ON i.id = a.item_id
+                 WHERE a.state = 'sent'
+                 GROUP BY a.item_id ORDER BY MAX(a.sent_at) DESC, a.item_id DESC LIMIT ?1",
+            )
+            .context("prepare recent alerts")?;
+        let rows = stmt
+            .query_map([n as i64], |r| {
+                Ok(RecentAlert {
+                    title: r.get(0)?,
+                    link: r.get(1)?,
+                    channels: r.get(2)?,
+                    sent_at: from_millis(r.get(3)?),
+                })
+            })
+            .context("query recent alerts")?;
+        rows.collect::<Result<_, _>>().context("read recent alerts")
     }
 
     /// When the oldest alert still waiting to be sent was found.

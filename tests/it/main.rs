@@ -2,6 +2,7 @@
 //! a real SQLite file in a temp dir, and the real teloxide client.
 
 mod cli;
+mod commands;
 mod corpus;
 mod crash;
 mod daemon;

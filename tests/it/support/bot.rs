@@ -13,7 +13,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{header, Response, StatusCode};
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::Router;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
@@ -109,6 +109,10 @@ pub struct BotState {
     pub limits: Option<FakeLimits>,
     /// Accepted messages are answered this late (the crash window).
     pub answer_delay: Option<Duration>,
+    /// Updates for getUpdates.
+    pub updates: Vec<Value>,
+    /// What setMyCommands registered.
+    pub commands: Option<Value>,
 }
 
 #[derive(Clone)]
@@ -223,10 +227,28 @@ fn over_limits(st: &BotState, chat: &str, now: Instant) -> Option<Duration> {
 async fn bot_method(
     State(bot): State<FakeBot>,
     Path((bot_token, method)): Path<(String, String)>,
-    Json(body): Json<Value>,
+    body: Bytes,
 ) -> Response<Body> {
+    // Some methods (getMe) come without a JSON body.
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     if bot_token != format!("bot{TOKEN}") {
         return api_error(StatusCode::UNAUTHORIZED, "Unauthorized");
+    }
+    if method.eq_ignore_ascii_case("getMe") {
+        return json_reply(
+            StatusCode::OK,
+            json!({"ok": true, "result": {"id": 1, "is_bot": true, "first_name": "vigia",
+                   "username": "vigia_test_bot", "can_join_groups": true,
+                   "can_read_all_group_messages": false, "supports_inline_queries": false,
+                   "can_connect_to_business": false, "has_main_web_app": false}}),
+        );
+    }
+    if method.eq_ignore_ascii_case("setMyCommands") {
+        bot.with(|st| st.commands = Some(body["commands"].clone()));
+        return json_reply(StatusCode::OK, json!({"ok": true, "result": true}));
+    }
+    if method.eq_ignore_ascii_case("getUpdates") {
+        return get_updates(&bot, &body).await;
     }
     if !method.eq_ignore_ascii_case("sendMessage") {
         return api_error(StatusCode::NOT_FOUND, "Not Found");
@@ -249,6 +271,26 @@ async fn bot_method(
         tokio::time::sleep(delay).await;
     }
     response
+}
+
+/// Long polling: the updates from `offset` on, waiting a moment for some.
+async fn get_updates(bot: &FakeBot, body: &Value) -> Response<Body> {
+    let offset = body["offset"].as_i64().unwrap_or(0);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+    loop {
+        let notified = bot.changed.notified();
+        let ready: Vec<Value> = bot.with(|st| {
+            st.updates
+                .iter()
+                .filter(|u| u["update_id"].as_i64().unwrap_or(0) >= offset)
+                .cloned()
+                .collect()
+        });
+        if !ready.is_empty() || tokio::time::Instant::now() >= deadline {
+            return json_reply(StatusCode::OK, json!({"ok": true, "result": ready}));
+        }
+        let _ = tokio::time::timeout_at(deadline, notified).await;
+    }
 }
 
 fn answer(st: &mut BotState, chat: &str, text: &str, body: &Value, now: Instant) -> Response<Body> {
@@ -369,6 +411,8 @@ impl FakeBot {
                 migrated: HashMap::new(),
                 limits: None,
                 answer_delay: None,
+                updates: Vec::new(),
+                commands: None,
             })),
             changed: Arc::new(Notify::new()),
             release: Arc::new(tokio::sync::Semaphore::new(0)),
@@ -394,6 +438,21 @@ impl FakeBot {
     /// Queues a fault for the next call to `chat` (or any chat).
     pub fn fault(&self, chat: Option<&str>, fault: Fault) {
         self.with(|st| st.faults.push_back((chat.map(str::to_string), fault)));
+    }
+
+    /// Queues a private message from user `from` for getUpdates.
+    pub fn message_from(&self, from: i64, text: &str) {
+        self.with(|st| {
+            let id = st.updates.len() as i64 + 1;
+            let len = text.split_whitespace().next().unwrap_or("").len();
+            st.updates.push(json!({"update_id": id, "message": {
+                "message_id": id, "date": 1_732_233_600,
+                "chat": {"id": from, "type": "private", "first_name": "Ana"},
+                "from": {"id": from, "is_bot": false, "first_name": "Ana"},
+                "text": text,
+                "entities": [{"type": "bot_command", "offset": 0, "length": len}],
+            }}));
+        });
     }
 
     pub fn sent(&self) -> Vec<Sent> {

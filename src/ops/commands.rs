@@ -1,0 +1,195 @@
+//! Telegram commands for the teams: `/status`, `/sources`, `/recent [n]`,
+//! `/help`, received by long polling (`getUpdates`) in the same process and
+//! registered with `setMyCommands`. Only user ids in `telegram.admins` get
+//! answers; anyone else gets a short refusal. Replies go straight out from
+//! this task, never through the alert outbox, so commands never hold up an
+//! alert.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use teloxide::payloads::GetUpdatesSetters;
+use teloxide::requests::Requester;
+use teloxide::types::{ChatId, UpdateKind};
+use teloxide::utils::command::BotCommands;
+use teloxide::Bot;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Secret;
+use crate::delivery::classify;
+use crate::store::{Store, StoreError};
+
+#[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
+#[command(rename_rule = "lowercase", description = "vigia answers its admins:")]
+pub enum Command {
+    #[command(description = "sources ok and failing, alerts pending and held, the last alert")]
+    Status,
+    #[command(description = "every source and its health")]
+    Sources,
+    #[command(description = "the last alerts, with links: /recent 10")]
+    Recent(String),
+    #[command(description = "this help")]
+    Help,
+}
+
+/// Seconds a `getUpdates` waits for something to happen.
+const LONG_POLL: u32 = 20;
+
+fn ago(t: chrono::DateTime<Utc>) -> String {
+    let d = (Utc::now() - t).to_std().unwrap_or_default();
+    let secs = d.as_secs();
+    if secs < 120 {
+        format!("{secs} s ago")
+    } else if secs < 7200 {
+        format!("{} min ago", secs / 60)
+    } else if secs < 172_800 {
+        format!("{} h ago", secs / 3600)
+    } else {
+        format!("{} days ago", secs / 86_400)
+    }
+}
+
+/// The answer to `command`, read from the store.
+pub fn answer(store: &Store, command: &Command) -> Result<String, StoreError> {
+    Ok(match command {
+        Command::Help => Command::descriptions().to_string(),
+        Command::Status => {
+            let h = super::health(store, Utc::now())?;
+            let sources = store.source_health()?;
+            let mut out = if h.status == "ok" {
+                "✅ vigia is ok".to_string()
+            } else {
+                format!("⚠️ vigia is degraded: {}", h.reasons.join("; "))
+            };
+            out.push_str(&format!(
+                "\nSources: {} ok, {} failing",
+                sources.len() - h.sources_failing.len(),
+                h.sources_failing.len()
+            ));
+            out.push_str(&format!(
+                "\nAlerts: {} pending, {} held, {} failed",
+                h.alerts_pending, h.alerts_held, h.alerts_failed
+            ));
+            match store.recent_alerts(1)?.first() {
+                Some(a) => out.push_str(&format!("\nLast alert: {} ({})", a.title, ago(a.sent_at))),
+                None => out.push_str("\nNo alert sent yet."),
+            }
+            out
+        }
+        Command::Sources => {
+            let sources = store.source_health()?;
+            if sources.is_empty() {
+                return Ok("No source has been polled yet.".into());
+            }
+            sources
+                .iter()
+                .map(|s| match (&s.failing_since, &s.last_error) {
+                    (Some(since), Some(e)) => format!(
+                        "❌ {}: failing since {} ({} in a row): {e}",
+                        s.name,
+                        ago(*since),
+                        s.consecutive_failures
+                    ),
+                    _ => format!(
+                        "✅ {}: last polled {}, {} items seen",
+                        s.name,
+                        s.last_success.map_or("never".into(), ago),
+                        s.items_seen
+                    ),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        Command::Recent(n) => {
+            let n = n.trim().parse::<usize>().unwrap_or(5).clamp(1, 20);
+            let recent = store.recent_alerts(n)?;
+            if recent.is_empty() {
+                return Ok("No alert sent yet.".into());
+            }
+            recent
+                .iter()
+                .map(|a| {
+                    format!(
+                        "• {} ({}, to {})\n  {}",
+                        a.title,
+                        ago(a.sent_at),
+                        a.channels,
+                        a.link.as_deref().unwrap_or("(no link)")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    })
+}
+
+/// Answers commands until `cancel`.
+pub async fn serve(
+    bot: Bot,
+    token: Secret,
+    store: Arc<Store>,
+    admins: Vec<i64>,
+    cancel: CancellationToken,
+) {
+    // The Bot API documents command names without the slash.
+    let list = Command::bot_commands().into_iter().map(|mut c| {
+        c.command = c.command.trim_start_matches('/').to_string();
+        c
+    });
+    let commands = bot.set_my_commands(list);
+    if let Err(e) = commands.await {
+        tracing::warn!(error = %classify(e, &token), "cannot register the bot's commands");
+    }
+    let username = match bot.get_me().await {
+        Ok(me) => me.username.clone().unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!(error = %classify(e, &token), "cannot read the bot's name; commands addressed /cmd@bot are ignored");
+            String::new()
+        }
+    };
+    let mut offset = 0i32;
+    loop {
+        let request = bot.get_updates().offset(offset).timeout(LONG_POLL);
+        let updates = tokio::select! {
+            _ = cancel.cancelled() => break,
+            r = request => r,
+        };
+        let updates = match updates {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::warn!(error = %classify(e, &token), "cannot read commands; retrying");
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    _ = tokio::time::sleep(Duration::from_secs(5)) => continue,
+                }
+            }
+        };
+        for update in updates {
+            offset = offset.max(update.id.0 as i32 + 1);
+            let UpdateKind::Message(msg) = update.kind else {
+                continue;
+            };
+            let Some(text) = msg.text() else { continue };
+            let Ok(command) = Command::parse(text, &username) else {
+                continue;
+            };
+            let from = msg.from.as_ref().map(|u| u.id.0 as i64);
+            let reply = if from.is_some_and(|id| admins.contains(&id)) {
+                let c = command.clone();
+                match store.call(move |s| answer(s, &c)).await {
+                    Ok(text) => text,
+                    Err(e) => format!("The store cannot be read: {e}"),
+                }
+            } else {
+                tracing::info!(user = ?from, ?command, "command from someone not in telegram.admins");
+                "Sorry: only vigia's admins can use its commands.".to_string()
+            };
+            let chat: ChatId = msg.chat.id;
+            if let Err(e) = bot.send_message(chat, reply).await {
+                tracing::warn!(error = %classify(e, &token), "cannot answer a command");
+            }
+        }
+    }
+    tracing::debug!("commands stopped");
+}
