@@ -132,21 +132,28 @@ pub async fn serve(
     admins: Vec<i64>,
     cancel: CancellationToken,
 ) {
-    // The Bot API documents command names without the slash.
-    let list = Command::bot_commands().into_iter().map(|mut c| {
-        c.command = c.command.trim_start_matches('/').to_string();
-        c
-    });
-    let commands = bot.set_my_commands(list);
-    if let Err(e) = commands.await {
-        tracing::warn!(error = %classify(e, &token), "cannot register the bot's commands");
-    }
-    let username = match bot.get_me().await {
-        Ok(me) => me.username.clone().unwrap_or_default(),
-        Err(e) => {
-            tracing::warn!(error = %classify(e, &token), "cannot read the bot's name; commands addressed /cmd@bot are ignored");
-            String::new()
+    // Registering and asking the bot's name may hang on a slow Telegram:
+    // neither may hold up a shutdown.
+    let setup = async {
+        // The Bot API documents command names without the slash.
+        let list = Command::bot_commands().into_iter().map(|mut c| {
+            c.command = c.command.trim_start_matches('/').to_string();
+            c
+        });
+        if let Err(e) = bot.set_my_commands(list).await {
+            tracing::warn!(error = %classify(e, &token), "cannot register the bot's commands");
         }
+        match bot.get_me().await {
+            Ok(me) => me.username.clone().unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(error = %classify(e, &token), "cannot read the bot's name; commands addressed /cmd@bot are ignored");
+                String::new()
+            }
+        }
+    };
+    let username = tokio::select! {
+        _ = cancel.cancelled() => return,
+        name = setup => name,
     };
     let mut offset = 0i32;
     loop {
