@@ -56,6 +56,7 @@ async fn main() {
         .map(|n| NewItem {
             key: vigia::sources::key_hash(&format!("item {n}")),
             aliases: Vec::new(),
+            muted_rule: None,
             source: "bench".into(),
             title: format!("Detienen a la persona {n}"),
             link: Some(format!("https://example.org/{n}")),

@@ -59,6 +59,8 @@ struct Rules {
     source_down_after: Duration,
     /// Who is told when a source goes down or comes back.
     admins: Vec<i64>,
+    /// Rule names, for `/mute`.
+    names: Vec<String>,
 }
 
 impl Rules {
@@ -69,6 +71,7 @@ impl Rules {
             backfill: config.backfill,
             source_down_after: config.source_down_after,
             admins: config.telegram.admins.clone(),
+            names: config.rules.iter().map(|r| r.name.clone()).collect(),
         }
     }
 }
@@ -285,15 +288,11 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
 
     let wake = Arc::new(Notify::new());
     let (passes_tx, passes_rx) = watch::channel(0);
-    if let Sink::Telegram { bot, token } = &sink {
-        tasks.spawn(crate::ops::commands::serve(
-            bot.clone(),
-            token.clone(),
-            store.clone(),
-            config.telegram.admins.clone(),
-            cancel.clone(),
-        ));
-    }
+    // The bot, for commands (the sink itself goes to delivery).
+    let telegram = match &sink {
+        Sink::Telegram { bot, token } => Some((bot.clone(), token.clone())),
+        Sink::Stdout => None,
+    };
     let delivery = Delivery::new(
         store.clone(),
         sink,
@@ -314,6 +313,18 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
         wake,
         metrics: metrics.clone(),
     });
+    if let Some((bot, token)) = telegram {
+        let rules = shared.clone();
+        tasks.spawn(crate::ops::commands::serve(
+            bot,
+            token,
+            store.clone(),
+            config.telegram.admins.clone(),
+            Arc::new(move || rules.rules().names.clone()),
+            shared.wake.clone(),
+            cancel.clone(),
+        ));
+    }
     let mut supervisor = Supervisor {
         pollers: BTreeMap::new(),
         tasks: JoinSet::new(),
@@ -539,6 +550,13 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
     };
 
     let now = Utc::now();
+    let muted: std::collections::HashSet<String> = shared
+        .store
+        .call(move |s| s.muted_rules(now))
+        .await?
+        .into_iter()
+        .map(|(rule, _)| rule)
+        .collect();
     let backfill_from = now - chrono::Duration::from_std(rules.backfill).unwrap_or_default();
     let mut batch = Vec::new();
     let mut silent = 0;
@@ -589,7 +607,13 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
             text.chars().take(MAX_STORED_SUMMARY).collect()
         };
         let (key, aliases) = key.split_first().expect("an item has a key");
+        // Alerts of an item whose every rule is muted are set aside.
+        let muted_rule = explanation
+            .as_ref()
+            .filter(|e| !e.rules.is_empty() && e.rules.iter().all(|r| muted.contains(r)))
+            .map(|e| e.rules[0].clone());
         batch.push(NewItem {
+            muted_rule,
             key: *key,
             aliases: aliases.to_vec(),
             source: name.clone(),

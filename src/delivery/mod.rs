@@ -276,6 +276,19 @@ impl Delivery {
             let now = Utc::now();
             let mut sleep = Duration::from_secs(3600);
             cooldown.retain(|_, until| *until > tokio::time::Instant::now());
+            // Mutes that ran out release their alerts; wake at the next end.
+            match self.inner.store.call(move |s| s.expire_mutes(now)).await {
+                Ok(Some(end)) => {
+                    sleep = sleep.min(
+                        (end - now)
+                            .to_std()
+                            .unwrap_or_default()
+                            .max(Duration::from_millis(10)),
+                    );
+                }
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "cannot read mutes"),
+            }
             match self.inner.store.call(|s| s.schedule()).await {
                 Ok(schedule) => {
                     for due in schedule {
@@ -434,16 +447,18 @@ impl Inner {
         let notice = alert.notice.is_some();
         let error = match result {
             Ok(message_id) => {
-                let delivered = self
-                    .store
-                    .call(move |s| s.mark_sent(id, message_id, now))
-                    .await?;
                 if !notice {
+                    // Counted as soon as Telegram accepted it, before it is
+                    // recorded: whoever sees the outbox empty sees the count.
                     let latency = (now - alert.created_at).to_std().unwrap_or_default();
                     self.metrics.alerts_sent.inc();
                     self.metrics.delivery_seconds.observe(latency.as_secs_f64());
                     tracing::info!(alert = id, channel = %channel, latency_ms = latency.as_millis() as u64, "alert delivered");
                 }
+                let delivered = self
+                    .store
+                    .call(move |s| s.mark_sent(id, message_id, now))
+                    .await?;
                 if let Some(released) = delivered.resumed {
                     tracing::info!(channel = %channel, released, "channel works again; delivering its held alerts");
                     if !notice {

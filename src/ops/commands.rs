@@ -1,5 +1,5 @@
 //! Telegram commands for the teams: `/status`, `/sources`, `/recent [n]`,
-//! `/help`, received by long polling (`getUpdates`) in the same process and
+//! `/mute RULE DURATION`, `/unmute RULE [drop]`, `/help`, received by long polling (`getUpdates`) in the same process and
 //! registered with `setMyCommands`. Only user ids in `telegram.admins` get
 //! answers; anyone else gets a short refusal. Replies go straight out from
 //! this task, never through the alert outbox, so commands never hold up an
@@ -29,8 +29,22 @@ pub enum Command {
     Sources,
     #[command(description = "the last alerts, with links: /recent 10")]
     Recent(String),
+    #[command(description = "mute a rule for a while; its alerts are kept: /mute RULE 2h")]
+    Mute(String),
+    #[command(description = "end a mute; its alerts are sent (or dropped): /unmute RULE [drop]")]
+    Unmute(String),
     #[command(description = "this help")]
     Help,
+}
+
+/// The rules of the running config, for `/mute` to check names against.
+pub type RuleNames = Arc<dyn Fn() -> Vec<String> + Send + Sync>;
+
+/// `RULE DURATION`: the rule may have spaces; the duration is the last word.
+fn parse_mute(args: &str) -> Option<(String, std::time::Duration)> {
+    let (rule, duration) = args.trim().rsplit_once(char::is_whitespace)?;
+    let duration = humantime::parse_duration(duration).ok()?;
+    Some((rule.trim().to_string(), duration))
 }
 
 /// Seconds a `getUpdates` waits for something to happen.
@@ -50,9 +64,39 @@ fn ago(t: chrono::DateTime<Utc>) -> String {
     }
 }
 
-/// The answer to `command`, read from the store.
-pub fn answer(store: &Store, command: &Command) -> Result<String, StoreError> {
+/// The answer to `command`, read from (or, for mutes, written to) the store.
+pub fn answer(store: &Store, command: &Command, rules: &[String]) -> Result<String, StoreError> {
+    let now = Utc::now();
+    let unknown =
+        |rule: &str| format!("No rule is named {rule:?}. The rules: {}", rules.join(", "));
     Ok(match command {
+        Command::Mute(args) => match parse_mute(args) {
+            None => "Write it as /mute RULE DURATION, like /mute detentions in Venezuela 2h".into(),
+            Some((rule, _)) if !rules.contains(&rule) => unknown(&rule),
+            Some((rule, duration)) => {
+                let until = now + chrono::Duration::from_std(duration).unwrap_or_default();
+                store.mute(&rule, until, now)?;
+                format!(
+                    "🔇 {rule} is muted until {}. Its alerts are kept, and sent when the mute ends \
+                     (or /unmute {rule} drop to discard them).",
+                    until.format("%Y-%m-%d %H:%M UTC")
+                )
+            }
+        },
+        Command::Unmute(args) => {
+            let args = args.trim();
+            let (rule, deliver) = match args.strip_suffix(" drop") {
+                Some(rule) => (rule.trim(), false),
+                None => (args.strip_suffix(" send").unwrap_or(args).trim(), true),
+            };
+            match store.unmute(rule, deliver, now)? {
+                None => format!("{rule:?} is not muted."),
+                Some(n) if deliver => {
+                    format!("🔊 {rule} is unmuted; its {n} kept alert(s) are being sent.")
+                }
+                Some(n) => format!("🔊 {rule} is unmuted; its {n} kept alert(s) were dropped."),
+            }
+        }
         Command::Help => Command::descriptions().to_string(),
         Command::Status => {
             let h = super::health(store, Utc::now())?;
@@ -71,6 +115,12 @@ pub fn answer(store: &Store, command: &Command) -> Result<String, StoreError> {
                 "\nAlerts: {} pending, {} held, {} failed",
                 h.alerts_pending, h.alerts_held, h.alerts_failed
             ));
+            for (rule, until) in store.muted_rules(now)? {
+                out.push_str(&format!(
+                    "\nMuted: {rule} until {}",
+                    until.format("%Y-%m-%d %H:%M UTC")
+                ));
+            }
             match store.recent_alerts(1)?.first() {
                 Some(a) => out.push_str(&format!("\nLast alert: {} ({})", a.title, ago(a.sent_at))),
                 None => out.push_str("\nNo alert sent yet."),
@@ -130,6 +180,8 @@ pub async fn serve(
     token: Secret,
     store: Arc<Store>,
     admins: Vec<i64>,
+    rules: RuleNames,
+    wake: Arc<tokio::sync::Notify>,
     cancel: CancellationToken,
 ) {
     // Registering and asking the bot's name may hang on a slow Telegram:
@@ -184,7 +236,13 @@ pub async fn serve(
             let from = msg.from.as_ref().map(|u| u.id.0 as i64);
             let reply = if from.is_some_and(|id| admins.contains(&id)) {
                 let c = command.clone();
-                match store.call(move |s| answer(s, &c)).await {
+                let names = rules();
+                let answered = store.call(move |s| answer(s, &c, &names)).await;
+                if matches!(command, Command::Mute(_) | Command::Unmute(_)) {
+                    // Kept alerts may be due now, and mute ends have moved.
+                    wake.notify_one();
+                }
+                match answered {
                     Ok(text) => text,
                     Err(e) => format!("The store cannot be read: {e}"),
                 }

@@ -104,6 +104,15 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     INSERT INTO item_keys (key, item_id) SELECT key, id FROM items;
     "#,
+    // 5: muted rules; their alerts are recorded, set aside until unmuted.
+    r#"
+    CREATE TABLE mutes (
+        rule     TEXT PRIMARY KEY,
+        until    INTEGER NOT NULL,   -- unix ms; the alerts are delivered then
+        muted_at INTEGER NOT NULL
+    );
+    ALTER TABLE alerts ADD COLUMN muted_rule TEXT;   -- set aside by this muted rule
+    "#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

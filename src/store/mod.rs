@@ -99,6 +99,8 @@ pub struct NewItem {
     pub explanation: Option<Explanation>,
     /// (channel name, chat) pairs; empty when the item is only recorded.
     pub alerts: Vec<(String, String)>,
+    /// Every rule that fired is muted: the alerts are set aside for this one.
+    pub muted_rule: Option<String>,
 }
 
 /// An entry of the outbox, with what is needed to render it: an alert, or
@@ -355,8 +357,9 @@ impl Store {
             // alerts wait, held, behind the ones already held.
             let mut insert_alert = tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO alerts (item_id, channel, chat, state, next_attempt_at, created_at)
-                     SELECT ?1, ?2, t.chat,
+                    "INSERT OR IGNORE INTO alerts (item_id, channel, chat, muted_rule, state,
+                                                   next_attempt_at, created_at)
+                     SELECT ?1, ?2, t.chat, ?5,
                             CASE WHEN EXISTS (SELECT 1 FROM chats h WHERE h.chat = t.chat
                                                 AND h.held_since IS NOT NULL)
                                  THEN 'held' ELSE 'pending' END,
@@ -395,7 +398,13 @@ impl Store {
                 }
                 for (channel, chat) in &item.alerts {
                     queued += insert_alert
-                        .execute(params![item_id, channel, chat, millis(now)])
+                        .execute(params![
+                            item_id,
+                            channel,
+                            chat,
+                            millis(now),
+                            item.muted_rule
+                        ])
                         .context("insert alert")?;
                 }
             }

@@ -37,6 +37,8 @@ pub struct OutboxCounts {
     pub held: i64,
     pub sent: i64,
     pub failed: i64,
+    /// Set aside by a muted rule.
+    pub muted: i64,
 }
 
 /// An alert delivered, for `/recent` and `/status`.
@@ -106,7 +108,8 @@ impl Store {
                         CASE WHEN c.held_since IS NOT NULL THEN COALESCE(c.next_probe_at, 0)
                              ELSE MAX(a.next_attempt_at, COALESCE(c.not_before, 0)) END
                  FROM (SELECT chat, MIN(id) AS id FROM alerts
-                       WHERE state IN ('pending', 'held') GROUP BY chat) h
+                       WHERE state IN ('pending', 'held') AND muted_rule IS NULL
+                       GROUP BY chat) h
                  JOIN alerts a ON a.id = h.id
                  LEFT JOIN chats c ON c.chat = h.chat",
             )
@@ -146,7 +149,8 @@ impl Store {
         let state = if held { "held" } else { "pending" };
         let mut stmt = conn
             .prepare_cached(&format!(
-                "{SELECT_ENTRY} WHERE a.id = (SELECT MIN(id) FROM alerts WHERE chat = ?1 AND state = ?2)
+                "{SELECT_ENTRY} WHERE a.id = (SELECT MIN(id) FROM alerts
+                                 WHERE chat = ?1 AND state = ?2 AND muted_rule IS NULL)
                    AND (?3 OR a.next_attempt_at <= ?4)"
             ))
             .context("prepare head")?;
@@ -418,12 +422,106 @@ impl Store {
         rows.collect::<Result<_, _>>().context("read recent alerts")
     }
 
+    /// Mutes `rule` until `until`: its alerts are recorded and set aside.
+    pub fn mute(
+        &self,
+        rule: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO mutes (rule, until, muted_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(rule) DO UPDATE SET until = ?2, muted_at = ?3",
+                params![rule, millis(until), millis(now)],
+            )
+            .context("mute")?;
+        Ok(())
+    }
+
+    /// Rules muted at `now`.
+    pub fn muted_rules(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT rule, until FROM mutes WHERE until > ?1 ORDER BY rule")
+            .context("prepare mutes")?;
+        let rows = stmt
+            .query_map([millis(now)], |r| Ok((r.get(0)?, from_millis(r.get(1)?))))
+            .context("query mutes")?;
+        rows.collect::<Result<_, _>>().context("read mutes")
+    }
+
+    /// Ends the mute of `rule`: its set-aside alerts are delivered now, or
+    /// dropped (marked failed, with the reason). Returns how many, or `None`
+    /// if the rule was not muted.
+    pub fn unmute(
+        &self,
+        rule: &str,
+        deliver: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Option<usize>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().context("begin unmute")?;
+        if tx
+            .execute("DELETE FROM mutes WHERE rule = ?1", [rule])
+            .context("unmute")?
+            == 0
+        {
+            return Ok(None);
+        }
+        let n = if deliver {
+            tx.execute(
+                "UPDATE alerts SET muted_rule = NULL, next_attempt_at = ?2
+                 WHERE muted_rule = ?1 AND state IN ('pending', 'held')",
+                params![rule, millis(now)],
+            )
+        } else {
+            tx.execute(
+                "UPDATE alerts SET muted_rule = NULL, state = 'failed',
+                   last_error = 'dropped when its rule was unmuted'
+                 WHERE muted_rule = ?1 AND state IN ('pending', 'held')",
+                [rule],
+            )
+        }
+        .context("release muted alerts")?;
+        tx.commit().context("commit unmute")?;
+        Ok(Some(n))
+    }
+
+    /// Mutes that ran out by `now` end, their alerts delivered; returns the
+    /// next mute's end, if any.
+    pub fn expire_mutes(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let expired: Vec<String> = {
+            let conn = self.conn();
+            let mut stmt = conn
+                .prepare_cached("SELECT rule FROM mutes WHERE until <= ?1")
+                .context("prepare expired mutes")?;
+            let rows = stmt
+                .query_map([millis(now)], |r| r.get(0))
+                .context("query expired mutes")?;
+            rows.collect::<Result<_, _>>()
+                .context("read expired mutes")?
+        };
+        for rule in expired {
+            self.unmute(&rule, true, now)?;
+        }
+        let next: Option<i64> = self
+            .conn()
+            .query_row("SELECT MIN(until) FROM mutes", [], |r| r.get(0))
+            .context("next mute end")?;
+        Ok(next.map(from_millis))
+    }
+
     /// When the oldest alert still waiting to be sent was found.
     pub fn oldest_pending(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let oldest: Option<i64> = self
             .conn()
             .query_row(
-                "SELECT MIN(created_at) FROM alerts WHERE state IN ('pending', 'sending')",
+                "SELECT MIN(created_at) FROM alerts
+                 WHERE state IN ('pending', 'sending') AND muted_rule IS NULL",
                 [],
                 |r| r.get(0),
             )
@@ -445,7 +543,7 @@ impl Store {
     pub fn pending_count(&self) -> Result<i64, StoreError> {
         self.conn()
             .query_row(
-                "SELECT COUNT(*) FROM alerts WHERE state IN ('pending', 'sending')",
+                "SELECT COUNT(*) FROM alerts WHERE state IN ('pending', 'sending') AND muted_rule IS NULL",
                 [],
                 |r| r.get(0),
             )
@@ -455,7 +553,10 @@ impl Store {
     pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare_cached("SELECT state, COUNT(*) FROM alerts GROUP BY state")
+            .prepare_cached(
+                "SELECT CASE WHEN muted_rule IS NOT NULL AND state = 'pending' THEN 'muted' ELSE state END,
+                        COUNT(*) FROM alerts GROUP BY 1",
+            )
             .context("prepare counts")?;
         let mut counts = OutboxCounts::default();
         let rows = stmt
@@ -468,6 +569,7 @@ impl Store {
                 "sending" => counts.sending = n,
                 "held" => counts.held = n,
                 "sent" => counts.sent = n,
+                "muted" => counts.muted = n,
                 _ => counts.failed = n,
             }
         }

@@ -4,6 +4,7 @@ fn item(key: &str, alerts: &[&str]) -> NewItem {
     NewItem {
         key: crate::sources::key_hash(key),
         aliases: Vec::new(),
+        muted_rule: None,
         source: "S".into(),
         title: format!("title {key}"),
         link: Some(format!("https://example.org/{key}")),
@@ -386,4 +387,50 @@ fn an_item_is_seen_by_any_of_its_keys() {
     let churned = vec![crate::sources::key_hash("guid-2"), link];
     let new = vec![crate::sources::key_hash("guid-3")];
     assert_eq!(store.unseen(&[churned, new]).unwrap(), vec![false, true]);
+}
+
+#[test]
+fn a_muted_rules_alerts_are_kept_aside_then_sent_or_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    let now = Utc::now();
+    store.mute("r", now + secs(3600), now).unwrap();
+    assert_eq!(store.muted_rules(now).unwrap().len(), 1);
+    let mut a = item("a", &["one"]);
+    a.muted_rule = Some("r".into());
+    store.record(&[a, item("b", &["one"])], now).unwrap();
+    // "a" is set aside; "b" goes out, not held up behind it.
+    let (head, _) = store.head("@one_chat", now).unwrap().unwrap();
+    assert_eq!(head.title, "title b");
+    store.mark_sent(head.id, None, now).unwrap();
+    assert_eq!(store.pending_count().unwrap(), 0);
+    assert_eq!(store.outbox_counts().unwrap().muted, 1);
+    // The mute runs out: the alert is delivered.
+    assert_eq!(
+        store.expire_mutes(now).unwrap().map(|t| t.timestamp()),
+        Some((now + secs(3600)).timestamp())
+    );
+    assert_eq!(store.expire_mutes(now + secs(3600)).unwrap(), None);
+    assert_eq!(
+        store
+            .head("@one_chat", now + secs(3600))
+            .unwrap()
+            .unwrap()
+            .0
+            .title,
+        "title a"
+    );
+    // Or the operator drops them.
+    store.mute("r", now + secs(60), now).unwrap();
+    let mut c = item("c", &["two"]);
+    c.muted_rule = Some("r".into());
+    store.record(&[c], now).unwrap();
+    assert_eq!(store.unmute("r", false, now).unwrap(), Some(1));
+    assert_eq!(
+        store.unmute("r", false, now).unwrap(),
+        None,
+        "not muted any more"
+    );
+    assert!(store.head("@two_chat", now).unwrap().is_none());
+    assert_eq!(store.outbox_counts().unwrap().failed, 1);
 }

@@ -10,6 +10,7 @@ use crate::support::{write_config, Entry, FakeBot, FeedServer, TOKEN};
 
 const ADMIN: i64 = 42;
 const STRANGER: i64 = 666;
+const ALERTS: &str = "-1001234567890";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_get_answers_and_strangers_a_refusal() {
@@ -46,7 +47,10 @@ async fn admins_get_answers_and_strangers_a_refusal() {
             .map(|c| c["command"].as_str().unwrap().to_string())
             .collect()
     });
-    assert_eq!(names, vec!["status", "sources", "recent", "help"]);
+    assert_eq!(
+        names,
+        vec!["status", "sources", "recent", "mute", "unmute", "help"]
+    );
 
     bot.message_from(ADMIN, "/status");
     bot.message_from(ADMIN, "/recent@vigia_test_bot 3");
@@ -88,5 +92,56 @@ async fn admins_get_answers_and_strangers_a_refusal() {
         to_stranger,
         vec!["Sorry: only vigia's admins can use its commands."]
     );
+
+    // Muting a rule keeps its alerts aside; unmuting sends them.
+    let answers = |n: usize| {
+        let bot = bot.clone();
+        async move {
+            bot.wait_for("the answer", |st| {
+                st.sent
+                    .iter()
+                    .filter(|s| s.chat == ADMIN.to_string())
+                    .count()
+                    >= n
+            })
+            .await;
+            bot.texts_to(&ADMIN.to_string())[n - 1].clone()
+        }
+    };
+    bot.message_from(ADMIN, "/mute no such rule 2h");
+    assert!(answers(4)
+        .await
+        .starts_with("No rule is named \"no such rule\""));
+    bot.message_from(ADMIN, "/mute detentions in Venezuela 2h");
+    assert!(answers(5)
+        .await
+        .starts_with("🔇 detentions in Venezuela is muted until"));
+    feed.push(Entry::new(
+        "b",
+        "Detienen a otro periodista en Caracas",
+        "",
+        Duration::minutes(1),
+    ));
+    h.poll_now().await;
+    h.delivered().await;
+    assert_eq!(
+        bot.texts_to(ALERTS).len(),
+        1,
+        "the muted rule's alert is kept aside"
+    );
+    assert_eq!(h.store().outbox_counts().unwrap().muted, 1);
+    bot.message_from(ADMIN, "/status");
+    assert!(answers(6)
+        .await
+        .contains("Muted: detentions in Venezuela until"));
+    bot.message_from(ADMIN, "/unmute detentions in Venezuela");
+    assert!(answers(7)
+        .await
+        .contains("its 1 kept alert(s) are being sent"));
+    bot.wait_for("the kept alert", |st| {
+        st.sent.iter().filter(|s| s.chat == ALERTS).count() == 2
+    })
+    .await;
+    assert!(bot.texts_to(ALERTS)[1].contains("Detienen a otro periodista"));
     running.shutdown().await;
 }
