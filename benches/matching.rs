@@ -203,6 +203,16 @@ const SYLLABLES: &[&str] = &[
     "nas", "tes", "ca", "bo", "jú",
 ];
 
+/// The corpus's content words: no stopwords, flags or dashes, which no
+/// operator lists and which would make a term match every item.
+fn content_words() -> Vec<&'static str> {
+    WORDS
+        .iter()
+        .copied()
+        .filter(|w| w.chars().count() >= 4 && w.chars().all(char::is_alphabetic))
+        .collect()
+}
+
 /// Synthetic terms shaped like real ones: one to three words, most of them
 /// invented (2 to 4 syllables, accents included) so that, as with a real
 /// list, most terms do not occur in a given item, and one in ten built from
@@ -213,7 +223,7 @@ fn synthetic_term(rng: &mut fastrand::Rng) -> String {
     let mut t: Vec<String> = (0..words)
         .map(|_| {
             if real {
-                pick(rng, WORDS).to_lowercase()
+                pick(rng, &content_words()).to_lowercase()
             } else {
                 (0..2 + rng.usize(..3))
                     .map(|_| pick(rng, SYLLABLES))

@@ -46,10 +46,11 @@ impl Normalized {
     }
 }
 
-/// ASCII folding table: lower-case letters and digits map to themselves,
-/// upper case to lower, everything else to 0 (a separator).
-const ASCII_FOLD: [u8; 128] = {
-    let mut t = [0u8; 128];
+/// What each byte is on the fast path: an ASCII letter or digit maps to its
+/// folded self (lower case), other ASCII to [`SEPARATOR`], and every byte of
+/// a multi-byte char to [`NON_ASCII`], which takes the Unicode path.
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [NON_ASCII; 256];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
@@ -58,93 +59,120 @@ const ASCII_FOLD: [u8; 128] = {
         } else if c.is_ascii_uppercase() {
             c + 32
         } else {
-            0
+            SEPARATOR
         };
         b += 1;
     }
     t
 };
+const SEPARATOR: u8 = 0;
+const NON_ASCII: u8 = 0x80;
 
-/// Builds the folded text and its word map, one byte or char at a time.
-struct Builder {
-    out: Vec<u8>,
-    words: Vec<Word>,
-    /// (folded start, original start) of the word being read.
-    current: Option<(usize, usize)>,
+/// How one non-ASCII char folds.
+enum CharFold<'a> {
+    /// Letters or digits, folded (UTF-8).
+    Letters(&'a [u8]),
+    /// A combining mark: nothing, and it stays part of its word.
+    Mark,
+    /// Anything else separates words.
+    Separator,
 }
 
-impl Builder {
-    #[inline]
-    fn begin(&mut self, pos: usize) {
-        if self.current.is_none() {
-            if !self.out.is_empty() {
-                self.out.push(b' ');
-            }
-            self.current = Some((self.out.len(), pos));
-        }
+/// Folds the non-ASCII char starting at byte `i`; returns its length too.
+fn fold_at<'a>(text: &str, i: usize, scratch: &'a mut String) -> (usize, CharFold<'a>) {
+    let ch = text[i..].chars().next().expect("i is on a char boundary");
+    let len = ch.len_utf8();
+    if let Some(fold) = table_fold(ch) {
+        return (len, fold);
     }
-
-    #[inline]
-    fn end(&mut self, pos: usize) {
-        if let Some((fstart, ostart)) = self.current.take() {
-            self.words.push(Word {
-                folded: fstart..self.out.len(),
-                original: ostart..pos,
-            });
-        }
-    }
+    scratch.clear();
+    fold_char(ch, scratch);
+    let fold = if scratch.is_empty() {
+        CharFold::Mark
+    } else if scratch.chars().all(char::is_alphanumeric) {
+        CharFold::Letters(scratch.as_bytes())
+    } else {
+        CharFold::Separator
+    };
+    (len, fold)
 }
 
 /// Folds `text` for matching and keeps the map back to it.
 ///
-/// ASCII, most of any Latin-script news text, goes through a lookup table;
-/// other characters through Unicode lower-casing and decomposition.
+/// ASCII, most of any Latin-script news text, goes through a lookup table a
+/// word at a time; other characters through a table of accented Latin
+/// letters, then Unicode lower-casing and decomposition.
 pub fn normalize(text: &str) -> Normalized {
     let bytes = text.as_bytes();
-    let mut b = Builder {
-        out: Vec::with_capacity(text.len()),
-        words: Vec::with_capacity(text.len() / 6),
-        current: None,
-    };
-    let mut folded = String::with_capacity(8);
+    let mut out: Vec<u8> = Vec::with_capacity(text.len() + 8);
+    let mut words = Vec::with_capacity(text.len() / 6 + 1);
+    let mut scratch = String::new();
     let mut i = 0;
     while i < bytes.len() {
-        let byte = bytes[i];
-        if byte < 0x80 {
-            let f = ASCII_FOLD[byte as usize];
-            if f != 0 {
-                b.begin(i);
-                b.out.push(f);
-            } else {
-                b.end(i);
-            }
+        // Between words: skip what separates them.
+        let class = BYTE_CLASS[bytes[i] as usize];
+        if class == SEPARATOR {
             i += 1;
             continue;
         }
-        let ch = text[i..].chars().next().expect("i is on a char boundary");
-        if let Some(f) = latin_fold(ch) {
-            // Accented Latin letters, most of the rest of es/pt text.
-            b.begin(i);
-            b.out.extend_from_slice(f.as_bytes());
-            i += ch.len_utf8();
-            continue;
-        }
-        folded.clear();
-        fold_char(ch, &mut folded);
-        if folded.is_empty() {
-            // A combining mark folds to nothing and stays part of its word.
-        } else if folded.chars().all(char::is_alphanumeric) {
-            b.begin(i);
-            b.out.extend_from_slice(folded.as_bytes());
+        if class == NON_ASCII {
+            let (len, fold) = fold_at(text, i, &mut scratch);
+            let CharFold::Letters(letters) = fold else {
+                // A separator, or a mark with no letter to belong to.
+                i += len;
+                continue;
+            };
+            if !out.is_empty() {
+                out.push(b' ');
+            }
+            words.push(Word {
+                folded: out.len()..0,
+                original: i..0,
+            });
+            out.extend_from_slice(letters);
+            i += len;
         } else {
-            b.end(i);
+            if !out.is_empty() {
+                out.push(b' ');
+            }
+            words.push(Word {
+                folded: out.len()..0,
+                original: i..0,
+            });
         }
-        i += ch.len_utf8();
+        // In a word: up to the first separator.
+        let mut end = bytes.len();
+        while i < bytes.len() {
+            let class = BYTE_CLASS[bytes[i] as usize];
+            if class == SEPARATOR {
+                end = i;
+                i += 1;
+                break;
+            }
+            if class != NON_ASCII {
+                out.push(class);
+                i += 1;
+                continue;
+            }
+            let (len, fold) = fold_at(text, i, &mut scratch);
+            match fold {
+                CharFold::Letters(letters) => out.extend_from_slice(letters),
+                CharFold::Mark => {}
+                CharFold::Separator => {
+                    end = i;
+                    i += len;
+                    break;
+                }
+            }
+            i += len;
+        }
+        let word = words.last_mut().expect("pushed above");
+        word.folded.end = out.len();
+        word.original.end = end;
     }
-    b.end(text.len());
     Normalized {
-        text: String::from_utf8(b.out).expect("folded text is built from whole UTF-8 chars"),
-        words: b.words,
+        text: String::from_utf8(out).expect("folded text is built from whole UTF-8 chars"),
+        words,
     }
 }
 
@@ -153,24 +181,55 @@ pub fn fold(text: &str) -> String {
     normalize(text).text
 }
 
-/// Folded forms of the letters U+00C0 to U+017F (Latin-1 Supplement and
-/// Latin Extended-A), computed once: the accented letters of Spanish and
-/// Portuguese, folded without a trip through Unicode tables. `None` for the
-/// range's non-letters (×, ÷), which take the general path.
-fn latin_fold(ch: char) -> Option<&'static str> {
-    static TABLE: std::sync::OnceLock<Vec<Option<String>>> = std::sync::OnceLock::new();
-    let idx = (ch as u32).checked_sub(0xC0)? as usize;
+/// How the chars U+0080 to U+2FFF fold, computed once from [`fold_char`]:
+/// accented Latin, Greek, Cyrillic and the other alphabets, general
+/// punctuation and symbols, folded without a trip through Unicode tables.
+/// Emoji and CJK (beyond the table) take the general path.
+fn table_fold(ch: char) -> Option<CharFold<'static>> {
+    const FIRST: u32 = 0x80;
+    const END: u32 = 0x3000;
+    /// A char's fold: `len` folded bytes, or a mark (`len == 0`), a
+    /// separator (`len == SEP`), or too long for the table (`len == SLOW`).
+    #[derive(Clone, Copy)]
+    struct Entry {
+        len: u8,
+        bytes: [u8; 6],
+    }
+    const SEP: u8 = u8::MAX;
+    const SLOW: u8 = u8::MAX - 1;
+    static TABLE: std::sync::OnceLock<Vec<Entry>> = std::sync::OnceLock::new();
+    let idx = (ch as u32).checked_sub(FIRST)? as usize;
     let table = TABLE.get_or_init(|| {
-        (0xC0u32..=0x17F)
+        (FIRST..END)
             .map(|c| {
-                let c = char::from_u32(c).expect("in range");
+                let mut entry = Entry {
+                    len: SLOW,
+                    bytes: [0; 6],
+                };
+                let Some(c) = char::from_u32(c) else {
+                    return entry;
+                };
                 let mut s = String::new();
                 fold_char(c, &mut s);
-                (!s.is_empty() && s.chars().all(char::is_alphanumeric)).then_some(s)
+                if s.is_empty() {
+                    entry.len = 0;
+                } else if !s.chars().all(char::is_alphanumeric) {
+                    entry.len = SEP;
+                } else if s.len() <= entry.bytes.len() {
+                    entry.bytes[..s.len()].copy_from_slice(s.as_bytes());
+                    entry.len = s.len() as u8;
+                }
+                entry
             })
             .collect()
     });
-    table.get(idx)?.as_deref()
+    let entry = table.get(idx)?;
+    match entry.len {
+        0 => Some(CharFold::Mark),
+        SEP => Some(CharFold::Separator),
+        SLOW => None,
+        len => Some(CharFold::Letters(&entry.bytes[..usize::from(len)])),
+    }
 }
 
 /// Appends the folded form of one character: lower case, no accents.

@@ -164,3 +164,41 @@ fn explanation_names_rules_terms_people_and_spans() {
         .collect();
     assert_eq!(shown, vec!["Detenido", "Caracas", "Nahuel Gallo"]);
 }
+
+#[test]
+fn a_term_inside_a_longer_term_matches_only_at_a_word_start() {
+    // The automaton walks from word starts; a state reached by "bogota" also
+    // lists "gota" and "ota" (its suffixes), which must not count there.
+    let (_d, m) = matcher(
+        r#"
+[lists]
+city = ["Bogotá", "gota", "ota*", "presos políticos", "políticos", "tic*"]
+[[rule]]
+name = "city"
+any = ["city"]
+channels = ["alerts"]
+"#,
+        "",
+    );
+    let terms = |title: &str| {
+        let v = m.check(
+            &ItemText {
+                title,
+                ..Default::default()
+            },
+            &[],
+        );
+        let mut t: Vec<String> = v
+            .terms
+            .iter()
+            .map(|((l, t), _)| m.terms[*l][*t].clone())
+            .collect();
+        t.sort();
+        t
+    };
+    assert_eq!(terms("Desde Bogotá"), ["Bogotá"]);
+    assert_eq!(terms("una gota"), ["gota"]);
+    assert_eq!(terms("otalgia en Bogotá"), ["Bogotá", "ota*"]);
+    assert_eq!(terms("presos políticos"), ["políticos", "presos políticos"]);
+    assert!(terms("políticamente").is_empty());
+}
