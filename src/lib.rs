@@ -28,3 +28,4 @@ pub mod ops;
 pub mod replay;
 pub mod sources;
 pub mod store;
+pub mod stories;

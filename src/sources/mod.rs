@@ -158,11 +158,22 @@ impl Item {
     /// item of the same fetch has that link). A feed whose ids change on
     /// every fetch while links stay then repeats nothing; a feed that gives
     /// every item the same link loses none.
+    ///
+    /// A link's key under the canonical form of earlier versions is listed
+    /// too where it differs, so an item recorded before an upgrade is still
+    /// known after it.
     pub fn keys(&self, source: &str, link_unique: bool) -> Vec<String> {
         let key = self.key(source);
         let mut keys = vec![key];
-        if let (Some(_), Some(link), true) = (&self.guid, &self.link, link_unique) {
-            keys.push(format!("link:{}", canonical_link(link)));
+        if let Some(link) = &self.link {
+            if self.guid.is_none() || link_unique {
+                for form in [canonical_link(link), legacy_canonical_link(link)] {
+                    let key = format!("link:{form}");
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+            }
         }
         keys
     }
@@ -190,9 +201,114 @@ pub fn key_hash(key: &str) -> [u8; 16] {
     xxhash_rust::xxh3::xxh3_128(key.as_bytes()).to_be_bytes()
 }
 
-/// A link reduced to what identifies the page: lower-case scheme and host
-/// (the url crate's parsing), no fragment, no tracking parameters.
+/// Query parameters that only say where a reader came from.
+fn is_tracking_param(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.starts_with("utm_")
+        || k.starts_with("_hs")
+        || matches!(
+            k.as_str(),
+            "fbclid"
+                | "gclid"
+                | "dclid"
+                | "gbraid"
+                | "wbraid"
+                | "msclkid"
+                | "yclid"
+                | "twclid"
+                | "igshid"
+                | "mc_cid"
+                | "mc_eid"
+                | "ocid"
+                | "mkt_tok"
+                | "cmpid"
+                | "smid"
+                | "ref_src"
+                | "amp"
+                | "outputtype"
+        )
+}
+
+/// A link reduced to what identifies the page, so that one report reached
+/// by different links is one item: lower-case scheme and host, no default
+/// port (the url crate's parsing), no fragment, no tracking parameters, the
+/// rest of the query sorted, AMP versions folded into the page they copy
+/// (`amp.` hosts, `/amp` path segments, a `.amp` suffix, `?amp`, Google's
+/// AMP cache), and no trailing slash. A link that is not a URL stays as it
+/// is, trimmed.
 pub fn canonical_link(link: &str) -> String {
+    let Ok(mut url) = url::Url::parse(link.trim()) else {
+        return link.trim().to_string();
+    };
+    if let Some(origin) = amp_cache_origin(&url) {
+        url = origin;
+    }
+    url.set_fragment(None);
+    if let Some(host) = url.host_str().and_then(|h| h.strip_prefix("amp.")) {
+        if host.contains('.') {
+            let host = host.to_string();
+            // Cannot fail: a suffix of a valid host is a valid host.
+            let _ = url.set_host(Some(&host));
+        }
+    }
+    if url.query().is_some() {
+        let mut kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| !is_tracking_param(k))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        kept.sort();
+        if kept.is_empty() {
+            url.set_query(None);
+        } else {
+            url.query_pairs_mut().clear().extend_pairs(kept);
+        }
+    }
+    if let Some(segments) = url.path_segments() {
+        let mut segments: Vec<String> = segments
+            .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("amp"))
+            .map(str::to_string)
+            .collect();
+        if let Some(last) = segments.last_mut() {
+            if let Some(stem) = last.strip_suffix(".amp") {
+                *last = stem.to_string();
+            } else if let Some(stem) = last.strip_suffix(".amp.html") {
+                *last = format!("{stem}.html");
+            }
+        }
+        let path = format!("/{}", segments.join("/"));
+        url.set_path(&path);
+    }
+    let mut out = url.to_string();
+    // The root's slash is part of the URL's serialization: drop it too, so
+    // `https://a.org` and `https://a.org/` meet.
+    if url.path() == "/" && url.query().is_none() && out.ends_with('/') {
+        out.pop();
+    }
+    out
+}
+
+/// The page a Google AMP cache URL copies:
+/// `https://www-example-org.cdn.ampproject.org/c/s/www.example.org/a` is
+/// `https://www.example.org/a`.
+fn amp_cache_origin(url: &url::Url) -> Option<url::Url> {
+    if !url.host_str()?.ends_with(".cdn.ampproject.org") {
+        return None;
+    }
+    let path = url.path();
+    let (scheme, rest) = if let Some(rest) = path.strip_prefix("/c/s/") {
+        ("https", rest)
+    } else {
+        ("http", path.strip_prefix("/c/")?)
+    };
+    let mut origin = url::Url::parse(&format!("{scheme}://{rest}")).ok()?;
+    origin.set_query(url.query());
+    Some(origin)
+}
+
+/// The canonical form vigia used before AMP folding, sorting and trailing
+/// slashes, kept so that items recorded under it are still known.
+fn legacy_canonical_link(link: &str) -> String {
     let Ok(mut url) = url::Url::parse(link.trim()) else {
         return link.trim().to_string();
     };
@@ -273,12 +389,92 @@ mod tests {
     }
 
     #[test]
-    fn canonical_links_drop_tracking_and_fragments() {
-        assert_eq!(
-            canonical_link("HTTPS://Example.ORG/a?utm_source=x&b=2&fbclid=z#frag"),
-            "https://example.org/a?b=2"
-        );
-        assert_eq!(canonical_link("not a url"), "not a url");
+    fn canonical_links_fold_what_does_not_identify_the_page() {
+        let table = [
+            // scheme and host case, fragment, tracking parameters
+            (
+                "HTTPS://Example.ORG/a?utm_source=x&b=2&fbclid=z#frag",
+                "https://example.org/a?b=2",
+            ),
+            (
+                "https://example.org/a?gclid=1&mc_cid=2&mc_eid=3&ocid=4",
+                "https://example.org/a",
+            ),
+            (
+                "https://example.org/a?utm_medium=rss&utm_campaign=x",
+                "https://example.org/a",
+            ),
+            // default ports
+            ("https://example.org:443/a", "https://example.org/a"),
+            ("http://example.org:80/a", "http://example.org/a"),
+            ("https://example.org:8443/a", "https://example.org:8443/a"),
+            // the rest of the query kept, in one order
+            (
+                "https://example.org/a?p=2&id=7",
+                "https://example.org/a?id=7&p=2",
+            ),
+            (
+                "https://example.org/a?id=7&p=2",
+                "https://example.org/a?id=7&p=2",
+            ),
+            // trailing slashes
+            ("https://example.org/a/b/", "https://example.org/a/b"),
+            ("https://example.org/", "https://example.org"),
+            ("https://example.org", "https://example.org"),
+            // AMP versions
+            (
+                "https://example.org/2024/07/detienen/amp/",
+                "https://example.org/2024/07/detienen",
+            ),
+            (
+                "https://example.org/amp/2024/07/detienen",
+                "https://example.org/2024/07/detienen",
+            ),
+            (
+                "https://example.org/detienen?amp",
+                "https://example.org/detienen",
+            ),
+            (
+                "https://example.org/detienen?amp=1&id=3",
+                "https://example.org/detienen?id=3",
+            ),
+            (
+                "https://example.org/detienen?outputType=amp",
+                "https://example.org/detienen",
+            ),
+            (
+                "https://amp.example.org/detienen",
+                "https://example.org/detienen",
+            ),
+            (
+                "https://www.bbc.com/mundo/articles/c123.amp",
+                "https://www.bbc.com/mundo/articles/c123",
+            ),
+            (
+                "https://example.org/nota.amp.html",
+                "https://example.org/nota.html",
+            ),
+            (
+                "https://www-example-org.cdn.ampproject.org/c/s/www.example.org/nota/amp/",
+                "https://www.example.org/nota",
+            ),
+            // what is not AMP stays
+            (
+                "https://example.org/ampliacion",
+                "https://example.org/ampliacion",
+            ),
+            ("https://amp.org/a", "https://amp.org/a"),
+            (
+                "https://example.org/a?lamp=1",
+                "https://example.org/a?lamp=1",
+            ),
+            // not a URL
+            ("  not a url ", "not a url"),
+        ];
+        for (link, canonical) in table {
+            assert_eq!(canonical_link(link), canonical, "{link}");
+            assert_eq!(canonical_link(canonical), canonical, "twice: {link}");
+        }
     }
 
     #[test]

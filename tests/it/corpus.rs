@@ -98,3 +98,34 @@ fn name_variant_rules_earn_their_place() {
     assert_eq!(default.all.fp, 0, "{:#?}", default.errors);
     assert!(default.all.recall() >= 0.9, "{:#?}", default.errors);
 }
+
+/// Near-duplicate grouping on the story set: several outlets' versions of
+/// one report must join one story, different reports on the same topic must
+/// not. Merging two detentions is worse than a repeat: precision comes first.
+#[test]
+fn stories_group_outlets_versions_and_keep_different_reports_apart() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = Config::load(&root.join("config/vigia.toml")).unwrap();
+    let set = std::fs::read_to_string(root.join("tests/fixtures/stories.tsv")).unwrap();
+    let report = vigia::stories::evaluate(&config, &set, 72.0);
+    let shown = format!("{:#?}", report.grouping);
+    assert_eq!(report.tp + report.fn_, 24, "same-story pairs in the set");
+    eprintln!(
+        "stories: precision {:.3} recall {:.3} ({} pairs found, {} wrong, {} missed)",
+        report.precision(),
+        report.recall(),
+        report.tp,
+        report.fp,
+        report.fn_
+    );
+    assert!(
+        report.precision() >= 0.98,
+        "precision {:.3}\n{shown}",
+        report.precision()
+    );
+    assert!(
+        report.recall() >= 0.8,
+        "recall {:.3}\n{shown}",
+        report.recall()
+    );
+}

@@ -1,0 +1,302 @@
+//! Stories: one report told by many outlets.
+//!
+//! A detention is reported by many outlets within hours, under different
+//! links and slightly different headlines. Items that alert are grouped into
+//! stories: the same canonical link is one item already (see
+//! [`crate::sources::canonical_link`]); beyond that, an alerting item joins
+//! the story of an earlier alerting item found within the window
+//! (`defaults.story_window`, 72 h) when their texts are near-duplicates.
+//!
+//! Near-duplicates are judged on the *content words* of title and summary:
+//! folded (see [`crate::matching::normalize`]), without the stopwords of
+//! English, Spanish and Portuguese, cut to their first [`STEM`] letters so
+//! that `detenido`, `detenida` and `detenidos` meet. Two items are one story
+//! when the overlap of those word sets, |A ∩ B| / min(|A|, |B|), reaches
+//! [`THRESHOLD`] and they share at least [`MIN_SHARED`] words, unless each
+//! names a watched person and the people differ (two detentions the same
+//! day, told in the same words, are two stories). The threshold was chosen
+//! on `tests/fixtures/stories.tsv` (see the README, "Stories").
+
+use std::collections::BTreeSet;
+
+use crate::matching::normalize::{fold, normalize};
+
+/// Words are compared on their first letters only.
+pub const STEM: usize = 6;
+/// Overlap coefficient from which two items are one story.
+pub const THRESHOLD: f64 = 0.5;
+/// Fewer shared words than this is never one story, however short the texts.
+pub const MIN_SHARED: usize = 4;
+/// Only so many words of the summary count: a lead says what happened, the
+/// rest of an article says much else.
+const SUMMARY_WORDS: usize = 40;
+
+const STOPWORDS: &[&str] = &[
+    // en
+    "the", "and", "for", "was", "were", "with", "from", "that", "this", "has", "have", "had", "are",
+    "his", "her", "its", "their", "they", "but", "not", "after", "over", "into", "about", "who",
+    "which", "will", "been", "said", "says", "also", "more", "than", "other", "new",
+    // es
+    "los", "las", "del", "por", "para", "con", "una", "uno", "que", "sus", "fue", "han", "como",
+    "mas", "pero", "sin", "sobre", "tras", "desde", "este", "esta", "ese", "esa", "entre", "hasta",
+    "segun", "durante", "donde", "cuando", "tambien", "dijo", "ser", "son", "era", "hay", "muy",
+    // pt
+    "dos", "das", "nos", "nas", "pelo", "pela", "com", "uma", "foi", "sao", "seu", "sua", "ao",
+    "aos", "apos", "entre", "como", "mais", "mas", "tambem", "disse", "sobre", "ate", "isso",
+];
+
+/// What an item is compared on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Words {
+    /// Content words of the title and the summary's lead.
+    pub words: BTreeSet<String>,
+    /// The title's capitalized words, but its first one and those after a
+    /// full stop or colon: who and where ("Juan Carlos Pérez", "Punto
+    /// Fijo"), the words that tell two reports told alike apart.
+    pub names: BTreeSet<String>,
+}
+
+fn stem(folded_word: &str) -> String {
+    folded_word.chars().take(STEM).collect()
+}
+
+fn content(folded_word: &str) -> bool {
+    folded_word.chars().count() >= 3 && !STOPWORDS.contains(&folded_word)
+}
+
+/// The content words and title names of an item.
+pub fn words(title: &str, summary: &str) -> Words {
+    let t = normalize(title);
+    let folded_summary = fold(summary);
+    let words = t
+        .text
+        .split(' ')
+        .chain(folded_summary.split(' ').take(SUMMARY_WORDS))
+        .filter(|w| content(w))
+        .map(stem)
+        .collect();
+    let mut names = BTreeSet::new();
+    for (i, w) in t.words.iter().enumerate() {
+        let folded = &t.text[w.folded.clone()];
+        let capital = title[w.original.clone()]
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase);
+        let after_stop = title[..w.original.start]
+            .trim_end()
+            .ends_with(['.', ':', '!', '?']);
+        if i > 0 && capital && !after_stop && content(folded) {
+            names.insert(stem(folded));
+        }
+    }
+    Words { words, names }
+}
+
+/// How much two items' words overlap, 0 to 1, and how many they share.
+pub fn overlap(a: &Words, b: &Words) -> (f64, usize) {
+    let shared = a.words.intersection(&b.words).count();
+    let smaller = a.words.len().min(b.words.len());
+    if smaller == 0 {
+        return (0.0, 0);
+    }
+    (shared as f64 / smaller as f64, shared)
+}
+
+/// Whether two items tell one story: their words (see [`words`]) and the
+/// watched people each names.
+pub fn same_story(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> bool {
+    if !a_names.is_empty() && !b_names.is_empty() && !a_names.iter().any(|n| b_names.contains(n)) {
+        return false;
+    }
+    // Each title names someone or somewhere the other report never
+    // mentions: two reports.
+    if !a.names.is_subset(&b.words) && !b.names.is_subset(&a.words) {
+        return false;
+    }
+    let (score, shared) = overlap(a, b);
+    shared >= MIN_SHARED && score >= THRESHOLD
+}
+
+/// Of the earlier items (their story, words and people), the story the new
+/// item joins: the one whose member overlaps it most among those that tell
+/// the same story.
+pub fn best_story<'a>(
+    words: &Words,
+    names: &[String],
+    earlier: impl IntoIterator<Item = (i64, &'a Words, &'a [String])>,
+) -> Option<i64> {
+    let mut best: Option<(f64, i64)> = None;
+    for (story, other, other_names) in earlier {
+        if !same_story(words, names, other, other_names) {
+            continue;
+        }
+        let (score, _) = overlap(words, other);
+        if best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, story));
+        }
+    }
+    best.map(|(_, story)| story)
+}
+
+/// Pairwise precision and recall of a grouping against the truth: over
+/// every pair of items, whether both put them in one group.
+pub fn pairwise(truth: &[&str], grouped: &[i64]) -> (usize, usize, usize) {
+    let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+    for i in 0..truth.len() {
+        for j in i + 1..truth.len() {
+            match (truth[i] == truth[j], grouped[i] == grouped[j]) {
+                (true, true) => tp += 1,
+                (false, true) => fp += 1,
+                (true, false) => fn_ += 1,
+                (false, false) => {}
+            }
+        }
+    }
+    (tp, fp, fn_)
+}
+
+/// What grouping a labeled set of story clusters gave.
+#[derive(Debug, Default)]
+pub struct StoryReport {
+    pub tp: usize,
+    pub fp: usize,
+    pub fn_: usize,
+    /// (item, the story it joined) for every item, as `cluster: title`.
+    pub grouping: Vec<(String, String)>,
+}
+
+impl StoryReport {
+    pub fn precision(&self) -> f64 {
+        self.tp as f64 / (self.tp + self.fp).max(1) as f64
+    }
+    pub fn recall(&self) -> f64 {
+        self.tp as f64 / (self.tp + self.fn_).max(1) as f64
+    }
+}
+
+/// Groups the items of a story set (`tests/fixtures/stories.tsv`: cluster,
+/// hours, source, title, summary), in time order, the way the store does,
+/// with the people the config's matcher finds in each, and scores the
+/// grouping pairwise.
+pub fn evaluate(config: &crate::config::Config, tsv: &str, window_hours: f64) -> StoryReport {
+    let matcher = crate::matching::Matcher::new(config);
+    let mut rows: Vec<(f64, &str, &str, &str)> = tsv
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let hours = f[1].parse().expect("hours is a number");
+            (hours, f[0], f[3], f.get(4).copied().unwrap_or(""))
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut seen: Vec<(f64, i64, Words, Vec<String>, String)> = Vec::new();
+    let mut truth = Vec::new();
+    let mut grouped = Vec::new();
+    let mut report = StoryReport::default();
+    for (hours, cluster, title, summary) in rows {
+        let text = crate::matching::ItemText {
+            title,
+            summary,
+            content: "",
+        };
+        let explanation = matcher.explain(&matcher.check(&text, &[]));
+        let w = words(title, summary);
+        let earlier = seen
+            .iter()
+            .filter(|(h, ..)| hours - h <= window_hours)
+            .map(|(_, story, w, n, _)| (*story, w, &n[..]));
+        let story = best_story(&w, &explanation.names, earlier).unwrap_or(seen.len() as i64);
+        let root = seen
+            .iter()
+            .find(|s| s.1 == story)
+            .map(|s| s.4.clone())
+            .unwrap_or_else(|| format!("{cluster}: {title}"));
+        report.grouping.push((format!("{cluster}: {title}"), root));
+        seen.push((
+            hours,
+            story,
+            w,
+            explanation.names,
+            format!("{cluster}: {title}"),
+        ));
+        truth.push(cluster);
+        grouped.push(story);
+    }
+    (report.tp, report.fp, report.fn_) = pairwise(&truth, &grouped);
+    report
+}
+
+/// Serializes words for the store: one per line, title names after a `^`.
+pub fn to_stored(words: &Words) -> String {
+    let mut lines: Vec<String> = words.words.iter().cloned().collect();
+    lines.extend(words.names.iter().map(|n| format!("^{n}")));
+    lines.join("\n")
+}
+
+/// Reads words back from the store.
+pub fn from_stored(stored: &str) -> Words {
+    let mut out = Words::default();
+    for line in stored.split('\n').filter(|w| !w.is_empty()) {
+        match line.strip_prefix('^') {
+            Some(name) => out.names.insert(name.to_string()),
+            None => out.words.insert(line.to_string()),
+        };
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_folded_stemmed_and_without_stopwords() {
+        let w = words(
+            "Detienen a la periodista Rocío San Miguel",
+            "según Foro Penal",
+        );
+        let got: Vec<&str> = w.words.iter().map(String::as_str).collect();
+        assert_eq!(
+            got,
+            ["detien", "foro", "miguel", "penal", "period", "rocio", "san"]
+        );
+        let names: Vec<&str> = w.names.iter().map(String::as_str).collect();
+        assert_eq!(names, ["miguel", "rocio", "san"]);
+        assert_eq!(from_stored(&to_stored(&w)), w);
+    }
+
+    #[test]
+    fn different_people_are_different_stories() {
+        let a = words("SEBIN detiene a periodista en Caracas tras protesta", "");
+        assert!(same_story(&a, &[], &a, &[]));
+        assert!(same_story(&a, &["X".into()], &a, &["X".into(), "Y".into()]));
+        assert!(!same_story(&a, &["X".into()], &a, &["Y".into()]));
+    }
+
+    #[test]
+    fn titles_naming_different_people_are_different_stories() {
+        let a = words(
+            "SEBIN detiene al periodista Juan Carlos Pérez en Caracas",
+            "Funcionarios del SEBIN detuvieron al periodista en su residencia en Caracas.",
+        );
+        let b = words(
+            "SEBIN detiene a la periodista María Gómez en Caracas",
+            "Funcionarios del SEBIN detuvieron a la periodista en su residencia en Caracas.",
+        );
+        assert!(overlap(&a, &b).0 >= THRESHOLD);
+        assert!(!same_story(&a, &[], &b, &[]));
+        // A title naming no one, or only what the other mentions, joins.
+        let c = words(
+            "SNTP denuncia detención de periodista en Caracas",
+            "Funcionarios del SEBIN detuvieron al periodista Juan Carlos Pérez en su residencia.",
+        );
+        assert!(same_story(&a, &[], &c, &[]));
+    }
+
+    #[test]
+    fn too_few_shared_words_are_never_one_story() {
+        let a = words("Detienen periodista Caracas", "");
+        assert!(!same_story(&a, &[], &a, &[]));
+    }
+}
