@@ -57,6 +57,7 @@ async fn main() {
             key: vigia::sources::key_hash(&format!("item {n}")),
             aliases: Vec::new(),
             muted_rule: None,
+            story: None,
             source: "bench".into(),
             title: format!("Detienen a la persona {n}"),
             link: Some(format!("https://example.org/{n}")),

@@ -56,6 +56,7 @@ struct Rules {
     /// Channel name → chat, to queue alerts.
     channels: BTreeMap<String, ChatRef>,
     backfill: Duration,
+    story_window: Duration,
     source_down_after: Duration,
     /// Who is told when a source goes down or comes back.
     admins: Vec<i64>,
@@ -69,6 +70,7 @@ impl Rules {
             matcher: Matcher::new(config),
             channels: config.channels.clone(),
             backfill: config.backfill,
+            story_window: config.story_window,
             source_down_after: config.source_down_after,
             admins: config.telegram.admins.clone(),
             names: config.rules.iter().map(|r| r.name.clone()).collect(),
@@ -606,6 +608,12 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
             };
             text.chars().take(MAX_STORED_SUMMARY).collect()
         };
+        let story = (!alerts.is_empty()).then(|| {
+            (
+                crate::stories::words(&item.title, &summary),
+                rules.story_window,
+            )
+        });
         let (key, aliases) = key.split_first().expect("an item has a key");
         // Alerts of an item whose every rule is muted are set aside.
         let muted_rule = explanation
@@ -613,6 +621,7 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
             .filter(|e| !e.rules.is_empty() && e.rules.iter().all(|r| muted.contains(r)))
             .map(|e| e.rules[0].clone());
         batch.push(NewItem {
+            story,
             muted_rule,
             key: *key,
             aliases: aliases.to_vec(),

@@ -13,8 +13,9 @@
 //! that `detenido`, `detenida` and `detenidos` meet. Two items are one story
 //! when the overlap of those word sets, |A ∩ B| / min(|A|, |B|), reaches
 //! [`THRESHOLD`] and they share at least [`MIN_SHARED`] words, unless each
-//! names a watched person and the people differ (two detentions the same
-//! day, told in the same words, are two stories). The threshold was chosen
+//! names a watched person and the people differ, or each title has a name
+//! or number the other report never mentions (two detentions the same day,
+//! told in the same words, are two stories). The threshold was chosen
 //! on `tests/fixtures/stories.tsv` (see the README, "Stories").
 
 use std::collections::BTreeSet;
@@ -26,7 +27,7 @@ pub const STEM: usize = 6;
 /// Overlap coefficient from which two items are one story.
 pub const THRESHOLD: f64 = 0.5;
 /// Fewer shared words than this is never one story, however short the texts.
-pub const MIN_SHARED: usize = 4;
+pub const MIN_SHARED: usize = 5;
 /// Only so many words of the summary count: a lead says what happened, the
 /// rest of an article says much else.
 const SUMMARY_WORDS: usize = 40;
@@ -50,9 +51,10 @@ const STOPWORDS: &[&str] = &[
 pub struct Words {
     /// Content words of the title and the summary's lead.
     pub words: BTreeSet<String>,
-    /// The title's capitalized words, but its first one and those after a
-    /// full stop or colon: who and where ("Juan Carlos Pérez", "Punto
-    /// Fijo"), the words that tell two reports told alike apart.
+    /// The title's numbers and capitalized words (but its first one and
+    /// those after a full stop or colon): who, where and how many ("Juan
+    /// Carlos Pérez", "Punto Fijo", "día 12"), the words that tell two
+    /// reports told alike apart.
     pub names: BTreeSet<String>,
 }
 
@@ -72,7 +74,7 @@ pub fn words(title: &str, summary: &str) -> Words {
         .text
         .split(' ')
         .chain(folded_summary.split(' ').take(SUMMARY_WORDS))
-        .filter(|w| content(w))
+        .filter(|w| content(w) || w.bytes().any(|b| b.is_ascii_digit()))
         .map(stem)
         .collect();
     let mut names = BTreeSet::new();
@@ -85,7 +87,8 @@ pub fn words(title: &str, summary: &str) -> Words {
         let after_stop = title[..w.original.start]
             .trim_end()
             .ends_with(['.', ':', '!', '?']);
-        if i > 0 && capital && !after_stop && content(folded) {
+        let number = folded.bytes().any(|b| b.is_ascii_digit());
+        if number || i > 0 && capital && !after_stop && content(folded) {
             names.insert(stem(folded));
         }
     }
@@ -292,6 +295,15 @@ mod tests {
             "Funcionarios del SEBIN detuvieron al periodista Juan Carlos Pérez en su residencia.",
         );
         assert!(same_story(&a, &[], &c, &[]));
+    }
+
+    #[test]
+    fn titles_with_different_numbers_are_different_reports() {
+        let a = words("Nahuel Gallo: día 5 de su detención en Venezuela", "");
+        let b = words("Nahuel Gallo: día 10 de su detención en Venezuela", "");
+        assert!(overlap(&a, &b).0 >= THRESHOLD);
+        assert!(!same_story(&a, &[], &b, &[]));
+        assert!(same_story(&a, &[], &a, &[]));
     }
 
     #[test]

@@ -323,6 +323,8 @@ pub struct Config {
     pub source_down_after: Duration,
     /// Least time between two requests to one host (they never overlap).
     pub host_gap: Duration,
+    /// An alerting item joins a story last reported within this long.
+    pub story_window: Duration,
     pub log_format: LogFormat,
     pub lists: Vec<TermList>,
     pub names: Vec<NamesList>,
@@ -412,6 +414,7 @@ struct RawDefaults {
     backfill: Option<Spanned<String>>,
     source_down_after: Option<Spanned<String>>,
     host_gap: Option<Spanned<String>>,
+    story_window: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -785,6 +788,11 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         &raw.defaults.source_down_after,
         "defaults.source_down_after",
         Duration::from_secs(6 * 3600),
+    );
+    let story_window = c.duration(
+        &raw.defaults.story_window,
+        "defaults.story_window",
+        Duration::from_secs(72 * 3600),
     );
 
     // lists
@@ -1185,6 +1193,7 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         backfill,
         source_down_after,
         host_gap,
+        story_window,
         log_format,
         lists,
         names,

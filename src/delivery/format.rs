@@ -164,6 +164,50 @@ pub fn render(alert: &PendingAlert, mode: Mode) -> String {
     head + &tail
 }
 
+/// Most outlets an edit names one by one; the rest are counted.
+const MAX_ALSO: usize = 15;
+
+/// Renders the story's message with the later reports in "Also reported
+/// by", within Telegram's limit (the summary gives way first).
+pub fn render_edit(alert: &PendingAlert, mode: Mode) -> String {
+    let html = mode == Mode::Html;
+    let shown: Vec<String> = alert
+        .also
+        .iter()
+        .take(MAX_ALSO)
+        .map(
+            |(source, link)| match link.as_deref().filter(|l| l.starts_with("http")) {
+                Some(link) if html => {
+                    format!("<a href=\"{}\">{}</a>", escape(link), escape(source))
+                }
+                Some(link) => format!("{source} ({link})"),
+                None if html => escape(source),
+                None => source.clone(),
+            },
+        )
+        .collect();
+    let mut footer = format!("\n\n📣 Also reported by: {}", shown.join(", "));
+    if alert.also.len() > MAX_ALSO {
+        footer.push_str(&format!(" and {} more", alert.also.len() - MAX_ALSO));
+    }
+    let limit = alert.max_len.unwrap_or(MAX_MESSAGE).min(MAX_MESSAGE);
+    let mut first = alert.clone();
+    first.max_len = Some(limit.saturating_sub(tg_len(&footer)).max(256));
+    render(&first, mode) + &footer
+}
+
+/// Renders a follow-up to a story's message: this report fired a rule the
+/// story had not. Short: the new report's title, link, source and why.
+pub fn render_reply(alert: &PendingAlert, mode: Mode) -> String {
+    let mut short = alert.clone();
+    short.summary.clear();
+    let text = render(&short, mode);
+    match text.strip_prefix("🚨") {
+        Some(rest) => format!("🆕 Update:{rest}"),
+        None => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,9 +48,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
+use teloxide::payloads::EditMessageTextSetters;
 use teloxide::payloads::SendMessageSetters;
 use teloxide::requests::Requester;
-use teloxide::types::{ChatId, LinkPreviewOptions, ParseMode, Recipient};
+use teloxide::types::{
+    ChatId, LinkPreviewOptions, MessageId, ParseMode, Recipient, ReplyParameters,
+};
 use teloxide::{ApiError, Bot, RequestError};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
@@ -58,7 +61,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{ChatRef, Secret, TelegramConfig};
 use crate::ops::metrics::Metrics;
-use crate::store::{PendingAlert, Store, StoreError};
+use crate::store::{EntryKind, PendingAlert, Store, StoreError};
 use format::Mode;
 use pace::{Pacer, Ticket};
 
@@ -83,6 +86,8 @@ pub enum SendError {
     ChatRefused(String),
     #[error("could not reach Telegram: {0}")]
     Network(String),
+    #[error("Telegram refused to edit the story's message: {0}")]
+    EditRefused(String),
 }
 
 /// Where alerts go.
@@ -113,16 +118,27 @@ impl Sink {
         } else {
             Mode::Html
         };
-        let text = match &alert.notice {
-            Some(notice) => notice.clone(),
-            None => format::render(alert, mode),
+        let text = match (&alert.notice, alert.kind) {
+            (Some(notice), _) => notice.clone(),
+            (None, EntryKind::Alert) => format::render(alert, mode),
+            (None, EntryKind::Edit) => format::render_edit(alert, mode),
+            (None, EntryKind::Reply) => format::render_reply(alert, mode),
         };
         match self {
             Sink::Stdout => {
                 use std::io::Write;
-                let what = match &alert.notice {
-                    Some(_) => "notice for admins".to_string(),
-                    None => format!("alert for channel {}", alert.channel),
+                let what = match (&alert.notice, alert.kind) {
+                    (Some(_), _) => "notice for admins".to_string(),
+                    (None, EntryKind::Alert) => format!("alert for channel {}", alert.channel),
+                    (None, EntryKind::Edit) => {
+                        format!("update of an earlier alert for channel {}", alert.channel)
+                    }
+                    (None, EntryKind::Reply) => {
+                        format!(
+                            "follow-up to an earlier alert for channel {}",
+                            alert.channel
+                        )
+                    }
                 };
                 let mut out = std::io::stdout().lock();
                 let _ = writeln!(out, "──── {what} ────\n{text}\n");
@@ -137,17 +153,39 @@ impl Sink {
                     ChatRef::Id(id) => Recipient::Id(ChatId(id)),
                     ChatRef::Username(name) => Recipient::ChannelUsername(name),
                 };
-                let mut request =
-                    bot.send_message(recipient, text)
-                        .link_preview_options(LinkPreviewOptions {
-                            is_disabled: alert.notice.is_some(),
-                            url: None,
-                            prefer_small_media: true,
-                            prefer_large_media: false,
-                            show_above_text: false,
-                        });
+                let preview = LinkPreviewOptions {
+                    is_disabled: alert.notice.is_some(),
+                    url: None,
+                    prefer_small_media: true,
+                    prefer_large_media: false,
+                    show_above_text: false,
+                };
+                if let (EntryKind::Edit, Some(root)) = (alert.kind, alert.root_message) {
+                    let mut request = bot
+                        .edit_message_text(recipient, MessageId(root), text)
+                        .link_preview_options(preview);
+                    if mode == Mode::Html {
+                        request = request.parse_mode(ParseMode::Html);
+                    }
+                    return match request.await {
+                        // An edit that changes nothing (sent twice after a
+                        // crash) has done its job.
+                        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => {
+                            Ok(Some(root))
+                        }
+                        Err(e) => Err(classify_edit(e, token)),
+                    };
+                }
+                let mut request = bot
+                    .send_message(recipient, text)
+                    .link_preview_options(preview);
                 if mode == Mode::Html {
                     request = request.parse_mode(ParseMode::Html);
+                }
+                if let (EntryKind::Reply, Some(root)) = (alert.kind, alert.root_message) {
+                    request = request.reply_parameters(
+                        ReplyParameters::new(MessageId(root)).allow_sending_without_reply(),
+                    );
                 }
                 request
                     .await
@@ -155,6 +193,16 @@ impl Sink {
                     .map_err(|e| classify(e, token))
             }
         }
+    }
+}
+
+/// Like [`classify`], for an edit: Telegram refusing to edit the message
+/// (deleted, too old, not the bot's) says nothing about the chat, so it
+/// fails that edit alone instead of holding the channel.
+fn classify_edit(e: RequestError, token: &Secret) -> SendError {
+    match classify(e, token) {
+        SendError::ChatRefused(reason) => SendError::EditRefused(reason),
+        other => other,
     }
 }
 
@@ -528,6 +576,12 @@ impl Inner {
                 // long" at a fraction of the limit: not this alert's length
                 // or markup. Give it up, loudly, and go on with the chat.
                 self.give_up(alert, &message).await?;
+                Ok(Next::Continue)
+            }
+            SendError::EditRefused(_) => {
+                tracing::warn!(channel = %channel, error = %message,
+                    "could not add a report to its story's message; the report stays recorded");
+                self.store.call(move |s| s.fail(id, &message)).await?;
                 Ok(Next::Continue)
             }
             SendError::ChatRefused(_) if notice => {

@@ -113,6 +113,22 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE alerts ADD COLUMN muted_rule TEXT;   -- set aside by this muted rule
     "#,
+    r#"
+    CREATE TABLE stories (
+        id         INTEGER PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        last_at    INTEGER NOT NULL,   -- unix ms: its latest item was found then
+        rules      TEXT NOT NULL       -- JSON: every rule its items fired
+    );
+    CREATE INDEX stories_last ON stories (last_at);
+    ALTER TABLE items ADD COLUMN story_id INTEGER REFERENCES stories(id);
+    ALTER TABLE items ADD COLUMN story_words TEXT;   -- stories::to_stored
+    CREATE INDEX items_story ON items (story_id) WHERE story_id IS NOT NULL;
+    -- 'alert': a message of its own; 'edit': adds its item to the root's
+    -- "Also reported by"; 'reply': a follow-up answering the root's message.
+    ALTER TABLE alerts ADD COLUMN kind TEXT NOT NULL DEFAULT 'alert';
+    ALTER TABLE alerts ADD COLUMN root_id INTEGER;   -- for an edit or reply: the story's first alert there
+    "#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -101,6 +101,9 @@ pub struct NewItem {
     pub alerts: Vec<(String, String)>,
     /// Every rule that fired is muted: the alerts are set aside for this one.
     pub muted_rule: Option<String>,
+    /// For an alerting item: what it is compared on to join a story, and
+    /// how recent that story's last item must be.
+    pub story: Option<(crate::stories::Words, std::time::Duration)>,
 }
 
 /// An entry of the outbox, with what is needed to render it: an alert, or
@@ -123,6 +126,28 @@ pub struct PendingAlert {
     pub plain: bool,
     /// A shorter limit than Telegram's documented one: it found it too long.
     pub max_len: Option<usize>,
+    /// What the entry does: a message of its own, or, for a later item of a
+    /// story, an edit or a reply to the story's message.
+    pub kind: EntryKind,
+    /// For an edit or reply: the story's message in this chat (none when
+    /// it was printed rather than sent).
+    pub root_message: Option<i32>,
+    /// For an edit: the other reports of the story so far, (source, link).
+    /// The item fields are then the story's first item, as first sent.
+    pub also: Vec<(String, Option<String>)>,
+}
+
+/// What an outbox entry does with Telegram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EntryKind {
+    /// A message of its own.
+    #[default]
+    Alert,
+    /// Edits the story's message to add this report to "Also reported by".
+    Edit,
+    /// A follow-up answering the story's message: this report fired a rule
+    /// the story had not.
+    Reply,
 }
 
 pub struct Store {
@@ -396,8 +421,14 @@ impl Store {
                         .execute(params![&key[..], item_id])
                         .context("insert item key")?;
                 }
+                let joined = match (&item.story, &item.explanation) {
+                    (Some((words, window)), Some(explanation)) => {
+                        Some(join_story(&tx, item_id, words, explanation, now, *window)?)
+                    }
+                    _ => None,
+                };
                 for (channel, chat) in &item.alerts {
-                    queued += insert_alert
+                    let inserted = insert_alert
                         .execute(params![
                             item_id,
                             channel,
@@ -406,6 +437,18 @@ impl Store {
                             item.muted_rule
                         ])
                         .context("insert alert")?;
+                    queued += inserted;
+                    // A later item of a story, where the story already has a
+                    // message: it edits or answers that message instead.
+                    if let (1, Some(joined)) = (inserted, &joined) {
+                        if let Some(root) = joined.root(&tx, channel)? {
+                            tx.execute(
+                                "UPDATE alerts SET kind = ?2, root_id = ?3 WHERE id = ?1",
+                                params![tx.last_insert_rowid(), joined.kind, root],
+                            )
+                            .context("link alert to its story")?;
+                        }
+                    }
                 }
             }
         }
@@ -413,11 +456,148 @@ impl Store {
         Ok(queued)
     }
 
+    /// Items recorded with their story: (story id, title), oldest first.
+    pub fn story_members(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT story_id, title FROM items WHERE story_id IS NOT NULL ORDER BY id")
+            .context("prepare story members")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .context("query story members")?;
+        rows.collect::<Result<_, _>>().context("read story members")
+    }
+
     pub fn item_count(&self) -> Result<i64, StoreError> {
         self.conn()
             .query_row("SELECT COUNT(*) FROM items", [], |r| r.get(0))
             .context("count items")
     }
+}
+
+/// The story an item joined (or began), and how its alerts relate to it.
+struct Joined {
+    story: i64,
+    /// `edit` when the item fires no rule the story had not fired, else `reply`.
+    kind: &'static str,
+    /// Whether the story existed before this item.
+    existed: bool,
+}
+
+impl Joined {
+    /// The story's first alert in `channel`, if it has one (and this item
+    /// is not it).
+    fn root(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        channel: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        if !self.existed {
+            return Ok(None);
+        }
+        tx.query_row(
+            "SELECT a.id FROM alerts a JOIN items i ON i.id = a.item_id
+             WHERE i.story_id = ?1 AND a.channel = ?2 AND a.kind = 'alert'
+             ORDER BY a.id LIMIT 1",
+            params![self.story, channel],
+            |r| r.get(0),
+        )
+        .optional()
+        .context("find story root")
+    }
+}
+
+/// Puts an alerting item in the story it tells (see [`crate::stories`]):
+/// one with an item found within `window` whose text is a near-duplicate,
+/// else a new one.
+fn join_story(
+    tx: &rusqlite::Transaction<'_>,
+    item_id: i64,
+    words: &crate::stories::Words,
+    explanation: &Explanation,
+    now: DateTime<Utc>,
+    window: std::time::Duration,
+) -> Result<Joined, StoreError> {
+    let since = millis(now) - i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+    let candidates: Vec<(i64, crate::stories::Words, Vec<String>)> = {
+        let mut stmt = tx
+            .prepare_cached(
+                "SELECT i.story_id, i.story_words, i.explanation FROM stories s
+                 JOIN items i ON i.story_id = s.id
+                 WHERE s.last_at >= ?1 AND i.story_words IS NOT NULL",
+            )
+            .context("prepare story candidates")?;
+        let rows = stmt
+            .query_map([since], |r| {
+                let story: i64 = r.get(0)?;
+                let words: String = r.get(1)?;
+                let explanation: Option<String> = r.get(2)?;
+                Ok((story, words, explanation))
+            })
+            .context("query story candidates")?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (story, stored, explanation) = row.context("read story candidate")?;
+            let names = explanation
+                .and_then(|e| serde_json::from_str::<Explanation>(&e).ok())
+                .map(|e| e.names)
+                .unwrap_or_default();
+            out.push((story, crate::stories::from_stored(&stored), names));
+        }
+        out
+    };
+    let found = crate::stories::best_story(
+        words,
+        &explanation.names,
+        candidates.iter().map(|(s, w, n)| (*s, w, &n[..])),
+    );
+    let (story, kind, existed) = match found {
+        Some(story) => {
+            let rules: String = tx
+                .query_row("SELECT rules FROM stories WHERE id = ?1", [story], |r| {
+                    r.get(0)
+                })
+                .context("read story rules")?;
+            let mut rules: Vec<String> = serde_json::from_str(&rules).unwrap_or_default();
+            let new_rule = explanation.rules.iter().any(|r| !rules.contains(r));
+            for r in &explanation.rules {
+                if !rules.contains(r) {
+                    rules.push(r.clone());
+                }
+            }
+            tx.execute(
+                "UPDATE stories SET last_at = ?2, rules = ?3 WHERE id = ?1",
+                params![
+                    story,
+                    millis(now),
+                    serde_json::to_string(&rules).expect("strings serialize")
+                ],
+            )
+            .context("update story")?;
+            (story, if new_rule { "reply" } else { "edit" }, true)
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO stories (created_at, last_at, rules) VALUES (?1, ?1, ?2)",
+                params![
+                    millis(now),
+                    serde_json::to_string(&explanation.rules).expect("strings serialize")
+                ],
+            )
+            .context("insert story")?;
+            (tx.last_insert_rowid(), "edit", false)
+        }
+    };
+    tx.execute(
+        "UPDATE items SET story_id = ?2, story_words = ?3 WHERE id = ?1",
+        params![item_id, story, crate::stories::to_stored(words)],
+    )
+    .context("put item in its story")?;
+    Ok(Joined {
+        story,
+        kind,
+        existed,
+    })
 }
 
 #[cfg(test)]

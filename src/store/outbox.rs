@@ -18,9 +18,9 @@
 //! `retry_after` (`not_before`), a hold, and a group's migration.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::{from_millis, millis, Context, PendingAlert, Store, StoreError};
+use super::{from_millis, millis, Context, EntryKind, PendingAlert, Store, StoreError};
 
 /// When a chat's first open entry may go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +93,72 @@ fn read_entry(r: &Row<'_>) -> rusqlite::Result<PendingAlert> {
         notice: r.get(11)?,
         plain: r.get(12)?,
         max_len: r.get::<_, Option<i64>>(13)?.map(|n| n.max(0) as usize),
+        ..Default::default()
     })
+}
+
+/// Fills in what an edit or reply needs: the story's message, and for an
+/// edit the first item and the reports since. An entry whose story message
+/// was never delivered (given up, or kept aside by a mute) becomes an alert
+/// of its own: a report is never lost behind a message that does not exist.
+fn story_entry(conn: &Connection, entry: &mut PendingAlert) -> Result<(), StoreError> {
+    let (kind, root): (String, Option<i64>) = conn
+        .query_row(
+            "SELECT kind, root_id FROM alerts WHERE id = ?1",
+            [entry.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .context("read entry kind")?;
+    let (kind, Some(root)) = (kind.as_str(), root) else {
+        return Ok(());
+    };
+    let (root_state, root_message): (String, Option<i32>) = conn
+        .query_row(
+            "SELECT state, message_id FROM alerts WHERE id = ?1",
+            [root],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .context("read story root")?;
+    if root_state != "sent" {
+        conn.execute(
+            "UPDATE alerts SET kind = 'alert', root_id = NULL WHERE id = ?1",
+            [entry.id],
+        )
+        .context("make entry an alert")?;
+        return Ok(());
+    }
+    entry.root_message = root_message;
+    if kind == "reply" {
+        entry.kind = EntryKind::Reply;
+        return Ok(());
+    }
+    entry.kind = EntryKind::Edit;
+    let first = conn
+        .query_row(
+            &format!("{SELECT_ENTRY} WHERE a.id = ?1"),
+            [root],
+            read_entry,
+        )
+        .context("read story's first alert")?;
+    entry.source = first.source;
+    entry.title = first.title;
+    entry.link = first.link;
+    entry.summary = first.summary;
+    entry.published = first.published;
+    entry.explanation = first.explanation;
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT i.source, i.link FROM alerts a JOIN items i ON i.id = a.item_id
+             WHERE a.root_id = ?1 AND a.id <= ?2 ORDER BY a.id",
+        )
+        .context("prepare story reports")?;
+    let rows = stmt
+        .query_map(params![root, entry.id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .context("query story reports")?;
+    entry.also = rows
+        .collect::<Result<_, _>>()
+        .context("read story reports")?;
+    Ok(())
 }
 
 impl Store {
@@ -158,7 +223,12 @@ impl Store {
             .query_row(params![chat, state, held, now], read_entry)
             .optional()
             .context("read head")?;
-        Ok(head.map(|a| (a, held)))
+        let Some(mut head) = head else {
+            return Ok(None);
+        };
+        drop(stmt);
+        story_entry(&conn, &mut head)?;
+        Ok(Some((head, held)))
     }
 
     /// Marks an entry as in flight, just before the request leaves.

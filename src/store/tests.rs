@@ -5,6 +5,7 @@ fn item(key: &str, alerts: &[&str]) -> NewItem {
         key: crate::sources::key_hash(key),
         aliases: Vec::new(),
         muted_rule: None,
+        story: None,
         source: "S".into(),
         title: format!("title {key}"),
         link: Some(format!("https://example.org/{key}")),

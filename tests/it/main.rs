@@ -11,4 +11,5 @@ mod fetch;
 mod ops;
 mod reload;
 mod sources;
+mod stories;
 mod support;

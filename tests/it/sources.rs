@@ -227,12 +227,23 @@ async fn broken_and_hostile_sources_never_stop_good_ones_nor_alert_junk() {
             "🚨 <b>Detención de líder sindical en Caracas</b>",
             "🚨 <b>Detienen a concejal en Caracas</b>",
             "🚨 <b>Detienen a defensora de derechos humanos en Caracas</b>",
-            "🚨 <b>Detienen a defensora de derechos humanos en Caracas</b>",
             "🚨 <b>Detienen a dirigente sindical en Caracas</b>",
             "🚨 <b>Detienen a estudiante en Caracas</b>",
             "🚨 <b>Detienen a sacerdote en Caracas</b>",
         ],
-        "good, Windows-1252, a redirect chain, GUID churn, no guid, a page and an edited title each alert once; nothing else"
+        "good, Windows-1252, a redirect chain, GUID churn, no guid and an edited title each alert once; nothing else"
+    );
+    // The page reports the redirect chain's story (same headline): it is
+    // added to that message, not sent again.
+    let edits = bot.with(|st| st.edits.clone());
+    assert_eq!(edits.len(), 1, "{edits:#?}");
+    assert!(edits[0]
+        .text
+        .starts_with("🚨 <b>Detienen a defensora de derechos humanos en Caracas</b>"));
+    assert!(
+        edits[0].text.contains("📣 Also reported by: "),
+        "{}",
+        edits[0].text
     );
 
     let health = h.store().source_health().unwrap();

@@ -84,6 +84,16 @@ pub struct Sent {
     pub text: String,
     pub parse_mode: Option<String>,
     pub at: Instant,
+    /// The message this one answers (`reply_parameters.message_id`).
+    pub reply_to: Option<i64>,
+}
+
+/// One editMessageText the fake accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edit {
+    pub chat: String,
+    pub message_id: i64,
+    pub text: String,
 }
 
 #[derive(Debug)]
@@ -113,6 +123,8 @@ pub struct BotState {
     pub updates: Vec<Value>,
     /// What setMyCommands registered.
     pub commands: Option<Value>,
+    /// Accepted editMessageText calls, in order.
+    pub edits: Vec<Edit>,
 }
 
 #[derive(Clone)]
@@ -250,6 +262,9 @@ async fn bot_method(
     if method.eq_ignore_ascii_case("getUpdates") {
         return get_updates(&bot, &body).await;
     }
+    if method.eq_ignore_ascii_case("editMessageText") {
+        return edit_message(&bot, &body);
+    }
     if !method.eq_ignore_ascii_case("sendMessage") {
         return api_error(StatusCode::NOT_FOUND, "Not Found");
     }
@@ -271,6 +286,71 @@ async fn bot_method(
         tokio::time::sleep(delay).await;
     }
     response
+}
+
+/// editMessageText: the message must exist in that chat; the same text
+/// again is refused as Telegram does ("message is not modified").
+fn edit_message(bot: &FakeBot, body: &Value) -> Response<Body> {
+    let chat = chat_string(&body["chat_id"]);
+    let text = body["text"].as_str().unwrap_or_default().to_string();
+    let Some(message_id) = body["message_id"].as_i64() else {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: message identifier is not specified",
+        );
+    };
+    if body["parse_mode"] == "HTML" {
+        if let Some(description) = telegram_html_error(&text) {
+            return api_error(StatusCode::BAD_REQUEST, &description);
+        }
+    }
+    let mut st = bot.state.lock().unwrap();
+    let exists = usize::try_from(message_id)
+        .ok()
+        .and_then(|i| st.sent.get(i.wrapping_sub(1)))
+        .is_some_and(|m| m.chat == chat);
+    if !exists {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: message to edit not found",
+        );
+    }
+    let current = st
+        .edits
+        .iter()
+        .rev()
+        .find(|e| e.message_id == message_id)
+        .map(|e| e.text.clone())
+        .unwrap_or_else(|| st.sent[message_id as usize - 1].text.clone());
+    if current == text {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+        );
+    }
+    if text.encode_utf16().count() > 4096 {
+        return api_error(StatusCode::BAD_REQUEST, "Bad Request: MESSAGE_TOO_LONG");
+    }
+    st.edits.push(Edit {
+        chat: chat.clone(),
+        message_id,
+        text: text.clone(),
+    });
+    drop(st);
+    bot.changed.notify_waiters();
+    let chat_id: i64 = chat.parse().unwrap_or(-1009999999999);
+    let chat_obj = json!({"id": chat_id, "title": "Alerts", "type": "channel"});
+    json_reply(
+        StatusCode::OK,
+        json!({"ok": true, "result": {
+            "message_id": message_id,
+            "sender_chat": chat_obj,
+            "chat": chat_obj,
+            "date": 1_732_233_600,
+            "edit_date": 1_732_233_700,
+            "text": text,
+        }}),
+    )
 }
 
 /// Long polling: the updates from `offset` on, waiting a moment for some.
@@ -377,6 +457,7 @@ fn answer(st: &mut BotState, chat: &str, text: &str, body: &Value, now: Instant)
         text: text.to_string(),
         parse_mode: body["parse_mode"].as_str().map(str::to_string),
         at: now,
+        reply_to: body["reply_parameters"]["message_id"].as_i64(),
     });
     let id = st.sent.len();
     let chat_id: i64 = chat.parse().unwrap_or(-1009999999999);
@@ -413,6 +494,7 @@ impl FakeBot {
                 answer_delay: None,
                 updates: Vec::new(),
                 commands: None,
+                edits: Vec::new(),
             })),
             changed: Arc::new(Notify::new()),
             release: Arc::new(tokio::sync::Semaphore::new(0)),
