@@ -250,6 +250,23 @@ impl Running {
     }
 }
 
+/// Deletes items older than `keep` (their keys stay, so nothing alerts
+/// again), at start and every hour.
+async fn retention(store: Arc<Store>, keep: Duration, cancel: CancellationToken) {
+    loop {
+        let before = Utc::now() - chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::MAX);
+        match store.call(move |s| s.prune(before)).await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "old items deleted (their keys are kept)"),
+            Err(e) => tracing::warn!(error = %e, "could not delete old items; will try again"),
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+        }
+    }
+}
+
 /// Opens the store and starts every task.
 pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> {
     let store_path = config.store_path.clone();
@@ -304,6 +321,7 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
         metrics.clone(),
     );
     tasks.spawn(delivery.run(cancel.clone()));
+    tasks.spawn(retention(store.clone(), config.retention, cancel.clone()));
 
     let shared = Arc::new(Shared {
         store: store.clone(),

@@ -10,6 +10,7 @@ use crate::config::{Config, Source};
 use crate::matching::{Field, ItemText, Matcher};
 use crate::sources::fetch::{Fetched, Fetcher, Limits, Validators};
 use crate::sources::{parse_feed, parse_source, Item};
+use crate::stories::{self, Words};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
@@ -60,6 +61,9 @@ struct JsonLine<'a> {
     names: Vec<String>,
     channels: Vec<String>,
     matches: Vec<JsonMatch<'a>>,
+    /// The story an alerting item joins, numbered from 1 in the order read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    story: Option<usize>,
 }
 
 #[derive(Debug, Serialize)]
@@ -112,6 +116,10 @@ pub async fn replay(
     let matcher = Matcher::new(config);
     let fetcher = Fetcher::new(Limits::default());
     let mut alerting = 0;
+    // Alerting items read so far: (story, words, people, title), to show
+    // which report joins which story as the daemon would group them.
+    let mut stories: Vec<(usize, Words, Vec<String>, String)> = Vec::new();
+    let mut story_count = 0;
     for input in inputs {
         let source = forced.or_else(|| config.sources.iter().find(|s| s.url == *input));
         let (body, content_type) = read_input(input, &fetcher).await?;
@@ -136,6 +144,18 @@ pub async fn replay(
             alerting += usize::from(verdict.alerts());
             let e = matcher.explain(&verdict);
             let spans = matcher.highlights(&verdict);
+            let story = verdict.alerts().then(|| {
+                let words = stories::words(&item.title, &item.summary);
+                let earlier = stories.iter().map(|(n, w, p, _)| (*n as i64, w, &p[..]));
+                let joined = stories::best_story(&words, &e.names, earlier).map(|n| n as usize);
+                let n = joined.unwrap_or_else(|| {
+                    story_count += 1;
+                    story_count
+                });
+                let first = stories.iter().find(|s| s.0 == n).map(|s| s.3.clone());
+                stories.push((n, words, e.names.clone(), item.title.clone()));
+                (n, first)
+            });
             let _ = if opts.json {
                 let text = item.text();
                 let line = JsonLine {
@@ -159,6 +179,7 @@ pub async fn replay(
                             end: s.end,
                         })
                         .collect(),
+                    story: story.as_ref().map(|(n, _)| *n),
                 };
                 writeln!(
                     out,
@@ -166,7 +187,7 @@ pub async fn replay(
                     serde_json::to_string(&line).expect("serializable")
                 )
             } else {
-                write_human(out, item, source_name, verdict.alerts(), &e, &spans, color)
+                write_human(out, item, source_name, &e, &spans, story.as_ref(), color)
             };
         }
     }
@@ -199,11 +220,12 @@ fn write_human(
     out: &mut impl Write,
     item: &Item,
     source: &str,
-    alert: bool,
     e: &crate::matching::Explanation,
     spans: &[(Field, Range<usize>)],
+    story: Option<&(usize, Option<String>)>,
     color: bool,
 ) -> std::io::Result<()> {
+    let alert = story.is_some();
     let text: ItemText<'_> = item.text();
     let field_spans = |f: Field| {
         spans
@@ -234,6 +256,14 @@ fn write_human(
             writeln!(out, "  names:     {}", e.names.join(", "))?;
         }
         writeln!(out, "  channels:  {}", e.channels.join(", "))?;
+    }
+    match story {
+        Some((n, None)) => writeln!(out, "  story:     {n} (new)")?,
+        Some((n, Some(first))) => writeln!(
+            out,
+            "  story:     {n}, with \"{first}\" (added to its alert)"
+        )?,
+        None => {}
     }
     for field in [Field::Summary, Field::Content] {
         let s = field_spans(field);

@@ -315,6 +315,8 @@ pub struct Config {
     pub telegram: TelegramConfig,
     pub channels: BTreeMap<String, ChatRef>,
     pub store_path: PathBuf,
+    /// Items are kept this long (their keys for ever).
+    pub retention: Duration,
     pub http_listen: Option<SocketAddr>,
     pub interval: Duration,
     pub backfill: Duration,
@@ -399,6 +401,7 @@ enum RawChat {
 #[serde(deny_unknown_fields)]
 struct RawStore {
     path: Option<String>,
+    retention: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -788,6 +791,11 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         &raw.defaults.source_down_after,
         "defaults.source_down_after",
         Duration::from_secs(6 * 3600),
+    );
+    let retention = c.duration(
+        &raw.store.retention,
+        "store.retention",
+        Duration::from_secs(90 * 24 * 3600),
     );
     let story_window = c.duration(
         &raw.defaults.story_window,
@@ -1188,6 +1196,7 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         telegram,
         channels,
         store_path,
+        retention,
         http_listen,
         interval,
         backfill,

@@ -124,6 +124,25 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE items ADD COLUMN story_id INTEGER REFERENCES stories(id);
     ALTER TABLE items ADD COLUMN story_words TEXT;   -- stories::to_stored
     CREATE INDEX items_story ON items (story_id) WHERE story_id IS NOT NULL;
+    CREATE INDEX items_found ON items (found_at);
+    -- Each word of each story item: which earlier items share words with a
+    -- new one, without reading every story in the window.
+    CREATE TABLE story_terms (
+        term     TEXT NOT NULL,
+        found_at INTEGER NOT NULL,
+        item_id  INTEGER NOT NULL,
+        PRIMARY KEY (term, found_at, item_id)
+    ) WITHOUT ROWID;
+    -- Keys outlive their items: retention deletes old items, never the key
+    -- that stops them alerting again (item_id is then NULL).
+    CREATE TABLE item_keys_new (
+        key     BLOB PRIMARY KEY,
+        item_id INTEGER
+    ) WITHOUT ROWID;
+    INSERT INTO item_keys_new SELECT key, item_id FROM item_keys;
+    DROP TABLE item_keys;
+    ALTER TABLE item_keys_new RENAME TO item_keys;
+    CREATE INDEX item_keys_item ON item_keys (item_id);
     -- 'alert': a message of its own; 'edit': adds its item to the root's
     -- "Also reported by"; 'reply': a follow-up answering the root's message.
     ALTER TABLE alerts ADD COLUMN kind TEXT NOT NULL DEFAULT 'alert';

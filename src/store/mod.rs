@@ -13,6 +13,7 @@ mod migrations;
 mod outbox;
 
 pub use outbox::{ChatDue, Delivered, OutboxCounts, RecentAlert, Recovered};
+use std::collections::HashMap;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -468,6 +469,46 @@ impl Store {
         rows.collect::<Result<_, _>>().context("read story members")
     }
 
+    /// Deletes items found before `before`, with their alerts and story
+    /// words, and stories left empty. Items with an alert still open
+    /// (pending, sending, held, muted) are kept. Their keys stay, so a
+    /// pruned item that a feed still lists never alerts again. Returns the
+    /// number of items deleted.
+    pub fn prune(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().context("begin prune")?;
+        let before = millis(before);
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS pruned (id INTEGER PRIMARY KEY); DELETE FROM pruned;",
+        )
+        .context("prepare prune")?;
+        tx.execute(
+            "INSERT INTO pruned SELECT i.id FROM items i WHERE i.found_at < ?1
+             AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.item_id = i.id
+                             AND (a.state IN ('pending', 'sending', 'held') OR a.muted_rule IS NOT NULL))",
+            [before],
+        )
+        .context("choose pruned items")?;
+        tx.execute_batch(
+            "UPDATE item_keys SET item_id = NULL WHERE item_id IN (SELECT id FROM pruned);
+             UPDATE alerts SET root_id = NULL WHERE root_id IN
+                 (SELECT a.id FROM alerts a JOIN pruned p ON p.id = a.item_id);
+             DELETE FROM alerts WHERE item_id IN (SELECT id FROM pruned);
+             DELETE FROM story_terms WHERE item_id IN (SELECT id FROM pruned);",
+        )
+        .context("prune alerts and keys")?;
+        let n = tx
+            .execute("DELETE FROM items WHERE id IN (SELECT id FROM pruned)", [])
+            .context("prune items")?;
+        tx.execute(
+            "DELETE FROM stories WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.story_id = stories.id)",
+            [],
+        )
+        .context("prune stories")?;
+        tx.commit().context("commit prune")?;
+        Ok(n)
+    }
+
     pub fn item_count(&self) -> Result<i64, StoreError> {
         self.conn()
             .query_row("SELECT COUNT(*) FROM items", [], |r| r.get(0))
@@ -519,25 +560,39 @@ fn join_story(
     window: std::time::Duration,
 ) -> Result<Joined, StoreError> {
     let since = millis(now) - i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+    // Earlier story items within the window sharing enough words.
+    let mut shared: HashMap<i64, usize> = HashMap::new();
+    {
+        let mut stmt = tx
+            .prepare_cached("SELECT item_id FROM story_terms WHERE term = ?1 AND found_at >= ?2")
+            .context("prepare story terms")?;
+        for term in &words.words {
+            let rows = stmt
+                .query_map(params![term, since], |r| r.get::<_, i64>(0))
+                .context("query story terms")?;
+            for id in rows {
+                *shared.entry(id.context("read story term")?).or_default() += 1;
+            }
+        }
+    }
     let candidates: Vec<(i64, crate::stories::Words, Vec<String>)> = {
         let mut stmt = tx
-            .prepare_cached(
-                "SELECT i.story_id, i.story_words, i.explanation FROM stories s
-                 JOIN items i ON i.story_id = s.id
-                 WHERE s.last_at >= ?1 AND i.story_words IS NOT NULL",
-            )
-            .context("prepare story candidates")?;
-        let rows = stmt
-            .query_map([since], |r| {
-                let story: i64 = r.get(0)?;
-                let words: String = r.get(1)?;
-                let explanation: Option<String> = r.get(2)?;
-                Ok((story, words, explanation))
-            })
-            .context("query story candidates")?;
+            .prepare_cached("SELECT story_id, story_words, explanation FROM items WHERE id = ?1")
+            .context("prepare story candidate")?;
         let mut out = Vec::new();
-        for row in rows {
-            let (story, stored, explanation) = row.context("read story candidate")?;
+        let mut ids: Vec<i64> = shared
+            .into_iter()
+            .filter(|&(_, n)| n >= crate::stories::MIN_SHARED)
+            .map(|(id, _)| id)
+            .collect();
+        ids.sort_unstable();
+        for id in ids {
+            let (story, stored, explanation): (Option<i64>, Option<String>, Option<String>) = stmt
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .context("read story candidate")?;
+            let (Some(story), Some(stored)) = (story, stored) else {
+                continue;
+            };
             let names = explanation
                 .and_then(|e| serde_json::from_str::<Explanation>(&e).ok())
                 .map(|e| e.names)
@@ -593,6 +648,16 @@ fn join_story(
         params![item_id, story, crate::stories::to_stored(words)],
     )
     .context("put item in its story")?;
+    let mut insert_term = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO story_terms (term, found_at, item_id) VALUES (?1, ?2, ?3)",
+        )
+        .context("prepare story term insert")?;
+    for term in &words.words {
+        insert_term
+            .execute(params![term, millis(now), item_id])
+            .context("insert story term")?;
+    }
     Ok(Joined {
         story,
         kind,

@@ -435,3 +435,133 @@ fn a_muted_rules_alerts_are_kept_aside_then_sent_or_dropped() {
     assert!(store.head("@two_chat", now).unwrap().is_none());
     assert_eq!(store.outbox_counts().unwrap().failed, 1);
 }
+
+fn story_item(key: &str, title: &str, rule: &str) -> NewItem {
+    let mut it = item(key, &["one"]);
+    it.title = title.into();
+    it.explanation = Some(Explanation {
+        rules: vec![rule.into()],
+        ..Default::default()
+    });
+    it.story = Some((
+        crate::stories::words(title, ""),
+        std::time::Duration::from_secs(72 * 3600),
+    ));
+    it
+}
+
+const STORY: &str = "Detienen al periodista Juan Pérez del diario El Sol en Caracas";
+
+#[test]
+fn a_story_s_later_items_edit_or_answer_its_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    let now = Utc::now();
+    store.record(&[story_item("a", STORY, "r")], now).unwrap();
+    let (first, _) = store.head("@one_chat", now).unwrap().unwrap();
+    assert_eq!(first.kind, EntryKind::Alert);
+    store.mark_sent(first.id, Some(41), now).unwrap();
+
+    let later = "El SEBIN detiene al periodista Juan Pérez del diario El Sol en Caracas";
+    store
+        .record(
+            &[
+                story_item("b", later, "r"),
+                story_item("c", later, "other rule"),
+                story_item(
+                    "d",
+                    "Inundaciones en el estado Mérida dejan tres muertos",
+                    "r",
+                ),
+            ],
+            now + secs(60),
+        )
+        .unwrap();
+    let (edit, _) = store.head("@one_chat", now + secs(60)).unwrap().unwrap();
+    assert_eq!(edit.kind, EntryKind::Edit);
+    assert_eq!(edit.root_message, Some(41));
+    assert_eq!(edit.title, STORY, "an edit renders the story's first item");
+    assert_eq!(
+        edit.also,
+        [("S".to_string(), Some("https://example.org/b".to_string()))]
+    );
+    store.mark_sent(edit.id, Some(41), now + secs(60)).unwrap();
+    let (reply, _) = store.head("@one_chat", now + secs(60)).unwrap().unwrap();
+    assert_eq!(
+        (reply.kind, reply.root_message),
+        (EntryKind::Reply, Some(41))
+    );
+    assert_eq!(reply.title, later);
+    store.mark_sent(reply.id, Some(42), now + secs(60)).unwrap();
+    let (other, _) = store.head("@one_chat", now + secs(60)).unwrap().unwrap();
+    assert_eq!(other.kind, EntryKind::Alert, "another story");
+    let stories: Vec<i64> = store.story_members().unwrap().iter().map(|m| m.0).collect();
+    assert_eq!(stories[..3], [stories[0]; 3]);
+    assert_ne!(stories[3], stories[0]);
+
+    // Beyond the window, the same words are a new story.
+    store
+        .record(&[story_item("e", later, "r")], now + secs(73 * 3600))
+        .unwrap();
+    store.mark_sent(other.id, Some(43), now + secs(60)).unwrap();
+    let (late, _) = store
+        .head("@one_chat", now + secs(73 * 3600))
+        .unwrap()
+        .unwrap();
+    assert_eq!(late.kind, EntryKind::Alert);
+}
+
+#[test]
+fn a_story_whose_message_was_never_delivered_sends_its_reports_as_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    let now = Utc::now();
+    store.record(&[story_item("a", STORY, "r")], now).unwrap();
+    let (first, _) = store.head("@one_chat", now).unwrap().unwrap();
+    store.fail(first.id, "gave up").unwrap();
+    let later = "El SEBIN detiene al periodista Juan Pérez del diario El Sol en Caracas";
+    store.record(&[story_item("b", later, "r")], now).unwrap();
+    let (next, _) = store.head("@one_chat", now).unwrap().unwrap();
+    assert_eq!((next.kind, next.title.as_str()), (EntryKind::Alert, later));
+}
+
+#[test]
+fn retention_deletes_old_items_but_keeps_their_keys_and_open_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    let old = Utc::now() - chrono::Duration::days(100);
+    store
+        .record(
+            &[
+                story_item("sent", STORY, "r"),
+                item("seen", &[]),
+                item("open", &["two"]),
+            ],
+            old,
+        )
+        .unwrap();
+    let (a, _) = store.head("@one_chat", old).unwrap().unwrap();
+    store.mark_sent(a.id, Some(1), old).unwrap();
+    store.record(&[item("new", &[])], Utc::now()).unwrap();
+
+    let pruned = store
+        .prune(Utc::now() - chrono::Duration::days(90))
+        .unwrap();
+    assert_eq!(pruned, 2, "the sent and the seen-only item");
+    assert_eq!(
+        store.item_count().unwrap(),
+        2,
+        "the open alert's item and the new one"
+    );
+    assert!(store.story_members().unwrap().is_empty());
+    let keys: Vec<Vec<[u8; 16]>> = ["sent", "seen", "open", "new", "never"]
+        .iter()
+        .map(|k| vec![crate::sources::key_hash(k)])
+        .collect();
+    assert_eq!(
+        store.unseen(&keys).unwrap(),
+        [false, false, false, false, true],
+        "a pruned item is still known"
+    );
+    assert!(store.head("@two_chat", Utc::now()).unwrap().is_some());
+}

@@ -524,3 +524,63 @@ async fn logs_are_json_lines_when_the_config_asks() {
     assert_eq!(started["sources"], 1, "structured fields: {started}");
     assert!(terminate(child).await.success());
 }
+
+#[test]
+fn replay_shows_which_reports_join_which_story() {
+    let config = shipped_config();
+    let other = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/replay-other.xml");
+    let fixture = replay_fixture();
+    let args = [
+        "replay",
+        "--config",
+        config.to_str().unwrap(),
+        "--json",
+        fixture.to_str().unwrap(),
+        other.to_str().unwrap(),
+    ];
+    let out = vigia(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stories: Vec<(String, i64)> = json_lines(&out)
+        .iter()
+        .map(|l| {
+            (
+                l["title"].as_str().unwrap().to_string(),
+                l["story"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stories,
+        [
+            (
+                "Detienen en Caracas al activista Javier Tarazona".to_string(),
+                1
+            ),
+            (
+                "Nahuel Gallo's family asks for proof of life".to_string(),
+                2
+            ),
+            (
+                "Activista Javier Tarazona fue detenido en Caracas".to_string(),
+                1
+            ),
+            (
+                "Detienen en Maracaibo a dirigente sindical petrolero tras una protesta"
+                    .to_string(),
+                3
+            ),
+        ]
+    );
+    let human = vigia(
+        &args[..args.len()]
+            .iter()
+            .copied()
+            .filter(|a| *a != "--json")
+            .collect::<Vec<_>>(),
+    );
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("story:     1, with \"Detienen en Caracas al activista Javier Tarazona\" (added to its alert)"),
+        "{text}"
+    );
+}
