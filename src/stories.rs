@@ -95,6 +95,13 @@ pub fn words(title: &str, summary: &str) -> Words {
     Words { words, names }
 }
 
+/// Whether two items sharing `shared` words, the smaller having `smaller`,
+/// can pass the overlap test: what the store checks from its word index
+/// before reading an earlier item.
+pub fn may_be_same(shared: usize, smaller: usize) -> bool {
+    smaller > 0 && shared >= MIN_SHARED && shared as f64 / smaller as f64 >= THRESHOLD
+}
+
 /// How much two items' words overlap, 0 to 1, and how many they share.
 pub fn overlap(a: &Words, b: &Words) -> (f64, usize) {
     let shared = a.words.intersection(&b.words).count();
@@ -116,8 +123,8 @@ pub fn same_story(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) 
     if !a.names.is_subset(&b.words) && !b.names.is_subset(&a.words) {
         return false;
     }
-    let (score, shared) = overlap(a, b);
-    shared >= MIN_SHARED && score >= THRESHOLD
+    let shared = a.words.intersection(&b.words).count();
+    may_be_same(shared, a.words.len().min(b.words.len()))
 }
 
 /// Of the earlier items (their story, words and people), the story the new

@@ -131,6 +131,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
         term     TEXT NOT NULL,
         found_at INTEGER NOT NULL,
         item_id  INTEGER NOT NULL,
+        words    INTEGER NOT NULL,   -- how many words that item has
         PRIMARY KEY (term, found_at, item_id)
     ) WITHOUT ROWID;
     -- Keys outlive their items: retention deletes old items, never the key

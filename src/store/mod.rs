@@ -560,31 +560,34 @@ fn join_story(
     window: std::time::Duration,
 ) -> Result<Joined, StoreError> {
     let since = millis(now) - i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
-    // Earlier story items within the window sharing enough words.
-    let mut shared: HashMap<i64, usize> = HashMap::new();
+    // Earlier story items within the window sharing enough words: counted
+    // from the word index, so only those that can pass are read.
+    let mut shared: HashMap<i64, (usize, usize)> = HashMap::new();
     {
         let mut stmt = tx
-            .prepare_cached("SELECT item_id FROM story_terms WHERE term = ?1 AND found_at >= ?2")
+            .prepare_cached(
+                "SELECT item_id, words FROM story_terms WHERE term = ?1 AND found_at >= ?2",
+            )
             .context("prepare story terms")?;
         for term in &words.words {
             let rows = stmt
-                .query_map(params![term, since], |r| r.get::<_, i64>(0))
+                .query_map(params![term, since], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                })
                 .context("query story terms")?;
-            for id in rows {
-                *shared.entry(id.context("read story term")?).or_default() += 1;
+            for row in rows {
+                let (id, len) = row.context("read story term")?;
+                shared.entry(id).or_insert((0, len.max(0) as usize)).0 += 1;
             }
         }
     }
+    shared.retain(|_, (n, len)| crate::stories::may_be_same(*n, words.words.len().min(*len)));
     let candidates: Vec<(i64, crate::stories::Words, Vec<String>)> = {
         let mut stmt = tx
             .prepare_cached("SELECT story_id, story_words, explanation FROM items WHERE id = ?1")
             .context("prepare story candidate")?;
         let mut out = Vec::new();
-        let mut ids: Vec<i64> = shared
-            .into_iter()
-            .filter(|&(_, n)| n >= crate::stories::MIN_SHARED)
-            .map(|(id, _)| id)
-            .collect();
+        let mut ids: Vec<i64> = shared.into_keys().collect();
         ids.sort_unstable();
         for id in ids {
             let (story, stored, explanation): (Option<i64>, Option<String>, Option<String>) = stmt
@@ -650,12 +653,17 @@ fn join_story(
     .context("put item in its story")?;
     let mut insert_term = tx
         .prepare_cached(
-            "INSERT OR IGNORE INTO story_terms (term, found_at, item_id) VALUES (?1, ?2, ?3)",
+            "INSERT INTO story_terms (term, found_at, item_id, words) VALUES (?1, ?2, ?3, ?4)",
         )
         .context("prepare story term insert")?;
     for term in &words.words {
         insert_term
-            .execute(params![term, millis(now), item_id])
+            .execute(params![
+                term,
+                millis(now),
+                item_id,
+                words.words.len() as i64
+            ])
             .context("insert story term")?;
     }
     Ok(Joined {
