@@ -467,15 +467,16 @@ impl Store {
         })
     }
 
-    /// The last `n` items delivered, newest first: title, link, the
-    /// channels it went to, and when.
+    /// The last `n` items delivered as messages (alerts and follow-ups, not
+    /// the reports added to a story's message), newest first: title, link,
+    /// the channels it went to, and when.
     pub fn recent_alerts(&self, n: usize) -> Result<Vec<RecentAlert>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
             .prepare_cached(
                 "SELECT i.title, i.link, GROUP_CONCAT(a.channel, ', '), MAX(a.sent_at)
                  FROM alerts a JOIN items i ON i.id = a.item_id
-                 WHERE a.state = 'sent'
+                 WHERE a.state = 'sent' AND a.kind != 'edit'
                  GROUP BY a.item_id ORDER BY MAX(a.sent_at) DESC, a.item_id DESC LIMIT ?1",
             )
             .context("prepare recent alerts")?;
