@@ -10,6 +10,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+#[path = "support/people.rs"]
+mod people;
+use people::{GIVEN, SURNAMES};
 use vigia::config::Config;
 use vigia::matching::{ItemText, Matcher};
 
@@ -116,81 +119,6 @@ const WORDS: &[&str] = &[
     "U.S.",
     "O'Brien",
     "d'Ávila",
-];
-
-const GIVEN: &[&str] = &[
-    "María",
-    "José",
-    "Luis",
-    "Ana",
-    "Carlos",
-    "Rocío",
-    "Andrés",
-    "Gabriela",
-    "Pedro",
-    "Lucía",
-    "Javier",
-    "Daniela",
-    "Miguel",
-    "Valentina",
-    "Jorge",
-    "Camila",
-    "Rafael",
-    "Sofía",
-    "Alejandro",
-    "Isabel",
-    "Matthew",
-    "John",
-    "Joseph",
-    "João",
-    "Thiago",
-    "Fernanda",
-    "Ramón",
-    "Beatriz",
-    "Óscar",
-    "Inés",
-];
-const SURNAMES: &[&str] = &[
-    "González",
-    "Rodríguez",
-    "Pérez",
-    "Hernández",
-    "García",
-    "Martínez",
-    "López",
-    "Díaz",
-    "Sánchez",
-    "Romero",
-    "Álvarez",
-    "Torres",
-    "Ramírez",
-    "Flores",
-    "Acosta",
-    "Benítez",
-    "Castillo",
-    "Chávez",
-    "Delgado",
-    "Escalona",
-    "Fajardo",
-    "Guerrero",
-    "Ibáñez",
-    "Jiménez",
-    "Lozada",
-    "Márquez",
-    "Núñez",
-    "Ochoa",
-    "Peña",
-    "Quintero",
-    "Rivas",
-    "Salazar",
-    "Tovar",
-    "Urdaneta",
-    "Valera",
-    "Zambrano",
-    "Silva",
-    "Souza",
-    "Heath",
-    "Smith",
 ];
 
 fn pick<'a>(rng: &mut fastrand::Rng, from: &[&'a str]) -> &'a str {
