@@ -7,7 +7,7 @@ use vigia::config::{Config, Secret};
 use vigia::daemon;
 use vigia::delivery::Sink;
 
-use crate::support::{write_config, Entry, FakeBot, FeedServer, TOKEN};
+use crate::support::{write_config, Entry, FakeBot, Fault, FeedServer, TOKEN};
 
 const ALERTS: &str = "-1001234567890";
 const CASES: &str = "@vigia_cases";
@@ -56,6 +56,12 @@ async fn three_reports_of_one_story_are_one_message_then_edits_and_a_new_name_a_
         "Funcionarios del SEBIN detuvieron en Caracas al periodista Juan Pérez, denunció el sindicato.",
         Duration::minutes(10),
     ));
+    // The first edit's connection is cut, the second's answer is a 429:
+    // both are retried as edits, never sent as new messages.
+    bot.with(|st| {
+        st.edit_faults.push_back(Fault::Drop);
+        st.edit_faults.push_back(Fault::RetryAfter(1));
+    });
     // A different detention the same day, told alike: its own alert.
     third.push(Entry::new(
         "c2",
@@ -70,8 +76,9 @@ async fn three_reports_of_one_story_are_one_message_then_edits_and_a_new_name_a_
     assert_eq!(to_alerts.len(), 2, "{to_alerts:#?}");
     assert!(to_alerts[0].text.contains("Juan Pérez"));
     assert!(to_alerts[1].text.contains("María Gómez"));
-    let edits = bot.with(|st| st.edits.clone());
+    let (edits, edit_calls) = bot.with(|st| (st.edits.clone(), st.edit_calls));
     assert_eq!(edits.len(), 2, "{edits:#?}");
+    assert_eq!(edit_calls, 4, "two refused, then both accepted");
     assert!(edits.iter().all(|e| e.chat == ALERTS && e.message_id == 1));
     let last = &edits[1].text;
     assert!(last.starts_with(&to_alerts[0].text), "{last}");

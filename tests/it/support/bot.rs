@@ -125,6 +125,10 @@ pub struct BotState {
     pub commands: Option<Value>,
     /// Accepted editMessageText calls, in order.
     pub edits: Vec<Edit>,
+    /// Every editMessageText call, accepted or not.
+    pub edit_calls: usize,
+    /// Faults for the next editMessageText calls (a cut connection, a 429).
+    pub edit_faults: VecDeque<Fault>,
 }
 
 #[derive(Clone)]
@@ -305,6 +309,20 @@ fn edit_message(bot: &FakeBot, body: &Value) -> Response<Body> {
         }
     }
     let mut st = bot.state.lock().unwrap();
+    st.edit_calls += 1;
+    match st.edit_faults.pop_front() {
+        Some(Fault::Drop) => return cut_connection(),
+        Some(Fault::RetryAfter(secs)) => {
+            return too_many(
+                &mut st,
+                &chat,
+                Instant::now(),
+                Duration::from_secs(secs.into()),
+            )
+        }
+        Some(other) => panic!("edits do not fake {other:?}"),
+        None => {}
+    }
     let exists = usize::try_from(message_id)
         .ok()
         .and_then(|i| st.sent.get(i.wrapping_sub(1)))
@@ -373,6 +391,28 @@ async fn get_updates(bot: &FakeBot, body: &Value) -> Response<Body> {
     }
 }
 
+/// The first fault queued for `chat` (or for any chat), taken.
+fn take_fault(st: &mut BotState, chat: &str) -> Option<Fault> {
+    st.faults
+        .iter()
+        .position(|(c, _)| c.as_deref().is_none_or(|c| c == chat))
+        .and_then(|i| st.faults.remove(i))
+        .map(|(_, f)| f)
+}
+
+/// Headers, then the body breaks off: the client sees a cut connection.
+fn cut_connection() -> Response<Body> {
+    let broken = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("connection reset"))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, "1000")
+        .body(Body::from_stream(broken))
+        .unwrap()
+}
+
 fn answer(st: &mut BotState, chat: &str, text: &str, body: &Value, now: Instant) -> Response<Body> {
     st.calls.push((now, chat.to_string()));
     if st
@@ -382,30 +422,14 @@ fn answer(st: &mut BotState, chat: &str, text: &str, body: &Value, now: Instant)
     {
         st.early_calls += 1;
     }
-    let fault = st
-        .faults
-        .iter()
-        .position(|(c, _)| c.as_deref().is_none_or(|c| c == chat))
-        .and_then(|i| st.faults.remove(i))
-        .map(|(_, f)| f);
+    let fault = take_fault(st, chat);
     match fault {
         Some(Fault::RetryAfter(secs)) => {
             return too_many(st, chat, now, Duration::from_secs(secs.into()))
         }
         Some(Fault::ServerError) => return html_error(StatusCode::INTERNAL_SERVER_ERROR),
         Some(Fault::BadGateway) => return html_error(StatusCode::BAD_GATEWAY),
-        Some(Fault::Drop) => {
-            // Headers, then the body breaks off: the client sees a cut connection.
-            let broken = futures_util::stream::once(async {
-                Err::<Bytes, std::io::Error>(std::io::Error::other("connection reset"))
-            });
-            return Response::builder()
-                .status(StatusCode::OK)
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::CONTENT_LENGTH, "1000")
-                .body(Body::from_stream(broken))
-                .unwrap();
-        }
+        Some(Fault::Drop) => return cut_connection(),
         Some(Fault::CantParse) => {
             return api_error(
                 StatusCode::BAD_REQUEST,
@@ -495,6 +519,8 @@ impl FakeBot {
                 updates: Vec::new(),
                 commands: None,
                 edits: Vec::new(),
+                edit_calls: 0,
+                edit_faults: VecDeque::new(),
             })),
             changed: Arc::new(Notify::new()),
             release: Arc::new(tokio::sync::Semaphore::new(0)),
