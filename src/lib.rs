@@ -8,6 +8,8 @@
 //!   parsing feeds into [`sources::Item`]s.
 //! - [`matching`]: text normalization, the term and name automaton, rules and
 //!   their explanations.
+//! - [`stories`]: which alerting items tell one story (near-duplicate
+//!   reports from several outlets), so a story is one alert, edited.
 //! - [`store`]: the SQLite file: seen items, their matches, the alert outbox
 //!   and its states, what Telegram said about each chat, per-source state;
 //!   schema migrations.
@@ -15,7 +17,7 @@
 //!   Telegram's limits, sending (Telegram, or standard output when no token
 //!   is set), handling each kind of failure, notices to admins. Its module
 //!   doc holds the argument for why a crash loses nothing.
-//! - [`ops`]: logging and the `/healthz` endpoint.
+//! - [`ops`]: logging, `/healthz`, `/metrics` and the Telegram commands.
 //! - [`daemon`]: wires the stages together for `vigia run`, with a shutdown
 //!   signal passed in.
 //! - [`replay`]: match files or URLs without storing or sending (`vigia replay`).
