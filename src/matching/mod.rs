@@ -2,7 +2,7 @@
 //!
 //! Every term of every list and every form of every watched person's name is
 //! compiled into one Aho-Corasick automaton over folded text (see
-//! [`normalize`]). An item's fields are folded once; since every pattern
+//! [`normalize`](mod@normalize)). An item's fields are folded once; since every pattern
 //! starts at a word start, the automaton is walked anchored from each word
 //! start until it dies, and a pattern counts only where it ends at a word end
 //! (a trailing `*` in a term lifts that check). Each hit is credited to every
