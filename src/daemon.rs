@@ -254,8 +254,15 @@ impl Running {
 /// again), at start and every hour.
 async fn retention(store: Arc<Store>, keep: Duration, cancel: CancellationToken) {
     loop {
-        let before = Utc::now() - chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::MAX);
-        match store.call(move |s| s.prune(before)).await {
+        // A retention longer than time can count keeps everything.
+        let before = chrono::Duration::from_std(keep)
+            .ok()
+            .and_then(|keep| Utc::now().checked_sub_signed(keep));
+        let pruned = match before {
+            Some(before) => store.call(move |s| s.prune(before)).await,
+            None => Ok(0),
+        };
+        match pruned {
             Ok(0) => {}
             Ok(pruned) => tracing::info!(pruned, "old items deleted (their keys are kept)"),
             Err(e) => tracing::warn!(error = %e, "could not delete old items; will try again"),

@@ -118,7 +118,7 @@ pub async fn replay(
     let mut alerting = 0;
     // Alerting items read so far: (story, words, people, title), to show
     // which report joins which story as the daemon would group them.
-    let mut stories: Vec<(usize, Words, Vec<String>, String)> = Vec::new();
+    let mut seen: Vec<(usize, Words, Vec<String>, String)> = Vec::new();
     let mut story_count = 0;
     for input in inputs {
         let source = forced.or_else(|| config.sources.iter().find(|s| s.url == *input));
@@ -146,14 +146,14 @@ pub async fn replay(
             let spans = matcher.highlights(&verdict);
             let story = verdict.alerts().then(|| {
                 let words = stories::words(&item.title, &item.summary);
-                let earlier = stories.iter().map(|(n, w, p, _)| (*n as i64, w, &p[..]));
+                let earlier = seen.iter().map(|(n, w, p, _)| (*n as i64, w, &p[..]));
                 let joined = stories::best_story(&words, &e.names, earlier).map(|n| n as usize);
                 let n = joined.unwrap_or_else(|| {
                     story_count += 1;
                     story_count
                 });
-                let first = stories.iter().find(|s| s.0 == n).map(|s| s.3.clone());
-                stories.push((n, words, e.names.clone(), item.title.clone()));
+                let first = seen.iter().find(|s| s.0 == n).map(|s| s.3.clone());
+                seen.push((n, words, e.names.clone(), item.title.clone()));
                 (n, first)
             });
             let _ = if opts.json {

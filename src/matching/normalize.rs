@@ -117,29 +117,19 @@ pub fn normalize(text: &str) -> Normalized {
         }
         if class == NON_ASCII {
             let (len, fold) = fold_at(text, i, &mut scratch);
-            let CharFold::Letters(letters) = fold else {
+            if !matches!(fold, CharFold::Letters(_)) {
                 // A separator, or a mark with no letter to belong to.
                 i += len;
                 continue;
-            };
-            if !out.is_empty() {
-                out.push(b' ');
             }
-            words.push(Word {
-                folded: out.len()..0,
-                original: i..0,
-            });
-            out.extend_from_slice(letters);
-            i += len;
-        } else {
-            if !out.is_empty() {
-                out.push(b' ');
-            }
-            words.push(Word {
-                folded: out.len()..0,
-                original: i..0,
-            });
         }
+        if !out.is_empty() {
+            out.push(b' ');
+        }
+        words.push(Word {
+            folded: out.len()..0,
+            original: i..0,
+        });
         // In a word: up to the first separator.
         let mut end = bytes.len();
         while i < bytes.len() {

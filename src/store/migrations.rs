@@ -117,10 +117,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TABLE stories (
         id         INTEGER PRIMARY KEY,
         created_at INTEGER NOT NULL,
-        last_at    INTEGER NOT NULL,   -- unix ms: its latest item was found then
         rules      TEXT NOT NULL       -- JSON: every rule its items fired
     );
-    CREATE INDEX stories_last ON stories (last_at);
     ALTER TABLE items ADD COLUMN story_id INTEGER REFERENCES stories(id);
     ALTER TABLE items ADD COLUMN story_words TEXT;   -- stories::to_stored
     CREATE INDEX items_story ON items (story_id) WHERE story_id IS NOT NULL;

@@ -103,7 +103,7 @@ pub struct NewItem {
     /// Every rule that fired is muted: the alerts are set aside for this one.
     pub muted_rule: Option<String>,
     /// For an alerting item: what it is compared on to join a story, and
-    /// how recent that story's last item must be.
+    /// how recently an earlier item of that story must have been found.
     pub story: Option<(crate::stories::Words, std::time::Duration)>,
 }
 
@@ -130,6 +130,9 @@ pub struct PendingAlert {
     /// What the entry does: a message of its own, or, for a later item of a
     /// story, an edit or a reply to the story's message.
     pub kind: EntryKind,
+    /// For an edit or reply: the outbox entry of the story's first alert
+    /// in this channel.
+    pub root_id: Option<i64>,
     /// For an edit or reply: the story's message in this chat (none when
     /// it was printed rather than sent).
     pub root_message: Option<i32>,
@@ -624,10 +627,9 @@ fn join_story(
                 }
             }
             tx.execute(
-                "UPDATE stories SET last_at = ?2, rules = ?3 WHERE id = ?1",
+                "UPDATE stories SET rules = ?2 WHERE id = ?1",
                 params![
                     story,
-                    millis(now),
                     serde_json::to_string(&rules).expect("strings serialize")
                 ],
             )
@@ -636,7 +638,7 @@ fn join_story(
         }
         None => {
             tx.execute(
-                "INSERT INTO stories (created_at, last_at, rules) VALUES (?1, ?1, ?2)",
+                "INSERT INTO stories (created_at, rules) VALUES (?1, ?2)",
                 params![
                     millis(now),
                     serde_json::to_string(&explanation.rules).expect("strings serialize")

@@ -71,7 +71,8 @@ pub struct Delivered {
 
 const SELECT_ENTRY: &str =
     "SELECT a.id, a.channel, a.chat, a.attempts, a.created_at, i.source, i.title, i.link,
-            i.summary, i.published_at, i.explanation, a.notice, a.plain, a.max_len, a.state
+            i.summary, i.published_at, i.explanation, a.notice, a.plain, a.max_len, a.state,
+            a.kind, a.root_id
      FROM alerts a LEFT JOIN items i ON i.id = a.item_id";
 
 fn read_entry(r: &Row<'_>) -> rusqlite::Result<PendingAlert> {
@@ -93,6 +94,12 @@ fn read_entry(r: &Row<'_>) -> rusqlite::Result<PendingAlert> {
         notice: r.get(11)?,
         plain: r.get(12)?,
         max_len: r.get::<_, Option<i64>>(13)?.map(|n| n.max(0) as usize),
+        kind: match r.get::<_, String>(15)?.as_str() {
+            "edit" => EntryKind::Edit,
+            "reply" => EntryKind::Reply,
+            _ => EntryKind::Alert,
+        },
+        root_id: r.get(16)?,
         ..Default::default()
     })
 }
@@ -102,14 +109,8 @@ fn read_entry(r: &Row<'_>) -> rusqlite::Result<PendingAlert> {
 /// was never delivered (given up, or kept aside by a mute) becomes an alert
 /// of its own: a report is never lost behind a message that does not exist.
 fn story_entry(conn: &Connection, entry: &mut PendingAlert) -> Result<(), StoreError> {
-    let (kind, root): (String, Option<i64>) = conn
-        .query_row(
-            "SELECT kind, root_id FROM alerts WHERE id = ?1",
-            [entry.id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .context("read entry kind")?;
-    let (kind, Some(root)) = (kind.as_str(), root) else {
+    let (EntryKind::Edit | EntryKind::Reply, Some(root)) = (entry.kind, entry.root_id) else {
+        entry.kind = EntryKind::Alert;
         return Ok(());
     };
     let (root_state, root_message): (String, Option<i32>) = conn
@@ -125,14 +126,14 @@ fn story_entry(conn: &Connection, entry: &mut PendingAlert) -> Result<(), StoreE
             [entry.id],
         )
         .context("make entry an alert")?;
+        entry.kind = EntryKind::Alert;
+        entry.root_id = None;
         return Ok(());
     }
     entry.root_message = root_message;
-    if kind == "reply" {
-        entry.kind = EntryKind::Reply;
+    if entry.kind == EntryKind::Reply {
         return Ok(());
     }
-    entry.kind = EntryKind::Edit;
     let first = conn
         .query_row(
             &format!("{SELECT_ENTRY} WHERE a.id = ?1"),
