@@ -331,23 +331,27 @@ fn baseline(config: &Config) -> Vec<regex::Regex> {
         .collect()
 }
 
-/// Normalizes and matches every item; how many would alert.
+/// What the daemon does with each item: normalize and match it, and explain
+/// the verdict of each that alerts. Returns how many terms the alerts name.
+#[inline(never)] // a symbol for profilers
 fn alerting(matcher: &Matcher, items: &[(String, String)], tags: &[String]) -> usize {
     items
         .iter()
-        .filter(|(title, body)| {
-            matcher
-                .check(
-                    &ItemText {
-                        title,
-                        summary: body,
-                        content: "",
-                    },
-                    tags,
-                )
-                .alerts()
+        .map(|(title, body)| {
+            let verdict = matcher.check(
+                &ItemText {
+                    title,
+                    summary: body,
+                    content: "",
+                },
+                tags,
+            );
+            match verdict.alerts() {
+                true => matcher.explain(&verdict).terms.len(),
+                false => 0,
+            }
         })
-        .count()
+        .sum()
 }
 
 fn bench(c: &mut Criterion) {
@@ -355,29 +359,81 @@ fn bench(c: &mut Criterion) {
     let config = scaled_config(dir.path());
     let matcher = Matcher::new(&config);
     let items = corpus(400);
-    let bytes: usize = items.iter().map(|(t, b)| t.len() + b.len()).sum();
+    let prose = prose_corpus(400);
     let tags = vec!["venezuela".to_string()];
+    let size =
+        |set: &[(String, String)]| -> usize { set.iter().map(|(t, b)| t.len() + b.len()).sum() };
+    if let Ok(passes) = std::env::var("VIGIA_MATCH_PASSES") {
+        // For profilers (callgrind counts instructions where timing is too
+        // noisy): a fixed amount of work, with what it found.
+        let passes: usize = passes.parse().expect("VIGIA_MATCH_PASSES is a number");
+        eprintln!("automaton: {} bytes", matcher.automaton_bytes());
+        for (name, set) in [("generated", &items), ("prose", &prose)] {
+            let (mut hits, mut alerts, mut words) = (0, 0, 0);
+            for (t, b) in set.iter() {
+                let text = ItemText {
+                    title: t,
+                    summary: b,
+                    content: "",
+                };
+                let v = matcher.check(&text, &tags);
+                hits += v.terms().count() + v.people().count();
+                alerts += usize::from(v.alerts());
+                words += vigia::matching::normalize::normalize(t).words.len()
+                    + vigia::matching::normalize::normalize(b).words.len();
+            }
+            // Best of `passes` for matching alone, then with explanations.
+            let mut best = [f64::MAX; 2];
+            let mut named = 0;
+            for _ in 0..passes {
+                let start = std::time::Instant::now();
+                let fired: usize = set
+                    .iter()
+                    .map(|(t, b)| {
+                        let text = ItemText {
+                            title: t,
+                            summary: b,
+                            content: "",
+                        };
+                        matcher.check(&text, &tags).rules.len()
+                    })
+                    .sum();
+                best[0] = best[0].min(start.elapsed().as_secs_f64());
+                std::hint::black_box(fired);
+                let start = std::time::Instant::now();
+                named += alerting(&matcher, set, &tags);
+                best[1] = best[1].min(start.elapsed().as_secs_f64());
+            }
+            let mbs = |secs: f64| size(set) as f64 / secs / 1e6;
+            eprintln!(
+                "{name}: {} items, {} bytes, {words} words, {hits} hits, {alerts} alert; \
+                 best of {passes}: check {:.0} MB/s, check+explain {:.0} MB/s ({named} terms named)",
+                set.len(),
+                size(set),
+                mbs(best[0]),
+                mbs(best[1]),
+            );
+        }
+        return;
+    }
 
     let mut group = c.benchmark_group("normalize+match");
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(8));
-    group.throughput(Throughput::Bytes(bytes as u64));
+    group.throughput(Throughput::Bytes(size(&items) as u64));
     group.bench_function(BenchmarkId::new("vigia", "10k terms, 1k people"), |b| {
         b.iter(|| alerting(&matcher, &items, &tags))
     });
-    let prose = prose_corpus(400);
-    let prose_bytes: usize = prose.iter().map(|(t, b)| t.len() + b.len()).sum();
-    group.throughput(Throughput::Bytes(prose_bytes as u64));
+    group.throughput(Throughput::Bytes(size(&prose) as u64));
     group.bench_function(
         BenchmarkId::new("vigia", "news prose, 10k terms, 1k people"),
         |b| b.iter(|| alerting(&matcher, &prose, &tags)),
     );
     // The baseline is slow: measure it on a tenth of the items.
     let few = &items[..40];
-    let few_bytes: usize = few.iter().map(|(t, b)| t.len() + b.len()).sum();
     let regexes = baseline(&config);
-    group.throughput(Throughput::Bytes(few_bytes as u64));
+    group.throughput(Throughput::Bytes(size(few) as u64));
     group.bench_function(
         BenchmarkId::new("regex per term", "10k terms, 1k people"),
         |b| {

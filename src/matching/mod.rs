@@ -2,27 +2,28 @@
 //!
 //! Every term of every list and every form of every watched person's name is
 //! compiled into one Aho-Corasick automaton over folded text (see
-//! [`normalize`](mod@normalize)). An item's fields are folded once; since every pattern
-//! starts at a word start, the automaton is walked anchored from each word
-//! start until it dies, and a pattern counts only where it ends at a word end
-//! (a trailing `*` in a term lifts that check). Each hit is credited to every
-//! list or person that pattern belongs to. Rules are then decided from those
-//! per-list hits, so the cost of a scan does not grow with the number of
-//! lists or rules.
+//! [`normalize`](mod@normalize)), each with a space before it and, unless it
+//! ends in `*`, a space after it. An item's fields are folded and fed to the
+//! automaton in the same pass, a byte at a time with one space around every
+//! word, so every pattern found starts at a word start and, unless a stem,
+//! ends at a word end: no second check and no folded copy of the text. Each
+//! hit is credited to every list or person that pattern belongs to. Rules
+//! are then decided from those per-list hits, so the cost of a scan does not
+//! grow with the number of lists or rules.
 
 pub mod eval;
 pub mod names;
 pub mod normalize;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::ops::Range;
 
 use aho_corasick::automaton::Automaton;
-use aho_corasick::{dfa::DFA, Anchored, MatchKind, StartKind};
+use aho_corasick::{automaton::StateID, dfa::DFA, Anchored, MatchKind, StartKind};
 use serde::Serialize;
 
 use crate::config::Config;
-use normalize::{fold, normalize};
+use normalize::fold;
 
 /// The parts of an item that are matched, as plain text (HTML already removed).
 #[derive(Debug, Clone, Copy, Default)]
@@ -72,19 +73,17 @@ pub struct Hit {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Target {
-    Term { list: usize, term: usize },
-    Person { person: usize },
+    Term { list: u32, term: u32 },
+    Person { person: u32 },
 }
 
-/// One folded text, and what it names as a whole word or as a stem.
+/// One pattern of the automaton: a folded text with a space before it and,
+/// unless it is a stem, a space after it, and what it names.
 #[derive(Default)]
 struct Pattern {
-    /// Length of the folded text in bytes.
-    len: usize,
-    /// Found when the text ends at a word end.
-    exact: Vec<Target>,
-    /// Found also when the last word goes on (a trailing `*`).
-    stem: Vec<Target>,
+    /// How many words the text has.
+    words: usize,
+    targets: Vec<Target>,
 }
 
 struct PersonInfo {
@@ -97,15 +96,30 @@ struct PersonInfo {
 pub struct Verdict {
     /// Indexes of the rules that fired, in config order.
     pub rules: Vec<usize>,
-    /// (list, term) → where it was found.
-    pub terms: Vec<((usize, usize), Vec<Hit>)>,
-    /// person → where they were named.
-    pub people: Vec<(usize, Vec<Hit>)>,
+    /// Every term or name found and where, in the order found (by where
+    /// each ends).
+    hits: Vec<(Target, Hit)>,
 }
 
 impl Verdict {
     pub fn alerts(&self) -> bool {
         !self.rules.is_empty()
+    }
+
+    /// Where each list term was found: ((list, term), hit), in text order.
+    pub fn terms(&self) -> impl Iterator<Item = ((usize, usize), &Hit)> {
+        self.hits.iter().filter_map(|(target, hit)| match *target {
+            Target::Term { list, term } => Some(((list as usize, term as usize), hit)),
+            Target::Person { .. } => None,
+        })
+    }
+
+    /// Where each watched person was named: (person, hit), in text order.
+    pub fn people(&self) -> impl Iterator<Item = (usize, &Hit)> {
+        self.hits.iter().filter_map(|(target, hit)| match *target {
+            Target::Person { person } => Some((person as usize, hit)),
+            Target::Term { .. } => None,
+        })
     }
 }
 
@@ -129,9 +143,14 @@ pub struct Matcher {
     /// Every pattern, walked anchored from each word start (see [`Matcher::check`]).
     automaton: DFA,
     patterns: Vec<Pattern>,
+    /// Word starts a scan remembers: a power of two, at least the most
+    /// words in one pattern.
+    ring: usize,
     /// Terms as written, per list.
     terms: Vec<Vec<String>>,
     people: Vec<PersonInfo>,
+    /// How many names files there are.
+    names_lists: usize,
     rules: Vec<crate::config::Rule>,
 }
 
@@ -149,18 +168,22 @@ impl Matcher {
             if folded.is_empty() {
                 return;
             }
-            let id = *index.entry(folded.clone()).or_insert_with(|| {
+            // Folded text is fed to the automaton with one space before and
+            // after every word, so a leading space anchors a pattern at a
+            // word start and a trailing one at a word end.
+            let text = match stem {
+                true => format!(" {folded}"),
+                false => format!(" {folded} "),
+            };
+            let id = *index.entry(text.clone()).or_insert_with(|| {
                 patterns.push(Pattern {
-                    len: folded.len(),
+                    words: folded.split(' ').count(),
                     ..Pattern::default()
                 });
-                texts.push(folded);
+                texts.push(text);
                 patterns.len() - 1
             });
-            let targets = match stem {
-                true => &mut patterns[id].stem,
-                false => &mut patterns[id].exact,
-            };
+            let targets = &mut patterns[id].targets;
             if !targets.contains(&target) {
                 targets.push(target);
             }
@@ -172,7 +195,10 @@ impl Matcher {
                 add(
                     fold(term.text.trim_end_matches('*')),
                     stem,
-                    Target::Term { list: l, term: t },
+                    Target::Term {
+                        list: l as u32,
+                        term: t as u32,
+                    },
                 );
             }
             terms.push(list.terms.iter().map(|t| t.text.clone()).collect());
@@ -187,113 +213,79 @@ impl Matcher {
                 });
                 for alias in &person.aliases {
                     for form in names::forms_with(alias, variants) {
-                        add(form, false, Target::Person { person: id });
+                        add(form, false, Target::Person { person: id as u32 });
                     }
                 }
             }
         }
-        // Anchored only: every pattern starts at a word start, so the text is
-        // walked from each word start until the automaton dies, instead of
-        // being scanned unanchored with failure transitions at every byte.
+        // One unanchored pass over the folded text, a byte at a time: the
+        // spaces in the patterns do the work of word-boundary checks.
         let automaton = DFA::builder()
             .match_kind(MatchKind::Standard)
-            .start_kind(StartKind::Anchored)
+            .start_kind(StartKind::Unanchored)
             .prefilter(false)
             .build(&texts)
             .expect("folded patterns always build");
+        let longest = patterns.iter().map(|p| p.words).max().unwrap_or(1);
         Self {
             automaton,
             patterns,
+            ring: longest.next_power_of_two(),
             terms,
             people,
+            names_lists: config.names.len(),
             rules: config.rules.clone(),
         }
     }
 
+    /// Heap bytes the automaton takes.
+    pub fn automaton_bytes(&self) -> usize {
+        self.automaton.memory_usage()
+    }
+
     /// Matches one item from a source carrying `tags`.
     pub fn check(&self, item: &ItemText<'_>, tags: &[String]) -> Verdict {
-        // Every (target, hit), grouped by sorting afterwards: cheaper than
-        // maps for the handful of hits a typical item has.
-        let mut found: Vec<(Target, Hit)> = Vec::new();
-        let mut word_offset = 0;
         let start = self
             .automaton
-            .start_state(Anchored::Yes)
-            .expect("the automaton is built for anchored searches");
+            .start_state(Anchored::No)
+            .expect("the automaton is built for unanchored searches");
+        let mut walk = Walk {
+            matcher: self,
+            state: start,
+            field: Field::Title,
+            starts: vec![0; self.ring],
+            words: 0,
+            word_offset: 0,
+            open: 0,
+            found: Vec::with_capacity(32),
+        };
         for (field, text) in item.fields() {
             if text.is_empty() {
                 continue;
             }
-            let norm = normalize(text);
-            let bytes = norm.text.as_bytes();
-            for (first, word) in norm.words.iter().enumerate() {
-                let mut sid = start;
-                // The word the walk is in: a pattern may span several.
-                let mut last = first;
-                let mut pos = word.folded.start;
-                while let Some(&byte) = bytes.get(pos) {
-                    pos += 1;
-                    sid = self.automaton.next_state(Anchored::Yes, sid, byte);
-                    if byte == b' ' {
-                        last += 1;
-                    }
-                    if !self.automaton.is_special(sid) {
-                        continue;
-                    }
-                    if self.automaton.is_dead(sid) {
-                        break;
-                    }
-                    let end = pos;
-                    let ends_word = end == bytes.len() || bytes[end] == b' ';
-                    // A match state also lists the patterns that end here but
-                    // started later (its suffixes, listed after its own): only
-                    // the one that started at this word counts.
-                    let Some(pattern) = (0..self.automaton.match_len(sid))
-                        .map(|k| &self.patterns[self.automaton.match_pattern(sid, k).as_usize()])
-                        .find(|p| p.len == end - word.folded.start)
-                    else {
-                        continue;
-                    };
-                    let exact = if ends_word { &pattern.exact[..] } else { &[] };
-                    for target in exact.iter().chain(&pattern.stem) {
-                        found.push((
-                            *target,
-                            Hit {
-                                field,
-                                span: word.original.start..norm.words[last].original.end,
-                                word: word_offset + first,
-                            },
-                        ));
-                    }
-                }
-            }
-            word_offset += norm.words.len();
+            walk.field = field;
+            walk.state = self.automaton.next_state(Anchored::No, start, b' ');
+            normalize::scan(text, &mut walk);
+            walk.word_offset += walk.words;
+            walk.words = 0;
         }
-        found.sort_unstable_by_key(|(t, h)| (*t, h.word, h.span.end));
+        let hits = walk.found;
 
-        let mut terms: Vec<((usize, usize), Vec<Hit>)> = Vec::new();
-        let mut people: Vec<(usize, Vec<Hit>)> = Vec::new();
         let mut list_hit = vec![false; self.terms.len()];
-        let mut names_hit: BTreeSet<usize> = BTreeSet::new();
-        for (target, hit) in found {
-            match target {
-                Target::Term { list, term } => {
-                    list_hit[list] = true;
-                    match terms.last_mut() {
-                        Some((key, hits)) if *key == (list, term) => hits.push(hit),
-                        _ => terms.push(((list, term), vec![hit])),
-                    }
-                }
+        let mut names_hit = vec![false; self.names_lists];
+        for (target, _) in &hits {
+            match *target {
+                Target::Term { list, .. } => list_hit[list as usize] = true,
                 Target::Person { person } => {
-                    names_hit.insert(self.people[person].names_list);
-                    match people.last_mut() {
-                        Some((key, hits)) if *key == person => hits.push(hit),
-                        _ => people.push((person, vec![hit])),
-                    }
+                    names_hit[self.people[person as usize].names_list] = true
                 }
             }
         }
-        let rules = self
+        let mut verdict = Verdict {
+            rules: Vec::new(),
+            hits,
+        };
+        verdict.rules = self
             .rules
             .iter()
             .enumerate()
@@ -302,52 +294,68 @@ impl Matcher {
                     && rule.all.iter().all(|&l| list_hit[l])
                     && (rule.any.is_empty() || rule.any.iter().any(|&l| list_hit[l]))
                     && rule.none.iter().all(|&l| !list_hit[l])
-                    && (rule.names.is_empty() || rule.names.iter().any(|n| names_hit.contains(n)))
-                    && rule.near.is_none_or(|near| within(&rule.all, &terms, near))
+                    && (rule.names.is_empty() || rule.names.iter().any(|&n| names_hit[n]))
+                    && rule
+                        .near
+                        .is_none_or(|near| within(&rule.all, &verdict, near))
             })
             .map(|(i, _)| i)
             .collect();
-        Verdict {
-            rules,
-            terms,
-            people,
-        }
+        verdict
     }
 
     /// The verdict in the config's words: rules that fired, the terms of the
     /// lists those rules require (not those that only veto), the people
     /// named, and the channels to send to.
     pub fn explain(&self, verdict: &Verdict) -> Explanation {
-        let (relevant_lists, relevant_names) = self.relevant(verdict);
-        let mut channels = BTreeSet::new();
-        let mut rules = Vec::new();
-        for &r in &verdict.rules {
-            let rule = &self.rules[r];
-            channels.extend(rule.channels.iter().cloned());
-            rules.push(rule.name.clone());
-        }
-        // Terms in the order a reader meets them.
-        let mut found: Vec<_> = verdict.terms.iter().collect();
-        found.sort_by_key(|(key, hits)| (hits.iter().map(|h| h.word).min(), *key));
-        let mut terms = Vec::new();
+        let (lists, names_files) = self.relevant(verdict);
+        let rules = verdict
+            .rules
+            .iter()
+            .map(|&r| self.rules[r].name.clone())
+            .collect();
+        let mut channels: Vec<&String> = verdict
+            .rules
+            .iter()
+            .flat_map(|&r| &self.rules[r].channels)
+            .collect();
+        channels.sort_unstable();
+        channels.dedup();
+        // Terms in the order a reader meets them: each at its first word.
+        let mut found: Vec<((usize, usize), usize)> = verdict
+            .terms()
+            .filter(|((list, _), _)| lists[*list])
+            .map(|(key, hit)| (key, hit.word))
+            .collect();
+        found.sort_unstable();
+        found.dedup_by_key(|(key, _)| *key);
+        found.sort_unstable_by_key(|&(key, word)| (word, key));
+        let mut terms: Vec<String> = Vec::with_capacity(found.len());
         for ((list, term), _) in found {
-            let text = &self.terms[*list][*term];
-            if relevant_lists.contains(list) && !terms.contains(text) {
+            let text = &self.terms[list][term];
+            if !terms.contains(text) {
                 terms.push(text.clone());
             }
         }
-        let mut names = Vec::new();
-        for (person, _) in &verdict.people {
-            let info = &self.people[*person];
-            if relevant_names.contains(&info.names_list) && !names.contains(&info.display) {
-                names.push(info.display.clone());
+        let mut people: Vec<usize> = verdict
+            .people()
+            .map(|(person, _)| person)
+            .filter(|&person| names_files[self.people[person].names_list])
+            .collect();
+        people.sort_unstable();
+        people.dedup();
+        let mut names: Vec<String> = Vec::with_capacity(people.len());
+        for person in people {
+            let display = &self.people[person].display;
+            if !names.contains(display) {
+                names.push(display.clone());
             }
         }
         Explanation {
             rules,
             terms,
             names,
-            channels: channels.into_iter().collect(),
+            channels: channels.into_iter().cloned().collect(),
         }
     }
 
@@ -356,16 +364,14 @@ impl Matcher {
     pub fn highlights(&self, verdict: &Verdict) -> Vec<(Field, Range<usize>)> {
         let (lists, names) = self.relevant(verdict);
         let mut spans: Vec<(Field, Range<usize>)> = verdict
-            .terms
-            .iter()
-            .filter(|((list, _), _)| lists.contains(list))
-            .flat_map(|(_, hits)| hits)
+            .terms()
+            .filter(|((list, _), _)| lists[*list])
+            .map(|(_, hit)| hit)
             .chain(
                 verdict
-                    .people
-                    .iter()
-                    .filter(|(person, _)| names.contains(&self.people[*person].names_list))
-                    .flat_map(|(_, hits)| hits),
+                    .people()
+                    .filter(|(person, _)| names[self.people[*person].names_list])
+                    .map(|(_, hit)| hit),
             )
             .map(|h| (h.field, h.span.clone()))
             .collect();
@@ -374,34 +380,126 @@ impl Matcher {
         spans
     }
 
-    /// The lists (`all` and `any`, not `none`) and names files of the rules that fired.
-    fn relevant(&self, verdict: &Verdict) -> (BTreeSet<usize>, BTreeSet<usize>) {
-        let mut lists = BTreeSet::new();
-        let mut names = BTreeSet::new();
+    /// The lists (`all` and `any`, not `none`) and names files of the rules
+    /// that fired, as flags by index.
+    fn relevant(&self, verdict: &Verdict) -> (Vec<bool>, Vec<bool>) {
+        let mut lists = vec![false; self.terms.len()];
+        let mut names = vec![false; self.names_lists];
         for &r in &verdict.rules {
             let rule = &self.rules[r];
-            lists.extend(rule.all.iter().chain(&rule.any).copied());
-            names.extend(rule.names.iter().copied());
+            for &l in rule.all.iter().chain(&rule.any) {
+                lists[l] = true;
+            }
+            for &n in &rule.names {
+                names[n] = true;
+            }
         }
         (lists, names)
     }
 }
 
+/// The automaton's walk over folded text, fed by [`normalize::scan`] as it
+/// folds: one transition per folded byte, plus the space between words.
+struct Walk<'m> {
+    matcher: &'m Matcher,
+    state: StateID,
+    field: Field,
+    /// Original start of the last words of this field (a ring).
+    starts: Vec<usize>,
+    /// Words seen in this field so far.
+    words: usize,
+    /// Words in the fields before this one.
+    word_offset: usize,
+    /// Hits from `found[open..]` on are in the current word, which has not
+    /// ended yet.
+    open: usize,
+    /// Every (target, hit), grouped by sorting afterwards: cheaper than maps
+    /// for the handful of hits a typical item has.
+    found: Vec<(Target, Hit)>,
+}
+
+impl Walk<'_> {
+    #[inline]
+    fn step(&mut self, byte: u8) {
+        let automaton = &self.matcher.automaton;
+        self.state = automaton.next_state(Anchored::No, self.state, byte);
+        if automaton.is_special(self.state) {
+            self.matched();
+        }
+    }
+
+    /// Every pattern that ends here (a match state lists them all, the
+    /// longest first); each starts at a word start, so each is a hit.
+    #[cold]
+    fn matched(&mut self) {
+        let automaton = &self.matcher.automaton;
+        let mask = self.starts.len() - 1;
+        for k in 0..automaton.match_len(self.state) {
+            let pattern = &self.matcher.patterns[automaton.match_pattern(self.state, k).as_usize()];
+            let first = self.words - pattern.words;
+            for target in &pattern.targets {
+                self.found.push((
+                    *target,
+                    Hit {
+                        field: self.field,
+                        // The end is the current word's, known when it ends.
+                        span: self.starts[first & mask]..0,
+                        word: self.word_offset + first,
+                    },
+                ));
+            }
+        }
+    }
+}
+
+impl normalize::FoldSink for Walk<'_> {
+    #[inline]
+    fn start(&mut self, at: usize) {
+        let mask = self.starts.len() - 1;
+        self.starts[self.words & mask] = at;
+        self.words += 1;
+    }
+
+    #[inline]
+    fn bytes(&mut self, folded: &[u8]) {
+        let automaton = &self.matcher.automaton;
+        let mut state = self.state;
+        for &byte in folded {
+            state = automaton.next_state(Anchored::No, state, byte);
+            if automaton.is_special(state) {
+                self.state = state;
+                self.matched();
+            }
+        }
+        self.state = state;
+    }
+
+    #[inline]
+    fn end(&mut self, at: usize) {
+        self.step(b' ');
+        if self.open < self.found.len() {
+            for (_, hit) in &mut self.found[self.open..] {
+                hit.span.end = at;
+            }
+            self.open = self.found.len();
+        }
+    }
+}
+
 /// Whether one hit of each list in `lists` lies within `near` words: the
 /// smallest window over the merged, sorted hits that covers every list.
-fn within(lists: &[usize], terms: &[((usize, usize), Vec<Hit>)], near: usize) -> bool {
+fn within(lists: &[usize], verdict: &Verdict, near: usize) -> bool {
     if lists.len() < 2 {
         return true;
     }
-    let mut events: Vec<(usize, usize)> = terms
-        .iter()
-        .filter_map(|((list, _), hits)| {
+    let mut events: Vec<(usize, usize)> = verdict
+        .terms()
+        .filter_map(|((list, _), hit)| {
             lists
                 .iter()
-                .position(|l| l == list)
-                .map(|slot| (slot, hits))
+                .position(|&l| l == list)
+                .map(|slot| (hit.word, slot))
         })
-        .flat_map(|(slot, hits)| hits.iter().map(move |h| (h.word, slot)))
         .collect();
     events.sort_unstable();
     let mut counts = vec![0usize; lists.len()];

@@ -188,12 +188,9 @@ channels = ["alerts"]
             },
             &[],
         );
-        let mut t: Vec<String> = v
-            .terms
-            .iter()
-            .map(|((l, t), _)| m.terms[*l][*t].clone())
-            .collect();
+        let mut t: Vec<String> = v.terms().map(|((l, t), _)| m.terms[l][t].clone()).collect();
         t.sort();
+        t.dedup();
         t
     };
     assert_eq!(terms("Desde Bogotá"), ["Bogotá"]);
@@ -201,4 +198,122 @@ channels = ["alerts"]
     assert_eq!(terms("otalgia en Bogotá"), ["Bogotá", "ota*"]);
     assert_eq!(terms("presos políticos"), ["políticos", "presos políticos"]);
     assert!(terms("políticamente").is_empty());
+}
+
+mod properties {
+    use super::*;
+    use crate::matching::normalize::normalize;
+    use proptest::prelude::*;
+
+    /// Words that fold alike in pairs, prefix one another and share
+    /// prefixes, so stems, accents and multi-word overlaps all happen.
+    const VOCAB: &[&str] = &[
+        "preso",
+        "Presos",
+        "político",
+        "POLITICO",
+        "detenido",
+        "detenid",
+        "de",
+        "del",
+        "a",
+        "São",
+        "sao",
+        "paulo",
+        "Bogotá",
+        "gota",
+        "ota",
+        "ñandú",
+        "nandu",
+        "x",
+        "28J",
+    ];
+    const GLUE: &[&str] = &[" ", "  ", ", ", "\n", "—", "-", "'", "🕊️ ", ". ", "«"];
+
+    /// Up to three vocabulary words, maybe a stem.
+    fn term() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec(prop::sample::select(VOCAB), 1..=3),
+            any::<bool>(),
+        )
+            .prop_map(|(words, stem)| {
+                let mut t = words.join(" ");
+                if stem {
+                    t.push('*');
+                }
+                t
+            })
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            (prop::sample::select(VOCAB), prop::sample::select(GLUE)),
+            0..24,
+        )
+        .prop_map(|parts| parts.into_iter().map(|(w, g)| format!("{w}{g}")).collect())
+    }
+
+    /// Every (term, first word, original span) found by comparing folded
+    /// words one by one: the obvious way, to check the automaton against.
+    fn found_slowly(terms: &[String], text: &str) -> Vec<(usize, usize, Range<usize>)> {
+        let n = normalize(text);
+        let words: Vec<&str> = n.words.iter().map(|w| &n.text[w.folded.clone()]).collect();
+        let mut out = Vec::new();
+        for (t, term) in terms.iter().enumerate() {
+            let stem = term.ends_with('*');
+            let folded = fold(term.trim_end_matches('*'));
+            let want: Vec<&str> = folded.split(' ').collect();
+            for p in 0..words.len() {
+                let Some(have) = words.get(p..p + want.len()) else {
+                    break;
+                };
+                let last = want.len() - 1;
+                let matches = have[..last] == want[..last]
+                    && match stem {
+                        true => have[last].starts_with(want[last]),
+                        false => have[last] == want[last],
+                    };
+                if matches {
+                    let span = n.words[p].original.start..n.words[p + last].original.end;
+                    out.push((t, p, span));
+                }
+            }
+        }
+        out.sort_by_key(|(t, p, s)| (*t, *p, s.start, s.end));
+        out.dedup();
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn the_automaton_finds_what_word_by_word_comparison_finds(
+            terms in prop::collection::vec(term(), 1..8),
+            text in text(),
+        ) {
+            let list = terms.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", ");
+            let toml = format!(
+                "[lists]\nterms = [{list}]\n[[rule]]\nname = \"any\"\nany = [\"terms\"]\nchannels = [\"alerts\"]\n"
+            );
+            let (_d, m) = matcher(&toml, "");
+            let v = m.check(&ItemText { summary: &text, ..Default::default() }, &[]);
+            let mut found: Vec<(usize, usize, Range<usize>)> = v
+                .terms()
+                .map(|((_, t), hit)| (t, hit.word, hit.span.clone()))
+                .collect();
+            found.sort_by_key(|(t, p, s)| (*t, *p, s.start, s.end));
+            found.dedup();
+            // A term listed twice is one term to the config: compare texts.
+            let texts = |hits: Vec<(usize, usize, Range<usize>)>| -> Vec<(String, usize, Range<usize>)> {
+                let mut out: Vec<_> = hits
+                    .into_iter()
+                    .map(|(t, p, s)| (terms[t].clone(), p, s))
+                    .collect();
+                out.sort_by(|a, b| (&a.0, a.1, a.2.start).cmp(&(&b.0, b.1, b.2.start)));
+                out.dedup();
+                out
+            };
+            prop_assert_eq!(texts(found), texts(found_slowly(&terms, &text)));
+            prop_assert_eq!(v.alerts(), !found_slowly(&terms, &text).is_empty());
+        }
+    }
 }
