@@ -449,6 +449,14 @@ fn bench(c: &mut Criterion) {
         BenchmarkId::new("vigia", "news prose, 10k terms, 1k people"),
         |b| b.iter(|| matching(&matcher, &prose, &tags)),
     );
+    // The config as shipped (~400 terms), for scale.
+    let shipped = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/vigia.toml"))
+        .expect("the shipped config loads");
+    let shipped = Matcher::new(&shipped);
+    group.bench_function(
+        BenchmarkId::new("vigia", "news prose, shipped config"),
+        |b| b.iter(|| matching(&shipped, &prose, &tags)),
+    );
     // As the daemon does: with the explanation of every item that alerts
     // (nearly all of these; a small share of real feeds).
     group.bench_function(
