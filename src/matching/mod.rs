@@ -8,8 +8,9 @@
 //! word, so every pattern found starts at a word start and, unless a stem,
 //! ends at a word end: no second check and no folded copy of the text. Each
 //! hit is credited to every list or person that pattern belongs to. Rules
-//! are then decided from those per-list hits, so the cost of a scan does not
-//! grow with the number of lists or rules.
+//! are then decided from those hits, looking only at the rules that name a
+//! list or names file that was hit, so the cost of matching an item grows
+//! with what it matched, not with the number of lists or rules.
 
 pub mod eval;
 pub mod names;
@@ -152,6 +153,10 @@ pub struct Matcher {
     /// How many names files there are.
     names_lists: usize,
     rules: Vec<crate::config::Rule>,
+    /// Per list, the rules that require it (`all` or `any`).
+    rules_by_list: Vec<Vec<usize>>,
+    /// Per names file, the rules that name it.
+    rules_by_names: Vec<Vec<usize>>,
 }
 
 impl Matcher {
@@ -227,6 +232,20 @@ impl Matcher {
             .build(&texts)
             .expect("folded patterns always build");
         let longest = patterns.iter().map(|p| p.words).max().unwrap_or(1);
+        let mut rules_by_list = vec![Vec::new(); config.lists.len()];
+        let mut rules_by_names = vec![Vec::new(); config.names.len()];
+        for (r, rule) in config.rules.iter().enumerate() {
+            for &l in rule.all.iter().chain(&rule.any) {
+                if !rules_by_list[l].contains(&r) {
+                    rules_by_list[l].push(r);
+                }
+            }
+            for &n in &rule.names {
+                if !rules_by_names[n].contains(&r) {
+                    rules_by_names[n].push(r);
+                }
+            }
+        }
         Self {
             automaton,
             patterns,
@@ -235,6 +254,8 @@ impl Matcher {
             people,
             names_lists: config.names.len(),
             rules: config.rules.clone(),
+            rules_by_list,
+            rules_by_names,
         }
     }
 
@@ -271,35 +292,47 @@ impl Matcher {
         }
         let hits = walk.found;
 
-        let mut list_hit = vec![false; self.terms.len()];
-        let mut names_hit = vec![false; self.names_lists];
+        // The lists and names files hit, and the rules that name one of
+        // them: only those can fire (each rule needs `all`, `any` or
+        // `names`), so deciding costs what was found, not the whole config.
+        let mut lists: Vec<usize> = Vec::new();
+        let mut names: Vec<usize> = Vec::new();
         for (target, _) in &hits {
             match *target {
-                Target::Term { list, .. } => list_hit[list as usize] = true,
-                Target::Person { person } => {
-                    names_hit[self.people[person as usize].names_list] = true
-                }
+                Target::Term { list, .. } => lists.push(list as usize),
+                Target::Person { person } => names.push(self.people[person as usize].names_list),
             }
         }
+        for found in [&mut lists, &mut names] {
+            found.sort_unstable();
+            found.dedup();
+        }
+        let mut candidates: Vec<usize> = lists
+            .iter()
+            .flat_map(|&l| &self.rules_by_list[l])
+            .chain(names.iter().flat_map(|&n| &self.rules_by_names[n]))
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let list_hit = |l: &usize| lists.binary_search(l).is_ok();
         let mut verdict = Verdict {
             rules: Vec::new(),
             hits,
         };
-        verdict.rules = self
-            .rules
-            .iter()
-            .enumerate()
-            .filter(|(_, rule)| {
+        verdict.rules = candidates
+            .into_iter()
+            .filter(|&r| {
+                let rule = &self.rules[r];
                 (rule.tags.is_empty() || rule.tags.iter().any(|t| tags.contains(t)))
-                    && rule.all.iter().all(|&l| list_hit[l])
-                    && (rule.any.is_empty() || rule.any.iter().any(|&l| list_hit[l]))
-                    && rule.none.iter().all(|&l| !list_hit[l])
-                    && (rule.names.is_empty() || rule.names.iter().any(|&n| names_hit[n]))
+                    && rule.all.iter().all(list_hit)
+                    && (rule.any.is_empty() || rule.any.iter().any(list_hit))
+                    && !rule.none.iter().any(list_hit)
+                    && (rule.names.is_empty() || rule.names.iter().any(|n| names.contains(n)))
                     && rule
                         .near
                         .is_none_or(|near| within(&rule.all, &verdict, near))
             })
-            .map(|(i, _)| i)
             .collect();
         verdict
     }

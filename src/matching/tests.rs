@@ -115,6 +115,38 @@ channels = ["alerts"]
 }
 
 #[test]
+fn every_kind_of_rule_is_decided_from_what_was_found() {
+    // Rules are looked at only when a list or names file they name was hit:
+    // one that needs `any`, one that needs `all` (hit by its second list
+    // alone, or by both), one that needs `names`, one that a `none` list vetoes.
+    let toml = r#"
+[lists]
+a = ["alfa"]
+b = ["bravo"]
+c = ["charlie"]
+[[rule]]
+name = "any"
+any = ["c"]
+channels = ["alerts"]
+[[rule]]
+name = "all"
+all = ["a", "b"]
+none = ["c"]
+channels = ["alerts"]
+"#;
+    let (_d, m) = matcher(toml, "Nahuel Gallo\n");
+    assert_eq!(fired(&m, "charlie", &[]), vec!["any"]);
+    assert!(fired(&m, "bravo", &[]).is_empty());
+    assert_eq!(fired(&m, "alfa bravo", &[]), vec!["all"]);
+    assert_eq!(fired(&m, "alfa bravo charlie", &[]), vec!["any"]);
+    assert_eq!(fired(&m, "Nahuel Gallo", &[]), vec!["people"]);
+    assert_eq!(
+        fired(&m, "alfa bravo, dijo Nahuel Gallo", &[]),
+        vec!["all", "people"]
+    );
+}
+
+#[test]
 fn names_match_press_forms_but_never_a_lone_surname() {
     let names = "Nahuel Agustín Gallo\nMatthew Heath\nRocío del Carmen San Miguel Sosa\n";
     let (_d, m) = matcher("", names);
