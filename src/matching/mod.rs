@@ -141,7 +141,7 @@ pub struct Explanation {
 
 /// The compiled lists, names and rules of one config.
 pub struct Matcher {
-    /// Every pattern, walked anchored from each word start (see [`Matcher::check`]).
+    /// Every pattern, read in one unanchored pass as the text is folded (see [`Walk`]).
     automaton: DFA,
     patterns: Vec<Pattern>,
     /// Word starts a scan remembers: a power of two, at least the most
