@@ -150,8 +150,6 @@ pub struct Matcher {
     /// Terms as written, per list.
     terms: Vec<Vec<String>>,
     people: Vec<PersonInfo>,
-    /// How many names files there are.
-    names_lists: usize,
     rules: Vec<crate::config::Rule>,
     /// Per list, the rules that require it (`all` or `any`).
     rules_by_list: Vec<Vec<usize>>,
@@ -229,7 +227,7 @@ impl Matcher {
             .match_kind(MatchKind::Standard)
             .start_kind(StartKind::Unanchored)
             .prefilter(false)
-            .build(texts.iter().map(|t| Symbols::encode(t)))
+            .build(texts.iter().map(|t| encode(t)))
             .expect("folded patterns always build");
         let longest = patterns.iter().map(|p| p.words).max().unwrap_or(1);
         let mut rules_by_list = vec![Vec::new(); config.lists.len()];
@@ -252,7 +250,6 @@ impl Matcher {
             ring: longest.next_power_of_two(),
             terms,
             people,
-            names_lists: config.names.len(),
             rules: config.rules.clone(),
             rules_by_list,
             rules_by_names,
@@ -417,7 +414,7 @@ impl Matcher {
     /// that fired, as flags by index.
     fn relevant(&self, verdict: &Verdict) -> (Vec<bool>, Vec<bool>) {
         let mut lists = vec![false; self.terms.len()];
-        let mut names = vec![false; self.names_lists];
+        let mut names = vec![false; self.rules_by_names.len()];
         for &r in &verdict.rules {
             let rule = &self.rules[r];
             for &l in rule.all.iter().chain(&rule.any) {
@@ -446,8 +443,7 @@ struct Walk<'m> {
     /// Hits from `found[open..]` on are in the current word, which has not
     /// ended yet.
     open: usize,
-    /// Every (target, hit), grouped by sorting afterwards: cheaper than maps
-    /// for the handful of hits a typical item has.
+    /// Every (target, hit), in the order found.
     found: Vec<(Target, Hit)>,
 }
 
@@ -500,7 +496,8 @@ impl normalize::FoldSink for Walk<'_> {
         for &byte in folded {
             if !byte.is_ascii_lowercase() {
                 self.state = state;
-                for symbol in Symbols::of(byte) {
+                let (symbols, len) = symbols(byte);
+                for &symbol in &symbols[..len] {
                     self.step(symbol);
                 }
                 state = self.state;
@@ -527,54 +524,36 @@ impl normalize::FoldSink for Walk<'_> {
     }
 }
 
-/// What the automaton reads for one folded byte. Letters and the space
-/// stand for themselves; a digit is [`DIGIT`] and a letter, a byte of a
-/// non-ASCII letter [`HIGH`] and two letters. That keeps the automaton's
-/// alphabet to 30 symbols: its rows are 32 wide, not the 64 that the 38 of
-/// letters, digits and space would take, which halves its memory. Every
-/// byte's symbols begin with a symbol no other byte's do, so a pattern read
-/// from a word start matches exactly where the folded text does.
-struct Symbols {
-    symbols: [u8; 3],
-    len: u8,
-    next: u8,
-}
-
 // Right after `z`, so that with the bytes never read the automaton sees
 // 32 classes: [0x00-0x1F] [space] [0x21-0x60] [a]…[z] [DIGIT] [HIGH] [0x7D-].
 const DIGIT: u8 = b'{';
 const HIGH: u8 = b'|';
 
-impl Symbols {
-    #[inline]
-    fn of(byte: u8) -> Self {
-        let (symbols, len) = match byte {
-            b'0'..=b'9' => ([DIGIT, b'a' + (byte - b'0'), 0], 2),
-            0x80.. => ([HIGH, b'a' + (byte >> 4), b'a' + (byte & 0x0F)], 3),
-            _ => ([byte, 0, 0], 1),
-        };
-        Self {
-            symbols,
-            len,
-            next: 0,
-        }
-    }
-
-    /// A folded text as the automaton reads it.
-    fn encode(text: &str) -> Vec<u8> {
-        text.bytes().flat_map(Symbols::of).collect()
+/// What the automaton reads for one folded byte (the first `len` of the
+/// array). Letters and the space stand for themselves; a digit is [`DIGIT`]
+/// and a letter, a byte of a non-ASCII letter [`HIGH`] and two letters.
+/// That keeps the automaton's alphabet to 29 symbols and 32 byte classes:
+/// its rows are 32 wide, not the 64 that the 38 classes of letters, digits
+/// and space would take, which halves its memory. Every byte's symbols
+/// begin with a symbol no other byte's do, so a pattern read from a word
+/// start matches exactly where the folded text does.
+#[inline]
+fn symbols(byte: u8) -> ([u8; 3], usize) {
+    match byte {
+        b'0'..=b'9' => ([DIGIT, b'a' + (byte - b'0'), 0], 2),
+        0x80.. => ([HIGH, b'a' + (byte >> 4), b'a' + (byte & 0x0F)], 3),
+        _ => ([byte, 0, 0], 1),
     }
 }
 
-impl Iterator for Symbols {
-    type Item = u8;
-
-    #[inline]
-    fn next(&mut self) -> Option<u8> {
-        let symbol = *self.symbols[..usize::from(self.len)].get(usize::from(self.next))?;
-        self.next += 1;
-        Some(symbol)
+/// A folded text as the automaton reads it.
+fn encode(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for byte in text.bytes() {
+        let (symbols, len) = symbols(byte);
+        out.extend_from_slice(&symbols[..len]);
     }
+    out
 }
 
 /// Whether one hit of each list in `lists` lies within `near` words: the

@@ -64,13 +64,13 @@ const LOW_BITS: u64 = 0x0101_0101_0101_0101;
 fn ascii_alnum(chunk: u64) -> (u64, u64) {
     // With the high bits cleared no byte carries into the next, so `x + c`
     // sets a byte's high bit exactly when that byte is at least `0x80 - c`.
+    let at_least = |x: u64, lo: u8| x.wrapping_add(LOW_BITS * u64::from(0x80 - lo));
+    let above = |x: u64, hi: u8| x.wrapping_add(LOW_BITS * u64::from(0x7F - hi));
     let x = chunk & !HIGH_BITS;
-    let at_least = |lo: u8| x.wrapping_add(LOW_BITS * u64::from(0x80 - lo));
-    let above = |hi: u8| x.wrapping_add(LOW_BITS * u64::from(0x7F - hi));
+    // Setting 0x20 lower-cases letters and leaves digits as they are.
     let lower = x | (LOW_BITS * 0x20);
-    let letters = lower.wrapping_add(LOW_BITS * u64::from(0x80 - b'a'))
-        & !lower.wrapping_add(LOW_BITS * u64::from(0x7F - b'z'));
-    let digits = at_least(b'0') & !above(b'9');
+    let letters = at_least(lower, b'a') & !above(lower, b'z');
+    let digits = at_least(x, b'0') & !above(x, b'9');
     // Bytes that were not ASCII are neither.
     let ascii = !chunk & HIGH_BITS;
     ((letters | digits) & ascii, letters & ascii)

@@ -156,7 +156,13 @@ fn the_automaton_reads_every_folded_byte_as_its_own_code() {
         .chain(0x80..=0xFF)
         .chain([b' '])
         .collect();
-    let codes: Vec<Vec<u8>> = folded.iter().map(|&b| Symbols::of(b).collect()).collect();
+    let codes: Vec<Vec<u8>> = folded
+        .iter()
+        .map(|&b| {
+            let (symbols, len) = symbols(b);
+            symbols[..len].to_vec()
+        })
+        .collect();
     for (a, code_a) in folded.iter().zip(&codes) {
         for (b, code_b) in folded.iter().zip(&codes) {
             assert!(a == b || !code_b.starts_with(code_a), "{a:#x} and {b:#x}");
