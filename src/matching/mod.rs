@@ -3,11 +3,13 @@
 //! Every term of every list and every form of every watched person's name is
 //! compiled into one Aho-Corasick automaton over folded text (see
 //! [`normalize`](mod@normalize)), each with a space before it and, unless it
-//! ends in `*`, a space after it. An item's fields are folded and fed to the
-//! automaton in the same pass, a byte at a time with one space around every
-//! word, so every pattern found starts at a word start and, unless a stem,
-//! ends at a word end: no second check and no folded copy of the text. Each
-//! hit is credited to every list or person that pattern belongs to. Rules
+//! ends in `*`, a space after it. An item's fields are folded into one
+//! buffer with one space around every word, so every pattern found starts
+//! at a word start and, unless a stem, ends at a word end: no second check.
+//! A long item is walked as four streams side by side, each a quarter of
+//! it, so that the processor waits for four transitions of the (large)
+//! automaton at once instead of one after another. Each hit is credited
+//! to every list or person that pattern belongs to. Rules
 //! are then decided from those hits, looking only at the rules that name a
 //! list or names file that was hit, so the cost of matching an item grows
 //! with what it matched, not with the number of lists or rules.
@@ -141,12 +143,11 @@ pub struct Explanation {
 
 /// The compiled lists, names and rules of one config.
 pub struct Matcher {
-    /// Every pattern, read in one unanchored pass as the text is folded (see [`Walk`]).
+    /// Every pattern, read unanchored over the folded item (see [`Matcher::walk`]).
     automaton: DFA,
     patterns: Vec<Pattern>,
-    /// Word starts a scan remembers: a power of two, at least the most
-    /// words in one pattern.
-    ring: usize,
+    /// The most words in one pattern.
+    longest: usize,
     /// Terms as written, per list.
     terms: Vec<Vec<String>>,
     people: Vec<PersonInfo>,
@@ -247,7 +248,7 @@ impl Matcher {
         Self {
             automaton,
             patterns,
-            ring: longest.next_power_of_two(),
+            longest,
             terms,
             people,
             rules: config.rules.clone(),
@@ -263,31 +264,27 @@ impl Matcher {
 
     /// Matches one item from a source carrying `tags`.
     pub fn check(&self, item: &ItemText<'_>, tags: &[String]) -> Verdict {
-        let start = self
-            .automaton
-            .start_state(Anchored::No)
-            .expect("the automaton is built for unanchored searches");
-        let mut walk = Walk {
-            matcher: self,
-            state: start,
-            field: Field::Title,
-            starts: vec![0; self.ring],
-            words: 0,
-            word_offset: 0,
-            open: 0,
-            found: Vec::with_capacity(32),
-        };
-        for (field, text) in item.fields() {
-            if text.is_empty() {
-                continue;
+        // Fold every field into what the automaton reads: a space before
+        // each field and after each word, so that between fields there
+        // are two spaces, which no pattern holds: no match spans two.
+        // The buffers are this thread's, kept from item to item: most
+        // items are alike in size, so after the first few nothing is
+        // allocated here.
+        let hits = SCRATCH.with_borrow_mut(|scratch| {
+            let folded = &mut scratch.folded;
+            folded.symbols.clear();
+            folded.words.clear();
+            folded.fields.clear();
+            for (field, text) in item.fields() {
+                if text.is_empty() {
+                    continue;
+                }
+                folded.symbols.push(b' ');
+                normalize::scan(text, folded);
+                folded.fields.push((field, folded.words.len()));
             }
-            walk.field = field;
-            walk.state = self.automaton.next_state(Anchored::No, start, b' ');
-            normalize::scan(text, &mut walk);
-            walk.word_offset += walk.words;
-            walk.words = 0;
-        }
-        let hits = walk.found;
+            self.walk(&scratch.folded, &mut scratch.found)
+        });
 
         // The lists and names files hit, and the rules that name one of
         // them: only those can fire (each rule needs `all`, `any` or
@@ -428,99 +425,167 @@ impl Matcher {
     }
 }
 
-/// The automaton's walk over folded text, fed by [`normalize::scan`] as it
-/// folds: one transition per folded byte, plus the space between words.
-struct Walk<'m> {
-    matcher: &'m Matcher,
-    state: StateID,
-    field: Field,
-    /// Original start of the last words of this field (a ring).
-    starts: Vec<usize>,
-    /// Words seen in this field so far.
-    words: usize,
-    /// Words in the fields before this one.
-    word_offset: usize,
-    /// Hits from `found[open..]` on are in the current word, which has not
-    /// ended yet.
-    open: usize,
-    /// Every (target, hit), in the order found.
-    found: Vec<(Target, Hit)>,
+/// What [`Matcher::check`] reuses from item to item.
+#[derive(Default)]
+struct Scratch {
+    folded: Folded,
+    /// Per stream, (position, state) of every match state reached.
+    found: [Vec<(usize, StateID)>; STREAMS],
 }
 
-impl Walk<'_> {
-    #[inline]
-    fn step(&mut self, byte: u8) {
-        let automaton = &self.matcher.automaton;
-        self.state = automaton.next_state(Anchored::No, self.state, byte);
-        if automaton.is_special(self.state) {
-            self.matched();
-        }
-    }
-
-    /// Every pattern that ends here (a match state lists them all, the
-    /// longest first); each starts at a word start, so each is a hit.
-    #[cold]
-    fn matched(&mut self) {
-        let automaton = &self.matcher.automaton;
-        let mask = self.starts.len() - 1;
-        for k in 0..automaton.match_len(self.state) {
-            let pattern = &self.matcher.patterns[automaton.match_pattern(self.state, k).as_usize()];
-            let first = self.words - pattern.words;
-            for target in &pattern.targets {
-                self.found.push((
-                    *target,
-                    Hit {
-                        field: self.field,
-                        // The end is the current word's, known when it ends.
-                        span: self.starts[first & mask]..0,
-                        word: self.word_offset + first,
-                    },
-                ));
-            }
-        }
-    }
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
-impl normalize::FoldSink for Walk<'_> {
+/// An item's fields as the automaton reads them, with the map back.
+#[derive(Default)]
+struct Folded {
+    /// Symbols (see [`symbols`]): per field a space, then each word
+    /// followed by a space.
+    symbols: Vec<u8>,
+    /// Per word: its original span, and where in `symbols` the space
+    /// after it is.
+    words: Vec<(Range<usize>, usize)>,
+    /// Per field: which, and how many words there are up to its end.
+    fields: Vec<(Field, usize)>,
+}
+
+impl normalize::FoldSink for Folded {
     #[inline]
     fn start(&mut self, at: usize) {
-        let mask = self.starts.len() - 1;
-        self.starts[self.words & mask] = at;
-        self.words += 1;
+        self.words.push((at..0, 0));
+    }
+
+    #[inline]
+    fn chunk(&mut self, folded: u64, len: usize) {
+        // Letters stand for themselves; a digit (the only folded ASCII
+        // byte without the 0x40 bit) is two symbols.
+        let mask = u64::MAX >> (64 - 8 * len);
+        if folded & mask & 0x4040_4040_4040_4040 == 0x4040_4040_4040_4040 & mask {
+            let at = self.symbols.len();
+            self.symbols.extend_from_slice(&folded.to_le_bytes());
+            self.symbols.truncate(at + len);
+        } else {
+            self.bytes(&folded.to_le_bytes()[..len]);
+        }
     }
 
     #[inline]
     fn bytes(&mut self, folded: &[u8]) {
-        let automaton = &self.matcher.automaton;
-        let mut state = self.state;
         for &byte in folded {
-            if !byte.is_ascii_lowercase() {
-                self.state = state;
-                let (symbols, len) = symbols(byte);
-                for &symbol in &symbols[..len] {
-                    self.step(symbol);
-                }
-                state = self.state;
-                continue;
-            }
-            state = automaton.next_state(Anchored::No, state, byte);
-            if automaton.is_special(state) {
-                self.state = state;
-                self.matched();
-            }
+            let (symbols, len) = symbols(byte);
+            self.symbols.extend_from_slice(&symbols[..len]);
         }
-        self.state = state;
     }
 
     #[inline]
     fn end(&mut self, at: usize) {
-        self.step(b' ');
-        if self.open < self.found.len() {
-            for (_, hit) in &mut self.found[self.open..] {
-                hit.span.end = at;
-            }
-            self.open = self.found.len();
+        let space = self.symbols.len();
+        self.symbols.push(b' ');
+        let word = self.words.last_mut().expect("a word ends after it starts");
+        word.0.end = at;
+        word.1 = space;
+    }
+}
+
+/// Streams walked side by side: independent walks, so the processor
+/// waits for several transitions at once.
+const STREAMS: usize = 4;
+/// Below this many symbols, one stream.
+const SPLIT_MIN: usize = 1024;
+
+impl Matcher {
+    /// Every (target, hit) in the folded item, in the order found.
+    fn walk(
+        &self,
+        folded: &Folded,
+        found: &mut [Vec<(usize, StateID)>; STREAMS],
+    ) -> Vec<(Target, Hit)> {
+        let text = &folded.symbols;
+        // Cut the symbols at spaces between words into parts; each walk
+        // starts as many words before its part as the longest pattern
+        // has, so that every match ending in the part is found, and
+        // keeps the matches that end in its part.
+        let streams = match text.len() >= SPLIT_MIN && folded.words.len() > STREAMS * self.longest {
+            true => STREAMS,
+            false => 1,
+        };
+        // Per stream: (walk from, keep matches from, end).
+        let mut parts = [(0usize, 0usize, text.len()); STREAMS];
+        for k in 1..streams {
+            let first = k * folded.words.len() / streams;
+            parts[k].0 = folded.words[first - self.longest].1;
+            parts[k].1 = folded.words[first].1;
+            parts[k - 1].2 = parts[k].1;
         }
+        let automaton = &self.automaton;
+        let start = automaton
+            .start_state(Anchored::No)
+            .expect("the automaton is built for unanchored searches");
+        // (position, state) of every match state reached, per stream.
+        for list in found.iter_mut() {
+            list.clear();
+        }
+        let mut states = [start; STREAMS];
+        let mut walked = 0;
+        if streams == STREAMS {
+            // Side by side while every stream has symbols left.
+            let common = parts.iter().map(|p| p.2 - p.0).min().unwrap_or(0);
+            let [a, b, c, d] = parts.map(|p| &text[p.0..p.0 + common]);
+            let [mut sa, mut sb, mut sc, mut sd] = states;
+            for (i, (((&xa, &xb), &xc), &xd)) in a.iter().zip(b).zip(c).zip(d).enumerate() {
+                sa = automaton.next_state(Anchored::No, sa, xa);
+                sb = automaton.next_state(Anchored::No, sb, xb);
+                sc = automaton.next_state(Anchored::No, sc, xc);
+                sd = automaton.next_state(Anchored::No, sd, xd);
+                if automaton.is_special(sa)
+                    | automaton.is_special(sb)
+                    | automaton.is_special(sc)
+                    | automaton.is_special(sd)
+                {
+                    for (k, state) in [sa, sb, sc, sd].into_iter().enumerate() {
+                        let at = parts[k].0 + i;
+                        if automaton.is_special(state) && at >= parts[k].1 {
+                            found[k].push((at, state));
+                        }
+                    }
+                }
+            }
+            states = [sa, sb, sc, sd];
+            walked = common;
+        }
+        // Then each stream to its end.
+        for k in 0..streams {
+            let mut state = states[k];
+            let (from, keep, end) = parts[k];
+            for (at, &symbol) in text.iter().enumerate().take(end).skip(from + walked) {
+                state = automaton.next_state(Anchored::No, state, symbol);
+                if automaton.is_special(state) && at >= keep {
+                    found[k].push((at, state));
+                }
+            }
+        }
+        // Each match, for each pattern its state ends, for each target.
+        let mut hits = Vec::with_capacity(64);
+        for &(p, state) in found.iter().take(streams).flatten() {
+            let last = folded.words.partition_point(|w| w.1 < p);
+            let field = folded.fields[folded.fields.partition_point(|&(_, end)| end <= last)].0;
+            for k in 0..automaton.match_len(state) {
+                let pattern = &self.patterns[automaton.match_pattern(state, k).as_usize()];
+                let first = last + 1 - pattern.words;
+                for target in &pattern.targets {
+                    hits.push((
+                        *target,
+                        Hit {
+                            field,
+                            span: folded.words[first].0.start..folded.words[last].0.end,
+                            word: first,
+                        },
+                    ));
+                }
+            }
+        }
+        hits
     }
 }
 

@@ -129,6 +129,13 @@ pub trait FoldSink {
     fn start(&mut self, at: usize);
     /// The next folded bytes of the current word.
     fn bytes(&mut self, folded: &[u8]);
+    /// The next `len` (1 to 8) folded bytes of the current word, in the
+    /// low bytes of `folded` in text order; the bytes above are not part
+    /// of it.
+    #[inline]
+    fn chunk(&mut self, folded: u64, len: usize) {
+        self.bytes(&folded.to_le_bytes()[..len]);
+    }
     /// The current word ends at byte `at` of the original text.
     fn end(&mut self, at: usize);
 }
@@ -172,8 +179,7 @@ pub fn scan(text: &str, sink: &mut impl FoldSink) {
                 let run = ((!alnum & HIGH_BITS).trailing_zeros() / 8) as usize;
                 if run > 0 {
                     // Upper-case letters get their 0x20 bit; the rest keep it.
-                    let folded = (chunk | (letters >> 2)).to_le_bytes();
-                    sink.bytes(&folded[..run]);
+                    sink.chunk(chunk | (letters >> 2), run);
                     i += run;
                     if run == 8 {
                         continue;

@@ -115,6 +115,34 @@ channels = ["alerts"]
 }
 
 #[test]
+fn a_multi_word_term_never_spans_two_fields() {
+    let (_d, m) = matcher(BASIC, "");
+    let check = |title, summary| {
+        m.check(
+            &ItemText {
+                title,
+                summary,
+                ..Default::default()
+            },
+            &[],
+        )
+        .terms()
+        .map(|((l, t), hit)| (m.terms[l][t].clone(), hit.field, hit.span.clone()))
+        .collect::<Vec<_>>()
+    };
+    // "Taken into custody" is one term: cut between title and summary it
+    // is not there; whole in the summary it is, with the summary's span.
+    assert!(check("Taken into", "custody in Caracas")
+        .iter()
+        .all(|(term, _, _)| term != "taken into custody"));
+    let found = check("Caracas:", "taken into custody");
+    assert!(
+        found.contains(&("taken into custody".to_string(), Field::Summary, 0..18)),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn every_kind_of_rule_is_decided_from_what_was_found() {
     // Rules are looked at only when a list or names file they name was hit:
     // one that needs `any`, one that needs `all` (hit by its second list
@@ -314,10 +342,10 @@ mod properties {
             })
     }
 
-    fn text() -> impl Strategy<Value = String> {
+    fn text(words: Range<usize>) -> impl Strategy<Value = String> {
         prop::collection::vec(
             (prop::sample::select(VOCAB), prop::sample::select(GLUE)),
-            0..24,
+            words,
         )
         .prop_map(|parts| parts.into_iter().map(|(w, g)| format!("{w}{g}")).collect())
     }
@@ -353,26 +381,33 @@ mod properties {
         out
     }
 
-    proptest! {
-        #[test]
-        fn the_automaton_finds_what_word_by_word_comparison_finds(
-            terms in prop::collection::vec(term(), 1..8),
-            text in text(),
-        ) {
-            let list = terms.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", ");
-            let toml = format!(
-                "[lists]\nterms = [{list}]\n[[rule]]\nname = \"any\"\nany = [\"terms\"]\nchannels = [\"alerts\"]\n"
-            );
-            let (_d, m) = matcher(&toml, "");
-            let v = m.check(&ItemText { summary: &text, ..Default::default() }, &[]);
-            let mut found: Vec<(usize, usize, Range<usize>)> = v
-                .terms()
-                .map(|((_, t), hit)| (t, hit.word, hit.span.clone()))
-                .collect();
-            found.sort_by_key(|(t, p, s)| (*t, *p, s.start, s.end));
-            found.dedup();
-            // A term listed twice is one term to the config: compare texts.
-            let texts = |hits: Vec<(usize, usize, Range<usize>)>| -> Vec<(String, usize, Range<usize>)> {
+    /// Checks the automaton against word-by-word comparison on one text.
+    fn agrees_with_slow_comparison(terms: &[String], text: &str) -> Result<(), TestCaseError> {
+        let list = terms
+            .iter()
+            .map(|t| format!("{t:?}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let toml = format!(
+            "[lists]\nterms = [{list}]\n[[rule]]\nname = \"any\"\nany = [\"terms\"]\nchannels = [\"alerts\"]\n"
+        );
+        let (_d, m) = matcher(&toml, "");
+        let v = m.check(
+            &ItemText {
+                summary: text,
+                ..Default::default()
+            },
+            &[],
+        );
+        let mut found: Vec<(usize, usize, Range<usize>)> = v
+            .terms()
+            .map(|((_, t), hit)| (t, hit.word, hit.span.clone()))
+            .collect();
+        found.sort_by_key(|(t, p, s)| (*t, *p, s.start, s.end));
+        found.dedup();
+        // A term listed twice is one term to the config: compare texts.
+        let texts =
+            |hits: Vec<(usize, usize, Range<usize>)>| -> Vec<(String, usize, Range<usize>)> {
                 let mut out: Vec<_> = hits
                     .into_iter()
                     .map(|(t, p, s)| (terms[t].clone(), p, s))
@@ -381,8 +416,27 @@ mod properties {
                 out.dedup();
                 out
             };
-            prop_assert_eq!(texts(found), texts(found_slowly(&terms, &text)));
-            prop_assert_eq!(v.alerts(), !found_slowly(&terms, &text).is_empty());
+        prop_assert_eq!(texts(found), texts(found_slowly(terms, text)));
+        prop_assert_eq!(v.alerts(), !found_slowly(terms, text).is_empty());
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn the_automaton_finds_what_word_by_word_comparison_finds(
+            terms in prop::collection::vec(term(), 1..8),
+            text in text(0..24),
+        ) {
+            agrees_with_slow_comparison(&terms, &text)?;
+        }
+
+        /// Items long enough to be walked as several streams side by side.
+        #[test]
+        fn long_items_walked_in_parts_find_what_comparison_finds(
+            terms in prop::collection::vec(term(), 1..8),
+            text in text(300..700),
+        ) {
+            agrees_with_slow_comparison(&terms, &text)?;
         }
     }
 }
