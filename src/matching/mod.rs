@@ -566,10 +566,17 @@ impl Matcher {
             }
         }
         // Each match, for each pattern its state ends, for each target.
-        let mut hits = Vec::with_capacity(64);
+        // Matches come in text order (each stream keeps its own part, in
+        // turn), so one cursor finds each one's word and field.
+        let mut hits = Vec::with_capacity(2 * found.iter().map(Vec::len).sum::<usize>());
+        let (mut last, mut field) = (0, 0);
         for &(p, state) in found.iter().take(streams).flatten() {
-            let last = folded.words.partition_point(|w| w.1 < p);
-            let field = folded.fields[folded.fields.partition_point(|&(_, end)| end <= last)].0;
+            while folded.words[last].1 < p {
+                last += 1;
+            }
+            while folded.fields[field].1 <= last {
+                field += 1;
+            }
             for k in 0..automaton.match_len(state) {
                 let pattern = &self.patterns[automaton.match_pattern(state, k).as_usize()];
                 let first = last + 1 - pattern.words;
@@ -577,7 +584,7 @@ impl Matcher {
                     hits.push((
                         *target,
                         Hit {
-                            field,
+                            field: folded.fields[field].0,
                             span: folded.words[first].0.start..folded.words[last].0.end,
                             word: first,
                         },

@@ -180,11 +180,26 @@ pub fn scan(text: &str, sink: &mut impl FoldSink) {
                 if run > 0 {
                     // Upper-case letters get their 0x20 bit; the rest keep it.
                     sink.chunk(chunk | (letters >> 2), run);
-                    i += run;
-                    if run == 8 {
-                        continue;
-                    }
                 }
+                if run == 8 {
+                    i += 8;
+                    continue;
+                }
+                if (chunk >> (8 * run)) & 0x80 == 0 {
+                    // An ASCII byte that is no letter or digit ends the
+                    // word, and so do the ones after it in this chunk:
+                    // skip to the first letter, digit or non-ASCII byte.
+                    end = i + run;
+                    let after = ((alnum | (chunk & HIGH_BITS)) >> (8 * run)) >> 8;
+                    i += run
+                        + 1
+                        + match after {
+                            0 => 7 - run,
+                            lanes => (lanes.trailing_zeros() / 8) as usize,
+                        };
+                    break;
+                }
+                i += run;
             }
             let class = BYTE_CLASS[bytes[i] as usize];
             if class == SEPARATOR {
