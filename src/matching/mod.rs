@@ -283,7 +283,13 @@ impl Matcher {
                 normalize::scan(text, folded);
                 folded.fields.push((field, folded.words.len()));
             }
-            self.walk(&scratch.folded, &mut scratch.found)
+            let hits = self.walk(&scratch.folded, &mut scratch.found);
+            // A huge item's buffers are not kept: they would hold tens
+            // of megabytes per thread for the rest of the run.
+            if scratch.folded.symbols.capacity() > KEEP_BYTES {
+                scratch.folded = Folded::default();
+            }
+            hits
         });
 
         // The lists and names files hit, and the rules that name one of
@@ -493,6 +499,9 @@ impl normalize::FoldSink for Folded {
 const STREAMS: usize = 4;
 /// Below this many symbols, one stream.
 const SPLIT_MIN: usize = 1024;
+/// The largest item (in symbols) whose buffers a thread keeps for the
+/// next: news items are a few KB, so this is room to spare.
+const KEEP_BYTES: usize = 1 << 20;
 
 impl Matcher {
     /// Every (target, hit) in the folded item, in the order found.

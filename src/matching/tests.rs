@@ -143,6 +143,19 @@ fn a_multi_word_term_never_spans_two_fields() {
 }
 
 #[test]
+fn a_huge_item_is_matched_and_its_buffers_are_not_kept() {
+    let (_d, m) = matcher(BASIC, "");
+    let huge = "palabras de relleno ".repeat(100_000) + "detenido en Caracas";
+    assert!(!fired(&m, &huge, &[]).is_empty());
+    super::SCRATCH.with_borrow(|scratch| {
+        assert!(scratch.folded.symbols.capacity() <= super::KEEP_BYTES);
+        assert!(scratch.folded.words.capacity() <= super::KEEP_BYTES);
+    });
+    // The next item is matched as ever.
+    assert!(!fired(&m, "detenido en Caracas", &[]).is_empty());
+}
+
+#[test]
 fn every_kind_of_rule_is_decided_from_what_was_found() {
     // Rules are looked at only when a list or names file they name was hit:
     // one that needs `any`, one that needs `all` (hit by its second list
