@@ -222,8 +222,8 @@ impl Matcher {
                 }
             }
         }
-        // One unanchored pass over the folded text, a byte at a time: the
-        // spaces in the patterns do the work of word-boundary checks.
+        // Read unanchored over the folded item: the spaces in the
+        // patterns do the work of word-boundary checks.
         let automaton = DFA::builder()
             .match_kind(MatchKind::Standard)
             .start_kind(StartKind::Unanchored)
@@ -267,6 +267,7 @@ impl Matcher {
         // Fold every field into what the automaton reads: a space before
         // each field and after each word, so that between fields there
         // are two spaces, which no pattern holds: no match spans two.
+        //
         // The buffers are this thread's, kept from item to item: most
         // items are alike in size, so after the first few nothing is
         // allocated here.

@@ -141,11 +141,13 @@ pub trait FoldSink {
 }
 
 /// Folds `text` word by word into `sink`: the one definition of folding,
-/// which [`normalize`] writes down and the matcher walks as it goes.
+/// which [`normalize`] writes down and the matcher folds into the buffer
+/// its automaton reads.
 ///
-/// ASCII, most of any Latin-script news text, goes through a lookup table a
-/// byte at a time; other characters through a table of accented Latin
-/// letters, then Unicode lower-casing and decomposition.
+/// ASCII, most of any Latin-script news text, goes eight bytes at a time
+/// while it is letters and digits, and through a byte table between words;
+/// other characters through a table of how U+0080 to U+2FFF fold, then
+/// Unicode lower-casing and decomposition.
 #[inline]
 pub fn scan(text: &str, sink: &mut impl FoldSink) {
     let bytes = text.as_bytes();
