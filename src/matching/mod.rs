@@ -14,6 +14,7 @@
 //! list or names file that was hit, so the cost of matching an item grows
 //! with what it matched, not with the number of lists or rules.
 
+mod automaton;
 pub mod eval;
 pub mod names;
 pub mod normalize;
@@ -21,11 +22,10 @@ pub mod normalize;
 use std::collections::HashMap;
 use std::ops::Range;
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::{automaton::StateID, dfa::DFA, Anchored, MatchKind, StartKind};
 use serde::Serialize;
 
 use crate::config::Config;
+use automaton::{Automaton, Symbols, STREAMS};
 use normalize::fold;
 
 /// The parts of an item that are matched, as plain text (HTML already removed).
@@ -143,8 +143,8 @@ pub struct Explanation {
 
 /// The compiled lists, names and rules of one config.
 pub struct Matcher {
-    /// Every pattern, read unanchored over the folded item (see [`Matcher::walk`]).
-    automaton: DFA,
+    /// Every pattern, found wherever it occurs in an item.
+    automaton: Automaton,
     patterns: Vec<Pattern>,
     /// The most words in one pattern.
     longest: usize,
@@ -222,14 +222,8 @@ impl Matcher {
                 }
             }
         }
-        // Read unanchored over the folded item: the spaces in the
-        // patterns do the work of word-boundary checks.
-        let automaton = DFA::builder()
-            .match_kind(MatchKind::Standard)
-            .start_kind(StartKind::Unanchored)
-            .prefilter(false)
-            .build(texts.iter().map(|t| encode(t)))
-            .expect("folded patterns always build");
+        // The spaces in the patterns do the work of word-boundary checks.
+        let automaton = Automaton::new(&texts);
         let longest = patterns.iter().map(|p| p.words).max().unwrap_or(1);
         let mut rules_by_list = vec![Vec::new(); config.lists.len()];
         let mut rules_by_names = vec![Vec::new(); config.names.len()];
@@ -264,31 +258,26 @@ impl Matcher {
 
     /// Matches one item from a source carrying `tags`.
     pub fn check(&self, item: &ItemText<'_>, tags: &[String]) -> Verdict {
-        // Fold every field into what the automaton reads: a space before
-        // each field and after each word, so that between fields there
-        // are two spaces, which no pattern holds: no match spans two.
+        // Every field as the automaton reads it (see [`automaton`]).
         //
         // The buffers are this thread's, kept from item to item: most
         // items are alike in size, so after the first few nothing is
         // allocated here.
         let hits = SCRATCH.with_borrow_mut(|scratch| {
-            let folded = &mut scratch.folded;
-            folded.symbols.clear();
-            folded.words.clear();
-            folded.fields.clear();
+            let symbols = &mut scratch.symbols;
+            symbols.clear();
             for (field, text) in item.fields() {
-                if text.is_empty() {
-                    continue;
+                if !text.is_empty() {
+                    symbols.push_field(field, text);
                 }
-                folded.symbols.push(b' ');
-                normalize::scan(text, folded);
-                folded.fields.push((field, folded.words.len()));
             }
-            let hits = self.walk(&scratch.folded, &mut scratch.found);
+            self.automaton
+                .walk(&symbols.symbols, self.longest, &mut scratch.found);
+            let hits = self.hits(&scratch.symbols, &scratch.found);
             // A huge item's buffers are not kept: they would hold tens
             // of megabytes per thread for the rest of the run.
-            if scratch.folded.symbols.capacity() > KEEP_BYTES {
-                scratch.folded = Folded::default();
+            if scratch.symbols.symbols.capacity() > KEEP_BYTES {
+                scratch.symbols = Symbols::default();
             }
             hits
         });
@@ -435,168 +424,56 @@ impl Matcher {
 /// What [`Matcher::check`] reuses from item to item.
 #[derive(Default)]
 struct Scratch {
-    folded: Folded,
-    /// Per stream, (position, state) of every match state reached.
-    found: [Vec<(usize, StateID)>; STREAMS],
+    symbols: Symbols,
+    /// Per stream, (position, state) wherever a match state was.
+    found: [Vec<(usize, u32)>; STREAMS],
 }
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
-/// An item's fields as the automaton reads them, with the map back.
-#[derive(Default)]
-struct Folded {
-    /// Symbols (see [`symbols`]): per field a space, then each word
-    /// followed by a space.
-    symbols: Vec<u8>,
-    /// Per word: its original span, and where in `symbols` the space
-    /// after it is.
-    words: Vec<(Range<usize>, usize)>,
-    /// Per field: which, and how many words there are up to its end.
-    fields: Vec<(Field, usize)>,
-}
-
-impl normalize::FoldSink for Folded {
-    #[inline]
-    fn start(&mut self, at: usize) {
-        self.words.push((at..0, 0));
-    }
-
-    #[inline]
-    fn chunk(&mut self, folded: u64, len: usize) {
-        // Letters stand for themselves; a digit (the only folded ASCII
-        // byte without the 0x40 bit) is two symbols.
-        let mask = u64::MAX >> (64 - 8 * len);
-        if folded & mask & 0x4040_4040_4040_4040 == 0x4040_4040_4040_4040 & mask {
-            let at = self.symbols.len();
-            self.symbols.extend_from_slice(&folded.to_le_bytes());
-            self.symbols.truncate(at + len);
-        } else {
-            self.bytes(&folded.to_le_bytes()[..len]);
-        }
-    }
-
-    #[inline]
-    fn bytes(&mut self, folded: &[u8]) {
-        for &byte in folded {
-            let (symbols, len) = symbols(byte);
-            self.symbols.extend_from_slice(&symbols[..len]);
-        }
-    }
-
-    #[inline]
-    fn end(&mut self, at: usize) {
-        let space = self.symbols.len();
-        self.symbols.push(b' ');
-        let word = self.words.last_mut().expect("a word ends after it starts");
-        word.0.end = at;
-        word.1 = space;
-    }
-}
-
-/// Streams walked side by side: independent walks, so the processor
-/// waits for several transitions at once.
-const STREAMS: usize = 4;
-/// Below this many symbols, one stream.
-const SPLIT_MIN: usize = 1024;
 /// The largest item (in symbols) whose buffers a thread keeps for the
 /// next: news items are a few KB, so this is room to spare.
 const KEEP_BYTES: usize = 1 << 20;
 
 impl Matcher {
-    /// Every (target, hit) in the folded item, in the order found.
-    fn walk(
-        &self,
-        folded: &Folded,
-        found: &mut [Vec<(usize, StateID)>; STREAMS],
-    ) -> Vec<(Target, Hit)> {
-        let text = &folded.symbols;
-        // Cut the symbols at spaces between words into parts; each walk
-        // starts as many words before its part as the longest pattern
-        // has, so that every match ending in the part is found, and
-        // keeps the matches that end in its part.
-        let streams = match text.len() >= SPLIT_MIN && folded.words.len() > STREAMS * self.longest {
-            true => STREAMS,
-            false => 1,
-        };
-        // Per stream: (walk from, keep matches from, end).
-        let mut parts = [(0usize, 0usize, text.len()); STREAMS];
-        for k in 1..streams {
-            let first = k * folded.words.len() / streams;
-            parts[k].0 = folded.words[first - self.longest].1;
-            parts[k].1 = folded.words[first].1;
-            parts[k - 1].2 = parts[k].1;
-        }
-        let automaton = &self.automaton;
-        let start = automaton
-            .start_state(Anchored::No)
-            .expect("the automaton is built for unanchored searches");
-        // (position, state) of every match state reached, per stream.
-        for list in found.iter_mut() {
-            list.clear();
-        }
-        let mut states = [start; STREAMS];
-        let mut walked = 0;
-        if streams == STREAMS {
-            // Side by side while every stream has symbols left.
-            let common = parts.iter().map(|p| p.2 - p.0).min().unwrap_or(0);
-            let [a, b, c, d] = parts.map(|p| &text[p.0..p.0 + common]);
-            let [mut sa, mut sb, mut sc, mut sd] = states;
-            for (i, (((&xa, &xb), &xc), &xd)) in a.iter().zip(b).zip(c).zip(d).enumerate() {
-                sa = automaton.next_state(Anchored::No, sa, xa);
-                sb = automaton.next_state(Anchored::No, sb, xb);
-                sc = automaton.next_state(Anchored::No, sc, xc);
-                sd = automaton.next_state(Anchored::No, sd, xd);
-                if automaton.is_special(sa)
-                    | automaton.is_special(sb)
-                    | automaton.is_special(sc)
-                    | automaton.is_special(sd)
-                {
-                    for (k, state) in [sa, sb, sc, sd].into_iter().enumerate() {
-                        let at = parts[k].0 + i;
-                        if automaton.is_special(state) && at >= parts[k].1 {
-                            found[k].push((at, state));
-                        }
-                    }
-                }
-            }
-            states = [sa, sb, sc, sd];
-            walked = common;
-        }
-        // Then each stream to its end.
-        for k in 0..streams {
-            let mut state = states[k];
-            let (from, keep, end) = parts[k];
-            for (at, &symbol) in text.iter().enumerate().take(end).skip(from + walked) {
-                state = automaton.next_state(Anchored::No, state, symbol);
-                if automaton.is_special(state) && at >= keep {
-                    found[k].push((at, state));
-                }
-            }
-        }
-        // Each match, for each pattern its state ends, for each target.
+    /// Every (target, hit) of the matches found, in the order found.
+    fn hits(&self, symbols: &Symbols, found: &[Vec<(usize, u32)>; STREAMS]) -> Vec<(Target, Hit)> {
         // Matches come in text order (each stream keeps its own part, in
-        // turn), so one cursor finds each one's word and field.
+        // turn), so cursors find each one's field and word.
         let mut hits = Vec::with_capacity(2 * found.iter().map(Vec::len).sum::<usize>());
-        let (mut last, mut field) = (0, 0);
-        for &(p, state) in found.iter().take(streams).flatten() {
-            while folded.words[last].1 < p {
-                last += 1;
+        let mut words = automaton::WordCount::default();
+        let mut field = 0;
+        let mut last = None;
+        for &(at, state) in found.iter().flatten() {
+            // A match state kept over a run of spaces or no-ops is one
+            // match, there at each of its positions.
+            let repeat = last == Some((at.wrapping_sub(1), state));
+            last = Some((at, state));
+            if repeat {
+                continue;
             }
-            while folded.fields[field].1 <= last {
+            while symbols
+                .fields
+                .get(field + 1)
+                .is_some_and(|&(_, start)| start <= at)
+            {
                 field += 1;
             }
-            for k in 0..automaton.match_len(state) {
-                let pattern = &self.patterns[automaton.match_pattern(state, k).as_usize()];
-                let first = last + 1 - pattern.words;
+            // Words that start at or before the match's end.
+            let through = words.through(&symbols.symbols, at);
+            for p in self.automaton.patterns(state) {
+                let pattern = &self.patterns[p];
+                let first = automaton::back(&symbols.symbols, at, pattern.words);
+                let span = symbols.span(first, at);
                 for target in &pattern.targets {
                     hits.push((
                         *target,
                         Hit {
-                            field: folded.fields[field].0,
-                            span: folded.words[first].0.start..folded.words[last].0.end,
-                            word: first,
+                            field: symbols.fields[field].0,
+                            span: span.clone(),
+                            word: through - pattern.words,
                         },
                     ));
                 }
@@ -604,38 +481,6 @@ impl Matcher {
         }
         hits
     }
-}
-
-// Right after `z`, so that with the bytes never read the automaton sees
-// 32 classes: [0x00-0x1F] [space] [0x21-0x60] [a]…[z] [DIGIT] [HIGH] [0x7D-].
-const DIGIT: u8 = b'{';
-const HIGH: u8 = b'|';
-
-/// What the automaton reads for one folded byte (the first `len` of the
-/// array). Letters and the space stand for themselves; a digit is [`DIGIT`]
-/// and a letter, a byte of a non-ASCII letter [`HIGH`] and two letters.
-/// That keeps the automaton's alphabet to 29 symbols and 32 byte classes:
-/// its rows are 32 wide, not the 64 that the 38 classes of letters, digits
-/// and space would take, which halves its memory. Every byte's symbols
-/// begin with a symbol no other byte's do, so a pattern read from a word
-/// start matches exactly where the folded text does.
-#[inline]
-fn symbols(byte: u8) -> ([u8; 3], usize) {
-    match byte {
-        b'0'..=b'9' => ([DIGIT, b'a' + (byte - b'0'), 0], 2),
-        0x80.. => ([HIGH, b'a' + (byte >> 4), b'a' + (byte & 0x0F)], 3),
-        _ => ([byte, 0, 0], 1),
-    }
-}
-
-/// A folded text as the automaton reads it.
-fn encode(text: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    for byte in text.bytes() {
-        let (symbols, len) = symbols(byte);
-        out.extend_from_slice(&symbols[..len]);
-    }
-    out
 }
 
 /// Whether one hit of each list in `lists` lies within `near` words: the

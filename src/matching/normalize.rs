@@ -77,7 +77,7 @@ fn ascii_alnum(chunk: u64) -> (u64, u64) {
 }
 
 /// How one non-ASCII char folds.
-enum CharFold<'a> {
+pub(super) enum CharFold<'a> {
     /// Letters or digits, folded (UTF-8).
     Letters(&'a [u8]),
     /// A combining mark: nothing, and it stays part of its word.
@@ -121,6 +121,18 @@ fn fold_at<'a>(
         CharFold::Separator
     };
     (len, fold)
+}
+
+/// Folds the non-ASCII char starting at byte `i` of `text` (on a char
+/// boundary); returns its length in bytes too. `scratch` holds the fold
+/// of a char beyond the table.
+#[inline]
+pub(super) fn fold_non_ascii<'a>(
+    text: &str,
+    i: usize,
+    scratch: &'a mut String,
+) -> (usize, CharFold<'a>) {
+    fold_at(text, i, fold_table(), scratch)
 }
 
 /// What [`scan`] reports as it folds a text, word by word.

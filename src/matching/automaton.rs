@@ -1,0 +1,615 @@
+//! The automaton every pattern is compiled into, and how an item is read.
+//!
+//! aho-corasick builds the trie of the patterns and its failure links (its
+//! noncontiguous NFA); from that this module makes its own dense table over
+//! *symbols*, shaped so that an item is read with almost no folding first:
+//!
+//! - An ASCII byte is one symbol: a letter in either case the same, a digit
+//!   itself, anything else a space.
+//! - A run of spaces reads as one: a state entered on a space stays where it
+//!   is on the next. So `detención,  arbitraria` needs no collapsing to meet
+//!   the pattern ` detencion arbitraria `.
+//! - A non-ASCII char is folded (see [`normalize`](super::normalize)) and, if
+//!   its fold is shorter than the char, padded with [`NOOP`], on which every
+//!   state stays: `ó` is `o` then a no-op. So in Latin-script text symbol `i`
+//!   of a field is byte `i` of that field, and a position maps back to the
+//!   original by adding nothing. Only chars that fold longer (a byte above
+//!   ASCII is three symbols) leave a [`Symbols::breaks`] entry behind.
+//! - A field starts with [`FIELD`], which sends every state back to the
+//!   start, so no match spans two fields.
+//!
+//! Match states come first in the table, so one comparison tells whether a
+//! state matches.
+
+use std::ops::Range;
+
+use aho_corasick::automaton::Automaton as _;
+use aho_corasick::{nfa::noncontiguous, Anchored, MatchKind};
+
+use super::normalize::{self, CharFold};
+use super::Field;
+
+/// Starts a field: every state goes back to the start.
+pub(super) const FIELD: u8 = 0;
+/// Anything that is not a letter or digit.
+pub(super) const SPACE: u8 = 1;
+/// Part of the char before it: every state stays.
+const NOOP: u8 = 2;
+/// `a` to `z`: 3 to 28.
+const LETTERS: u8 = 3;
+/// `0` to `9`: 29 to 38.
+const DIGITS: u8 = LETTERS + 26;
+/// A folded byte above ASCII: then its two halves, as the letters `a`..`p`.
+const HIGH: u8 = DIGITS + 10;
+/// Symbols, and so next states per state.
+const WIDTH: usize = HIGH as usize + 1;
+
+/// The symbol of each ASCII byte; [`NON_ASCII`] above.
+const SYMBOL: [u8; 256] = {
+    let mut t = [NON_ASCII; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = match c {
+            b'a'..=b'z' => LETTERS + (c - b'a'),
+            b'A'..=b'Z' => LETTERS + (c - b'A'),
+            b'0'..=b'9' => DIGITS + (c - b'0'),
+            _ => SPACE,
+        };
+        b += 1;
+    }
+    t
+};
+const NON_ASCII: u8 = u8::MAX;
+
+/// The symbol of an ASCII byte, as [`SYMBOL`] has it, in arithmetic a
+/// compiler can do sixteen bytes at a time.
+#[inline]
+fn ascii_symbol(byte: u8) -> u8 {
+    let lower = byte | 0x20;
+    let letter = lower.wrapping_sub(b'a');
+    let digit = byte.wrapping_sub(b'0');
+    let symbol = if digit < 10 { digit + DIGITS } else { SPACE };
+    if letter < 26 {
+        letter + LETTERS
+    } else {
+        symbol
+    }
+}
+
+/// Whether a symbol is part of a word.
+#[inline]
+fn is_word(symbol: u8) -> bool {
+    symbol >= NOOP
+}
+
+/// Whether the symbol at `at` is the first after a word.
+#[inline]
+fn ends_word(symbols: &[u8], at: usize) -> bool {
+    is_word(symbols[at - 1]) && !is_word(symbols[at])
+}
+
+/// The byte the NFA is asked about for each symbol (patterns are folded
+/// text with the bytes above ASCII spelled as [`encode`] does).
+fn representative(symbol: u8) -> u8 {
+    match symbol {
+        SPACE => b' ',
+        s if s >= HIGH => b'|',
+        s if s >= DIGITS => b'0' + (s - DIGITS),
+        s => b'a' + (s - LETTERS),
+    }
+}
+
+/// A pattern (folded text) as the NFA is built from it: a byte above
+/// ASCII is `|` and two letters, as an item's symbols have it.
+fn encode(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte >= 0x80 {
+            out.extend_from_slice(&[b'|', b'a' + (byte >> 4), b'a' + (byte & 0x0F)]);
+        } else {
+            out.push(byte);
+        }
+    }
+    out
+}
+
+/// The patterns as one dense table over symbols.
+pub(super) struct Automaton {
+    /// Per state, [`WIDTH`] next states, each premultiplied by [`WIDTH`].
+    table: Vec<u32>,
+    start: u32,
+    /// States below this (premultiplied) are match states.
+    matching: u32,
+    /// Per match state, where its patterns are in `patterns`.
+    offsets: Vec<u32>,
+    patterns: Vec<u32>,
+}
+
+impl Automaton {
+    /// Every pattern (folded text, at most `u32::MAX` of them), found
+    /// wherever it occurs in the symbols of an item.
+    pub(super) fn new(patterns: &[String]) -> Self {
+        let nfa = noncontiguous::Builder::new()
+            .match_kind(MatchKind::Standard)
+            .prefilter(false)
+            .build(patterns.iter().map(|p| encode(p)))
+            .expect("folded patterns always build");
+        let nfa_start = nfa
+            .start_state(Anchored::No)
+            .expect("the NFA is built for unanchored searches");
+        // Every state reachable from the start, by breadth: their rows in
+        // order of discovery, each next state as that order's index.
+        let mut index: Vec<u32> = Vec::new();
+        let mut states = Vec::new();
+        let mut rows: Vec<u32> = Vec::new();
+        let mut find = |sid: aho_corasick::automaton::StateID, states: &mut Vec<_>| {
+            let at = sid.as_usize();
+            if index.len() <= at {
+                index.resize(at + 1, u32::MAX);
+            }
+            if index[at] == u32::MAX {
+                index[at] = states.len() as u32;
+                states.push(sid);
+            }
+            index[at]
+        };
+        // The start is state 0 in this order.
+        find(nfa_start, &mut states);
+        let mut s = 0;
+        while s < states.len() {
+            let sid = states[s];
+            for symbol in 0..WIDTH as u8 {
+                let next = match symbol {
+                    FIELD => 0,
+                    NOOP => s as u32,
+                    _ => find(
+                        nfa.next_state(Anchored::No, sid, representative(symbol)),
+                        &mut states,
+                    ),
+                };
+                rows.push(next);
+            }
+            s += 1;
+        }
+        // A state entered on a space stays on the next: no pattern holds
+        // two spaces running, so this reads a run of them as one.
+        for s in 0..states.len() {
+            let on_space = rows[s * WIDTH + SPACE as usize] as usize;
+            rows[on_space * WIDTH + SPACE as usize] = on_space as u32;
+        }
+        // Match states first, then the others, each in order of discovery.
+        let matches = states.iter().filter(|&&sid| nfa.is_match(sid)).count();
+        let mut order = Vec::with_capacity(states.len());
+        let (mut m, mut other) = (0u32, matches as u32);
+        for &sid in &states {
+            let counter = if nfa.is_match(sid) {
+                &mut m
+            } else {
+                &mut other
+            };
+            order.push(*counter);
+            *counter += 1;
+        }
+        for next in &mut rows {
+            *next = order[*next as usize] * WIDTH as u32;
+        }
+        permute_rows(&mut rows, &order);
+        let mut offsets = vec![0u32; matches + 1];
+        let mut by_state: Vec<Vec<u32>> = vec![Vec::new(); matches];
+        for (s, &sid) in states.iter().enumerate() {
+            if nfa.is_match(sid) {
+                by_state[order[s] as usize] = (0..nfa.match_len(sid))
+                    .map(|k| nfa.match_pattern(sid, k).as_u32())
+                    .collect();
+            }
+        }
+        let mut flat = Vec::new();
+        for (state, found) in by_state.into_iter().enumerate() {
+            flat.extend(found);
+            offsets[state + 1] = flat.len() as u32;
+        }
+        Self {
+            table: rows,
+            start: order[0] * WIDTH as u32,
+            matching: matches as u32 * WIDTH as u32,
+            offsets,
+            patterns: flat,
+        }
+    }
+
+    /// Heap bytes the table and its match lists take.
+    pub(super) fn memory_usage(&self) -> usize {
+        (self.table.len() + self.offsets.len() + self.patterns.len()) * size_of::<u32>()
+    }
+
+    /// The patterns a match state ends.
+    pub(super) fn patterns(&self, state: u32) -> impl Iterator<Item = usize> + '_ {
+        let state = (state / WIDTH as u32) as usize;
+        let range = self.offsets[state] as usize..self.offsets[state + 1] as usize;
+        self.patterns[range].iter().map(|&p| p as usize)
+    }
+
+    /// (position, state) wherever `symbols` is in a match state, in order,
+    /// into `found` (one list per part walked). A match state kept over a
+    /// run of spaces or no-ops is there at each of its positions: one
+    /// match. `longest` is the most words a pattern has.
+    pub(super) fn walk(
+        &self,
+        symbols: &[u8],
+        longest: usize,
+        found: &mut [Vec<(usize, u32)>; STREAMS],
+    ) {
+        // Cut the symbols at spaces after words into parts; each walk
+        // starts as many words before its part as the longest pattern has
+        // (so every match ending in the part is found) and keeps the
+        // matches that end in its part.
+        let len = symbols.len();
+        let streams = if len >= SPLIT_MIN { STREAMS } else { 1 };
+        // Per stream: (walk from, keep matches from, end).
+        let mut parts = [(0usize, 0usize, len); STREAMS];
+        for k in 1..streams {
+            let mut keep = (k * len / streams).max(parts[k - 1].1 + 1).min(len);
+            while keep < len && !ends_word(symbols, keep) {
+                keep += 1;
+            }
+            let from = if keep < len {
+                back(symbols, keep - 1, longest + 1)
+            } else {
+                len
+            };
+            parts[k] = (from, keep, len);
+            parts[k - 1].2 = keep;
+        }
+        for list in found.iter_mut() {
+            list.clear();
+        }
+        let table = &self.table[..];
+        let matching = self.matching;
+        let mut states = [self.start; STREAMS];
+        let mut walked = 0;
+        if streams == STREAMS {
+            // Side by side while every stream has symbols left: four
+            // independent walks, so the processor waits on four
+            // transitions of the (large) table at once.
+            let common = parts.iter().map(|p| p.2 - p.0).min().unwrap_or(0);
+            let [a, b, c, d] = parts.map(|p| &symbols[p.0..p.0 + common]);
+            let [mut sa, mut sb, mut sc, mut sd] = states;
+            for (i, (((&xa, &xb), &xc), &xd)) in a.iter().zip(b).zip(c).zip(d).enumerate() {
+                sa = table[sa as usize + xa as usize];
+                sb = table[sb as usize + xb as usize];
+                sc = table[sc as usize + xc as usize];
+                sd = table[sd as usize + xd as usize];
+                if sa.min(sb).min(sc.min(sd)) < matching {
+                    for (k, state) in [sa, sb, sc, sd].into_iter().enumerate() {
+                        let at = parts[k].0 + i;
+                        if state < matching && at >= parts[k].1 {
+                            found[k].push((at, state));
+                        }
+                    }
+                }
+            }
+            states = [sa, sb, sc, sd];
+            walked = common;
+        }
+        // Then each stream to its end.
+        for k in 0..streams {
+            let mut state = states[k];
+            let (from, keep, end) = parts[k];
+            for (at, &symbol) in symbols.iter().enumerate().take(end).skip(from + walked) {
+                state = table[state as usize + symbol as usize];
+                if state < matching && at >= keep {
+                    found[k].push((at, state));
+                }
+            }
+        }
+    }
+}
+
+/// Moves row `r` of `rows` (each [`WIDTH`] long) to row `order[r]`.
+fn permute_rows(rows: &mut [u32], order: &[u32]) {
+    let mut placed = vec![false; order.len()];
+    for first in 0..order.len() {
+        if placed[first] {
+            continue;
+        }
+        // Follow the cycle through `first`: carry each row to its place,
+        // picking up the row that was there.
+        let mut carried: [u32; WIDTH] = rows[first * WIDTH..][..WIDTH]
+            .try_into()
+            .expect("a whole row");
+        let mut from = first;
+        loop {
+            let to = order[from] as usize;
+            placed[to] = true;
+            carried.swap_with_slice(&mut rows[to * WIDTH..][..WIDTH]);
+            if to == first {
+                break;
+            }
+            from = to;
+        }
+    }
+}
+
+/// Streams walked side by side: independent walks, so the processor
+/// waits for several transitions at once.
+pub(super) const STREAMS: usize = 4;
+/// Below this many symbols, one stream.
+const SPLIT_MIN: usize = 1024;
+
+/// An item's fields as the automaton reads them, with the map back.
+#[derive(Default)]
+pub(super) struct Symbols {
+    /// Per field [`FIELD`], a space, the field's symbols and a space.
+    pub(super) symbols: Vec<u8>,
+    /// Per field: which, and where its text starts in `symbols`.
+    pub(super) fields: Vec<(Field, usize)>,
+    /// (position in `symbols`, byte in its field) from which positions
+    /// map one to one: every field's start, and after every char whose
+    /// fold is longer than the char.
+    breaks: Vec<(usize, usize)>,
+    /// A char's fold beyond the fold table.
+    scratch: String,
+}
+
+impl Symbols {
+    pub(super) fn clear(&mut self) {
+        self.symbols.clear();
+        self.fields.clear();
+        self.breaks.clear();
+    }
+
+    /// Appends one field.
+    pub(super) fn push_field(&mut self, field: Field, text: &str) {
+        let out = &mut self.symbols;
+        out.extend_from_slice(&[FIELD, SPACE]);
+        self.fields.push((field, out.len()));
+        self.breaks.push((out.len(), 0));
+        let bytes = text.as_bytes();
+        out.reserve(bytes.len() + 1);
+        let mut i = 0;
+        while i < bytes.len() {
+            // Sixteen bytes at a time up to the next non-ASCII byte: all
+            // sixteen mapped (a few vector instructions), then the symbols
+            // from that byte on taken back.
+            if let Some(block) = bytes.get(i..i + 16) {
+                let block: [u8; 16] = block.try_into().expect("sixteen bytes");
+                let mut symbols = [0; 16];
+                for (symbol, &byte) in symbols.iter_mut().zip(&block) {
+                    *symbol = ascii_symbol(byte);
+                }
+                let ascii = u128::from_le_bytes(block) & (u128::MAX / 0xFF * 0x80);
+                let run = (ascii.trailing_zeros() / 8) as usize;
+                // A copy of known length, then a cut: no call to memcpy.
+                let at = out.len();
+                out.extend_from_slice(&symbols);
+                out.truncate(at + run);
+                i += run;
+                if run == 16 {
+                    continue;
+                }
+            } else if bytes[i] < 0x80 {
+                out.push(SYMBOL[bytes[i] as usize]);
+                i += 1;
+                continue;
+            }
+            let (len, fold) = normalize::fold_non_ascii(text, i, &mut self.scratch);
+            let at = out.len();
+            let fill = match fold {
+                CharFold::Letters(folded) => {
+                    for &byte in folded {
+                        push_folded(out, byte);
+                    }
+                    NOOP
+                }
+                // A mark is part of the word before it; with none, it
+                // separates like a space.
+                CharFold::Mark if out.last().is_some_and(|&s| is_word(s)) => NOOP,
+                CharFold::Mark | CharFold::Separator => SPACE,
+            };
+            i += len;
+            if out.len() <= at + len {
+                out.resize(at + len, fill);
+            } else {
+                self.breaks.push((out.len(), i));
+            }
+        }
+        out.push(SPACE);
+    }
+
+    /// The byte in its field that `position` (the start or end of a word,
+    /// in the field's text) stands for.
+    pub(super) fn original(&self, position: usize) -> usize {
+        let b = self.breaks.partition_point(|&(at, _)| at <= position) - 1;
+        let (at, byte) = self.breaks[b];
+        byte + (position - at)
+    }
+
+    /// The span in its field of the words from the one starting at `first`
+    /// to the one `last` is in or right after.
+    pub(super) fn span(&self, first: usize, last: usize) -> Range<usize> {
+        let mut end = last;
+        while is_word(self.symbols[end]) {
+            end += 1;
+        }
+        self.original(first)..self.original(end)
+    }
+}
+
+/// Appends the symbols of one folded byte: as [`encode`] spells it, in
+/// symbols.
+#[inline]
+fn push_folded(out: &mut Vec<u8>, byte: u8) {
+    match SYMBOL[byte as usize] {
+        NON_ASCII => out.extend_from_slice(&[HIGH, LETTERS + (byte >> 4), LETTERS + (byte & 0x0F)]),
+        symbol => out.push(symbol),
+    }
+}
+
+/// The start of the `words`th word, counting back, among the words that
+/// start at or before `at` (0 when there are fewer).
+pub(super) fn back(symbols: &[u8], mut at: usize, mut words: usize) -> usize {
+    loop {
+        // Back over what separates words, to the last symbol of one.
+        while !is_word(symbols[at]) {
+            if at == 0 {
+                return 0;
+            }
+            at -= 1;
+        }
+        // Back over that word, to its start.
+        while at > 0 && is_word(symbols[at - 1]) {
+            at -= 1;
+        }
+        words -= 1;
+        if words == 0 || at == 0 {
+            return at;
+        }
+        at -= 1;
+    }
+}
+
+/// Counts words as their starts go by: the index of the word a position
+/// is in or right after.
+#[derive(Default)]
+pub(super) struct WordCount {
+    /// Symbols counted so far.
+    upto: usize,
+    /// Word starts among them.
+    starts: usize,
+}
+
+impl WordCount {
+    /// How many words start at or before `at`; `at` never goes back.
+    pub(super) fn through(&mut self, symbols: &[u8], at: usize) -> usize {
+        const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+        let to = at + 1;
+        let mut i = self.upto.max(1);
+        // Eight at a time: a lane's high bit set where the symbol is part
+        // of a word (at least NOOP; symbols are below 0x80, so adding
+        // carries out of no lane), then the lanes whose lane before is not.
+        let mut before = u64::from(is_word(symbols[i - 1])) << 7;
+        while i + 8 <= to {
+            let lanes = u64::from_le_bytes(symbols[i..i + 8].try_into().expect("eight bytes"));
+            let words = lanes.wrapping_add(0x7E7E_7E7E_7E7E_7E7E) & HIGH_BITS;
+            let starts = (words & !((words << 8) | before)) >> 7;
+            // One per lane that starts a word, summed into the top lane
+            // (count_ones is no single instruction on the base x86-64).
+            self.starts += (starts.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
+            before = words >> 56;
+            i += 8;
+        }
+        while i < to {
+            self.starts += usize::from(is_word(symbols[i]) && !is_word(symbols[i - 1]));
+            i += 1;
+        }
+        self.upto = to.max(self.upto);
+        self.starts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_item_spells_every_folded_byte_as_its_patterns_do() {
+        // Folded text holds lower-case letters, digits, bytes of other
+        // alphabets and the space between words. An item's symbols for each
+        // must be what the NFA reads for the pattern's spelling, and no
+        // byte's spelling may begin another's, or a pattern could match
+        // out of step with the text.
+        let folded: Vec<u8> = (b'a'..=b'z')
+            .chain(b'0'..=b'9')
+            .chain(0x80..=0xFF)
+            .chain([b' '])
+            .collect();
+        let mut spellings = Vec::new();
+        for &byte in &folded {
+            let mut symbols = Vec::new();
+            push_folded(&mut symbols, byte);
+            let read: Vec<u8> = symbols.iter().map(|&s| representative(s)).collect();
+            let spelled = encode(std::str::from_utf8(&[byte]).unwrap_or_default());
+            if byte.is_ascii() {
+                assert_eq!(read, spelled, "{byte:#x}");
+            } else {
+                // A lone byte above ASCII is no str: spell it by hand.
+                assert_eq!(
+                    read,
+                    [b'|', b'a' + (byte >> 4), b'a' + (byte & 0x0F)],
+                    "{byte:#x}"
+                );
+            }
+            assert!(symbols
+                .iter()
+                .all(|&s| s != NOOP && s != FIELD && (s < WIDTH as u8)));
+            spellings.push(read);
+        }
+        for (a, spelled_a) in folded.iter().zip(&spellings) {
+            for (b, spelled_b) in folded.iter().zip(&spellings) {
+                assert!(
+                    a == b || !spelled_b.starts_with(spelled_a),
+                    "{a:#x} and {b:#x}"
+                );
+            }
+        }
+    }
+
+    fn symbols_of(text: &str) -> Symbols {
+        let mut symbols = Symbols::default();
+        symbols.push_field(Field::Summary, text);
+        symbols
+    }
+
+    #[test]
+    fn ascii_symbols_by_arithmetic_agree_with_the_table() {
+        for byte in 0..0x80u8 {
+            assert_eq!(ascii_symbol(byte), SYMBOL[byte as usize], "{byte:#x}");
+        }
+    }
+
+    #[test]
+    fn latin_text_keeps_its_positions_and_other_scripts_leave_a_break() {
+        let latin = symbols_of("Detención, Ñandú");
+        // FIELD and a space, then one symbol per byte, then a space.
+        assert_eq!(latin.symbols.len(), 2 + "Detención, Ñandú".len() + 1);
+        assert_eq!(latin.breaks, vec![(2, 0)]);
+        let cyrillic = symbols_of("Москва 28J");
+        // Six letters of two bytes, each byte three symbols.
+        assert_eq!(cyrillic.symbols.len(), 2 + 36 + 4 + 1);
+        assert_eq!(cyrillic.original(2 + 36), "Москва".len());
+        assert_eq!(cyrillic.span(2 + 37, 2 + 37), 13..16);
+    }
+
+    #[test]
+    fn a_mark_with_no_letter_before_it_separates() {
+        let symbols = symbols_of("a \u{301}b");
+        assert_eq!(
+            symbols.symbols[2..],
+            [LETTERS, SPACE, SPACE, SPACE, LETTERS + 1, SPACE]
+        );
+        let symbols = symbols_of("e\u{301}b");
+        assert_eq!(
+            symbols.symbols[2..],
+            [LETTERS + 4, NOOP, NOOP, LETTERS + 1, SPACE]
+        );
+    }
+
+    #[test]
+    fn words_are_counted_eight_symbols_at_a_time_as_one_by_one() {
+        let text = "uno dos, tres   cuatro cinco-seis siete ocho nueve diez once doce trece";
+        let symbols = symbols_of(text);
+        let s = &symbols.symbols;
+        let mut count = WordCount::default();
+        let mut slow = 0;
+        for at in 0..s.len() {
+            if at > 0 && is_word(s[at]) && !is_word(s[at - 1]) {
+                slow += 1;
+            }
+            if at % 3 == 0 {
+                assert_eq!(count.through(s, at), slow, "at {at}");
+            }
+        }
+        assert_eq!(slow, 13);
+    }
+}
