@@ -482,30 +482,41 @@ pub(super) struct WordCount {
 impl WordCount {
     /// How many words start at or before `at`; `at` never goes back.
     pub(super) fn through(&mut self, symbols: &[u8], at: usize) -> usize {
-        const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
         let to = at + 1;
+        // Whole runs of eight are counted once; the rest of the way to
+        // `at`, each time it is asked.
         let mut i = self.upto.max(1);
-        // Eight at a time: a lane's high bit set where the symbol is part
-        // of a word (at least NOOP; symbols are below 0x80, so adding
-        // carries out of no lane), then the lanes whose lane before is not.
-        let mut before = u64::from(is_word(symbols[i - 1])) << 7;
         while i + 8 <= to {
-            let lanes = u64::from_le_bytes(symbols[i..i + 8].try_into().expect("eight bytes"));
-            let words = lanes.wrapping_add(0x7E7E_7E7E_7E7E_7E7E) & HIGH_BITS;
-            let starts = (words & !((words << 8) | before)) >> 7;
-            // One per lane that starts a word, summed into the top lane
-            // (count_ones is no single instruction on the base x86-64).
-            self.starts += (starts.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
-            before = words >> 56;
+            self.starts += starts(symbols, i, 8);
             i += 8;
         }
-        while i < to {
-            self.starts += usize::from(is_word(symbols[i]) && !is_word(symbols[i - 1]));
-            i += 1;
-        }
-        self.upto = to.max(self.upto);
-        self.starts
+        self.upto = i;
+        let rest = match i + 8 <= symbols.len() {
+            true => starts(symbols, i, to - i),
+            false => (i..to)
+                .filter(|&i| is_word(symbols[i]) && !is_word(symbols[i - 1]))
+                .count(),
+        };
+        self.starts + rest
     }
+}
+
+/// How many of the `lanes` (0 to 8) symbols from `i` start a word; eight
+/// symbols from `i` are read, and the one before.
+#[inline]
+fn starts(symbols: &[u8], i: usize, lanes: usize) -> usize {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // A lane's high bit set where the symbol is part of a word (at least
+    // NOOP; symbols are below 0x80, so adding carries out of no lane),
+    // then the lanes whose lane before is not.
+    let eight = u64::from_le_bytes(symbols[i..i + 8].try_into().expect("eight symbols"));
+    let words = eight.wrapping_add(0x7E7E_7E7E_7E7E_7E7E) & HIGH_BITS;
+    let before = u64::from(is_word(symbols[i - 1])) << 7;
+    let mask = u64::MAX.checked_shr(64 - 8 * lanes as u32).unwrap_or(0);
+    let starts = ((words & !((words << 8) | before)) & mask) >> 7;
+    // One per lane that starts a word, summed into the top lane
+    // (count_ones is no single instruction on the base x86-64).
+    (starts.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize
 }
 
 #[cfg(test)]

@@ -263,7 +263,7 @@ impl Matcher {
         // The buffers are this thread's, kept from item to item: most
         // items are alike in size, so after the first few nothing is
         // allocated here.
-        let hits = SCRATCH.with_borrow_mut(|scratch| {
+        SCRATCH.with_borrow_mut(|scratch| {
             let symbols = &mut scratch.symbols;
             symbols.clear();
             for (field, text) in item.fields() {
@@ -279,46 +279,64 @@ impl Matcher {
             if scratch.symbols.symbols.capacity() > KEEP_BYTES {
                 scratch.symbols = Symbols::default();
             }
-            hits
-        });
+            self.decide(hits, tags, &mut scratch.decide)
+        })
+    }
 
-        // The lists and names files hit, and the rules that name one of
-        // them: only those can fire (each rule needs `all`, `any` or
-        // `names`), so deciding costs what was found, not the whole config.
-        let mut lists: Vec<usize> = Vec::new();
-        let mut names: Vec<usize> = Vec::new();
+    /// Which rules the hits fire, for an item from a source carrying `tags`.
+    fn decide(&self, hits: Vec<(Target, Hit)>, tags: &[String], scratch: &mut Decide) -> Verdict {
+        // The lists and names files hit, as bit sets, and the rules that
+        // name one of them: only those can fire (each rule needs `all`,
+        // `any` or `names`), so deciding costs what was found, not the
+        // whole config.
+        let Decide {
+            lists,
+            names,
+            candidates,
+        } = scratch;
+        for (set, len) in [
+            (&mut *lists, self.terms.len()),
+            (&mut *names, self.rules_by_names.len()),
+        ] {
+            set.clear();
+            set.resize(len.div_ceil(64), 0);
+        }
         for (target, _) in &hits {
-            match *target {
-                Target::Term { list, .. } => lists.push(list as usize),
-                Target::Person { person } => names.push(self.people[person as usize].names_list),
+            let (set, at) = match *target {
+                Target::Term { list, .. } => (&mut *lists, list as usize),
+                Target::Person { person } => (&mut *names, self.people[person as usize].names_list),
+            };
+            set[at / 64] |= 1 << (at % 64);
+        }
+        let has = |set: &[u64], at: usize| set[at / 64] >> (at % 64) & 1 == 1;
+        candidates.clear();
+        for (set, rules) in [
+            (&*lists, &self.rules_by_list),
+            (&*names, &self.rules_by_names),
+        ] {
+            for (at, rules) in rules.iter().enumerate() {
+                if has(set, at) {
+                    candidates.extend_from_slice(rules);
+                }
             }
         }
-        for found in [&mut lists, &mut names] {
-            found.sort_unstable();
-            found.dedup();
-        }
-        let mut candidates: Vec<usize> = lists
-            .iter()
-            .flat_map(|&l| &self.rules_by_list[l])
-            .chain(names.iter().flat_map(|&n| &self.rules_by_names[n]))
-            .copied()
-            .collect();
         candidates.sort_unstable();
         candidates.dedup();
-        let list_hit = |l: &usize| lists.binary_search(l).is_ok();
+        let list_hit = |l: &usize| has(lists, *l);
         let mut verdict = Verdict {
             rules: Vec::new(),
             hits,
         };
         verdict.rules = candidates
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|&r| {
                 let rule = &self.rules[r];
                 (rule.tags.is_empty() || rule.tags.iter().any(|t| tags.contains(t)))
                     && rule.all.iter().all(list_hit)
                     && (rule.any.is_empty() || rule.any.iter().any(list_hit))
                     && !rule.none.iter().any(list_hit)
-                    && (rule.names.is_empty() || rule.names.iter().any(|n| names.contains(n)))
+                    && (rule.names.is_empty() || rule.names.iter().any(|&n| has(names, n)))
                     && rule
                         .near
                         .is_none_or(|near| within(&rule.all, &verdict, near))
@@ -427,6 +445,17 @@ struct Scratch {
     symbols: Symbols,
     /// Per stream, (position, state) wherever a match state was.
     found: [Vec<(usize, u32)>; STREAMS],
+    decide: Decide,
+}
+
+/// What [`Matcher::decide`] reuses from item to item.
+#[derive(Default)]
+struct Decide {
+    /// Bit sets of the lists and of the names files hit.
+    lists: Vec<u64>,
+    names: Vec<u64>,
+    /// Rules that name a list or names file hit.
+    candidates: Vec<usize>,
 }
 
 thread_local! {

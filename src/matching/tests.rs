@@ -308,7 +308,9 @@ mod properties {
         "москв",
         "Ωμέγα",
     ];
-    const GLUE: &[&str] = &[" ", "  ", ", ", "\n", "—", "-", "'", "🕊️ ", ". ", "«", " \u{301}"];
+    const GLUE: &[&str] = &[
+        " ", "  ", ", ", "\n", "—", "-", "'", "🕊️ ", ". ", "«", " \u{301}",
+    ];
 
     /// Up to three vocabulary words, maybe a stem.
     fn term() -> impl Strategy<Value = String> {
