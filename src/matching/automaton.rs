@@ -417,22 +417,27 @@ impl Symbols {
         out.push(SPACE);
     }
 
-    /// The byte in its field that `position` (the start or end of a word,
-    /// in the field's text) stands for.
-    pub(super) fn original(&self, position: usize) -> usize {
-        let b = self.breaks.partition_point(|&(at, _)| at <= position) - 1;
-        let (at, byte) = self.breaks[b];
-        byte + (position - at)
-    }
-
     /// The span in its field of the words from the one starting at `first`
-    /// to the one `last` is in or right after.
-    pub(super) fn span(&self, first: usize, last: usize) -> Range<usize> {
+    /// to the one `last` is in or right after. `brk` is where the last
+    /// call left off in [`Symbols::breaks`]: `last` never goes back.
+    pub(super) fn span(&self, first: usize, last: usize, brk: &mut usize) -> Range<usize> {
         let mut end = last;
         while is_word(self.symbols[end]) {
             end += 1;
         }
-        self.original(first)..self.original(end)
+        while self.breaks.get(*brk + 1).is_some_and(|&(at, _)| at <= end) {
+            *brk += 1;
+        }
+        // The byte in its field that a position stands for.
+        let original = |position: usize| {
+            let b = match self.breaks[*brk].0 <= position {
+                true => *brk,
+                false => self.breaks.partition_point(|&(at, _)| at <= position) - 1,
+            };
+            let (at, byte) = self.breaks[b];
+            byte + (position - at)
+        };
+        original(first)..original(end)
     }
 }
 
@@ -588,8 +593,8 @@ mod tests {
         let cyrillic = symbols_of("Москва 28J");
         // Six letters of two bytes, each byte three symbols.
         assert_eq!(cyrillic.symbols.len(), 2 + 36 + 4 + 1);
-        assert_eq!(cyrillic.original(2 + 36), "Москва".len());
-        assert_eq!(cyrillic.span(2 + 37, 2 + 37), 13..16);
+        assert_eq!(cyrillic.span(2, 2, &mut 0), 0.."Москва".len());
+        assert_eq!(cyrillic.span(2 + 37, 2 + 37, &mut 0), 13..16);
     }
 
     #[test]

@@ -473,7 +473,7 @@ impl Matcher {
         // turn), so cursors find each one's field and word.
         let mut hits = Vec::with_capacity(2 * found.iter().map(Vec::len).sum::<usize>());
         let mut words = automaton::WordCount::default();
-        let mut field = 0;
+        let (mut field, mut brk) = (0, 0);
         let mut last = None;
         for &(at, state) in found.iter().flatten() {
             // A match state kept over a run of spaces or no-ops is one
@@ -495,7 +495,7 @@ impl Matcher {
             for p in self.automaton.patterns(state) {
                 let pattern = &self.patterns[p];
                 let first = automaton::back(&symbols.symbols, at, pattern.words);
-                let span = symbols.span(first, at);
+                let span = symbols.span(first, at, &mut brk);
                 for target in &pattern.targets {
                     hits.push((
                         *target,
