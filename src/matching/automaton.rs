@@ -367,6 +367,7 @@ impl Symbols {
         self.breaks.push((out.len(), 0));
         let bytes = text.as_bytes();
         out.reserve(bytes.len() + 1);
+        let two_bytes = two_byte_symbols();
         let mut i = 0;
         while i < bytes.len() {
             // Sixteen bytes at a time up to the next non-ASCII byte: all
@@ -392,6 +393,15 @@ impl Symbols {
                 out.push(SYMBOL[bytes[i] as usize]);
                 i += 1;
                 continue;
+            }
+            // Accented Latin and the other two-byte chars, from a table.
+            if let [lead @ 0xC2..=0xDF, next, ..] = bytes[i..] {
+                let pair = two_bytes[(usize::from(lead & 0x1F) << 6 | usize::from(next & 0x3F)) - 0x80];
+                if pair[0] != BY_FOLD {
+                    out.extend_from_slice(&pair);
+                    i += 2;
+                    continue;
+                }
             }
             let (len, fold) = normalize::fold_non_ascii(text, i, &mut self.scratch);
             let at = out.len();
@@ -439,6 +449,41 @@ impl Symbols {
         };
         original(first)..original(end)
     }
+}
+
+/// In [`two_byte_symbols`], a char read through its fold.
+const BY_FOLD: u8 = u8::MAX;
+
+/// How each char from U+0080 to U+07FF (two bytes of UTF-8: accented
+/// Latin, Greek, Cyrillic…) reads: its symbols, padded with [`NOOP`] to
+/// two, or [`BY_FOLD`] where it reads as more (other alphabets) or as what
+/// comes before it (a combining mark).
+fn two_byte_symbols() -> &'static [[u8; 2]] {
+    static TABLE: std::sync::OnceLock<Vec<[u8; 2]>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut scratch = String::new();
+        (0x80..0x800u32)
+            .map(|c| {
+                let c = char::from_u32(c).expect("no surrogates below U+0800");
+                let (_, fold) = normalize::fold_non_ascii(c.encode_utf8(&mut [0; 4]), 0, &mut scratch);
+                match fold {
+                    CharFold::Letters(folded) => {
+                        let mut symbols = Vec::new();
+                        for &byte in folded {
+                            push_folded(&mut symbols, byte);
+                        }
+                        match symbols[..] {
+                            [one] => [one, NOOP],
+                            [one, two] => [one, two],
+                            _ => [BY_FOLD; 2],
+                        }
+                    }
+                    CharFold::Separator => [SPACE; 2],
+                    CharFold::Mark => [BY_FOLD; 2],
+                }
+            })
+            .collect()
+    })
 }
 
 /// Appends the symbols of one folded byte: as [`encode`] spells it, in
