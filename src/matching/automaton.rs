@@ -396,7 +396,8 @@ impl Symbols {
             }
             // Accented Latin and the other two-byte chars, from a table.
             if let [lead @ 0xC2..=0xDF, next, ..] = bytes[i..] {
-                let pair = two_bytes[(usize::from(lead & 0x1F) << 6 | usize::from(next & 0x3F)) - 0x80];
+                let pair =
+                    two_bytes[(usize::from(lead & 0x1F) << 6 | usize::from(next & 0x3F)) - 0x80];
                 if pair[0] != BY_FOLD {
                     out.extend_from_slice(&pair);
                     i += 2;
@@ -465,7 +466,8 @@ fn two_byte_symbols() -> &'static [[u8; 2]] {
         (0x80..0x800u32)
             .map(|c| {
                 let c = char::from_u32(c).expect("no surrogates below U+0800");
-                let (_, fold) = normalize::fold_non_ascii(c.encode_utf8(&mut [0; 4]), 0, &mut scratch);
+                let (_, fold) =
+                    normalize::fold_non_ascii(c.encode_utf8(&mut [0; 4]), 0, &mut scratch);
                 match fold {
                     CharFold::Letters(folded) => {
                         let mut symbols = Vec::new();

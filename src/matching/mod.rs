@@ -69,9 +69,10 @@ pub struct Hit {
     pub field: Field,
     /// Byte range in that field's plain text.
     pub span: Range<usize>,
-    /// Position, in words, counted across title, summary and content in turn.
+    /// Where the match starts in what the automaton read of the item:
+    /// in reading order across title, summary and content.
     #[serde(skip)]
-    pub word: usize,
+    at: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -279,12 +280,19 @@ impl Matcher {
             if scratch.symbols.symbols.capacity() > KEEP_BYTES {
                 scratch.symbols = Symbols::default();
             }
-            self.decide(hits, tags, &mut scratch.decide)
+            self.decide(hits, tags, &scratch.symbols.symbols, &mut scratch.decide)
         })
     }
 
-    /// Which rules the hits fire, for an item from a source carrying `tags`.
-    fn decide(&self, hits: Vec<(Target, Hit)>, tags: &[String], scratch: &mut Decide) -> Verdict {
+    /// Which rules the hits in `symbols` fire, for an item from a source
+    /// carrying `tags`.
+    fn decide(
+        &self,
+        hits: Vec<(Target, Hit)>,
+        tags: &[String],
+        symbols: &[u8],
+        scratch: &mut Decide,
+    ) -> Verdict {
         // The lists and names files hit, as bit sets, and the rules that
         // name one of them: only those can fire (each rule needs `all`,
         // `any` or `names`), so deciding costs what was found, not the
@@ -339,7 +347,7 @@ impl Matcher {
                     && (rule.names.is_empty() || rule.names.iter().any(|&n| has(names, n)))
                     && rule
                         .near
-                        .is_none_or(|near| within(&rule.all, &verdict, near))
+                        .is_none_or(|near| within(&rule.all, &verdict, symbols, near))
             })
             .collect();
         verdict
@@ -366,11 +374,11 @@ impl Matcher {
         let mut found: Vec<((usize, usize), usize)> = verdict
             .terms()
             .filter(|((list, _), _)| lists[*list])
-            .map(|(key, hit)| (key, hit.word))
+            .map(|(key, hit)| (key, hit.at))
             .collect();
         found.sort_unstable();
         found.dedup_by_key(|(key, _)| *key);
-        found.sort_unstable_by_key(|&(key, word)| (word, key));
+        found.sort_unstable_by_key(|&(key, at)| (at, key));
         let mut terms: Vec<String> = Vec::with_capacity(found.len());
         for ((list, term), _) in found {
             let text = &self.terms[list][term];
@@ -472,7 +480,6 @@ impl Matcher {
         // Matches come in text order (each stream keeps its own part, in
         // turn), so cursors find each one's field and word.
         let mut hits = Vec::with_capacity(2 * found.iter().map(Vec::len).sum::<usize>());
-        let mut words = automaton::WordCount::default();
         let (mut field, mut brk) = (0, 0);
         let mut last = None;
         for &(at, state) in found.iter().flatten() {
@@ -490,8 +497,6 @@ impl Matcher {
             {
                 field += 1;
             }
-            // Words that start at or before the match's end.
-            let through = words.through(&symbols.symbols, at);
             for p in self.automaton.patterns(state) {
                 let pattern = &self.patterns[p];
                 let first = automaton::back(&symbols.symbols, at, pattern.words);
@@ -502,7 +507,7 @@ impl Matcher {
                         Hit {
                             field: symbols.fields[field].0,
                             span: span.clone(),
-                            word: through - pattern.words,
+                            at: first,
                         },
                     ));
                 }
@@ -514,7 +519,9 @@ impl Matcher {
 
 /// Whether one hit of each list in `lists` lies within `near` words: the
 /// smallest window over the merged, sorted hits that covers every list.
-fn within(lists: &[usize], verdict: &Verdict, near: usize) -> bool {
+/// Words are counted in `symbols` (what the automaton read) only here:
+/// only a rule with `near` needs them.
+fn within(lists: &[usize], verdict: &Verdict, symbols: &[u8], near: usize) -> bool {
     if lists.len() < 2 {
         return true;
     }
@@ -524,10 +531,15 @@ fn within(lists: &[usize], verdict: &Verdict, near: usize) -> bool {
             lists
                 .iter()
                 .position(|&l| l == list)
-                .map(|slot| (hit.word, slot))
+                .map(|slot| (hit.at, slot))
         })
         .collect();
     events.sort_unstable();
+    // Each hit's start, as the index of its first word.
+    let mut words = automaton::WordCount::default();
+    for (at, _) in &mut events {
+        *at = words.through(symbols, *at) - 1;
+    }
     let mut counts = vec![0usize; lists.len()];
     let mut covered = 0;
     let mut left = 0;

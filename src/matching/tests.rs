@@ -384,29 +384,78 @@ mod properties {
             },
             &[],
         );
-        let mut found: Vec<(usize, usize, Range<usize>)> = v
+        // Spans stand for positions: each names its words in the text.
+        let found: Vec<(usize, Range<usize>)> = v
             .terms()
-            .map(|((_, t), hit)| (t, hit.word, hit.span.clone()))
+            .map(|((_, t), hit)| (t, hit.span.clone()))
             .collect();
-        found.sort_by_key(|(t, p, s)| (*t, *p, s.start, s.end));
-        found.dedup();
+        let slowly = found_slowly(terms, text)
+            .into_iter()
+            .map(|(t, _, span)| (t, span))
+            .collect();
         // A term listed twice is one term to the config: compare texts.
-        let texts =
-            |hits: Vec<(usize, usize, Range<usize>)>| -> Vec<(String, usize, Range<usize>)> {
-                let mut out: Vec<_> = hits
-                    .into_iter()
-                    .map(|(t, p, s)| (terms[t].clone(), p, s))
-                    .collect();
-                out.sort_by(|a, b| (&a.0, a.1, a.2.start).cmp(&(&b.0, b.1, b.2.start)));
-                out.dedup();
-                out
-            };
-        prop_assert_eq!(texts(found), texts(found_slowly(terms, text)));
+        let texts = |hits: Vec<(usize, Range<usize>)>| -> Vec<(String, usize, usize)> {
+            let mut out: Vec<_> = hits
+                .into_iter()
+                .map(|(t, s)| (terms[t].clone(), s.start, s.end))
+                .collect();
+            out.sort();
+            out.dedup();
+            out
+        };
+        prop_assert_eq!(texts(found), texts(slowly));
         prop_assert_eq!(v.alerts(), !found_slowly(terms, text).is_empty());
         Ok(())
     }
 
+    /// Checks a `near` rule against counting words between hits slowly.
+    fn near_agrees_with_counting_words(
+        a: &[String],
+        b: &[String],
+        near: usize,
+        text: &str,
+    ) -> Result<(), TestCaseError> {
+        let list = |terms: &[String]| {
+            terms
+                .iter()
+                .map(|t| toml::Value::String(t.clone()).to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let toml = format!(
+            "[lists]\na = [{}]\nb = [{}]\n[[rule]]\nname = \"near\"\nall = [\"a\", \"b\"]\nnear = {near}\nchannels = [\"alerts\"]\n",
+            list(a),
+            list(b)
+        );
+        let (_d, m) = matcher(&toml, "");
+        let fired = m
+            .check(
+                &ItemText {
+                    summary: text,
+                    ..Default::default()
+                },
+                &[],
+            )
+            .alerts();
+        let (in_a, in_b) = (found_slowly(a, text), found_slowly(b, text));
+        let slowly = in_a
+            .iter()
+            .any(|(_, pa, _)| in_b.iter().any(|(_, pb, _)| pa.abs_diff(*pb) <= near));
+        prop_assert_eq!(fired, slowly);
+        Ok(())
+    }
+
     proptest! {
+        #[test]
+        fn near_fires_where_counting_words_says(
+            a in prop::collection::vec(term(), 1..4),
+            b in prop::collection::vec(term(), 1..4),
+            near in 1usize..6,
+            text in text(0..40),
+        ) {
+            near_agrees_with_counting_words(&a, &b, near, &text)?;
+        }
+
         #[test]
         fn the_automaton_finds_what_word_by_word_comparison_finds(
             terms in prop::collection::vec(term(), 1..8),
