@@ -275,12 +275,13 @@ impl Matcher {
             self.automaton
                 .walk(&symbols.symbols, self.longest, &mut scratch.found);
             let hits = self.hits(&scratch.symbols, &scratch.found);
+            let verdict = self.decide(hits, tags, &scratch.symbols.symbols, &mut scratch.decide);
             // A huge item's buffers are not kept: they would hold tens
             // of megabytes per thread for the rest of the run.
-            if scratch.symbols.symbols.capacity() > KEEP_BYTES {
-                scratch.symbols = Symbols::default();
+            if scratch.bytes() > KEEP_BYTES {
+                *scratch = Scratch::default();
             }
-            self.decide(hits, tags, &scratch.symbols.symbols, &mut scratch.decide)
+            verdict
         })
     }
 
@@ -466,12 +467,20 @@ struct Decide {
     candidates: Vec<usize>,
 }
 
+impl Scratch {
+    /// Roughly what the buffers hold on to.
+    fn bytes(&self) -> usize {
+        self.symbols.symbols.capacity()
+            + self.found.iter().map(Vec::capacity).sum::<usize>() * size_of::<(usize, u32)>()
+    }
+}
+
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
-/// The largest item (in symbols) whose buffers a thread keeps for the
-/// next: news items are a few KB, so this is room to spare.
+/// The most a thread's buffers keep for the next item: news items are a
+/// few KB, so this is room to spare.
 const KEEP_BYTES: usize = 1 << 20;
 
 impl Matcher {

@@ -144,14 +144,24 @@ fn a_multi_word_term_never_spans_two_fields() {
 
 #[test]
 fn a_huge_item_is_matched_and_its_buffers_are_not_kept() {
-    let (_d, m) = matcher(BASIC, "");
-    let huge = "palabras de relleno ".repeat(100_000) + "detenido en Caracas";
-    assert!(!fired(&m, &huge, &[]).is_empty());
-    super::SCRATCH.with_borrow(|scratch| {
-        assert!(scratch.symbols.symbols.capacity() <= super::KEEP_BYTES);
-    });
+    // A match in nearly every word, and a rule that counts words.
+    let toml = r#"
+[lists]
+a = ["detenido"]
+b = ["Caracas"]
+[[rule]]
+name = "near"
+all = ["a", "b"]
+near = 2
+channels = ["alerts"]
+"#;
+    let (_d, m) = matcher(toml, "");
+    let huge = "detenido de relleno ".repeat(100_000) + "detenido en Caracas";
+    assert_eq!(fired(&m, &huge, &[]), vec!["near"]);
+    super::SCRATCH.with_borrow(|scratch| assert!(scratch.bytes() <= super::KEEP_BYTES));
     // The next item is matched as ever.
-    assert!(!fired(&m, "detenido en Caracas", &[]).is_empty());
+    assert_eq!(fired(&m, "detenido en Caracas", &[]), vec!["near"]);
+    assert!(fired(&m, "detenido de relleno en Caracas", &[]).is_empty());
 }
 
 #[test]
