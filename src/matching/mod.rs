@@ -1,18 +1,18 @@
 //! Matching: which rules an item fires, and why.
 //!
 //! Every term of every list and every form of every watched person's name is
-//! compiled into one Aho-Corasick automaton over folded text (see
+//! one pattern of one automaton (see [`automaton`]) over folded text (see
 //! [`normalize`](mod@normalize)), each with a space before it and, unless it
-//! ends in `*`, a space after it. An item's fields are folded into one
-//! buffer with one space around every word, so every pattern found starts
-//! at a word start and, unless a stem, ends at a word end: no second check.
-//! A long item is walked as four streams side by side, each a quarter of
-//! it, so that the processor waits for four transitions of the (large)
-//! automaton at once instead of one after another. Each hit is credited
-//! to every list or person that pattern belongs to. Rules
-//! are then decided from those hits, looking only at the rules that name a
-//! list or names file that was hit, so the cost of matching an item grows
-//! with what it matched, not with the number of lists or rules.
+//! ends in `*`, a space after it. An item's fields are read by it as they
+//! are, nearly: a run of separators reads as one space and each field starts
+//! afresh, so every pattern found starts at a word start and, unless a stem,
+//! ends at a word end: no second check. A long item is walked as four
+//! streams side by side, so that the processor waits for four transitions
+//! of the (large) automaton at once instead of one after another. Each hit
+//! is credited to every list or person that pattern belongs to. Rules are
+//! then decided from those hits, looking only at the rules that name a list
+//! or names file that was hit, so the cost of matching an item grows with
+//! what it matched, not with the number of lists or rules.
 
 mod automaton;
 pub mod eval;

@@ -135,33 +135,17 @@ pub(super) fn fold_non_ascii<'a>(
     fold_at(text, i, fold_table(), scratch)
 }
 
-/// What [`scan`] reports as it folds a text, word by word.
-pub trait FoldSink {
-    /// A word starts at byte `at` of the original text.
-    fn start(&mut self, at: usize);
-    /// The next folded bytes of the current word.
-    fn bytes(&mut self, folded: &[u8]);
-    /// The next `len` (1 to 8) folded bytes of the current word, in the
-    /// low bytes of `folded` in text order; the bytes above are not part
-    /// of it.
-    #[inline]
-    fn chunk(&mut self, folded: u64, len: usize) {
-        self.bytes(&folded.to_le_bytes()[..len]);
-    }
-    /// The current word ends at byte `at` of the original text.
-    fn end(&mut self, at: usize);
-}
-
-/// Folds `text` word by word into `sink`: the one definition of folding,
-/// which [`normalize`] writes down and the matcher folds into the buffer
-/// its automaton reads.
+/// Folds `text` for matching and keeps the map back to it: the one
+/// definition of folding. The matcher reads items through the same char
+/// folds (see `automaton`), and property tests hold the two to agree.
 ///
 /// ASCII, most of any Latin-script news text, goes eight bytes at a time
 /// while it is letters and digits, and through a byte table between words;
 /// other characters through a table of how U+0080 to U+2FFF fold, then
 /// Unicode lower-casing and decomposition.
-#[inline]
-pub fn scan(text: &str, sink: &mut impl FoldSink) {
+pub fn normalize(text: &str) -> Normalized {
+    let mut out: Vec<u8> = Vec::with_capacity(text.len() + 8);
+    let mut words: Vec<Word> = Vec::with_capacity(text.len() / 6 + 1);
     let bytes = text.as_bytes();
     let table = fold_table();
     let mut scratch = String::new();
@@ -181,7 +165,11 @@ pub fn scan(text: &str, sink: &mut impl FoldSink) {
                 continue;
             }
         }
-        sink.start(i);
+        if !out.is_empty() {
+            out.push(b' ');
+        }
+        let folded_start = out.len();
+        let original_start = i;
         // In a word: up to the first separator.
         let mut end = bytes.len();
         while i < bytes.len() {
@@ -193,7 +181,7 @@ pub fn scan(text: &str, sink: &mut impl FoldSink) {
                 let run = ((!alnum & HIGH_BITS).trailing_zeros() / 8) as usize;
                 if run > 0 {
                     // Upper-case letters get their 0x20 bit; the rest keep it.
-                    sink.chunk(chunk | (letters >> 2), run);
+                    out.extend_from_slice(&(chunk | (letters >> 2)).to_le_bytes()[..run]);
                 }
                 if run == 8 {
                     i += 8;
@@ -222,13 +210,13 @@ pub fn scan(text: &str, sink: &mut impl FoldSink) {
                 break;
             }
             if class != NON_ASCII {
-                sink.bytes(&[class]);
+                out.push(class);
                 i += 1;
                 continue;
             }
             let (len, fold) = fold_at(text, i, table, &mut scratch);
             match fold {
-                CharFold::Letters(letters) => sink.bytes(letters),
+                CharFold::Letters(letters) => out.extend_from_slice(letters),
                 CharFold::Mark => {}
                 CharFold::Separator => {
                     end = i;
@@ -238,43 +226,14 @@ pub fn scan(text: &str, sink: &mut impl FoldSink) {
             }
             i += len;
         }
-        sink.end(end);
+        words.push(Word {
+            folded: folded_start..out.len(),
+            original: original_start..end,
+        });
     }
-}
-
-/// Folds `text` for matching and keeps the map back to it.
-pub fn normalize(text: &str) -> Normalized {
-    struct Writer {
-        out: Vec<u8>,
-        words: Vec<Word>,
-    }
-    impl FoldSink for Writer {
-        fn start(&mut self, at: usize) {
-            if !self.out.is_empty() {
-                self.out.push(b' ');
-            }
-            self.words.push(Word {
-                folded: self.out.len()..0,
-                original: at..0,
-            });
-        }
-        fn bytes(&mut self, folded: &[u8]) {
-            self.out.extend_from_slice(folded);
-        }
-        fn end(&mut self, at: usize) {
-            let word = self.words.last_mut().expect("a word ends after it starts");
-            word.folded.end = self.out.len();
-            word.original.end = at;
-        }
-    }
-    let mut writer = Writer {
-        out: Vec::with_capacity(text.len() + 8),
-        words: Vec::with_capacity(text.len() / 6 + 1),
-    };
-    scan(text, &mut writer);
     Normalized {
-        text: String::from_utf8(writer.out).expect("folded text is built from whole UTF-8 chars"),
-        words: writer.words,
+        text: String::from_utf8(out).expect("folded text is built from whole UTF-8 chars"),
+        words,
     }
 }
 
