@@ -10,7 +10,8 @@
 //! `VIGIA_MATCH_PASSES=N cargo bench --bench matching` skips criterion and
 //! runs N passes over both corpora, printing the automaton's size, what was
 //! found and the best and median pass in MB/s: a fixed amount of work for profilers
-//! (`valgrind --tool=callgrind --toggle-collect='*Matcher::check*'`).
+//! (`valgrind --tool=callgrind --toggle-collect='*Matcher::check*'`);
+//! `VIGIA_MATCH_CORPUS=generated` (or `prose`) runs one corpus alone.
 
 use std::path::Path;
 use std::time::Duration;
@@ -391,7 +392,12 @@ fn bench(c: &mut Criterion) {
         // noisy): a fixed amount of work, with what it found.
         let passes: usize = passes.parse().expect("VIGIA_MATCH_PASSES is a number");
         eprintln!("automaton: {} bytes", matcher.automaton_bytes());
+        // VIGIA_MATCH_CORPUS=generated (or prose) for one of them alone.
+        let only = std::env::var("VIGIA_MATCH_CORPUS").ok();
         for (name, set) in [("generated", &items), ("prose", &prose)] {
+            if only.as_deref().is_some_and(|only| only != name) {
+                continue;
+            }
             let (mut hits, mut alerts, mut words) = (0, 0, 0);
             for (t, b) in set.iter() {
                 let text = ItemText {
