@@ -30,9 +30,9 @@ use super::normalize::{self, CharFold};
 use super::Field;
 
 /// Starts a field: every state goes back to the start.
-pub(super) const FIELD: u8 = 0;
+const FIELD: u8 = 0;
 /// Anything that is not a letter or digit.
-pub(super) const SPACE: u8 = 1;
+const SPACE: u8 = 1;
 /// Part of the char before it: every state stays.
 const NOOP: u8 = 2;
 /// `a` to `z`: 3 to 28.
@@ -172,6 +172,12 @@ impl Automaton {
             }
             s += 1;
         }
+        // States are named by where their row starts, in a u32.
+        assert!(
+            states.len() * WIDTH <= u32::MAX as usize,
+            "{} automaton states are more than a table can name",
+            states.len()
+        );
         // A state entered on a space stays on the next: no pattern holds
         // two spaces running, so this reads a run of them as one.
         for s in 0..states.len() {

@@ -487,7 +487,7 @@ impl Matcher {
     /// Every (target, hit) of the matches found, in the order found.
     fn hits(&self, symbols: &Symbols, found: &[Vec<(usize, u32)>; STREAMS]) -> Vec<(Target, Hit)> {
         // Matches come in text order (each stream keeps its own part, in
-        // turn), so cursors find each one's field and word.
+        // turn), so cursors find each one's field and where its span is.
         let mut hits = Vec::with_capacity(2 * found.iter().map(Vec::len).sum::<usize>());
         let (mut field, mut brk) = (0, 0);
         let mut last = None;
