@@ -78,19 +78,18 @@ fn none_vetoes_and_tags_restrict() {
     assert!(fired(&m, "Periodista detenida", &["other"]).is_empty());
 }
 
+/// A rule "near": "detenido" and "Caracas" within `near` words.
+fn near_matcher(near: usize) -> (tempfile::TempDir, Matcher) {
+    let toml = format!(
+        "[lists]\na = [\"detenido\"]\nb = [\"Caracas\"]\n\
+         [[rule]]\nname = \"near\"\nall = [\"a\", \"b\"]\nnear = {near}\nchannels = [\"alerts\"]\n"
+    );
+    matcher(&toml, "")
+}
+
 #[test]
 fn near_counts_words_between_all_matches() {
-    let toml = r#"
-[lists]
-a = ["detenido"]
-b = ["Caracas"]
-[[rule]]
-name = "near"
-all = ["a", "b"]
-near = 3
-channels = ["alerts"]
-"#;
-    let (_d, m) = matcher(toml, "");
+    let (_d, m) = near_matcher(3);
     assert_eq!(fired(&m, "detenido ayer en Caracas", &[]), vec!["near"]);
     assert!(fired(&m, "detenido ayer por la tarde en Caracas", &[]).is_empty());
     // the nearest pair counts, wherever the others are
@@ -145,17 +144,7 @@ fn a_multi_word_term_never_spans_two_fields() {
 #[test]
 fn a_huge_item_is_matched_and_its_buffers_are_not_kept() {
     // A match in nearly every word, and a rule that counts words.
-    let toml = r#"
-[lists]
-a = ["detenido"]
-b = ["Caracas"]
-[[rule]]
-name = "near"
-all = ["a", "b"]
-near = 2
-channels = ["alerts"]
-"#;
-    let (_d, m) = matcher(toml, "");
+    let (_d, m) = near_matcher(2);
     let huge = "detenido de relleno ".repeat(100_000) + "detenido en Caracas";
     assert_eq!(fired(&m, &huge, &[]), vec!["near"]);
     super::SCRATCH.with_borrow(|scratch| assert!(scratch.bytes() <= super::KEEP_BYTES));
