@@ -77,6 +77,17 @@ fn ascii_symbol(byte: u8) -> u8 {
     }
 }
 
+/// One bit per byte of `block` above ASCII, the first byte lowest.
+#[inline]
+fn high_bits(block: &[u8; 16]) -> u32 {
+    // Each half's high bits gathered into its top byte by a multiply.
+    let half = |bytes: &[u8]| {
+        let x = u64::from_le_bytes(bytes.try_into().expect("eight bytes"));
+        (((x >> 7) & 0x0101_0101_0101_0101).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
+    };
+    half(&block[..8]) | half(&block[8..]) << 8
+}
+
 /// Whether a symbol is part of a word.
 #[inline]
 fn is_word(symbol: u8) -> bool {
@@ -376,17 +387,35 @@ impl Symbols {
         let two_bytes = two_byte_symbols();
         let mut i = 0;
         while i < bytes.len() {
-            // Sixteen bytes at a time up to the next non-ASCII byte: all
-            // sixteen mapped (a few vector instructions), then the symbols
-            // from that byte on taken back.
+            // Sixteen bytes at a time: all sixteen mapped as ASCII (a few
+            // vector instructions), the two-byte chars among them put
+            // right from a table, and the symbols from the first other
+            // non-ASCII byte on taken back.
             if let Some(block) = bytes.get(i..i + 16) {
                 let block: [u8; 16] = block.try_into().expect("sixteen bytes");
                 let mut symbols = [0; 16];
                 for (symbol, &byte) in symbols.iter_mut().zip(&block) {
                     *symbol = ascii_symbol(byte);
                 }
-                let ascii = u128::from_le_bytes(block) & (u128::MAX / 0xFF * 0x80);
-                let run = (ascii.trailing_zeros() / 8) as usize;
+                let mut run = 16;
+                let mut high = high_bits(&block);
+                while high != 0 {
+                    let j = high.trailing_zeros() as usize;
+                    let pair = match block[j] {
+                        lead @ 0xC2..=0xDF if j < 15 => {
+                            two_bytes[(usize::from(lead & 0x1F) << 6
+                                | usize::from(block[j + 1] & 0x3F))
+                                - 0x80]
+                        }
+                        _ => [BY_FOLD; 2],
+                    };
+                    if pair[0] == BY_FOLD {
+                        run = j;
+                        break;
+                    }
+                    symbols[j..j + 2].copy_from_slice(&pair);
+                    high &= !(0b11 << j);
+                }
                 // A copy of known length, then a cut: no call to memcpy.
                 let at = out.len();
                 out.extend_from_slice(&symbols);
@@ -628,6 +657,16 @@ mod tests {
         let mut symbols = Symbols::default();
         symbols.push_field(Field::Summary, text);
         symbols
+    }
+
+    #[test]
+    fn high_bits_are_one_per_byte_above_ascii() {
+        let mut block = [b'a'; 16];
+        assert_eq!(high_bits(&block), 0);
+        for (k, byte) in [(0, 0x80), (5, 0xC3), (8, 0xFF), (15, 0x90)] {
+            block[k] = byte;
+        }
+        assert_eq!(high_bits(&block), 1 | 1 << 5 | 1 << 8 | 1 << 15);
     }
 
     #[test]
