@@ -125,22 +125,24 @@ fn encode(text: &str) -> Vec<u8> {
     out
 }
 
-/// The patterns as one dense table over symbols.
-pub(super) struct Automaton {
+/// The patterns as one dense table over symbols, and what each names.
+pub(super) struct Automaton<T> {
     /// Per state, [`WIDTH`] next states, each premultiplied by [`WIDTH`].
     table: Vec<u32>,
     start: u32,
     /// States below this (premultiplied) are match states.
     matching: u32,
-    /// Per match state, where its patterns are in `patterns`.
+    /// Per match state, where what its patterns name is in `named`.
     offsets: Vec<u32>,
-    patterns: Vec<u32>,
+    /// What the patterns of each match state name, one state after the
+    /// other: read where the state is reached, so kept in one place.
+    named: Vec<T>,
 }
 
-impl Automaton {
-    /// Every pattern (folded text, at most `u32::MAX` of them), found
-    /// wherever it occurs in the symbols of an item.
-    pub(super) fn new(patterns: &[String]) -> Self {
+impl<T: Copy> Automaton<T> {
+    /// Every pattern (folded text), found wherever it occurs in the symbols
+    /// of an item; `names[p]` is what pattern `p` names.
+    pub(super) fn new(patterns: &[String], names: &[Vec<T>]) -> Self {
         let nfa = noncontiguous::Builder::new()
             .match_kind(MatchKind::Standard)
             .prefilter(false)
@@ -212,39 +214,41 @@ impl Automaton {
             *next = order[*next as usize] * WIDTH as u32;
         }
         permute_rows(&mut rows, &order);
-        let mut offsets = vec![0u32; matches + 1];
-        let mut by_state: Vec<Vec<u32>> = vec![Vec::new(); matches];
+        let mut by_state: Vec<Vec<usize>> = vec![Vec::new(); matches];
         for (s, &sid) in states.iter().enumerate() {
             if nfa.is_match(sid) {
                 by_state[order[s] as usize] = (0..nfa.match_len(sid))
-                    .map(|k| nfa.match_pattern(sid, k).as_u32())
+                    .map(|k| nfa.match_pattern(sid, k).as_usize())
                     .collect();
             }
         }
-        let mut flat = Vec::new();
+        let mut offsets = vec![0u32; matches + 1];
+        let mut named = Vec::new();
         for (state, found) in by_state.into_iter().enumerate() {
-            flat.extend(found);
-            offsets[state + 1] = flat.len() as u32;
+            for p in found {
+                named.extend_from_slice(&names[p]);
+            }
+            offsets[state + 1] = u32::try_from(named.len()).expect("fewer than 2^32 names");
         }
         Self {
             table: rows,
             start: order[0] * WIDTH as u32,
             matching: matches as u32 * WIDTH as u32,
             offsets,
-            patterns: flat,
+            named,
         }
     }
 
-    /// Heap bytes the table and its match lists take.
+    /// Heap bytes the table and what its patterns name take.
     pub(super) fn memory_usage(&self) -> usize {
-        (self.table.len() + self.offsets.len() + self.patterns.len()) * size_of::<u32>()
+        (self.table.len() + self.offsets.len()) * size_of::<u32>()
+            + self.named.len() * size_of::<T>()
     }
 
-    /// The patterns a match state ends.
-    pub(super) fn patterns(&self, state: u32) -> impl Iterator<Item = usize> + '_ {
+    /// What the patterns a match state ends name.
+    pub(super) fn named(&self, state: u32) -> &[T] {
         let state = (state / WIDTH as u32) as usize;
-        let range = self.offsets[state] as usize..self.offsets[state + 1] as usize;
-        self.patterns[range].iter().map(|&p| p as usize)
+        &self.named[self.offsets[state] as usize..self.offsets[state + 1] as usize]
     }
 
     /// (position, state) wherever `symbols` is in a match state, in order,

@@ -144,9 +144,9 @@ pub struct Explanation {
 
 /// The compiled lists, names and rules of one config.
 pub struct Matcher {
-    /// Every pattern, found wherever it occurs in an item.
-    automaton: Automaton,
-    patterns: Vec<Pattern>,
+    /// Every pattern, found wherever it occurs in an item, with how many
+    /// words it has and what it names.
+    automaton: Automaton<(u32, Target)>,
     /// The most words in one pattern.
     longest: usize,
     /// Terms as written, per list.
@@ -224,7 +224,11 @@ impl Matcher {
             }
         }
         // The spaces in the patterns do the work of word-boundary checks.
-        let automaton = Automaton::new(&texts);
+        let names: Vec<Vec<(u32, Target)>> = patterns
+            .iter()
+            .map(|p| p.targets.iter().map(|&t| (p.words as u32, t)).collect())
+            .collect();
+        let automaton = Automaton::new(&texts, &names);
         let longest = patterns.iter().map(|p| p.words).max().unwrap_or(1);
         let mut rules_by_list = vec![Vec::new(); config.lists.len()];
         let mut rules_by_names = vec![Vec::new(); config.names.len()];
@@ -242,7 +246,6 @@ impl Matcher {
         }
         Self {
             automaton,
-            patterns,
             longest,
             terms,
             people,
@@ -506,20 +509,22 @@ impl Matcher {
             {
                 field += 1;
             }
-            for p in self.automaton.patterns(state) {
-                let pattern = &self.patterns[p];
-                let first = automaton::back(&symbols.symbols, at, pattern.words);
-                let span = symbols.span(first, at, &mut brk);
-                for target in &pattern.targets {
-                    hits.push((
-                        *target,
-                        Hit {
-                            field: symbols.fields[field].0,
-                            span: span.clone(),
-                            at: first,
-                        },
-                    ));
+            // A match state's names come pattern by pattern: one span
+            // for each run with the same number of words.
+            let mut span = (0, 0, 0..0);
+            for &(words, target) in self.automaton.named(state) {
+                if words != span.0 {
+                    let first = automaton::back(&symbols.symbols, at, words as usize);
+                    span = (words, first, symbols.span(first, at, &mut brk));
                 }
+                hits.push((
+                    target,
+                    Hit {
+                        field: symbols.fields[field].0,
+                        span: span.2.clone(),
+                        at: span.1,
+                    },
+                ));
             }
         }
         hits
