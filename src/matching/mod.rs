@@ -309,6 +309,7 @@ impl Matcher {
         for (set, len) in [
             (&mut *lists, self.terms.len()),
             (&mut *names, self.rules_by_names.len()),
+            (&mut *candidates, self.rules.len()),
         ] {
             set.clear();
             set.resize(len.div_ceil(64), 0);
@@ -321,27 +322,25 @@ impl Matcher {
             set[at / 64] |= 1 << (at % 64);
         }
         let has = |set: &[u64], at: usize| set[at / 64] >> (at % 64) & 1 == 1;
-        candidates.clear();
         for (set, rules) in [
             (&*lists, &self.rules_by_list),
             (&*names, &self.rules_by_names),
         ] {
             for (at, rules) in rules.iter().enumerate() {
                 if has(set, at) {
-                    candidates.extend_from_slice(rules);
+                    for &r in rules {
+                        candidates[r / 64] |= 1 << (r % 64);
+                    }
                 }
             }
         }
-        candidates.sort_unstable();
-        candidates.dedup();
         let list_hit = |l: &usize| has(lists, *l);
         let mut verdict = Verdict {
             rules: Vec::new(),
             hits,
         };
-        verdict.rules = candidates
-            .iter()
-            .copied()
+        // The candidates in config order, as their bits come.
+        verdict.rules = ones(candidates)
             .filter(|&r| {
                 let rule = &self.rules[r];
                 (rule.tags.is_empty() || rule.tags.iter().any(|t| tags.contains(t)))
@@ -460,14 +459,28 @@ struct Scratch {
     decide: Decide,
 }
 
+/// The bits set in a bit set, in order.
+fn ones(set: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    set.iter().enumerate().flat_map(|(word, &bits)| {
+        let mut bits = bits;
+        std::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let bit = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                word * 64 + bit
+            })
+        })
+    })
+}
+
 /// What [`Matcher::decide`] reuses from item to item.
 #[derive(Default)]
 struct Decide {
-    /// Bit sets of the lists and of the names files hit.
+    /// Bit sets of the lists and of the names files hit, and of the rules
+    /// that name one of them.
     lists: Vec<u64>,
     names: Vec<u64>,
-    /// Rules that name a list or names file hit.
-    candidates: Vec<usize>,
+    candidates: Vec<u64>,
 }
 
 impl Scratch {
