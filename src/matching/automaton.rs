@@ -49,23 +49,18 @@ const SYMBOL: [u8; 256] = {
     let mut t = [NON_ASCII; 256];
     let mut b = 0;
     while b < 128 {
-        let c = b as u8;
-        t[b] = match c {
-            b'a'..=b'z' => LETTERS + (c - b'a'),
-            b'A'..=b'Z' => LETTERS + (c - b'A'),
-            b'0'..=b'9' => DIGITS + (c - b'0'),
-            _ => SPACE,
-        };
+        t[b] = ascii_symbol(b as u8);
         b += 1;
     }
     t
 };
 const NON_ASCII: u8 = u8::MAX;
 
-/// The symbol of an ASCII byte, as [`SYMBOL`] has it, in arithmetic a
-/// compiler can do sixteen bytes at a time.
+/// The symbol of an ASCII byte: a letter in either case the same, a digit
+/// itself, anything else a space. Plain arithmetic, so a compiler can do
+/// sixteen bytes at a time.
 #[inline]
-fn ascii_symbol(byte: u8) -> u8 {
+const fn ascii_symbol(byte: u8) -> u8 {
     let lower = byte | 0x20;
     let letter = lower.wrapping_sub(b'a');
     let digit = byte.wrapping_sub(b'0');
@@ -405,12 +400,8 @@ impl Symbols {
                 let mut high = high_bits(&block);
                 while high != 0 {
                     let j = high.trailing_zeros() as usize;
-                    let pair = match block[j] {
-                        lead @ 0xC2..=0xDF if j < 15 => {
-                            two_bytes[(usize::from(lead & 0x1F) << 6
-                                | usize::from(block[j + 1] & 0x3F))
-                                - 0x80]
-                        }
+                    let pair = match block.get(j..j + 2) {
+                        Some(&[lead, next]) => two_byte(two_bytes, lead, next),
                         _ => [BY_FOLD; 2],
                     };
                     if pair[0] == BY_FOLD {
@@ -434,9 +425,8 @@ impl Symbols {
                 continue;
             }
             // Accented Latin and the other two-byte chars, from a table.
-            if let [lead @ 0xC2..=0xDF, next, ..] = bytes[i..] {
-                let pair =
-                    two_bytes[(usize::from(lead & 0x1F) << 6 | usize::from(next & 0x3F)) - 0x80];
+            if let [lead, next, ..] = bytes[i..] {
+                let pair = two_byte(two_bytes, lead, next);
                 if pair[0] != BY_FOLD {
                     out.extend_from_slice(&pair);
                     i += 2;
@@ -525,6 +515,16 @@ fn two_byte_symbols() -> &'static [[u8; 2]] {
             })
             .collect()
     })
+}
+
+/// The symbols of the char that starts with `lead` then `next`, from
+/// [`two_byte_symbols`]; [`BY_FOLD`] if it is no two-byte char there.
+#[inline]
+fn two_byte(table: &[[u8; 2]], lead: u8, next: u8) -> [u8; 2] {
+    match lead {
+        0xC2..=0xDF => table[(usize::from(lead & 0x1F) << 6 | usize::from(next & 0x3F)) - 0x80],
+        _ => [BY_FOLD; 2],
+    }
 }
 
 /// Appends the symbols of one folded byte: as [`encode`] spells it, in
@@ -674,9 +674,16 @@ mod tests {
     }
 
     #[test]
-    fn ascii_symbols_by_arithmetic_agree_with_the_table() {
-        for byte in 0..0x80u8 {
-            assert_eq!(ascii_symbol(byte), SYMBOL[byte as usize], "{byte:#x}");
+    fn ascii_bytes_are_letters_in_either_case_digits_or_spaces() {
+        for byte in 0..=0xFFu8 {
+            let want = match byte {
+                b'a'..=b'z' => LETTERS + (byte - b'a'),
+                b'A'..=b'Z' => LETTERS + (byte - b'A'),
+                b'0'..=b'9' => DIGITS + (byte - b'0'),
+                0x80.. => NON_ASCII,
+                _ => SPACE,
+            };
+            assert_eq!(SYMBOL[byte as usize], want, "{byte:#x}");
         }
     }
 

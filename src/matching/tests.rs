@@ -365,13 +365,18 @@ mod properties {
         out
     }
 
-    /// Checks the automaton against word-by-word comparison on one text.
-    fn agrees_with_slow_comparison(terms: &[String], text: &str) -> Result<(), TestCaseError> {
-        let list = terms
+    /// Terms as the items of a TOML array.
+    fn toml_list(terms: &[String]) -> String {
+        terms
             .iter()
             .map(|t| toml::Value::String(t.clone()).to_string())
             .collect::<Vec<_>>()
-            .join(", ");
+            .join(", ")
+    }
+
+    /// Checks the automaton against word-by-word comparison on one text.
+    fn agrees_with_slow_comparison(terms: &[String], text: &str) -> Result<(), TestCaseError> {
+        let list = toml_list(terms);
         let toml = format!(
             "[lists]\nterms = [{list}]\n[[rule]]\nname = \"any\"\nany = [\"terms\"]\nchannels = [\"alerts\"]\n"
         );
@@ -414,17 +419,10 @@ mod properties {
         near: usize,
         text: &str,
     ) -> Result<(), TestCaseError> {
-        let list = |terms: &[String]| {
-            terms
-                .iter()
-                .map(|t| toml::Value::String(t.clone()).to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         let toml = format!(
             "[lists]\na = [{}]\nb = [{}]\n[[rule]]\nname = \"near\"\nall = [\"a\", \"b\"]\nnear = {near}\nchannels = [\"alerts\"]\n",
-            list(a),
-            list(b)
+            toml_list(a),
+            toml_list(b)
         );
         let (_d, m) = matcher(&toml, "");
         let fired = m
