@@ -250,6 +250,7 @@ impl<T: Copy> Automaton<T> {
     /// into `found` (one list per part walked). A match state kept over a
     /// run of spaces or no-ops is there at each of its positions: one
     /// match. `longest` is the most words a pattern has.
+    #[inline(never)] // one per item; and a symbol for profilers
     pub(super) fn walk(
         &self,
         symbols: &[u8],
@@ -376,6 +377,7 @@ impl Symbols {
     }
 
     /// Appends one field.
+    #[inline(never)] // one per field; and a symbol for profilers
     pub(super) fn push_field(&mut self, field: Field, text: &str) {
         let out = &mut self.symbols;
         out.extend_from_slice(&[FIELD, SPACE]);
@@ -424,12 +426,19 @@ impl Symbols {
                 i += 1;
                 continue;
             }
-            // Accented Latin and the other two-byte chars, from a table.
+            // Accented Latin and the other two-byte chars, from a table;
+            // those of other alphabets, which read as more, from another.
             if let [lead, next, ..] = bytes[i..] {
                 let pair = two_byte(two_bytes, lead, next);
                 if pair[0] != BY_FOLD {
                     out.extend_from_slice(&pair);
                     i += 2;
+                    continue;
+                }
+                if let Some(long) = long_two_byte(lead, next) {
+                    out.extend_from_slice(long);
+                    i += 2;
+                    self.breaks.push((out.len(), i));
                     continue;
                 }
             }
@@ -484,34 +493,50 @@ impl Symbols {
 /// In [`two_byte_symbols`], a char read through its fold.
 const BY_FOLD: u8 = u8::MAX;
 
-/// How each char from U+0080 to U+07FF (two bytes of UTF-8: accented
-/// Latin, Greek, Cyrillic…) reads: its symbols, padded with [`NOOP`] to
-/// two, or [`BY_FOLD`] where it reads as more (other alphabets) or as what
-/// comes before it (a combining mark).
+/// The symbols each char from U+0080 to U+07FF (two bytes of UTF-8:
+/// accented Latin, Greek, Cyrillic…) reads as, if it is a letter or a
+/// separator; `None` for a combining mark, which reads as what comes
+/// before it.
+fn two_byte_chars() -> impl Iterator<Item = Option<Vec<u8>>> {
+    let mut scratch = String::new();
+    (0x80..0x800u32).map(move |c| {
+        let c = char::from_u32(c).expect("no surrogates below U+0800");
+        match normalize::fold_non_ascii(c.encode_utf8(&mut [0; 4]), 0, &mut scratch).1 {
+            CharFold::Letters(folded) => {
+                let mut symbols = Vec::new();
+                for &byte in folded {
+                    push_folded(&mut symbols, byte);
+                }
+                Some(symbols)
+            }
+            CharFold::Separator => Some(vec![SPACE]),
+            CharFold::Mark => None,
+        }
+    })
+}
+
+/// Where the char that starts with `lead` then `next` is in the tables of
+/// two-byte chars; `None` if `lead` starts no two-byte char.
+#[inline]
+fn two_byte_index(lead: u8, next: u8) -> Option<usize> {
+    match lead {
+        0xC2..=0xDF => Some((usize::from(lead & 0x1F) << 6 | usize::from(next & 0x3F)) - 0x80),
+        _ => None,
+    }
+}
+
+/// How each two-byte char reads: its symbols, padded to two with [`NOOP`]
+/// (a separator with [`SPACE`]), or [`BY_FOLD`] where it reads as more
+/// (other alphabets) or as what comes before it (a combining mark).
 fn two_byte_symbols() -> &'static [[u8; 2]] {
     static TABLE: std::sync::OnceLock<Vec<[u8; 2]>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut scratch = String::new();
-        (0x80..0x800u32)
-            .map(|c| {
-                let c = char::from_u32(c).expect("no surrogates below U+0800");
-                let (_, fold) =
-                    normalize::fold_non_ascii(c.encode_utf8(&mut [0; 4]), 0, &mut scratch);
-                match fold {
-                    CharFold::Letters(folded) => {
-                        let mut symbols = Vec::new();
-                        for &byte in folded {
-                            push_folded(&mut symbols, byte);
-                        }
-                        match symbols[..] {
-                            [one] => [one, NOOP],
-                            [one, two] => [one, two],
-                            _ => [BY_FOLD; 2],
-                        }
-                    }
-                    CharFold::Separator => [SPACE; 2],
-                    CharFold::Mark => [BY_FOLD; 2],
-                }
+        two_byte_chars()
+            .map(|symbols| match symbols.as_deref() {
+                Some(&[SPACE]) => [SPACE; 2],
+                Some(&[one]) => [one, NOOP],
+                Some(&[one, two]) => [one, two],
+                _ => [BY_FOLD; 2],
             })
             .collect()
     })
@@ -521,10 +546,31 @@ fn two_byte_symbols() -> &'static [[u8; 2]] {
 /// [`two_byte_symbols`]; [`BY_FOLD`] if it is no two-byte char there.
 #[inline]
 fn two_byte(table: &[[u8; 2]], lead: u8, next: u8) -> [u8; 2] {
-    match lead {
-        0xC2..=0xDF => table[(usize::from(lead & 0x1F) << 6 | usize::from(next & 0x3F)) - 0x80],
-        _ => [BY_FOLD; 2],
-    }
+    two_byte_index(lead, next).map_or([BY_FOLD; 2], |at| table[at])
+}
+
+/// The symbols of the two-byte char `lead` then `next` if it reads as
+/// more than two (a letter of another alphabet, whose folded bytes are
+/// three symbols each); `None` if it does not, or reads as what comes
+/// before it (a combining mark).
+#[inline]
+fn long_two_byte(lead: u8, next: u8) -> Option<&'static [u8]> {
+    /// Per char: how many symbols (0 if not more than two), then them.
+    static TABLE: std::sync::OnceLock<Vec<[u8; 8]>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        two_byte_chars()
+            .map(|symbols| {
+                let mut entry = [0; 8];
+                if let Some(symbols) = symbols.filter(|s| (3..8).contains(&s.len())) {
+                    entry[0] = symbols.len() as u8;
+                    entry[1..=symbols.len()].copy_from_slice(&symbols);
+                }
+                entry
+            })
+            .collect()
+    });
+    let entry = &table[two_byte_index(lead, next)?];
+    (entry[0] > 0).then(|| &entry[1..=usize::from(entry[0])])
 }
 
 /// Appends the symbols of one folded byte: as [`encode`] spells it, in
@@ -549,15 +595,35 @@ pub(super) fn back(symbols: &[u8], mut at: usize, mut words: usize) -> usize {
             at -= 1;
         }
         // Back over that word, to its start.
-        while at > 0 && is_word(symbols[at - 1]) {
-            at -= 1;
-        }
+        at = word_start(symbols, at + 1);
         words -= 1;
         if words == 0 || at == 0 {
             return at;
         }
         at -= 1;
     }
+}
+
+/// Where the run of word symbols that ends before `end` starts: back
+/// eight symbols at a time.
+#[inline]
+fn word_start(symbols: &[u8], mut end: usize) -> usize {
+    while end >= 8 {
+        // A lane's high bit set where the symbol is part of a word (at
+        // least NOOP; symbols are below 0x80, so adding carries out of no
+        // lane); the last lane that is not, if any, is just before the
+        // word.
+        let eight = u64::from_le_bytes(symbols[end - 8..end].try_into().expect("eight symbols"));
+        let others = !eight.wrapping_add(0x7E7E_7E7E_7E7E_7E7E) & 0x8080_8080_8080_8080;
+        if others != 0 {
+            return end - (others.leading_zeros() / 8) as usize;
+        }
+        end -= 8;
+    }
+    while end > 0 && is_word(symbols[end - 1]) {
+        end -= 1;
+    }
+    end
 }
 
 /// Counts words as their starts go by: the index of the word a position
@@ -712,6 +778,24 @@ mod tests {
             symbols.symbols[2..],
             [LETTERS + 4, NOOP, NOOP, LETTERS + 1, SPACE]
         );
+    }
+
+    #[test]
+    fn word_starts_are_found_eight_symbols_at_a_time_as_one_by_one() {
+        let text = "a bb detenciones  arbitrarias, Москва inconstitucionalmente 28J x";
+        let symbols = symbols_of(text);
+        let s = &symbols.symbols;
+        let mut runs = 0;
+        for end in 1..=s.len() {
+            let mut slow = end;
+            while slow > 0 && is_word(s[slow - 1]) {
+                slow -= 1;
+            }
+            assert_eq!(word_start(s, end), slow, "before {end}");
+            runs += usize::from(slow + 8 < end);
+        }
+        // Runs longer than eight symbols were among them.
+        assert!(runs > 20);
     }
 
     #[test]

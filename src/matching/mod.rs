@@ -153,10 +153,43 @@ pub struct Matcher {
     terms: Vec<Vec<String>>,
     people: Vec<PersonInfo>,
     rules: Vec<crate::config::Rule>,
+    /// Each rule's conditions as bit sets, in config order.
+    needs: Vec<Needs>,
+    /// Every tag some rule asks for: a tag's bit in [`Needs::tags`].
+    tags: Vec<String>,
     /// Per list, the rules that require it (`all` or `any`).
     rules_by_list: Vec<Vec<usize>>,
     /// Per names file, the rules that name it.
     rules_by_names: Vec<Vec<usize>>,
+}
+
+/// What a rule needs to fire, as bit sets over lists, names files and
+/// tags, so that a candidate rule is decided in a few word operations.
+struct Needs {
+    /// Tags of which the source must carry one (if any).
+    tags: Option<Vec<u64>>,
+    /// Lists that must all be hit.
+    all: Vec<u64>,
+    /// Lists of which one must be hit (if any).
+    any: Option<Vec<u64>>,
+    /// Lists none of which may be hit.
+    none: Vec<u64>,
+    /// Names files of which one must be hit (if any).
+    names: Option<Vec<u64>>,
+}
+
+/// A bit set of `len` bits with those of `members` set.
+fn bits(len: usize, members: impl IntoIterator<Item = usize>) -> Vec<u64> {
+    let mut set = vec![0; len.div_ceil(64)];
+    for at in members {
+        set[at / 64] |= 1 << (at % 64);
+    }
+    set
+}
+
+/// Whether two bit sets share a member.
+fn meet(a: &[u64], b: &[u64]) -> bool {
+    a.iter().zip(b).any(|(a, b)| a & b != 0)
 }
 
 impl Matcher {
@@ -230,6 +263,34 @@ impl Matcher {
             .collect();
         let automaton = Automaton::new(&texts, &names);
         let longest = patterns.iter().map(|p| p.words).max().unwrap_or(1);
+        let mut tags: Vec<String> = Vec::new();
+        for tag in config.rules.iter().flat_map(|r| &r.tags) {
+            if !tags.contains(tag) {
+                tags.push(tag.clone());
+            }
+        }
+        let (lists, files) = (config.lists.len(), config.names.len());
+        let needs = config
+            .rules
+            .iter()
+            .map(|rule| {
+                let tag = |t: &String| tags.iter().position(|x| x == t).expect("collected above");
+                let some = |set: Vec<u64>, given: bool| given.then_some(set);
+                Needs {
+                    tags: some(
+                        bits(tags.len(), rule.tags.iter().map(tag)),
+                        !rule.tags.is_empty(),
+                    ),
+                    all: bits(lists, rule.all.iter().copied()),
+                    any: some(bits(lists, rule.any.iter().copied()), !rule.any.is_empty()),
+                    none: bits(lists, rule.none.iter().copied()),
+                    names: some(
+                        bits(files, rule.names.iter().copied()),
+                        !rule.names.is_empty(),
+                    ),
+                }
+            })
+            .collect();
         let mut rules_by_list = vec![Vec::new(); config.lists.len()];
         let mut rules_by_names = vec![Vec::new(); config.names.len()];
         for (r, rule) in config.rules.iter().enumerate() {
@@ -250,6 +311,8 @@ impl Matcher {
             terms,
             people,
             rules: config.rules.clone(),
+            needs,
+            tags,
             rules_by_list,
             rules_by_names,
         }
@@ -305,11 +368,13 @@ impl Matcher {
             lists,
             names,
             candidates,
+            tags: carried,
         } = scratch;
         for (set, len) in [
             (&mut *lists, self.terms.len()),
             (&mut *names, self.rules_by_names.len()),
             (&mut *candidates, self.rules.len()),
+            (&mut *carried, self.tags.len()),
         ] {
             set.clear();
             set.resize(len.div_ceil(64), 0);
@@ -320,6 +385,12 @@ impl Matcher {
                 Target::Person { person } => (&mut *names, self.people[person as usize].names_list),
             };
             set[at / 64] |= 1 << (at % 64);
+        }
+        for at in tags
+            .iter()
+            .filter_map(|t| self.tags.iter().position(|x| x == t))
+        {
+            carried[at / 64] |= 1 << (at % 64);
         }
         let has = |set: &[u64], at: usize| set[at / 64] >> (at % 64) & 1 == 1;
         for (set, rules) in [
@@ -334,25 +405,33 @@ impl Matcher {
                 }
             }
         }
-        let list_hit = |l: &usize| has(lists, *l);
         let mut verdict = Verdict {
             rules: Vec::new(),
             hits,
         };
-        // The candidates in config order, as their bits come.
-        verdict.rules = ones(candidates)
-            .filter(|&r| {
-                let rule = &self.rules[r];
-                (rule.tags.is_empty() || rule.tags.iter().any(|t| tags.contains(t)))
-                    && rule.all.iter().all(list_hit)
-                    && (rule.any.is_empty() || rule.any.iter().any(list_hit))
-                    && !rule.none.iter().any(list_hit)
-                    && (rule.names.is_empty() || rule.names.iter().any(|&n| has(names, n)))
-                    && rule
-                        .near
-                        .is_none_or(|near| within(&rule.all, &verdict, symbols, near))
-            })
-            .collect();
+        // The candidates in config order, as their bits come, into room
+        // for all of them.
+        let count = candidates.iter().map(|w| w.count_ones() as usize).sum();
+        let mut rules = Vec::with_capacity(count);
+        rules.extend(ones(candidates).filter(|&r| {
+            let needs = &self.needs[r];
+            let met = |set: &Option<Vec<u64>>, have: &[u64]| {
+                set.as_ref().is_none_or(|set| meet(set, have))
+            };
+            met(&needs.tags, carried)
+                && needs
+                    .all
+                    .iter()
+                    .zip(&*lists)
+                    .all(|(need, have)| need & !have == 0)
+                && met(&needs.any, lists)
+                && !meet(&needs.none, lists)
+                && met(&needs.names, names)
+                && self.rules[r]
+                    .near
+                    .is_none_or(|near| within(&self.rules[r].all, &verdict, symbols, near))
+        }));
+        verdict.rules = rules;
         verdict
     }
 
@@ -481,6 +560,8 @@ struct Decide {
     lists: Vec<u64>,
     names: Vec<u64>,
     candidates: Vec<u64>,
+    /// The tags of [`Matcher::tags`] the item's source carries.
+    tags: Vec<u64>,
 }
 
 impl Scratch {

@@ -111,6 +111,11 @@ fn fold_at<'a>(
         return (len, fold);
     }
     let ch = char::from_u32(ch).expect("decoded from a str");
+    // Neither a letter, a digit nor a mark (emoji, most symbols): its
+    // fold is a space, found without a trip through Unicode's tables.
+    if !ch.is_alphanumeric() && !is_combining_mark(ch) {
+        return (len, CharFold::Separator);
+    }
     scratch.clear();
     fold_char(ch, scratch);
     let fold = if scratch.is_empty() {
@@ -429,6 +434,29 @@ fn strip_tags(input: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chars_beyond_the_table_fold_as_unicode_says() {
+        // `fold_at` calls a char that is neither a letter, a digit nor a
+        // mark a separator without folding it: every such char Unicode
+        // has must fold to no letters, and every other the same as before.
+        let (mut scratch, mut folded) = (String::new(), String::new());
+        for ch in (TABLE_END..=0x10FFFF).filter_map(char::from_u32) {
+            folded.clear();
+            fold_char(ch, &mut folded);
+            let text = ch.to_string();
+            let (len, fold) = fold_at(&text, 0, fold_table(), &mut scratch);
+            assert_eq!(len, text.len());
+            match fold {
+                CharFold::Mark => assert!(folded.is_empty(), "{ch:?}"),
+                CharFold::Letters(letters) => assert_eq!(letters, folded.as_bytes(), "{ch:?}"),
+                CharFold::Separator => assert!(
+                    !folded.is_empty() && !folded.chars().all(char::is_alphanumeric),
+                    "{ch:?} folds to {folded:?}"
+                ),
+            }
+        }
+    }
 
     #[test]
     fn folds_case_accents_and_punctuation() {
