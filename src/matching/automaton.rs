@@ -398,6 +398,12 @@ impl Symbols {
                 for (symbol, &byte) in symbols.iter_mut().zip(&block) {
                     *symbol = ascii_symbol(byte);
                 }
+                // A copy of known length (no call to memcpy), then the
+                // two-byte chars put right where they were copied (not in
+                // `symbols`, which would then be read back whole just
+                // after a narrower write: a stall), then a cut.
+                let at = out.len();
+                out.extend_from_slice(&symbols);
                 let mut run = 16;
                 let mut high = high_bits(&block);
                 while high != 0 {
@@ -410,12 +416,9 @@ impl Symbols {
                         run = j;
                         break;
                     }
-                    symbols[j..j + 2].copy_from_slice(&pair);
+                    out[at + j..at + j + 2].copy_from_slice(&pair);
                     high &= !(0b11 << j);
                 }
-                // A copy of known length, then a cut: no call to memcpy.
-                let at = out.len();
-                out.extend_from_slice(&symbols);
                 out.truncate(at + run);
                 i += run;
                 if run == 16 {

@@ -178,6 +178,24 @@ struct Needs {
     names: Option<Vec<u64>>,
 }
 
+impl Needs {
+    /// Whether the lists and names files hit, and the tags the source
+    /// carries, meet these needs (all but `near`).
+    fn met(&self, lists: &[u64], names: &[u64], tags: &[u64]) -> bool {
+        let one_of =
+            |set: &Option<Vec<u64>>, have: &[u64]| set.as_ref().is_none_or(|set| meet(set, have));
+        one_of(&self.tags, tags)
+            && self
+                .all
+                .iter()
+                .zip(lists)
+                .all(|(need, have)| need & !have == 0)
+            && one_of(&self.any, lists)
+            && !meet(&self.none, lists)
+            && one_of(&self.names, names)
+    }
+}
+
 /// A bit set of `len` bits with those of `members` set.
 fn bits(len: usize, members: impl IntoIterator<Item = usize>) -> Vec<u64> {
     let mut set = vec![0; len.div_ceil(64)];
@@ -413,24 +431,20 @@ impl Matcher {
         // for all of them.
         let count = candidates.iter().map(|w| w.count_ones() as usize).sum();
         let mut rules = Vec::with_capacity(count);
-        rules.extend(ones(candidates).filter(|&r| {
-            let needs = &self.needs[r];
-            let met = |set: &Option<Vec<u64>>, have: &[u64]| {
-                set.as_ref().is_none_or(|set| meet(set, have))
-            };
-            met(&needs.tags, carried)
-                && needs
-                    .all
-                    .iter()
-                    .zip(&*lists)
-                    .all(|(need, have)| need & !have == 0)
-                && met(&needs.any, lists)
-                && !meet(&needs.none, lists)
-                && met(&needs.names, names)
-                && self.rules[r]
-                    .near
-                    .is_none_or(|near| within(&self.rules[r].all, &verdict, symbols, near))
-        }));
+        for (word, &bits) in candidates.iter().enumerate() {
+            let mut bits = bits;
+            while bits != 0 {
+                let r = word * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if self.needs[r].met(lists, names, carried)
+                    && self.rules[r]
+                        .near
+                        .is_none_or(|near| within(&self.rules[r].all, &verdict, symbols, near))
+                {
+                    rules.push(r);
+                }
+            }
+        }
         verdict.rules = rules;
         verdict
     }
@@ -536,20 +550,6 @@ struct Scratch {
     /// Per stream, (position, state) wherever a match state was.
     found: [Vec<(usize, u32)>; STREAMS],
     decide: Decide,
-}
-
-/// The bits set in a bit set, in order.
-fn ones(set: &[u64]) -> impl Iterator<Item = usize> + '_ {
-    set.iter().enumerate().flat_map(|(word, &bits)| {
-        let mut bits = bits;
-        std::iter::from_fn(move || {
-            (bits != 0).then(|| {
-                let bit = bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                word * 64 + bit
-            })
-        })
-    })
 }
 
 /// What [`Matcher::decide`] reuses from item to item.
