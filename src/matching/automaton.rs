@@ -164,6 +164,9 @@ impl<T: Copy> Automaton<T> {
         };
         // The start is state 0 in this order.
         find(nfa_start, &mut states);
+        // Which state each was first reached from: the trie, as breadth
+        // first reaches every state by its shortest path, its label.
+        let mut parents = vec![0u32];
         let mut s = 0;
         while s < states.len() {
             let sid = states[s];
@@ -176,6 +179,9 @@ impl<T: Copy> Automaton<T> {
                         &mut states,
                     ),
                 };
+                if parents.len() < states.len() {
+                    parents.push(s as u32);
+                }
                 rows.push(next);
             }
             s += 1;
@@ -192,17 +198,29 @@ impl<T: Copy> Automaton<T> {
             let on_space = rows[s * WIDTH + SPACE as usize] as usize;
             rows[on_space * WIDTH + SPACE as usize] = on_space as u32;
         }
-        // Match states first, then the others, each in order of discovery.
+        // Match states first, then the others, each in the trie's depth
+        // first order: a word read deeper and deeper into the trie goes
+        // from row to next row, which the processor fetches ahead.
+        let mut children: Vec<Vec<u32>> = vec![Vec::new(); states.len()];
+        for (s, &parent) in parents.iter().enumerate().skip(1) {
+            children[parent as usize].push(s as u32);
+        }
+        let mut depth_first = Vec::with_capacity(states.len());
+        let mut stack = vec![0u32];
+        while let Some(s) = stack.pop() {
+            depth_first.push(s as usize);
+            stack.extend(children[s as usize].iter().rev());
+        }
         let matches = states.iter().filter(|&&sid| nfa.is_match(sid)).count();
-        let mut order = Vec::with_capacity(states.len());
+        let mut order = vec![0; states.len()];
         let (mut m, mut other) = (0u32, matches as u32);
-        for &sid in &states {
-            let counter = if nfa.is_match(sid) {
+        for s in depth_first {
+            let counter = if nfa.is_match(states[s]) {
                 &mut m
             } else {
                 &mut other
             };
-            order.push(*counter);
+            order[s] = *counter;
             *counter += 1;
         }
         for next in &mut rows {
