@@ -19,7 +19,8 @@
 //!   start, so no match spans two fields.
 //!
 //! Match states come first in the table, so one comparison tells whether a
-//! state matches.
+//! state matches; within each part, rows are in the trie's depth-first
+//! order, so a word read down the trie goes from row to nearby row.
 
 use std::ops::Range;
 
