@@ -157,7 +157,9 @@ fn a_huge_item_is_matched_and_its_buffers_are_not_kept() {
 fn every_kind_of_rule_is_decided_from_what_was_found() {
     // Rules are looked at only when a list or names file they name was hit:
     // one that needs `any`, one that needs `all` (hit by its second list
-    // alone, or by both), one that needs `names`, one that a `none` list vetoes.
+    // alone, or by both), one that needs both (looked at when only its `all`
+    // list is hit), one that needs `names` (alone, or with a list), one that
+    // a `none` list vetoes.
     let toml = r#"
 [lists]
 a = ["alfa"]
@@ -172,16 +174,31 @@ name = "all"
 all = ["a", "b"]
 none = ["c"]
 channels = ["alerts"]
+[[rule]]
+name = "all and any"
+all = ["a"]
+any = ["b", "c"]
+channels = ["alerts"]
+[[rule]]
+name = "a and a person"
+all = ["a"]
+names = ["watch"]
+channels = ["alerts"]
 "#;
     let (_d, m) = matcher(toml, "Nahuel Gallo\n");
     assert_eq!(fired(&m, "charlie", &[]), vec!["any"]);
     assert!(fired(&m, "bravo", &[]).is_empty());
-    assert_eq!(fired(&m, "alfa bravo", &[]), vec!["all"]);
-    assert_eq!(fired(&m, "alfa bravo charlie", &[]), vec!["any"]);
+    assert!(fired(&m, "alfa", &[]).is_empty());
+    assert_eq!(fired(&m, "alfa bravo", &[]), vec!["all", "all and any"]);
+    assert_eq!(fired(&m, "alfa charlie", &[]), vec!["any", "all and any"]);
+    assert_eq!(
+        fired(&m, "alfa bravo charlie", &[]),
+        vec!["any", "all and any"]
+    );
     assert_eq!(fired(&m, "Nahuel Gallo", &[]), vec!["people"]);
     assert_eq!(
         fired(&m, "alfa bravo, dijo Nahuel Gallo", &[]),
-        vec!["all", "people"]
+        vec!["all", "all and any", "a and a person", "people"]
     );
 }
 
