@@ -631,12 +631,9 @@ pub(super) fn back(symbols: &[u8], mut at: usize, mut words: usize) -> usize {
 #[inline]
 fn word_start(symbols: &[u8], mut end: usize) -> usize {
     while end >= 8 {
-        // A lane's high bit set where the symbol is part of a word (at
-        // least NOOP; symbols are below 0x80, so adding carries out of no
-        // lane); the last lane that is not, if any, is just before the
-        // word.
-        let eight = u64::from_le_bytes(symbols[end - 8..end].try_into().expect("eight symbols"));
-        let others = !eight.wrapping_add(0x7E7E_7E7E_7E7E_7E7E) & 0x8080_8080_8080_8080;
+        // The last of the eight that is not part of a word, if any, is
+        // just before the word.
+        let others = !word_lanes(&symbols[end - 8..end]) & WORD_LANES;
         if others != 0 {
             return end - (others.leading_zeros() / 8) as usize;
         }
@@ -646,6 +643,19 @@ fn word_start(symbols: &[u8], mut end: usize) -> usize {
         end -= 1;
     }
     end
+}
+
+/// The high bit of each lane of a u64.
+const WORD_LANES: u64 = 0x8080_8080_8080_8080;
+
+/// Eight symbols as the lanes of a u64, the first lowest, each lane's
+/// high bit set where the symbol is part of a word (at least [`NOOP`];
+/// symbols are below 0x80, so adding carries out of no lane) and every
+/// other bit clear.
+#[inline]
+fn word_lanes(eight: &[u8]) -> u64 {
+    let eight = u64::from_le_bytes(eight.try_into().expect("eight symbols"));
+    eight.wrapping_add(0x7E7E_7E7E_7E7E_7E7E) & WORD_LANES
 }
 
 /// Counts words as their starts go by: the index of the word a position
@@ -684,12 +694,8 @@ impl WordCount {
 /// symbols from `i` are read, and the one before.
 #[inline]
 fn starts(symbols: &[u8], i: usize, lanes: usize) -> usize {
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    // A lane's high bit set where the symbol is part of a word (at least
-    // NOOP; symbols are below 0x80, so adding carries out of no lane),
-    // then the lanes whose lane before is not.
-    let eight = u64::from_le_bytes(symbols[i..i + 8].try_into().expect("eight symbols"));
-    let words = eight.wrapping_add(0x7E7E_7E7E_7E7E_7E7E) & HIGH_BITS;
+    // The lanes part of a word whose lane before is not.
+    let words = word_lanes(&symbols[i..i + 8]);
     let before = u64::from(is_word(symbols[i - 1])) << 7;
     let mask = u64::MAX.checked_shr(64 - 8 * lanes as u32).unwrap_or(0);
     let starts = ((words & !((words << 8) | before)) & mask) >> 7;

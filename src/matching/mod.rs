@@ -200,9 +200,21 @@ impl Needs {
 fn bits(len: usize, members: impl IntoIterator<Item = usize>) -> Vec<u64> {
     let mut set = vec![0; len.div_ceil(64)];
     for at in members {
-        set[at / 64] |= 1 << (at % 64);
+        insert(&mut set, at);
     }
     set
+}
+
+/// Puts `at` in a bit set.
+#[inline]
+fn insert(set: &mut [u64], at: usize) {
+    set[at / 64] |= 1 << (at % 64);
+}
+
+/// Whether `at` is in a bit set.
+#[inline]
+fn contains(set: &[u64], at: usize) -> bool {
+    set[at / 64] >> (at % 64) & 1 == 1
 }
 
 /// Whether two bit sets share a member.
@@ -402,23 +414,22 @@ impl Matcher {
                 Target::Term { list, .. } => (&mut *lists, list as usize),
                 Target::Person { person } => (&mut *names, self.people[person as usize].names_list),
             };
-            set[at / 64] |= 1 << (at % 64);
+            insert(set, at);
         }
         for at in tags
             .iter()
             .filter_map(|t| self.tags.iter().position(|x| x == t))
         {
-            carried[at / 64] |= 1 << (at % 64);
+            insert(carried, at);
         }
-        let has = |set: &[u64], at: usize| set[at / 64] >> (at % 64) & 1 == 1;
         for (set, rules) in [
             (&*lists, &self.rules_by_list),
             (&*names, &self.rules_by_names),
         ] {
             for (at, rules) in rules.iter().enumerate() {
-                if has(set, at) {
+                if contains(set, at) {
                     for &r in rules {
-                        candidates[r / 64] |= 1 << (r % 64);
+                        insert(candidates, r);
                     }
                 }
             }
