@@ -18,9 +18,10 @@
 //! - A field starts with [`FIELD`], which sends every state back to the
 //!   start, so no match spans two fields.
 //!
-//! Match states come first in the table, so one comparison tells whether a
-//! state matches; within each part, rows are in the trie's depth-first
-//! order, so a word read down the trie goes from row to nearby row.
+//! A state is named by where its row starts, which is even for a match
+//! state and odd for any other: so whether any of four states matches is
+//! one AND of the four. Rows are in the trie's depth-first order, so a
+//! word read down the trie goes from row to nearby row.
 
 use std::ops::Range;
 
@@ -123,12 +124,11 @@ fn encode(text: &str) -> Vec<u8> {
 
 /// The patterns as one dense table over symbols, and what each names.
 pub(super) struct Automaton<T> {
-    /// Per state, [`WIDTH`] next states, each premultiplied by [`WIDTH`].
+    /// Per state, [`WIDTH`] next states in a row of [`STRIDE`] slots;
+    /// each state is named by where its row starts.
     table: Vec<u32>,
     start: u32,
-    /// States below this (premultiplied) are match states.
-    matching: u32,
-    /// Per match state, where what its patterns name is in `named`.
+    /// Per row, where what the patterns of its state name is in `named`.
     offsets: Vec<u32>,
     /// What the patterns of each match state name, one state after the
     /// other: read where the state is reached, so kept in one place.
@@ -189,7 +189,7 @@ impl<T: Copy> Automaton<T> {
         }
         // States are named by where their row starts, in a u32.
         assert!(
-            states.len() * WIDTH <= u32::MAX as usize,
+            states.len() * STRIDE <= u32::MAX as usize,
             "{} automaton states are more than a table can name",
             states.len()
         );
@@ -199,55 +199,52 @@ impl<T: Copy> Automaton<T> {
             let on_space = rows[s * WIDTH + SPACE as usize] as usize;
             rows[on_space * WIDTH + SPACE as usize] = on_space as u32;
         }
-        // Match states first, then the others, each in the trie's depth
-        // first order: a word read deeper and deeper into the trie goes
-        // from row to next row, which the processor fetches ahead.
+        // Rows in the trie's depth-first order: a word read deeper and
+        // deeper into the trie goes from row to next row, which the
+        // processor fetches ahead. Each row has [`STRIDE`] slots; a match
+        // state's row starts at its first, any other's at its second, so
+        // a state's number (where its row starts) is even exactly when it
+        // matches (see [`matches`]).
         let mut children: Vec<Vec<u32>> = vec![Vec::new(); states.len()];
         for (s, &parent) in parents.iter().enumerate().skip(1) {
             children[parent as usize].push(s as u32);
         }
-        let mut depth_first = Vec::with_capacity(states.len());
+        let mut number = vec![0u32; states.len()];
         let mut stack = vec![0u32];
+        let mut slot = 0;
         while let Some(s) = stack.pop() {
-            depth_first.push(s as usize);
+            let odd = u32::from(!nfa.is_match(states[s as usize]));
+            number[s as usize] = slot * STRIDE as u32 + odd;
+            slot += 1;
             stack.extend(children[s as usize].iter().rev());
         }
-        let matches = states.iter().filter(|&&sid| nfa.is_match(sid)).count();
-        let mut order = vec![0; states.len()];
-        let (mut m, mut other) = (0u32, matches as u32);
-        for s in depth_first {
-            let counter = if nfa.is_match(states[s]) {
-                &mut m
-            } else {
-                &mut other
-            };
-            order[s] = *counter;
-            *counter += 1;
+        let mut table = vec![0u32; states.len() * STRIDE];
+        for (s, row) in rows.chunks_exact(WIDTH).enumerate() {
+            let at = number[s] as usize;
+            for (entry, &next) in table[at..at + WIDTH].iter_mut().zip(row) {
+                *entry = number[next as usize];
+            }
         }
-        for next in &mut rows {
-            *next = order[*next as usize] * WIDTH as u32;
-        }
-        permute_rows(&mut rows, &order);
-        let mut by_state: Vec<Vec<usize>> = vec![Vec::new(); matches];
+        // Per slot, the patterns its state ends.
+        let mut by_slot: Vec<Vec<usize>> = vec![Vec::new(); states.len()];
         for (s, &sid) in states.iter().enumerate() {
             if nfa.is_match(sid) {
-                by_state[order[s] as usize] = (0..nfa.match_len(sid))
+                by_slot[number[s] as usize / STRIDE] = (0..nfa.match_len(sid))
                     .map(|k| nfa.match_pattern(sid, k).as_usize())
                     .collect();
             }
         }
-        let mut offsets = vec![0u32; matches + 1];
+        let mut offsets = vec![0u32; states.len() + 1];
         let mut named = Vec::new();
-        for (state, found) in by_state.into_iter().enumerate() {
+        for (state, found) in by_slot.into_iter().enumerate() {
             for p in found {
                 named.extend_from_slice(&names[p]);
             }
             offsets[state + 1] = u32::try_from(named.len()).expect("fewer than 2^32 names");
         }
         Self {
-            table: rows,
-            start: order[0] * WIDTH as u32,
-            matching: matches as u32 * WIDTH as u32,
+            table,
+            start: number[0],
             offsets,
             named,
         }
@@ -261,7 +258,7 @@ impl<T: Copy> Automaton<T> {
 
     /// What the patterns a match state ends name.
     pub(super) fn named(&self, state: u32) -> &[T] {
-        let state = (state / WIDTH as u32) as usize;
+        let state = state as usize / STRIDE;
         &self.named[self.offsets[state] as usize..self.offsets[state + 1] as usize]
     }
 
@@ -301,7 +298,6 @@ impl<T: Copy> Automaton<T> {
             list.clear();
         }
         let table = &self.table[..];
-        let matching = self.matching;
         let mut states = [self.start; STREAMS];
         let mut walked = 0;
         if streams == STREAMS {
@@ -316,10 +312,10 @@ impl<T: Copy> Automaton<T> {
                 sb = table[sb as usize + xb as usize];
                 sc = table[sc as usize + xc as usize];
                 sd = table[sd as usize + xd as usize];
-                if sa.min(sb).min(sc.min(sd)) < matching {
+                if matches(sa & sb & sc & sd) {
                     for (k, state) in [sa, sb, sc, sd].into_iter().enumerate() {
                         let at = parts[k].0 + i;
-                        if state < matching && at >= parts[k].1 {
+                        if matches(state) && at >= parts[k].1 {
                             found[k].push((at, state));
                         }
                     }
@@ -334,7 +330,7 @@ impl<T: Copy> Automaton<T> {
             let (from, keep, end) = parts[k];
             for (at, &symbol) in symbols.iter().enumerate().take(end).skip(from + walked) {
                 state = table[state as usize + symbol as usize];
-                if state < matching && at >= keep {
+                if matches(state) && at >= keep {
                     found[k].push((at, state));
                 }
             }
@@ -342,29 +338,16 @@ impl<T: Copy> Automaton<T> {
     }
 }
 
-/// Moves row `r` of `rows` (each [`WIDTH`] long) to row `order[r]`.
-fn permute_rows(rows: &mut [u32], order: &[u32]) {
-    let mut placed = vec![false; order.len()];
-    for first in 0..order.len() {
-        if placed[first] {
-            continue;
-        }
-        // Follow the cycle through `first`: carry each row to its place,
-        // picking up the row that was there.
-        let mut carried: [u32; WIDTH] = rows[first * WIDTH..][..WIDTH]
-            .try_into()
-            .expect("a whole row");
-        let mut from = first;
-        loop {
-            let to = order[from] as usize;
-            placed[to] = true;
-            carried.swap_with_slice(&mut rows[to * WIDTH..][..WIDTH]);
-            if to == first {
-                break;
-            }
-            from = to;
-        }
-    }
+/// Slots per row of the table: room for a row starting at its first or
+/// its second, so that a state's number is even or odd (see [`matches`]).
+const STRIDE: usize = WIDTH + 2;
+
+/// Whether a state (where its row starts in the table) is a match state:
+/// its number is even. Of the numbers of several states AND-ed together,
+/// whether one of them is.
+#[inline]
+fn matches(state: u32) -> bool {
+    state & 1 == 0
 }
 
 /// Streams walked side by side: independent walks, so the processor
