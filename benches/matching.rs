@@ -8,8 +8,9 @@
 //! and items strung together from the dev set's real news prose.
 //!
 //! `VIGIA_MATCH_PASSES=N cargo bench --bench matching` skips criterion and
-//! runs N passes over both corpora, printing the automaton's size, what was
-//! found and the best and median pass in MB/s: a fixed amount of work for profilers
+//! runs N passes over both corpora, printing the automaton's size, how
+//! long the matcher took to build, what was found and the best and median
+//! pass in MB/s: a fixed amount of work for profilers
 //! (`valgrind --tool=callgrind --toggle-collect='*Matcher::check*'`);
 //! `VIGIA_MATCH_CORPUS=generated` (or `prose`) runs one corpus alone.
 
@@ -381,7 +382,9 @@ fn alerting(matcher: &Matcher, items: &[(String, String)], tags: &[String]) -> u
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let config = scaled_config(dir.path());
+    let built = std::time::Instant::now();
     let matcher = Matcher::new(&config);
+    let built = built.elapsed();
     let items = corpus(400);
     let prose = prose_corpus(400);
     let tags = vec!["venezuela".to_string()];
@@ -391,7 +394,11 @@ fn bench(c: &mut Criterion) {
         // For profilers (callgrind counts instructions where timing is too
         // noisy): a fixed amount of work, with what it found.
         let passes: usize = passes.parse().expect("VIGIA_MATCH_PASSES is a number");
-        eprintln!("automaton: {} bytes", matcher.automaton_bytes());
+        eprintln!(
+            "automaton: {} bytes, matcher built in {} ms",
+            matcher.automaton_bytes(),
+            built.as_millis()
+        );
         // VIGIA_MATCH_CORPUS=generated (or prose) for one of them alone.
         let only = std::env::var("VIGIA_MATCH_CORPUS").ok();
         for (name, set) in [("generated", &items), ("prose", &prose)] {
