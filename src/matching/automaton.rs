@@ -734,6 +734,45 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_state_is_even_exactly_when_it_ends_a_pattern() {
+        // Patterns as the matcher writes them: a space before, and after
+        // unless a stem; one sharing a prefix, one inside another.
+        let patterns: Vec<String> = [" detenido ", " detenida ", " deten", " ido ", " 28j "]
+            .map(String::from)
+            .to_vec();
+        let names: Vec<Vec<usize>> = (0..patterns.len()).map(|p| vec![p]).collect();
+        let automaton = Automaton::new(&patterns, &names);
+        // Every state reachable from the start, through every symbol.
+        let mut seen = std::collections::BTreeSet::from([automaton.start]);
+        let mut todo = vec![automaton.start];
+        while let Some(state) = todo.pop() {
+            for symbol in 0..WIDTH as u8 {
+                let next = automaton.table[state as usize + symbol as usize];
+                if seen.insert(next) {
+                    todo.push(next);
+                }
+            }
+        }
+        let ends: Vec<usize> = seen
+            .iter()
+            .filter(|&&state| matches(state))
+            .flat_map(|&state| automaton.named(state).to_vec())
+            .collect();
+        // Each pattern is ended by at least one even state…
+        for (p, pattern) in patterns.iter().enumerate() {
+            assert!(ends.contains(&p), "{pattern:?}");
+        }
+        // …and an odd state ends none.
+        for &state in &seen {
+            assert_eq!(
+                matches(state),
+                !automaton.named(state).is_empty(),
+                "{state}"
+            );
+        }
+    }
+
     fn symbols_of(text: &str) -> Symbols {
         let mut symbols = Symbols::default();
         symbols.push_field(Field::Summary, text);
