@@ -396,18 +396,39 @@ impl Symbols {
             // non-ASCII byte on taken back.
             if let Some(block) = bytes.get(i..i + 16) {
                 let block: [u8; 16] = block.try_into().expect("sixteen bytes");
-                let mut symbols = [0; 16];
+                let mut symbols = [0; 18];
                 for (symbol, &byte) in symbols.iter_mut().zip(&block) {
                     *symbol = ascii_symbol(byte);
                 }
-                // A copy of known length (no call to memcpy), then the
-                // two-byte chars put right where they were copied (not in
-                // `symbols`, which would then be read back whole just
-                // after a narrower write: a stall), then a cut.
+                // A copy of known length (no call to memcpy), two more
+                // symbols than the block to write to when there is nothing
+                // to put right; then the two-byte chars put right where
+                // they were copied (not in `symbols`, which would then be
+                // read back whole just after a narrower write: a stall),
+                // then a cut.
                 let at = out.len();
                 out.extend_from_slice(&symbols);
                 let mut run = 16;
                 let mut high = high_bits(&block);
+                // The first with no branch on whether there is one: how
+                // many a block has is as random as the text, and a branch
+                // mispredicted costs more than a read of a small table.
+                // With none, `j` is 32 and the pair written is that of an
+                // `à` past the block, which the cut drops. Any others in a
+                // loop: fewer blocks have a second, so it mispredicts less.
+                let mut past = [0xC3; 18];
+                past[..16].copy_from_slice(&block);
+                past[17] = 0xA0;
+                let j = high.trailing_zeros() as usize;
+                let k = j.min(16);
+                let pair = two_byte(two_bytes, past[k], past[k + 1]);
+                if (j == 15) | (pair[0] == BY_FOLD) {
+                    run = j;
+                    high = 0;
+                } else {
+                    out[at + k..at + k + 2].copy_from_slice(&pair);
+                    high &= !(0b11u32.wrapping_shl(j as u32));
+                }
                 while high != 0 {
                     let j = high.trailing_zeros() as usize;
                     let pair = match block.get(j..j + 2) {
@@ -530,28 +551,35 @@ fn two_byte_index(lead: u8, next: u8) -> Option<usize> {
     }
 }
 
-/// How each two-byte char reads: its symbols, padded to two with [`NOOP`]
-/// (a separator with [`SPACE`]), or [`BY_FOLD`] where it reads as more
-/// (other alphabets) or as what comes before it (a combining mark).
-fn two_byte_symbols() -> &'static [[u8; 2]] {
-    static TABLE: std::sync::OnceLock<Vec<[u8; 2]>> = std::sync::OnceLock::new();
+/// How each two-byte char reads, by its code point (below U+0080,
+/// [`BY_FOLD`]): its symbols, padded to two with [`NOOP`] (a separator
+/// with [`SPACE`]), or [`BY_FOLD`] where it reads as more (other
+/// alphabets) or as what comes before it (a combining mark).
+fn two_byte_symbols() -> &'static [[u8; 2]; 0x800] {
+    static TABLE: std::sync::OnceLock<[[u8; 2]; 0x800]> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
-        two_byte_chars()
-            .map(|symbols| match symbols.as_deref() {
+        let mut table = [[BY_FOLD; 2]; 0x800];
+        for (entry, symbols) in table[0x80..].iter_mut().zip(two_byte_chars()) {
+            *entry = match symbols.as_deref() {
                 Some(&[SPACE]) => [SPACE; 2],
                 Some(&[one]) => [one, NOOP],
                 Some(&[one, two]) => [one, two],
                 _ => [BY_FOLD; 2],
-            })
-            .collect()
+            };
+        }
+        table
     })
 }
 
 /// The symbols of the char that starts with `lead` then `next`, from
-/// [`two_byte_symbols`]; [`BY_FOLD`] if it is no two-byte char there.
+/// [`two_byte_symbols`]; [`BY_FOLD`] first if it is no two-byte char
+/// there. With no branch: the block loop of [`Symbols::push_field`] asks
+/// about bytes that start no char at all.
 #[inline]
-fn two_byte(table: &[[u8; 2]], lead: u8, next: u8) -> [u8; 2] {
-    two_byte_index(lead, next).map_or([BY_FOLD; 2], |at| table[at])
+fn two_byte(table: &[[u8; 2]; 0x800], lead: u8, next: u8) -> [u8; 2] {
+    let [first, second] = table[usize::from(lead & 0x1F) << 6 | usize::from(next & 0x3F)];
+    let leads = u8::from(lead.wrapping_sub(0xC2) < 0x1E).wrapping_neg();
+    [(first & leads) | (BY_FOLD & !leads), second]
 }
 
 /// The symbols of the two-byte char `lead` then `next` if it reads as
