@@ -410,6 +410,18 @@ mod properties {
             .terms()
             .map(|((_, t), hit)| (t, hit.span.clone()))
             .collect();
+        // Each match once (a long item's parts overlap, and a match in
+        // the overlap is kept by one part only), in the order found: by
+        // where each ends.
+        let mut once = std::collections::HashSet::new();
+        for (t, span) in &found {
+            prop_assert!(once.insert((*t, span.clone())), "{} at {:?} twice", t, span);
+        }
+        prop_assert!(
+            found.windows(2).all(|w| w[0].1.end <= w[1].1.end),
+            "out of order: {:?}",
+            found
+        );
         let slowly = found_slowly(terms, text)
             .into_iter()
             .map(|(t, _, span)| (t, span))
