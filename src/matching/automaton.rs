@@ -267,12 +267,7 @@ impl<T: Copy> Automaton<T> {
     /// run of spaces or no-ops is there at each of its positions: one
     /// match. `longest` is the most words a pattern has.
     #[inline(never)] // one per item; and a symbol for profilers
-    pub(super) fn walk(
-        &self,
-        symbols: &[u8],
-        longest: usize,
-        found: &mut [Vec<(usize, u32)>; STREAMS],
-    ) {
+    pub(super) fn walk(&self, symbols: &[u8], longest: usize, found: &mut Found) {
         // Cut the symbols at spaces after words into parts; each walk
         // starts as many words before its part as the longest pattern has
         // (so every match ending in the part is found) and keeps the
@@ -294,9 +289,7 @@ impl<T: Copy> Automaton<T> {
             parts[k] = (from, keep, len);
             parts[k - 1].2 = keep;
         }
-        for list in found.iter_mut() {
-            list.clear();
-        }
+        found.counts = [0; STREAMS];
         let table = &self.table[..];
         let mut states = [self.start; STREAMS];
         let mut walked = 0;
@@ -307,17 +300,22 @@ impl<T: Copy> Automaton<T> {
             let common = parts.iter().map(|p| p.2 - p.0).min().unwrap_or(0);
             let [a, b, c, d] = parts.map(|p| &symbols[p.0..p.0 + common]);
             let [mut sa, mut sb, mut sc, mut sd] = states;
+            for k in 0..STREAMS {
+                found.room(k, common);
+            }
             for (i, (((&xa, &xb), &xc), &xd)) in a.iter().zip(b).zip(c).zip(d).enumerate() {
                 sa = table[sa as usize + xa as usize];
                 sb = table[sb as usize + xb as usize];
                 sc = table[sc as usize + xc as usize];
                 sd = table[sd as usize + xd as usize];
                 if matches(sa & sb & sc & sd) {
+                    // Which of the four it is, is as random as the text:
+                    // each is written, and kept by counting it or not.
                     for (k, state) in [sa, sb, sc, sd].into_iter().enumerate() {
                         let at = parts[k].0 + i;
-                        if matches(state) && at >= parts[k].1 {
-                            found[k].push((at, state));
-                        }
+                        let n = found.counts[k];
+                        found.lists[k][n] = (at, state);
+                        found.counts[k] = n + usize::from(matches(state) & (at >= parts[k].1));
                     }
                 }
             }
@@ -328,12 +326,55 @@ impl<T: Copy> Automaton<T> {
         for k in 0..streams {
             let mut state = states[k];
             let (from, keep, end) = parts[k];
+            found.room(k, end.saturating_sub(from + walked));
             for (at, &symbol) in symbols.iter().enumerate().take(end).skip(from + walked) {
                 state = table[state as usize + symbol as usize];
                 if matches(state) && at >= keep {
-                    found[k].push((at, state));
+                    let n = found.counts[k];
+                    found.lists[k][n] = (at, state);
+                    found.counts[k] = n + 1;
                 }
             }
+        }
+    }
+}
+
+/// Where a walk found match states: per stream walked, (position,
+/// state), in order.
+#[derive(Default)]
+pub(super) struct Found {
+    /// Per stream, room for what it finds, kept from item to item (so not
+    /// cleared or filled again for each): only the first `counts[k]` of
+    /// `lists[k]` are this item's.
+    lists: [Vec<(usize, u32)>; STREAMS],
+    counts: [usize; STREAMS],
+}
+
+impl Found {
+    /// Every match state found, in order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &(usize, u32)> {
+        self.lists
+            .iter()
+            .zip(self.counts)
+            .flat_map(|(list, count)| &list[..count])
+    }
+
+    /// How many there are.
+    pub(super) fn len(&self) -> usize {
+        self.counts.iter().sum()
+    }
+
+    /// Heap bytes held.
+    pub(super) fn bytes(&self) -> usize {
+        self.lists.iter().map(Vec::len).sum::<usize>() * size_of::<(usize, u32)>()
+    }
+
+    /// Room in stream `k`'s list for `more` beyond what it has, and one
+    /// more to write to without keeping.
+    fn room(&mut self, k: usize, more: usize) {
+        let need = self.counts[k] + more + 1;
+        if self.lists[k].len() < need {
+            self.lists[k].resize(need, (0, 0));
         }
     }
 }

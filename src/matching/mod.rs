@@ -25,7 +25,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::config::Config;
-use automaton::{Automaton, Symbols, STREAMS};
+use automaton::{Automaton, Found, Symbols};
 use normalize::fold;
 
 /// The parts of an item that are matched, as plain text (HTML already removed).
@@ -558,8 +558,8 @@ impl Matcher {
 #[derive(Default)]
 struct Scratch {
     symbols: Symbols,
-    /// Per stream, (position, state) wherever a match state was.
-    found: [Vec<(usize, u32)>; STREAMS],
+    /// Where the walk found match states.
+    found: Found,
     decide: Decide,
 }
 
@@ -578,8 +578,7 @@ struct Decide {
 impl Scratch {
     /// Roughly what the buffers hold on to.
     fn bytes(&self) -> usize {
-        self.symbols.symbols.capacity()
-            + self.found.iter().map(Vec::capacity).sum::<usize>() * size_of::<(usize, u32)>()
+        self.symbols.symbols.capacity() + self.found.bytes()
     }
 }
 
@@ -593,13 +592,13 @@ const KEEP_BYTES: usize = 1 << 20;
 
 impl Matcher {
     /// Every (target, hit) of the matches found, in the order found.
-    fn hits(&self, symbols: &Symbols, found: &[Vec<(usize, u32)>; STREAMS]) -> Vec<(Target, Hit)> {
+    fn hits(&self, symbols: &Symbols, found: &Found) -> Vec<(Target, Hit)> {
         // Matches come in text order (each stream keeps its own part, in
         // turn), so cursors find each one's field and where its span is.
-        let mut hits = Vec::with_capacity(2 * found.iter().map(Vec::len).sum::<usize>());
+        let mut hits = Vec::with_capacity(2 * found.len());
         let (mut field, mut brk) = (0, 0);
         let mut last = None;
-        for &(at, state) in found.iter().flatten() {
+        for &(at, state) in found.iter() {
             // A match state kept over a run of spaces or no-ops is one
             // match, there at each of its positions.
             let repeat = last == Some((at.wrapping_sub(1), state));
