@@ -537,10 +537,7 @@ impl Symbols {
     /// to the one `last` is in or right after. `brk` is where the last
     /// call left off in [`Symbols::breaks`]: `last` never goes back.
     pub(super) fn span(&self, first: usize, last: usize, brk: &mut usize) -> Range<usize> {
-        let mut end = last;
-        while is_word(self.symbols[end]) {
-            end += 1;
-        }
+        let end = word_end(&self.symbols, last);
         while self.breaks.get(*brk + 1).is_some_and(|&(at, _)| at <= end) {
             *brk += 1;
         }
@@ -695,6 +692,26 @@ fn word_start(symbols: &[u8], mut end: usize) -> usize {
         end -= 1;
     }
     end
+}
+
+/// Where the run of word symbols from `at` ends (`at` itself if none
+/// starts there): eight symbols at a time, so a stem's end costs one
+/// branch, as a whole word's does, whatever its length.
+#[inline]
+fn word_end(symbols: &[u8], mut at: usize) -> usize {
+    while let Some(eight) = symbols.get(at..at + 8) {
+        // The first of the eight that is not part of a word, if any, is
+        // just after the word.
+        let others = !word_lanes(eight) & WORD_LANES;
+        if others != 0 {
+            return at + (others.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    while at < symbols.len() && is_word(symbols[at]) {
+        at += 1;
+    }
+    at
 }
 
 /// The high bit of each lane of a u64.
@@ -912,6 +929,24 @@ mod tests {
             }
             assert_eq!(word_start(s, end), slow, "before {end}");
             runs += usize::from(slow + 8 < end);
+        }
+        // Runs longer than eight symbols were among them.
+        assert!(runs > 20);
+    }
+
+    #[test]
+    fn word_ends_are_found_eight_symbols_at_a_time_as_one_by_one() {
+        let text = "a bb detenciones  arbitrarias, Москва inconstitucionalmente 28J x";
+        let symbols = symbols_of(text);
+        let s = &symbols.symbols;
+        let mut runs = 0;
+        for at in 0..s.len() {
+            let mut slow = at;
+            while slow < s.len() && is_word(s[slow]) {
+                slow += 1;
+            }
+            assert_eq!(word_end(s, at), slow, "from {at}");
+            runs += usize::from(at + 8 < slow);
         }
         // Runs longer than eight symbols were among them.
         assert!(runs > 20);
