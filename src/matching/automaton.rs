@@ -77,12 +77,19 @@ const fn ascii_symbol(byte: u8) -> u8 {
 /// One bit per byte of `block` above ASCII, the first byte lowest.
 #[inline]
 fn high_bits(block: &[u8; 16]) -> u32 {
-    // Each half's high bits gathered into its top byte by a multiply.
     let half = |bytes: &[u8]| {
         let x = u64::from_le_bytes(bytes.try_into().expect("eight bytes"));
-        (((x >> 7) & 0x0101_0101_0101_0101).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
+        lane_bits(x & WORD_LANES) as u32
     };
     half(&block[..8]) | half(&block[8..]) << 8
+}
+
+/// The high bits of a u64's eight lanes (all its other bits clear) as
+/// eight bits, the first lane lowest: gathered into the top byte by a
+/// multiply.
+#[inline]
+fn lane_bits(high: u64) -> u64 {
+    (high >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
 }
 
 /// Whether a symbol is part of a word.
@@ -656,7 +663,40 @@ fn push_folded(out: &mut Vec<u8>, byte: u8) {
 
 /// The start of the `words`th word, counting back, among the words that
 /// start at or before `at` (0 when there are fewer).
-pub(super) fn back(symbols: &[u8], mut at: usize, mut words: usize) -> usize {
+pub(super) fn back(symbols: &[u8], at: usize, words: usize) -> usize {
+    // Up to three words back within the 64 symbols that end at `at`
+    // (most patterns' words): from a bit set of the word starts there,
+    // with no branch on how long the words are or how many they are, as
+    // random as the text.
+    let from = (at + 1).saturating_sub(64);
+    if let (Some(window), 1..=3) = (symbols.get(from..from + 64), words) {
+        let word = window
+            .chunks_exact(8)
+            .enumerate()
+            .fold(0, |bits, (lane, eight)| {
+                bits | lane_bits(word_lanes(eight)) << (8 * lane)
+            });
+        // Not the first: what comes before the window is not known (and
+        // at an item's start is a field's start, which starts no word).
+        let starts = word & !(word << 1 | 1) & (u64::MAX >> (63 - (at - from)));
+        // The latest three, the latest first; 0 where there are fewer.
+        let latest = |starts: u64| 63 - (starts | 1).leading_zeros() as usize;
+        let first = latest(starts);
+        let second = latest(starts & !(1 << first));
+        let third = latest(starts & !(1 << first) & !(1 << second));
+        let start = [first, second, third][words - 1];
+        if start > 0 {
+            return from + start;
+        }
+        if from == 0 {
+            return 0;
+        }
+    }
+    back_word_by_word(symbols, at, words)
+}
+
+/// [`back`] a word at a time, as far back as need be.
+fn back_word_by_word(symbols: &[u8], mut at: usize, mut words: usize) -> usize {
     loop {
         // Back over what separates words, to the last symbol of one.
         while !is_word(symbols[at]) {
@@ -932,6 +972,33 @@ mod tests {
         }
         // Runs longer than eight symbols were among them.
         assert!(runs > 20);
+    }
+
+    #[test]
+    fn words_are_counted_back_from_a_bit_set_as_one_by_one() {
+        // Long words, runs of separators, other alphabets, marks, and
+        // more than sixty-four symbols, so that words cross the window.
+        let text = "a bb detenciones  arbitrarias, Москва inconstitucionalmente 28J x \
+                    e\u{301}b ; ;  cc dd ee ff gg hh ii jj kk ll mm nn oo pp qq rr ss";
+        let symbols = symbols_of(text);
+        let s = &symbols.symbols;
+        assert!(s.len() > 128);
+        let starts: Vec<usize> = (1..s.len())
+            .filter(|&i| is_word(s[i]) && !is_word(s[i - 1]))
+            .collect();
+        for at in 0..s.len() {
+            // The starts at or before `at`, the latest first.
+            let before: Vec<usize> = starts.iter().rev().copied().filter(|&i| i <= at).collect();
+            for words in 1..=5 {
+                let slow = before.get(words - 1).copied().unwrap_or(0);
+                assert_eq!(back(s, at, words), slow, "{words} back from {at}");
+                assert_eq!(
+                    back_word_by_word(s, at, words),
+                    slow,
+                    "{words} back from {at}"
+                );
+            }
+        }
     }
 
     #[test]
