@@ -157,10 +157,11 @@ pub struct Matcher {
     needs: Vec<Needs>,
     /// Every tag some rule asks for: a tag's bit in [`Needs::tags`].
     tags: Vec<String>,
-    /// Per list, the rules that require it (`all` or `any`).
-    rules_by_list: Vec<Vec<usize>>,
-    /// Per names file, the rules that name it.
-    rules_by_names: Vec<Vec<usize>>,
+    /// Per list, the rules that require it (`all` or `any`), as a bit
+    /// set over the rules.
+    rules_by_list: Vec<Vec<u64>>,
+    /// Per names file, the rules that name it, as a bit set.
+    rules_by_names: Vec<Vec<u64>>,
 }
 
 /// What a rule needs to fire, as bit sets over lists, names files and
@@ -209,12 +210,6 @@ fn bits(len: usize, members: impl IntoIterator<Item = usize>) -> Vec<u64> {
 #[inline]
 fn insert(set: &mut [u64], at: usize) {
     set[at / 64] |= 1 << (at % 64);
-}
-
-/// Whether `at` is in a bit set.
-#[inline]
-fn contains(set: &[u64], at: usize) -> bool {
-    set[at / 64] >> (at % 64) & 1 == 1
 }
 
 /// Whether two bit sets share a member.
@@ -321,18 +316,15 @@ impl Matcher {
                 }
             })
             .collect();
-        let mut rules_by_list = vec![Vec::new(); config.lists.len()];
-        let mut rules_by_names = vec![Vec::new(); config.names.len()];
+        let rule_set = || bits(config.rules.len(), []);
+        let mut rules_by_list = vec![rule_set(); config.lists.len()];
+        let mut rules_by_names = vec![rule_set(); config.names.len()];
         for (r, rule) in config.rules.iter().enumerate() {
             for &l in rule.all.iter().chain(&rule.any) {
-                if !rules_by_list[l].contains(&r) {
-                    rules_by_list[l].push(r);
-                }
+                insert(&mut rules_by_list[l], r);
             }
             for &n in &rule.names {
-                if !rules_by_names[n].contains(&r) {
-                    rules_by_names[n].push(r);
-                }
+                insert(&mut rules_by_names[n], r);
             }
         }
         Self {
@@ -426,10 +418,15 @@ impl Matcher {
             (&*lists, &self.rules_by_list),
             (&*names, &self.rules_by_names),
         ] {
-            for (at, rules) in rules.iter().enumerate() {
-                if contains(set, at) {
-                    for &r in rules {
-                        insert(candidates, r);
+            // Only the lists hit, as their bits come (which they are is
+            // as random as the text: no branch per list on it).
+            for (word, &bits) in set.iter().enumerate() {
+                let mut bits = bits;
+                while bits != 0 {
+                    let at = word * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    for (candidate, &rules) in candidates.iter_mut().zip(&rules[at]) {
+                        *candidate |= rules;
                     }
                 }
             }
