@@ -957,21 +957,25 @@ mod tests {
     }
 
     #[test]
-    fn word_starts_are_found_eight_symbols_at_a_time_as_one_by_one() {
+    fn word_edges_are_found_eight_symbols_at_a_time_as_one_by_one() {
         let text = "a bb detenciones  arbitrarias, Москва inconstitucionalmente 28J x";
         let symbols = symbols_of(text);
         let s = &symbols.symbols;
         let mut runs = 0;
-        for end in 1..=s.len() {
-            let mut slow = end;
-            while slow > 0 && is_word(s[slow - 1]) {
-                slow -= 1;
+        for at in 0..=s.len() {
+            let (mut start, mut end) = (at, at);
+            while start > 0 && is_word(s[start - 1]) {
+                start -= 1;
             }
-            assert_eq!(word_start(s, end), slow, "before {end}");
-            runs += usize::from(slow + 8 < end);
+            while end < s.len() && is_word(s[end]) {
+                end += 1;
+            }
+            assert_eq!(word_start(s, at), start, "start before {at}");
+            assert_eq!(word_end(s, at), end, "end from {at}");
+            runs += usize::from(start + 8 < at) + usize::from(at + 8 < end);
         }
-        // Runs longer than eight symbols were among them.
-        assert!(runs > 20);
+        // Runs longer than eight symbols were among them, both ways.
+        assert!(runs > 40);
     }
 
     #[test]
@@ -999,24 +1003,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn word_ends_are_found_eight_symbols_at_a_time_as_one_by_one() {
-        let text = "a bb detenciones  arbitrarias, Москва inconstitucionalmente 28J x";
-        let symbols = symbols_of(text);
-        let s = &symbols.symbols;
-        let mut runs = 0;
-        for at in 0..s.len() {
-            let mut slow = at;
-            while slow < s.len() && is_word(s[slow]) {
-                slow += 1;
-            }
-            assert_eq!(word_end(s, at), slow, "from {at}");
-            runs += usize::from(at + 8 < slow);
-        }
-        // Runs longer than eight symbols were among them.
-        assert!(runs > 20);
     }
 
     #[test]
