@@ -320,9 +320,7 @@ impl<T: Copy> Automaton<T> {
                     // each is written, and kept by counting it or not.
                     for (k, state) in [sa, sb, sc, sd].into_iter().enumerate() {
                         let at = parts[k].0 + i;
-                        let n = found.counts[k];
-                        found.lists[k][n] = (at, state);
-                        found.counts[k] = n + usize::from(matches(state) & (at >= parts[k].1));
+                        found.put(k, (at, state), matches(state) & (at >= parts[k].1));
                     }
                 }
             }
@@ -337,9 +335,7 @@ impl<T: Copy> Automaton<T> {
             for (at, &symbol) in symbols.iter().enumerate().take(end).skip(from + walked) {
                 state = table[state as usize + symbol as usize];
                 if matches(state) && at >= keep {
-                    let n = found.counts[k];
-                    found.lists[k][n] = (at, state);
-                    found.counts[k] = n + 1;
+                    found.put(k, (at, state), true);
                 }
             }
         }
@@ -374,6 +370,16 @@ impl Found {
     /// Heap bytes held.
     pub(super) fn bytes(&self) -> usize {
         self.lists.iter().map(Vec::len).sum::<usize>() * size_of::<(usize, u32)>()
+    }
+
+    /// Writes `found` next in stream `k`'s list, and keeps it there if
+    /// `keep` (else the next write takes its place): no branch on `keep`.
+    /// [`Found::room`] must have made room.
+    #[inline]
+    fn put(&mut self, k: usize, found: (usize, u32), keep: bool) {
+        let n = self.counts[k];
+        self.lists[k][n] = found;
+        self.counts[k] = n + usize::from(keep);
     }
 
     /// Room in stream `k`'s list for `more` beyond what it has, and one
@@ -586,14 +592,18 @@ fn two_byte_chars() -> impl Iterator<Item = Option<Vec<u8>>> {
     })
 }
 
-/// Where the char that starts with `lead` then `next` is in the tables of
-/// two-byte chars; `None` if `lead` starts no two-byte char.
+/// The code point of the char that starts with `lead` then `next`, if
+/// `lead` starts a two-byte char; below U+0800 whatever the bytes are, so
+/// it indexes the tables of two-byte chars with no check.
 #[inline]
-fn two_byte_index(lead: u8, next: u8) -> Option<usize> {
-    match lead {
-        0xC2..=0xDF => Some((usize::from(lead & 0x1F) << 6 | usize::from(next & 0x3F)) - 0x80),
-        _ => None,
-    }
+fn two_byte_point(lead: u8, next: u8) -> usize {
+    usize::from(lead & 0x1F) << 6 | usize::from(next & 0x3F)
+}
+
+/// Whether `lead` starts a two-byte char.
+#[inline]
+fn leads_two_bytes(lead: u8) -> bool {
+    lead.wrapping_sub(0xC2) < 0x1E
 }
 
 /// How each two-byte char reads, by its code point (below U+0080,
@@ -622,8 +632,8 @@ fn two_byte_symbols() -> &'static [[u8; 2]; 0x800] {
 /// about bytes that start no char at all.
 #[inline]
 fn two_byte(table: &[[u8; 2]; 0x800], lead: u8, next: u8) -> [u8; 2] {
-    let [first, second] = table[usize::from(lead & 0x1F) << 6 | usize::from(next & 0x3F)];
-    let leads = u8::from(lead.wrapping_sub(0xC2) < 0x1E).wrapping_neg();
+    let [first, second] = table[two_byte_point(lead, next)];
+    let leads = u8::from(leads_two_bytes(lead)).wrapping_neg();
     [(first & leads) | (BY_FOLD & !leads), second]
 }
 
@@ -633,21 +643,23 @@ fn two_byte(table: &[[u8; 2]; 0x800], lead: u8, next: u8) -> [u8; 2] {
 /// before it (a combining mark).
 #[inline]
 fn long_two_byte(lead: u8, next: u8) -> Option<&'static [u8]> {
-    /// Per char: how many symbols (0 if not more than two), then them.
-    static TABLE: std::sync::OnceLock<Vec<[u8; 8]>> = std::sync::OnceLock::new();
+    /// Per char, by its code point: how many symbols (0 if not more than
+    /// two), then them.
+    static TABLE: std::sync::OnceLock<[[u8; 8]; 0x800]> = std::sync::OnceLock::new();
     let table = TABLE.get_or_init(|| {
-        two_byte_chars()
-            .map(|symbols| {
-                let mut entry = [0; 8];
-                if let Some(symbols) = symbols.filter(|s| (3..8).contains(&s.len())) {
-                    entry[0] = symbols.len() as u8;
-                    entry[1..=symbols.len()].copy_from_slice(&symbols);
-                }
-                entry
-            })
-            .collect()
+        let mut table = [[0; 8]; 0x800];
+        for (entry, symbols) in table[0x80..].iter_mut().zip(two_byte_chars()) {
+            if let Some(symbols) = symbols.filter(|s| (3..8).contains(&s.len())) {
+                entry[0] = symbols.len() as u8;
+                entry[1..=symbols.len()].copy_from_slice(&symbols);
+            }
+        }
+        table
     });
-    let entry = &table[two_byte_index(lead, next)?];
+    if !leads_two_bytes(lead) {
+        return None;
+    }
+    let entry = &table[two_byte_point(lead, next)];
     (entry[0] > 0).then(|| &entry[1..=usize::from(entry[0])])
 }
 

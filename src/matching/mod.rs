@@ -212,6 +212,18 @@ fn insert(set: &mut [u64], at: usize) {
     set[at / 64] |= 1 << (at % 64);
 }
 
+/// Calls `f` with each member of a bit set, in order, as its bits come.
+#[inline]
+fn each_one(set: &[u64], mut f: impl FnMut(usize)) {
+    for (word, &bits) in set.iter().enumerate() {
+        let mut bits = bits;
+        while bits != 0 {
+            f(word * 64 + bits.trailing_zeros() as usize);
+            bits &= bits - 1;
+        }
+    }
+}
+
 /// Whether two bit sets share a member.
 fn meet(a: &[u64], b: &[u64]) -> bool {
     a.iter().zip(b).any(|(a, b)| a & b != 0)
@@ -418,41 +430,30 @@ impl Matcher {
             (&*lists, &self.rules_by_list),
             (&*names, &self.rules_by_names),
         ] {
-            // Only the lists hit, as their bits come (which they are is
-            // as random as the text: no branch per list on it).
-            for (word, &bits) in set.iter().enumerate() {
-                let mut bits = bits;
-                while bits != 0 {
-                    let at = word * 64 + bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    for (candidate, &rules) in candidates.iter_mut().zip(&rules[at]) {
-                        *candidate |= rules;
-                    }
+            // Only the lists hit (which they are is as random as the
+            // text: no branch per list on it).
+            each_one(set, |at| {
+                for (candidate, &rules) in candidates.iter_mut().zip(&rules[at]) {
+                    *candidate |= rules;
                 }
-            }
+            });
         }
         let mut verdict = Verdict {
             rules: Vec::new(),
             hits,
         };
-        // The candidates in config order, as their bits come, into room
-        // for all of them.
+        // The candidates in config order, into room for all of them.
         let count = candidates.iter().map(|w| w.count_ones() as usize).sum();
         let mut rules = Vec::with_capacity(count);
-        for (word, &bits) in candidates.iter().enumerate() {
-            let mut bits = bits;
-            while bits != 0 {
-                let r = word * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                if self.needs[r].met(lists, names, carried)
-                    && self.rules[r]
-                        .near
-                        .is_none_or(|near| within(&self.rules[r].all, &verdict, symbols, near))
-                {
-                    rules.push(r);
-                }
+        each_one(candidates, |r| {
+            if self.needs[r].met(lists, names, carried)
+                && self.rules[r]
+                    .near
+                    .is_none_or(|near| within(&self.rules[r].all, &verdict, symbols, near))
+            {
+                rules.push(r);
             }
-        }
+        });
         verdict.rules = rules;
         verdict
     }
