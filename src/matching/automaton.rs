@@ -275,16 +275,28 @@ impl<T: Copy> Automaton<T> {
     /// match. `longest` is the most words a pattern has.
     #[inline(never)] // one per item; and a symbol for profilers
     pub(super) fn walk(&self, symbols: &[u8], longest: usize, found: &mut Found) {
-        // Cut the symbols at spaces after words into parts; each walk
+        // Cut the symbols at spaces after words into parts; each stream
         // starts as many words before its part as the longest pattern has
         // (so every match ending in the part is found) and keeps the
-        // matches that end in its part.
+        // matches that end in its part. All walk as far, the most any
+        // needs (a walk started earlier or ended later finds more, which it
+        // does not keep): so all four go side by side to the end.
         let len = symbols.len();
-        let streams = if len >= SPLIT_MIN { STREAMS } else { 1 };
-        // Per stream: (walk from, keep matches from, end).
+        found.counts = [0; STREAMS];
+        let table = &self.table[..];
+        if len < SPLIT_MIN {
+            found.room(0, len);
+            let mut state = self.start;
+            for (at, &symbol) in symbols.iter().enumerate() {
+                state = table[state as usize + symbol as usize];
+                found.put(0, (at, state), matches(state));
+            }
+            return;
+        }
+        // Per stream: (walk from, keep matches from, to).
         let mut parts = [(0usize, 0usize, len); STREAMS];
-        for k in 1..streams {
-            let mut keep = (k * len / streams).max(parts[k - 1].1 + 1).min(len);
+        for k in 1..STREAMS {
+            let mut keep = (k * len / STREAMS).max(parts[k - 1].1 + 1).min(len);
             while keep < len && !ends_word(symbols, keep) {
                 keep += 1;
             }
@@ -296,46 +308,30 @@ impl<T: Copy> Automaton<T> {
             parts[k] = (from, keep, len);
             parts[k - 1].2 = keep;
         }
-        found.counts = [0; STREAMS];
-        let table = &self.table[..];
-        let mut states = [self.start; STREAMS];
-        let mut walked = 0;
-        if streams == STREAMS {
-            // Side by side while every stream has symbols left: four
-            // independent walks, so the processor waits on four
-            // transitions of the (large) table at once.
-            let common = parts.iter().map(|p| p.2 - p.0).min().unwrap_or(0);
-            let [a, b, c, d] = parts.map(|p| &symbols[p.0..p.0 + common]);
-            let [mut sa, mut sb, mut sc, mut sd] = states;
-            for k in 0..STREAMS {
-                found.room(k, common);
-            }
-            for (i, (((&xa, &xb), &xc), &xd)) in a.iter().zip(b).zip(c).zip(d).enumerate() {
-                sa = table[sa as usize + xa as usize];
-                sb = table[sb as usize + xb as usize];
-                sc = table[sc as usize + xc as usize];
-                sd = table[sd as usize + xd as usize];
-                if matches(sa & sb & sc & sd) {
-                    // Which of the four it is, is as random as the text:
-                    // each is written, and kept by counting it or not.
-                    for (k, state) in [sa, sb, sc, sd].into_iter().enumerate() {
-                        let at = parts[k].0 + i;
-                        found.put(k, (at, state), matches(state) & (at >= parts[k].1));
-                    }
-                }
-            }
-            states = [sa, sb, sc, sd];
-            walked = common;
+        let walk = parts.iter().map(|p| p.2 - p.0).max().unwrap_or(0);
+        for part in &mut parts {
+            part.0 = part.0.min(len - walk);
         }
-        // Then each stream to its end.
-        for k in 0..streams {
-            let mut state = states[k];
-            let (from, keep, end) = parts[k];
-            found.room(k, end.saturating_sub(from + walked));
-            for (at, &symbol) in symbols.iter().enumerate().take(end).skip(from + walked) {
-                state = table[state as usize + symbol as usize];
-                if matches(state) && at >= keep {
-                    found.put(k, (at, state), true);
+        // Per stream, which steps of its walk it keeps: from, how many.
+        let kept = parts.map(|(from, keep, to)| (keep - from, to - keep));
+        let [a, b, c, d] = parts.map(|p| &symbols[p.0..p.0 + walk]);
+        let [mut sa, mut sb, mut sc, mut sd] = [self.start; STREAMS];
+        for (k, &(_, many)) in kept.iter().enumerate() {
+            found.room(k, many);
+        }
+        // Four independent walks, so the processor waits on four
+        // transitions of the (large) table at once.
+        for (i, (((&xa, &xb), &xc), &xd)) in a.iter().zip(b).zip(c).zip(d).enumerate() {
+            sa = table[sa as usize + xa as usize];
+            sb = table[sb as usize + xb as usize];
+            sc = table[sc as usize + xc as usize];
+            sd = table[sd as usize + xd as usize];
+            if matches(sa & sb & sc & sd) {
+                // Which of the four it is, is as random as the text:
+                // each is written, and kept by counting it or not.
+                for (k, state) in [sa, sb, sc, sd].into_iter().enumerate() {
+                    let keep = i.wrapping_sub(kept[k].0) < kept[k].1;
+                    found.put(k, (parts[k].0 + i, state), matches(state) & keep);
                 }
             }
         }
@@ -408,7 +404,7 @@ fn matches(state: u32) -> bool {
 /// waits for several transitions at once.
 pub(super) const STREAMS: usize = 4;
 /// Below this many symbols, one stream.
-const SPLIT_MIN: usize = 1024;
+const SPLIT_MIN: usize = 512;
 
 /// An item's fields as the automaton reads them, with the map back.
 #[derive(Default)]
