@@ -314,27 +314,53 @@ impl<T: Copy> Automaton<T> {
         }
         // Per stream, which steps of its walk it keeps: from, how many.
         let kept = parts.map(|(from, keep, to)| (keep - from, to - keep));
+        // The four streams' symbols side by side, step by step: one
+        // pointer for the walk to advance, not four.
         let [a, b, c, d] = parts.map(|p| &symbols[p.0..p.0 + walk]);
-        let [mut sa, mut sb, mut sc, mut sd] = [self.start; STREAMS];
+        // (Room kept from item to item, each written before it is read: so
+        // neither these nor the marks are cleared for each item.)
+        let mut steps = std::mem::take(&mut found.steps);
+        if steps.len() < walk {
+            steps.resize(walk, 0);
+        }
+        let steps_now = &mut steps[..walk];
+        for ((((step, &xa), &xb), &xc), &xd) in steps_now.iter_mut().zip(a).zip(b).zip(c).zip(d) {
+            *step = u32::from_le_bytes([xa, xb, xc, xd]);
+        }
         for (k, &(_, many)) in kept.iter().enumerate() {
             found.room(k, many);
         }
+        let start = self.start as usize;
+        let [mut sa, mut sb, mut sc, mut sd] = [start; STREAMS];
         // Four independent walks, so the processor waits on four
-        // transitions of the (large) table at once.
-        for (i, (((&xa, &xb), &xc), &xd)) in a.iter().zip(b).zip(c).zip(d).enumerate() {
-            sa = table[sa as usize + xa as usize];
-            sb = table[sb as usize + xb as usize];
-            sc = table[sc as usize + xc as usize];
-            sd = table[sd as usize + xd as usize];
-            if matches(sa & sb & sc & sd) {
-                // Which of the four it is, is as random as the text:
-                // each is written, and kept by counting it or not.
-                for (k, state) in [sa, sb, sc, sd].into_iter().enumerate() {
-                    let keep = i.wrapping_sub(kept[k].0) < kept[k].1;
-                    found.put(k, (parts[k].0 + i, state), matches(state) & keep);
-                }
+        // transitions of the (large) table at once. Each step is written
+        // down, and kept (by counting it) if one of the four is in a match
+        // state: which steps those are is as random as the text, and a
+        // branch on it mispredicts.
+        let mut marks = std::mem::take(&mut found.marks);
+        if marks.len() <= walk {
+            marks.resize(walk + 1, (0, [0; STREAMS]));
+        }
+        let mut n = 0;
+        for (i, &step) in steps[..walk].iter().enumerate() {
+            let [xa, xb, xc, xd] = step.to_le_bytes();
+            sa = table[sa + xa as usize] as usize;
+            sb = table[sb + xb as usize] as usize;
+            sc = table[sc + xc as usize] as usize;
+            sd = table[sd + xd as usize] as usize;
+            marks[n] = (i, [sa as u32, sb as u32, sc as u32, sd as u32]);
+            n += usize::from(matches((sa & sb & sc & sd) as u32));
+        }
+        for &(i, states) in &marks[..n] {
+            // Which of the four it is, is as random as the text too:
+            // each is written, and kept by counting it or not.
+            for (k, state) in states.into_iter().enumerate() {
+                let keep = i.wrapping_sub(kept[k].0) < kept[k].1;
+                found.put(k, (parts[k].0 + i, state), matches(state) & keep);
             }
         }
+        found.marks = marks;
+        found.steps = steps;
     }
 }
 
@@ -347,6 +373,10 @@ pub(super) struct Found {
     /// `lists[k]` are this item's.
     lists: [Vec<(usize, u32)>; STREAMS],
     counts: [usize; STREAMS],
+    /// The symbols of the streams, side by side.
+    steps: Vec<u32>,
+    /// Steps where a stream was in a match state: (step, states).
+    marks: Vec<(usize, [u32; STREAMS])>,
 }
 
 impl Found {
@@ -366,6 +396,8 @@ impl Found {
     /// Heap bytes held.
     pub(super) fn bytes(&self) -> usize {
         self.lists.iter().map(Vec::len).sum::<usize>() * size_of::<(usize, u32)>()
+            + self.steps.len() * size_of::<u32>()
+            + self.marks.len() * size_of::<(usize, [u32; STREAMS])>()
     }
 
     /// Writes `found` next in stream `k`'s list, and keeps it there if
