@@ -704,6 +704,19 @@ fn push_folded(out: &mut Vec<u8>, byte: u8) {
 /// The start of the `words`th word, counting back, among the words that
 /// start at or before `at` (0 when there are fewer).
 pub(super) fn back(symbols: &[u8], at: usize, words: usize) -> usize {
+    // One word (most terms) that starts within the 16 symbols that end
+    // at `at`: from a bit set of the word starts there.
+    if let (Some(window), 1) = (
+        at.checked_sub(15).and_then(|from| symbols.get(from..=at)),
+        words,
+    ) {
+        let word = lane_bits(word_lanes(&window[..8])) | lane_bits(word_lanes(&window[8..])) << 8;
+        // Not the first: what comes before the window is not known.
+        let starts = word & !(word << 1 | 1);
+        if starts != 0 {
+            return at - 15 + (63 - starts.leading_zeros() as usize);
+        }
+    }
     // Up to three words back within the 64 symbols that end at `at`
     // (most patterns' words): from a bit set of the word starts there,
     // with no branch on how long the words are or how many they are, as
