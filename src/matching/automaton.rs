@@ -380,12 +380,12 @@ pub(super) struct Found {
 }
 
 impl Found {
-    /// Every match state found, in order.
-    pub(super) fn iter(&self) -> impl Iterator<Item = &(usize, u32)> {
+    /// Every match state found, in order: stream after stream.
+    pub(super) fn streams(&self) -> impl Iterator<Item = &[(usize, u32)]> {
         self.lists
             .iter()
             .zip(self.counts)
-            .flat_map(|(list, count)| &list[..count])
+            .map(|(list, count)| &list[..count])
     }
 
     /// How many there are.

@@ -596,37 +596,39 @@ impl Matcher {
         let mut hits = Vec::with_capacity(2 * found.len());
         let (mut field, mut brk) = (0, 0);
         let mut last = None;
-        for &(at, state) in found.iter() {
-            // A match state kept over a run of spaces or no-ops is one
-            // match, there at each of its positions.
-            let repeat = last == Some((at.wrapping_sub(1), state));
-            last = Some((at, state));
-            if repeat {
-                continue;
-            }
-            while symbols
-                .fields
-                .get(field + 1)
-                .is_some_and(|&(_, start)| start <= at)
-            {
-                field += 1;
-            }
-            // A match state's names come pattern by pattern: one span
-            // for each run with the same number of words.
-            let mut span = (0, 0, 0..0);
-            for &(words, target) in self.automaton.named(state) {
-                if words != span.0 {
-                    let first = automaton::back(&symbols.symbols, at, words as usize);
-                    span = (words, first, symbols.span(first, at, &mut brk));
+        for stream in found.streams() {
+            for &(at, state) in stream {
+                // A match state kept over a run of spaces or no-ops is one
+                // match, there at each of its positions.
+                let repeat = last == Some((at.wrapping_sub(1), state));
+                last = Some((at, state));
+                if repeat {
+                    continue;
                 }
-                hits.push((
-                    target,
-                    Hit {
-                        field: symbols.fields[field].0,
-                        span: span.2.clone(),
-                        at: span.1,
-                    },
-                ));
+                while symbols
+                    .fields
+                    .get(field + 1)
+                    .is_some_and(|&(_, start)| start <= at)
+                {
+                    field += 1;
+                }
+                // A match state's names come pattern by pattern: one span
+                // for each run with the same number of words.
+                let mut span = (0, 0, 0..0);
+                for &(words, target) in self.automaton.named(state) {
+                    if words != span.0 {
+                        let first = automaton::back(&symbols.symbols, at, words as usize);
+                        span = (words, first, symbols.span(first, at, &mut brk));
+                    }
+                    hits.push((
+                        target,
+                        Hit {
+                            field: symbols.fields[field].0,
+                            span: span.2.clone(),
+                            at: span.1,
+                        },
+                    ));
+                }
             }
         }
         hits
