@@ -352,11 +352,17 @@ impl<T: Copy> Automaton<T> {
             n += usize::from(matches((sa & sb & sc & sd) as u32));
         }
         for &(i, states) in &marks[..n] {
-            // Which of the four it is, is as random as the text too:
-            // each is written, and kept by counting it or not.
-            for (k, state) in states.into_iter().enumerate() {
-                let keep = i.wrapping_sub(kept[k].0) < kept[k].1;
-                found.put(k, (parts[k].0 + i, state), matches(state) & keep);
+            // Which of the four it is, is as random as the text too: as
+            // bits, one per stream, and the streams kept taken from them.
+            let mut keep = 0u32;
+            for (k, &state) in states.iter().enumerate() {
+                let mine = i.wrapping_sub(kept[k].0) < kept[k].1;
+                keep |= u32::from(matches(state) & mine) << k;
+            }
+            while keep != 0 {
+                let k = keep.trailing_zeros() as usize;
+                keep &= keep - 1;
+                found.put(k, (parts[k].0 + i, states[k]), true);
             }
         }
         found.marks = marks;
