@@ -583,6 +583,7 @@ impl Symbols {
     /// The span in its field of the words from the one starting at `first`
     /// to the one `last` is in or right after. `brk` is where the last
     /// call left off in [`Symbols::breaks`]: `last` never goes back.
+    #[inline]
     pub(super) fn span(&self, first: usize, last: usize, brk: &mut usize) -> Range<usize> {
         let end = word_end(&self.symbols, last);
         while self.breaks.get(*brk + 1).is_some_and(|&(at, _)| at <= end) {
