@@ -713,13 +713,9 @@ fn push_folded(out: &mut Vec<u8>, byte: u8) {
 pub(super) fn back(symbols: &[u8], at: usize, words: usize) -> usize {
     // One word (most terms) that starts within the 16 symbols that end
     // at `at`: from a bit set of the word starts there.
-    if let (Some(window), 1) = (
-        at.checked_sub(15).and_then(|from| symbols.get(from..=at)),
-        words,
-    ) {
-        let word = lane_bits(word_lanes(&window[..8])) | lane_bits(word_lanes(&window[8..])) << 8;
-        // Not the first: what comes before the window is not known.
-        let starts = word & !(word << 1 | 1);
+    let window = at.checked_sub(15).and_then(|from| symbols.get(from..=at));
+    if let (Some(window), 1) = (window.and_then(|w| w.try_into().ok()), words) {
+        let starts = word_starts::<16>(window);
         if starts != 0 {
             return at - 15 + (63 - starts.leading_zeros() as usize);
         }
@@ -729,16 +725,11 @@ pub(super) fn back(symbols: &[u8], at: usize, words: usize) -> usize {
     // with no branch on how long the words are or how many they are, as
     // random as the text.
     let from = (at + 1).saturating_sub(64);
-    if let (Some(window), 1..=3) = (symbols.get(from..from + 64), words) {
-        let word = window
-            .chunks_exact(8)
-            .enumerate()
-            .fold(0, |bits, (lane, eight)| {
-                bits | lane_bits(word_lanes(eight)) << (8 * lane)
-            });
-        // Not the first: what comes before the window is not known (and
-        // at an item's start is a field's start, which starts no word).
-        let starts = word & !(word << 1 | 1) & (u64::MAX >> (63 - (at - from)));
+    let window = symbols.get(from..from + 64).and_then(|w| w.try_into().ok());
+    if let (Some(window), 1..=3) = (window, words) {
+        // At an item's start, the window's first is a field's start,
+        // which starts no word.
+        let starts = word_starts::<64>(window) & (u64::MAX >> (63 - (at - from)));
         // The latest three, the latest first; 0 where there are fewer.
         let latest = |starts: u64| 63 - (starts | 1).leading_zeros() as usize;
         let first = latest(starts);
@@ -753,6 +744,20 @@ pub(super) fn back(symbols: &[u8], at: usize, words: usize) -> usize {
         }
     }
     back_word_by_word(symbols, at, words)
+}
+
+/// The word starts among a window's symbols (at most 64), one bit each,
+/// the first lowest; never the first symbol, as what comes before the
+/// window is not known.
+#[inline]
+fn word_starts<const N: usize>(window: &[u8; N]) -> u64 {
+    let word = window
+        .chunks_exact(8)
+        .enumerate()
+        .fold(0, |bits, (lane, eight)| {
+            bits | lane_bits(word_lanes(eight)) << (8 * lane)
+        });
+    word & !(word << 1 | 1)
 }
 
 /// [`back`] a word at a time, as far back as need be.
