@@ -8,7 +8,7 @@
 
 pub mod lists;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -887,6 +887,51 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
                         ),
                     ));
                 }
+            }
+        }
+    }
+
+    // A term a stem of its own list already matches (`activista*` beside
+    // `activist*`): the list hits the same either way, and an alert would
+    // name both for one word.
+    for list in &lists {
+        let folded: Vec<(String, bool)> = list
+            .terms
+            .iter()
+            .map(|t| {
+                let stem = t.text.ends_with('*');
+                (
+                    crate::matching::normalize::fold(t.text.trim_end_matches('*')),
+                    stem,
+                )
+            })
+            .collect();
+        let stems: HashMap<&str, usize> = folded
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, (text, stem))| *stem && !text.is_empty())
+            .map(|(t, (text, _))| (text.as_str(), t))
+            .collect();
+        for (term, (text, stem)) in list.terms.iter().zip(&folded) {
+            // Its own text as a stem is the same term (or one listed
+            // twice, warned about above), not a shorter one.
+            let covering = text
+                .char_indices()
+                .map(|(at, _)| at)
+                .skip(1)
+                .chain((!stem).then_some(text.len()))
+                .find_map(|end| stems.get(&text[..end]));
+            if let Some(&s) = covering {
+                let by = &list.terms[s];
+                c.warnings.push(Diagnostic::at(
+                    &list.file,
+                    term.line,
+                    format!(
+                        "term {:?} is redundant: {:?} (line {}) already matches it",
+                        term.text, by.text, by.line
+                    ),
+                ));
             }
         }
     }
