@@ -853,20 +853,30 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         });
     }
 
+    // Each term as the matcher reads it: folded, and whether a stem.
+    let folded: Vec<Vec<(String, bool)>> = lists
+        .iter()
+        .map(|list| {
+            let fold = |t: &Term| crate::matching::normalize::fold(t.text.trim_end_matches('*'));
+            list.terms
+                .iter()
+                .map(|t| (fold(t), t.text.ends_with('*')))
+                .collect()
+        })
+        .collect();
+
     // The same term twice, in one list or two: a term in both `detention`
     // and `noise` vetoes itself; one in two lists a rule requires together
     // satisfies both at once.
-    let mut first_seen: BTreeMap<(String, bool), (usize, usize)> = BTreeMap::new();
-    for (l, list) in lists.iter().enumerate() {
-        for (t, term) in list.terms.iter().enumerate() {
-            let stem = term.text.ends_with('*');
-            let folded = crate::matching::normalize::fold(term.text.trim_end_matches('*'));
-            if folded.is_empty() {
+    let mut first_seen: BTreeMap<&(String, bool), (usize, usize)> = BTreeMap::new();
+    for (l, (list, folded)) in lists.iter().zip(&folded).enumerate() {
+        for (t, (term, key)) in list.terms.iter().zip(folded).enumerate() {
+            if key.0.is_empty() {
                 continue;
             }
-            match first_seen.get(&(folded.clone(), stem)) {
+            match first_seen.get(key) {
                 None => {
-                    first_seen.insert((folded, stem), (l, t));
+                    first_seen.insert(key, (l, t));
                 }
                 Some(&(l0, t0)) => {
                     let (other, at) = (&lists[l0], &lists[l0].terms[t0]);
@@ -894,18 +904,7 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
     // A term a stem of its own list already matches (`activista*` beside
     // `activist*`): the list hits the same either way, and an alert would
     // name both for one word.
-    for list in &lists {
-        let folded: Vec<(String, bool)> = list
-            .terms
-            .iter()
-            .map(|t| {
-                let stem = t.text.ends_with('*');
-                (
-                    crate::matching::normalize::fold(t.text.trim_end_matches('*')),
-                    stem,
-                )
-            })
-            .collect();
+    for (list, folded) in lists.iter().zip(&folded) {
         let stems: HashMap<&str, usize> = folded
             .iter()
             .enumerate()
@@ -913,7 +912,7 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
             .filter(|(_, (text, stem))| *stem && !text.is_empty())
             .map(|(t, (text, _))| (text.as_str(), t))
             .collect();
-        for (term, (text, stem)) in list.terms.iter().zip(&folded) {
+        for (term, (text, stem)) in list.terms.iter().zip(folded) {
             // Its own text as a stem is the same term (or one listed
             // twice, warned about above), not a shorter one.
             let covering = text
