@@ -338,8 +338,8 @@ impl<T: Copy> Automaton<T> {
         // state: which steps those are is as random as the text, and a
         // branch on it mispredicts.
         let mut marks = std::mem::take(&mut found.marks);
-        if marks.len() <= walk {
-            marks.resize(walk + 1, (0, [0; STREAMS]));
+        if marks.len() < walk {
+            marks.resize(walk, (0, [0; STREAMS]));
         }
         let mut n = 0;
         for (i, &step) in steps[..walk].iter().enumerate() {
