@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{ChatRef, Config, Source};
-use crate::delivery::{Delivery, Sink};
+use crate::delivery::{self, Admins, Delivery, Sink, TelegramState};
 use crate::matching::Matcher;
 use crate::ops::metrics::{Metrics, RuleLabel, SourceLabel};
 use crate::sources::fetch::Validators;
@@ -48,6 +48,9 @@ struct Shared {
     /// Wakes the delivery worker when alerts are queued.
     wake: Arc<Notify>,
     metrics: Arc<Metrics>,
+    /// Who is told when a source goes down or comes back; a reload
+    /// replaces the list for delivery and commands too.
+    admins: Admins,
 }
 
 /// The part of the config that applies to items as they are found.
@@ -58,8 +61,6 @@ struct Rules {
     backfill: Duration,
     story_window: Duration,
     source_down_after: Duration,
-    /// Who is told when a source goes down or comes back.
-    admins: Vec<i64>,
     /// Rule names, for `/mute`.
     names: Vec<String>,
 }
@@ -72,7 +73,6 @@ impl Rules {
             backfill: config.backfill,
             story_window: config.story_window,
             source_down_after: config.source_down_after,
-            admins: config.telegram.admins.clone(),
             names: config.rules.iter().map(|r| r.name.clone()).collect(),
         }
     }
@@ -167,9 +167,15 @@ pub struct Handle {
     passes: watch::Receiver<u64>,
     metrics: Arc<Metrics>,
     reloader: Arc<reload::Reloader>,
+    telegram: TelegramState,
 }
 
 impl Handle {
+    /// What delivery knows of Telegram as a whole (as `/healthz` shows it).
+    pub fn telegram(&self) -> delivery::TelegramHealth {
+        self.telegram.health()
+    }
+
     /// Polls every source now and returns when all of them are done.
     pub async fn poll_now(&self) {
         let senders: Vec<mpsc::Sender<PollRequest>> = {
@@ -300,6 +306,7 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
     let mut tasks = JoinSet::new();
 
     let metrics = Arc::new(Metrics::default());
+    let telegram_state = TelegramState::default();
     if let Some(addr) = config.http_listen {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -308,24 +315,30 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
             listener,
             store.clone(),
             metrics.clone(),
+            telegram_state.clone(),
             cancel.clone(),
         ));
     }
 
     let wake = Arc::new(Notify::new());
     let (passes_tx, passes_rx) = watch::channel(0);
+    let admins = Admins::new(config.telegram.admins.clone());
     // The bot, for commands (the sink itself goes to delivery).
     let telegram = match &sink {
-        Sink::Telegram { bot, token } => Some((bot.clone(), token.clone())),
+        Sink::Telegram(telegram) => Some(telegram.clone()),
         Sink::Stdout => None,
     };
     let delivery = Delivery::new(
-        store.clone(),
-        sink,
+        delivery::Parts {
+            store: store.clone(),
+            sink,
+            admins: admins.clone(),
+            state: telegram_state.clone(),
+            wake: wake.clone(),
+            passes: passes_tx,
+            metrics: metrics.clone(),
+        },
         &config.telegram,
-        wake.clone(),
-        passes_tx,
-        metrics.clone(),
     );
     tasks.spawn(delivery.run(cancel.clone()));
     tasks.spawn(retention(store.clone(), config.retention, cancel.clone()));
@@ -339,14 +352,14 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
         rules: std::sync::RwLock::new(Arc::new(Rules::new(config))),
         wake,
         metrics: metrics.clone(),
+        admins: admins.clone(),
     });
-    if let Some((bot, token)) = telegram {
+    if let Some(telegram) = telegram {
         let rules = shared.clone();
         tasks.spawn(crate::ops::commands::serve(
-            bot,
-            token,
+            telegram,
             store.clone(),
-            config.telegram.admins.clone(),
+            admins,
             Arc::new(move || rules.rules().names.clone()),
             shared.wake.clone(),
             cancel.clone(),
@@ -378,6 +391,7 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
             passes: passes_rx,
             metrics,
             reloader,
+            telegram: telegram_state,
         },
         cancel,
         tasks,
@@ -462,19 +476,9 @@ async fn poll_once(source: &Source, shared: &Arc<Shared>) -> Duration {
     }
 }
 
-/// Queues a notice to the admins and wakes delivery; without admins, logs it.
+/// Queues a notice to the admins and wakes delivery.
 async fn tell_admins(shared: &Shared, text: String) -> Result<(), StoreError> {
-    let admins = shared.rules().admins.clone();
-    if admins.is_empty() {
-        tracing::warn!(notice = %text, "no telegram.admins to tell");
-        return Ok(());
-    }
-    shared
-        .store
-        .call(move |s| s.notice(&admins, &text, Utc::now()))
-        .await?;
-    shared.wake.notify_one();
-    Ok(())
+    delivery::tell_admins(&shared.store, &shared.admins, &shared.wake, text).await
 }
 
 async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, StoreError> {

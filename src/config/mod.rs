@@ -146,6 +146,9 @@ pub struct TelegramConfig {
     /// How often a channel Telegram refused (bot removed, chat not found) is
     /// tried again; its alerts are held meanwhile.
     pub recheck_held: Duration,
+    /// Telegram failing every send (5xx, no answer) this long tells the
+    /// admins, and again when it works.
+    pub down_after: Duration,
     /// How fast vigia sends, to stay within Telegram's limits.
     pub limits: RateLimits,
 }
@@ -378,6 +381,7 @@ struct RawTelegram {
     admins: Vec<i64>,
     give_up_after: Option<Spanned<String>>,
     recheck_held: Option<Spanned<String>>,
+    down_after: Option<Spanned<String>>,
     #[serde(default)]
     limits: RawLimits,
 }
@@ -727,6 +731,11 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
             &raw.telegram.recheck_held,
             "telegram.recheck_held",
             Duration::from_secs(300),
+        ),
+        down_after: c.interval(
+            &raw.telegram.down_after,
+            "telegram.down_after",
+            Duration::from_secs(600),
         ),
         limits,
     };

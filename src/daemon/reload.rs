@@ -127,6 +127,7 @@ impl Reloader {
         self.warn_restart_needed(&config);
         *self.shared.rules.write().unwrap_or_else(|e| e.into_inner()) =
             Arc::new(Rules::new(&config));
+        self.shared.admins.set(config.telegram.admins.clone());
         let (added, removed, restarted) = self.supervisor.lock().await.apply(&config.sources);
         // A reload is a natural moment to try held channels again.
         let probed = self
@@ -184,6 +185,7 @@ impl Reloader {
                 "telegram.recheck_held",
                 t.0.recheck_held != t.1.recheck_held,
             ),
+            ("telegram.down_after", t.0.down_after != t.1.down_after),
             ("defaults.host_gap", old.host_gap != new.host_gap),
         ];
         for (key, _) in changed.iter().filter(|(_, c)| *c) {

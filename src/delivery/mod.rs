@@ -42,19 +42,18 @@
 
 pub mod format;
 pub mod pace;
+pub mod telegram;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use chrono::Utc;
-use teloxide::payloads::EditMessageTextSetters;
-use teloxide::payloads::SendMessageSetters;
-use teloxide::requests::Requester;
+use chrono::{DateTime, Utc};
+use teloxide::payloads::{EditMessageText, SendMessage};
+use teloxide::payloads::{EditMessageTextSetters, SendMessageSetters};
 use teloxide::types::{
     ChatId, LinkPreviewOptions, MessageId, ParseMode, Recipient, ReplyParameters,
 };
-use teloxide::{ApiError, Bot, RequestError};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -64,50 +63,26 @@ use crate::ops::metrics::Metrics;
 use crate::store::{EntryKind, PendingAlert, Store, StoreError};
 use format::Mode;
 use pace::{Pacer, Ticket};
+pub use telegram::{SendError, Telegram};
 
 /// Longest wait between two attempts at one alert.
 const MAX_BACKOFF: Duration = Duration::from_secs(600);
 /// Below this, "too long" is not about length: the alert fails.
 const MIN_LEN: usize = 256;
-
-/// Why a send did not succeed, decided on teloxide's typed errors. Messages
-/// never contain the bot token.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
-    #[error("Telegram asked to wait {0:?} (429)")]
-    RetryAfter(Duration),
-    #[error("the group was migrated to supergroup {0}")]
-    Migrated(i64),
-    #[error("Telegram could not parse the message's HTML: {0}")]
-    Unparsable(String),
-    #[error("Telegram found the message too long")]
-    TooLong,
-    #[error("Telegram refused the chat: {0}")]
-    ChatRefused(String),
-    #[error("could not reach Telegram: {0}")]
-    Network(String),
-    #[error("Telegram refused to edit the story's message: {0}")]
-    EditRefused(String),
-}
+/// The first probe of a held chat (or of a refused token); each later one
+/// waits as long as the chat has been held, up to `telegram.recheck_held`.
+const FIRST_PROBE: Duration = Duration::from_secs(10);
 
 /// Where alerts go.
 pub enum Sink {
-    Telegram {
-        bot: Bot,
-        token: Secret,
-    },
+    Telegram(Telegram),
     /// No token: alerts are printed on standard output.
     Stdout,
 }
 
 impl Sink {
     pub fn telegram(token: Secret, api_url: url::Url) -> Self {
-        let client = teloxide::net::default_reqwest_settings()
-            .user_agent(crate::sources::fetch::USER_AGENT)
-            .build()
-            .expect("the Telegram client's settings are valid");
-        let bot = Bot::with_client(token.expose(), client).set_api_url(api_url);
-        Sink::Telegram { bot, token }
+        Sink::Telegram(Telegram::new(token, api_url))
     }
 
     /// Sends one alert or notice; `Ok` carries Telegram's message id.
@@ -145,7 +120,7 @@ impl Sink {
                 let _ = out.flush();
                 Ok(None)
             }
-            Sink::Telegram { bot, token } => {
+            Sink::Telegram(telegram) => {
                 let chat = ChatRef::parse(&alert.chat).ok_or_else(|| {
                     SendError::ChatRefused(format!("{:?} is not a chat id", alert.chat))
                 })?;
@@ -161,24 +136,19 @@ impl Sink {
                     show_above_text: false,
                 };
                 if let (EntryKind::Edit, Some(root)) = (alert.kind, alert.root_message) {
-                    let mut request = bot
-                        .edit_message_text(recipient, MessageId(root), text)
+                    let mut request = EditMessageText::new(recipient, MessageId(root), text)
                         .link_preview_options(preview);
                     if mode == Mode::Html {
                         request = request.parse_mode(ParseMode::Html);
                     }
-                    return match request.await {
+                    return match telegram.call(&request).await.map_err(telegram::classify) {
                         // An edit that changes nothing (sent twice after a
                         // crash) has done its job.
-                        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => {
-                            Ok(Some(root))
-                        }
-                        Err(e) => Err(classify_edit(e, token)),
+                        Ok(_) | Err(SendError::Unchanged) => Ok(Some(root)),
+                        Err(e) => Err(e),
                     };
                 }
-                let mut request = bot
-                    .send_message(recipient, text)
-                    .link_preview_options(preview);
+                let mut request = SendMessage::new(recipient, text).link_preview_options(preview);
                 if mode == Mode::Html {
                     request = request.parse_mode(ParseMode::Html);
                 }
@@ -187,63 +157,95 @@ impl Sink {
                         ReplyParameters::new(MessageId(root)).allow_sending_without_reply(),
                     );
                 }
-                request
+                telegram
+                    .call(&request)
                     .await
                     .map(|m| Some(m.id.0))
-                    .map_err(|e| classify(e, token))
+                    .map_err(telegram::classify)
             }
         }
     }
 }
 
-/// Like [`classify`], for an edit: Telegram refusing to edit the message
-/// (deleted, too old, not the bot's) says nothing about the chat, so it
-/// fails that edit alone instead of holding the channel.
-fn classify_edit(e: RequestError, token: &Secret) -> SendError {
-    match classify(e, token) {
-        SendError::ChatRefused(reason) => SendError::EditRefused(reason),
-        other => other,
+/// Who the admins are: one list, replaced by a config reload, read by the
+/// notices and by the command loop's authorisation alike.
+#[derive(Clone, Default)]
+pub struct Admins(Arc<RwLock<Vec<i64>>>);
+
+impl Admins {
+    pub fn new(ids: Vec<i64>) -> Self {
+        Admins(Arc::new(RwLock::new(ids)))
+    }
+
+    pub fn get(&self) -> Vec<i64> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn set(&self, ids: Vec<i64>) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = ids;
+    }
+
+    pub fn contains(&self, id: i64) -> bool {
+        self.0
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&id)
     }
 }
 
-/// Maps teloxide's error to what delivery does about it, removing the token
-/// from any message (reqwest's errors carry the request URL, which holds it).
-pub fn classify(e: RequestError, token: &Secret) -> SendError {
-    let redact = |s: String| s.replace(token.expose(), "<token>");
-    match e {
-        RequestError::RetryAfter(s) => SendError::RetryAfter(s.duration()),
-        RequestError::MigrateToChatId(ChatId(id)) => SendError::Migrated(id),
-        RequestError::Api(ApiError::CantParseEntities(msg)) => SendError::Unparsable(redact(msg)),
-        RequestError::Api(ApiError::MessageIsTooLong | ApiError::EditedMessageIsTooLong) => {
-            SendError::TooLong
-        }
-        // Every other refusal of a sendMessage is about the chat: the bot
-        // was blocked, kicked or never added, the chat does not exist, the
-        // bot may not post, the token is wrong. What teloxide cannot name
-        // is treated the same: held, and shown to the admins, never lost.
-        RequestError::Api(api) => SendError::ChatRefused(redact(api_message(&api))),
-        RequestError::Network(e) => {
-            let mut msg = e.to_string();
-            let mut source = std::error::Error::source(&*e);
-            while let Some(s) = source {
-                msg.push_str(": ");
-                msg.push_str(&s.to_string());
-                source = s.source();
-            }
-            SendError::Network(redact(msg))
-        }
-        RequestError::InvalidJson { raw, .. } => {
-            let raw: String = raw.chars().take(200).collect();
-            SendError::Network(redact(format!("unexpected answer from the Bot API: {raw}")))
-        }
-        RequestError::Io(e) => SendError::Network(redact(e.to_string())),
+/// Queues a notice to the current admins and wakes delivery; without
+/// admins, logs it. The one way anything tells the admins.
+pub async fn tell_admins(
+    store: &Arc<Store>,
+    admins: &Admins,
+    wake: &Notify,
+    text: String,
+) -> Result<(), StoreError> {
+    let admins = admins.get();
+    if admins.is_empty() {
+        tracing::warn!(notice = %text, "no telegram.admins to tell");
+        return Ok(());
     }
+    store
+        .call(move |s| s.notice(&admins, &text, Utc::now()))
+        .await?;
+    wake.notify_one();
+    Ok(())
 }
 
-fn api_message(api: &ApiError) -> String {
-    match api {
-        ApiError::Unknown(s) => s.clone(),
-        other => other.to_string(),
+/// What vigia knows of Telegram as a whole, for `/healthz` and `/metrics`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TelegramHealth {
+    /// Every send has failed (5xx, no answer) since then.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// Telegram refuses the bot's token (401): nothing can be sent.
+    pub bot_refused: Option<String>,
+}
+
+/// Telegram's state as delivery sees it, shared with the health endpoint.
+#[derive(Clone, Default)]
+pub struct TelegramState(Arc<Mutex<State>>);
+
+#[derive(Default)]
+struct State {
+    health: TelegramHealth,
+    /// The admins were told Telegram has been failing for `down_after`.
+    told_down: bool,
+    /// Chats whose sends fail for passing reasons, since when.
+    chats_failing: HashMap<String, DateTime<Utc>>,
+    /// Nothing is sent before this (the token was refused).
+    paused_until: Option<tokio::time::Instant>,
+    /// Since when the token has been refused.
+    bot_refused_since: Option<DateTime<Utc>>,
+}
+
+impl TelegramState {
+    pub fn health(&self) -> TelegramHealth {
+        self.lock().health.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -251,6 +253,27 @@ fn api_message(api: &ApiError) -> String {
 fn backoff(attempts: i64) -> Duration {
     let base = Duration::from_secs(1u64 << attempts.clamp(0, 10)).min(MAX_BACKOFF);
     base.mul_f64(0.8 + fastrand::f64() * 0.4)
+}
+
+/// The wait before retrying after a passing failure: the alert's backoff,
+/// but never more than a tenth of the time its chat has been failing, so a
+/// short outage is noticed over within seconds of its end.
+fn passing_wait(attempts: i64, failing_for: Duration) -> Duration {
+    backoff(attempts).min((failing_for / 10).max(Duration::from_secs(1)))
+}
+
+/// When a held chat is probed next: as long after now as it has been held
+/// (so the waits double), from [`FIRST_PROBE`] up to `recheck_held`.
+fn next_probe(now: DateTime<Utc>, held_for: Duration, recheck_held: Duration) -> DateTime<Utc> {
+    after(now, probe_wait(held_for, recheck_held))
+}
+
+fn probe_wait(refused_for: Duration, recheck_held: Duration) -> Duration {
+    refused_for.max(FIRST_PROBE).min(recheck_held)
+}
+
+fn after(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(wait).unwrap_or_default()
 }
 
 /// What a settled attempt means for the chat's worker.
@@ -264,49 +287,61 @@ enum Next {
 /// The outbox worker.
 pub struct Delivery {
     inner: Arc<Inner>,
-    wake: Arc<Notify>,
     passes: watch::Sender<u64>,
 }
 
 struct Inner {
     store: Arc<Store>,
     sink: Sink,
-    admins: Vec<i64>,
+    admins: Admins,
     give_up_after: Duration,
     recheck_held: Duration,
+    /// Telegram failing every send this long tells the admins.
+    down_after: Duration,
+    state: TelegramState,
     pacer: Mutex<Pacer>,
     /// Poked when a send is answered: a pacing slot may have opened.
     answered: Notify,
+    /// Poked when alerts are recorded or made due.
+    wake: Arc<Notify>,
     metrics: Arc<Metrics>,
     /// Bumped after every attempt, so observers can re-check the outbox.
     passes: watch::Sender<u64>,
 }
 
+/// What delivery is handed by the daemon.
+pub struct Parts {
+    pub store: Arc<Store>,
+    pub sink: Sink,
+    pub admins: Admins,
+    /// Shared with the health endpoint.
+    pub state: TelegramState,
+    /// Poked when alerts are recorded.
+    pub wake: Arc<Notify>,
+    /// Bumped after each attempt and each scheduling round.
+    pub passes: watch::Sender<u64>,
+    pub metrics: Arc<Metrics>,
+}
+
 impl Delivery {
-    /// `wake` is poked when alerts are recorded; `passes` is bumped after
-    /// each attempt and each scheduling round.
-    pub fn new(
-        store: Arc<Store>,
-        sink: Sink,
-        telegram: &TelegramConfig,
-        wake: Arc<Notify>,
-        passes: watch::Sender<u64>,
-        metrics: Arc<Metrics>,
-    ) -> Self {
+    pub fn new(parts: Parts, telegram: &TelegramConfig) -> Self {
+        let passes = parts.passes.clone();
         let inner = Inner {
-            store,
-            sink,
-            admins: telegram.admins.clone(),
+            store: parts.store,
+            sink: parts.sink,
+            admins: parts.admins,
             give_up_after: telegram.give_up_after,
             recheck_held: telegram.recheck_held,
+            down_after: telegram.down_after,
+            state: parts.state,
             pacer: Mutex::new(Pacer::new(telegram.limits)),
             answered: Notify::new(),
-            metrics,
-            passes: passes.clone(),
+            wake: parts.wake,
+            metrics: parts.metrics,
+            passes: parts.passes,
         };
         Delivery {
             inner: Arc::new(inner),
-            wake,
             passes,
         }
     }
@@ -337,35 +372,46 @@ impl Delivery {
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = %e, "cannot read mutes"),
             }
-            match self.inner.store.call(|s| s.schedule()).await {
-                Ok(schedule) => {
-                    for due in schedule {
-                        if active.contains(&due.chat) {
-                            continue;
-                        }
-                        if let Some(until) = cooldown.get(&due.chat) {
-                            sleep = sleep.min(until.duration_since(tokio::time::Instant::now()));
-                            continue;
-                        }
-                        match (due.at - now).to_std() {
-                            Ok(wait) if !wait.is_zero() => sleep = sleep.min(wait),
-                            _ => {
-                                active.insert(due.chat.clone());
-                                let inner = self.inner.clone();
-                                workers.spawn(inner.chat_worker(due.chat, shutdown.clone()));
+            let paused = self
+                .inner
+                .state
+                .lock()
+                .paused_until
+                .filter(|t| *t > tokio::time::Instant::now());
+            match paused {
+                // The token is refused: nothing is sent until the next try.
+                Some(until) => sleep = sleep.min(until - tokio::time::Instant::now()),
+                None => match self.inner.store.call(|s| s.schedule()).await {
+                    Ok(schedule) => {
+                        for due in schedule {
+                            if active.contains(&due.chat) {
+                                continue;
+                            }
+                            if let Some(until) = cooldown.get(&due.chat) {
+                                sleep =
+                                    sleep.min(until.duration_since(tokio::time::Instant::now()));
+                                continue;
+                            }
+                            match (due.at - now).to_std() {
+                                Ok(wait) if !wait.is_zero() => sleep = sleep.min(wait),
+                                _ => {
+                                    active.insert(due.chat.clone());
+                                    let inner = self.inner.clone();
+                                    workers.spawn(inner.chat_worker(due.chat, shutdown.clone()));
+                                }
                             }
                         }
                     }
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot read the outbox; retrying shortly");
-                    sleep = Duration::from_secs(1);
-                }
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot read the outbox; retrying shortly");
+                        sleep = Duration::from_secs(1);
+                    }
+                },
             }
             self.passes.send_modify(|n| *n += 1);
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                _ = self.wake.notified() => {}
+                _ = self.inner.wake.notified() => {}
                 Some(done) = workers.join_next() => {
                     match done {
                         Ok((chat, attempted)) => {
@@ -398,7 +444,7 @@ impl Inner {
     ) -> (String, bool) {
         let mut attempted = false;
         loop {
-            if shutdown.is_cancelled() {
+            if shutdown.is_cancelled() || self.paused() {
                 break;
             }
             let head = {
@@ -439,6 +485,13 @@ impl Inner {
         (chat, attempted)
     }
 
+    fn paused(&self) -> bool {
+        self.state
+            .lock()
+            .paused_until
+            .is_some_and(|t| t > tokio::time::Instant::now())
+    }
+
     /// Waits for a pacing slot; `None` on shutdown.
     async fn pace(&self, chat: &str, shutdown: &CancellationToken) -> Option<Ticket> {
         loop {
@@ -469,17 +522,94 @@ impl Inner {
         self.answered.notify_waiters();
     }
 
-    /// Queues a notice to the admins, or logs why none can be sent.
     async fn tell_admins(&self, text: String) -> Result<(), StoreError> {
-        if self.admins.is_empty() {
-            tracing::warn!(notice = %text, "no telegram.admins to tell");
-            return Ok(());
+        tell_admins(&self.store, &self.admins, &self.wake, text).await
+    }
+
+    /// Telegram accepted a message to `chat`: it works. Ends a refused
+    /// token and a failing spell; the chats that failed during the spell
+    /// are due again now rather than at the end of their backoff.
+    async fn worked(&self, chat: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let (token_back, spell, told, flush) = {
+            let mut st = self.state.lock();
+            let token_back = st.health.bot_refused.take().is_some();
+            st.paused_until = None;
+            st.bot_refused_since = None;
+            let spell = st.health.failing_since.take();
+            let told = std::mem::take(&mut st.told_down);
+            st.chats_failing.remove(chat);
+            let mut flush = Vec::new();
+            if let Some(since) = spell {
+                st.chats_failing.retain(|c, failing| {
+                    let in_spell = *failing >= since;
+                    if in_spell {
+                        flush.push(c.clone());
+                    }
+                    !in_spell
+                });
+            }
+            (token_back, spell, told, flush)
+        };
+        self.metrics.telegram_bot_refused.set(0);
+        self.metrics.telegram_failing.set(0);
+        if token_back {
+            tracing::info!("Telegram accepts the bot's token again");
         }
-        let admins = self.admins.clone();
-        self.store
-            .call(move |s| s.notice(&admins, &text, Utc::now()))
+        if !flush.is_empty() {
+            let n = self.store.call(move |s| s.due_now(&flush, now)).await?;
+            if n > 0 {
+                tracing::info!(
+                    alerts = n,
+                    "Telegram answers again; retrying the alerts that were waiting"
+                );
+                self.wake.notify_one();
+            }
+        }
+        if let (Some(since), true) = (spell, told) {
+            tracing::info!(since = %since, "Telegram works again");
+            self.tell_admins(format!(
+                "✅ Telegram works again (every send had failed since {}). \
+                 The alerts that waited are being delivered, in order.",
+                since.format("%Y-%m-%d %H:%M:%S UTC")
+            ))
             .await?;
+        }
         Ok(())
+    }
+
+    /// A passing failure for `chat`: returns how long the chat has been
+    /// failing, and tells the admins once Telegram has failed every send
+    /// for `down_after`.
+    async fn failed_passing(
+        &self,
+        chat: &str,
+        now: DateTime<Utc>,
+        error: &str,
+    ) -> Result<Duration, StoreError> {
+        let (failing_for, newly_down) = {
+            let mut st = self.state.lock();
+            let since = *st.chats_failing.entry(chat.to_string()).or_insert(now);
+            let spell = *st.health.failing_since.get_or_insert(now);
+            let newly_down =
+                !st.told_down && (now - spell).to_std().unwrap_or_default() >= self.down_after;
+            st.told_down |= newly_down;
+            (
+                (now - since).to_std().unwrap_or_default(),
+                newly_down.then_some(spell),
+            )
+        };
+        self.metrics.telegram_failing.set(1);
+        if let Some(spell) = newly_down {
+            tracing::error!(since = %spell, error = %error, "Telegram has failed every send for a long time; alerts wait and are retried");
+            self.tell_admins(format!(
+                "⚠️ Telegram has failed every send since {} ({}). Last error: {error}\n\
+                 Alerts wait and are retried, none is lost; vigia will say when it works again.",
+                spell.format("%Y-%m-%d %H:%M:%S UTC"),
+                humantime::format_duration(self.down_after)
+            ))
+            .await?;
+        }
+        Ok(failing_for)
     }
 
     /// Records what Telegram said about `alert`, and says whether the chat
@@ -495,6 +625,7 @@ impl Inner {
         let notice = alert.notice.is_some();
         let error = match result {
             Ok(message_id) => {
+                self.metrics.telegram_answer("ok");
                 if !notice {
                     // Counted as soon as Telegram accepted it, before it is
                     // recorded: whoever sees the outbox empty sees the count.
@@ -507,6 +638,7 @@ impl Inner {
                     .store
                     .call(move |s| s.mark_sent(id, message_id, now))
                     .await?;
+                self.worked(&alert.chat, now).await?;
                 if let Some(released) = delivered.resumed {
                     tracing::info!(channel = %channel, released, "channel works again; delivering its held alerts");
                     if !notice {
@@ -521,17 +653,29 @@ impl Inner {
             }
             Err(e) => e,
         };
+        self.metrics.telegram_answer(error.kind());
         let message = error.to_string();
+        let edit = alert.kind == EntryKind::Edit && alert.root_message.is_some();
+        // Plain text is tried for HTML Telegram cannot parse, and for a
+        // message refused for a reason it does not name (not for an edit:
+        // the message it edits is already there).
+        let try_plain = !alert.plain
+            && !notice
+            && (matches!(error, SendError::Unparsable(_))
+                || matches!(error, SendError::MessageRefused(_)) && !edit);
+        let recheck_held = self.recheck_held;
         match error {
             SendError::RetryAfter(wait) => {
                 self.metrics.rate_limited.inc();
                 tracing::warn!(channel = %channel, wait_s = wait.as_secs(), "Telegram rate limit; holding the chat");
-                let until = now + chrono::Duration::from_std(wait).unwrap_or_default();
+                let until = after(now, wait);
                 self.store
                     .call(move |s| {
                         s.chat_not_before(&chat, until)?;
                         if probe {
-                            s.hold_chat(id, &chat, &message, now, until)?;
+                            s.hold_chat(id, &chat, &message, now, |held_for| {
+                                next_probe(now, held_for, recheck_held).max(until)
+                            })?;
                             Ok(())
                         } else {
                             s.retry_at(id, now, &message)
@@ -554,8 +698,15 @@ impl Inner {
                 }
                 Ok(Next::Stop)
             }
-            SendError::Unparsable(_) if !alert.plain => {
-                tracing::warn!(channel = %channel, alert = id, error = %message, "resending as plain text");
+            SendError::Unchanged => {
+                // Only an edit can be unchanged, and it is handled as sent
+                // in `Sink::send`; anything else saying so is a message
+                // refused.
+                self.give_up(alert, &message).await?;
+                Ok(Next::Continue)
+            }
+            SendError::Unparsable(_) | SendError::MessageRefused(_) if try_plain => {
+                tracing::warn!(channel = %channel, alert = id, error = %message, "Telegram refused the message; resending it as plain text");
                 self.store
                     .call(move |s| s.resend_as(id, true, None, &message))
                     .await?;
@@ -571,17 +722,19 @@ impl Inner {
                     .await?;
                 Ok(Next::Continue)
             }
-            SendError::Unparsable(_) | SendError::TooLong => {
-                // Plain text that cannot be parsed, or a message still "too
-                // long" at a fraction of the limit: not this alert's length
-                // or markup. Give it up, loudly, and go on with the chat.
-                self.give_up(alert, &message).await?;
-                Ok(Next::Continue)
-            }
-            SendError::EditRefused(_) => {
+            SendError::Unparsable(_) | SendError::TooLong | SendError::MessageRefused(_)
+                if edit =>
+            {
                 tracing::warn!(channel = %channel, error = %message,
                     "could not add a report to its story's message; the report stays recorded");
                 self.store.call(move |s| s.fail(id, &message)).await?;
+                Ok(Next::Continue)
+            }
+            SendError::Unparsable(_) | SendError::TooLong | SendError::MessageRefused(_) => {
+                // Refused as plain text too, or still "too long" at a
+                // fraction of the limit: not this alert's markup or length.
+                // Give it up, loudly, and go on with the chat.
+                self.give_up(alert, &message).await?;
                 Ok(Next::Continue)
             }
             SendError::ChatRefused(_) if notice => {
@@ -591,21 +744,24 @@ impl Inner {
                 Ok(Next::Continue)
             }
             SendError::ChatRefused(_) => {
-                let probe_at =
-                    now + chrono::Duration::from_std(self.recheck_held).unwrap_or_default();
                 let reason = message.clone();
                 let newly = self
                     .store
-                    .call(move |s| s.hold_chat(id, &chat, &reason, now, probe_at))
+                    .call(move |s| {
+                        s.hold_chat(id, &chat, &reason, now, |held_for| {
+                            next_probe(now, held_for, recheck_held)
+                        })
+                    })
                     .await?;
                 if newly {
                     tracing::error!(channel = %channel, error = %message, "channel refused; holding its alerts");
                     self.tell_admins(format!(
                         "⚠️ vigia cannot post to channel {channel} ({}): {message}\n\
                          Its alerts are held, not lost: they will be sent as soon as it works again \
-                         (tried every {}, and at each restart).",
+                         (tried after {}, then less often, at least every {}, and at each restart).",
                         alert.chat,
-                        humantime::format_duration(self.recheck_held)
+                        humantime::format_duration(FIRST_PROBE.min(recheck_held)),
+                        humantime::format_duration(recheck_held)
                     ))
                     .await?;
                 } else {
@@ -613,25 +769,50 @@ impl Inner {
                 }
                 Ok(Next::Stop)
             }
-            SendError::Network(_) if probe => {
-                let probe_at =
-                    now + chrono::Duration::from_std(self.recheck_held).unwrap_or_default();
+            SendError::BotRefused(_) => {
+                let newly = {
+                    let mut st = self.state.lock();
+                    let since = *st.bot_refused_since.get_or_insert(now);
+                    let refused_for = (now - since).to_std().unwrap_or_default();
+                    st.paused_until =
+                        Some(tokio::time::Instant::now() + probe_wait(refused_for, recheck_held));
+                    st.health.bot_refused.replace(message.clone()).is_none()
+                };
+                self.metrics.telegram_bot_refused.set(1);
+                if newly {
+                    tracing::error!(error = %message,
+                        "Telegram refuses the bot's token: nothing can be sent; check TELEGRAM_BOT_TOKEN or telegram.token_file (alerts wait, none is lost)");
+                }
+                // Not an attempt at this alert: it waits, whatever its age.
+                self.store
+                    .call(move |s| s.retry_at(id, now, &message))
+                    .await?;
+                self.wake.notify_one();
+                Ok(Next::Stop)
+            }
+            SendError::Passing(_) if probe => {
                 tracing::debug!(channel = %channel, error = %message, "probe of a held channel failed");
                 self.store
-                    .call(move |s| s.hold_chat(id, &chat, &message, now, probe_at).map(drop))
+                    .call(move |s| {
+                        s.hold_chat(id, &chat, &message, now, |held_for| {
+                            next_probe(now, held_for, recheck_held)
+                        })
+                        .map(drop)
+                    })
                     .await?;
                 Ok(Next::Stop)
             }
-            SendError::Network(_) => {
+            SendError::Passing(_) => {
                 let age = (now - alert.created_at).to_std().unwrap_or_default();
                 if age >= self.give_up_after {
                     self.give_up(alert, &message).await?;
                     return Ok(Next::Continue);
                 }
-                let wait = backoff(alert.attempts);
+                let failing_for = self.failed_passing(&chat, now, &message).await?;
+                let wait = passing_wait(alert.attempts, failing_for);
                 tracing::warn!(channel = %channel, alert = id, attempts = alert.attempts + 1,
-                    retry_in_s = wait.as_secs(), error = %message, "alert not delivered; will retry");
-                let until = now + chrono::Duration::from_std(wait).unwrap_or_default();
+                    retry_in_ms = wait.as_millis() as u64, error = %message, "alert not delivered; will retry");
+                let until = after(now, wait);
                 self.store
                     .call(move |s| s.retry_at(id, until, &message))
                     .await?;

@@ -16,8 +16,8 @@ use teloxide::utils::command::BotCommands;
 use teloxide::Bot;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Secret;
-use crate::delivery::classify;
+use crate::delivery::telegram::describe;
+use crate::delivery::{Admins, Telegram};
 use crate::store::{Store, StoreError};
 
 #[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
@@ -99,7 +99,7 @@ pub fn answer(store: &Store, command: &Command, rules: &[String]) -> Result<Stri
         }
         Command::Help => Command::descriptions().to_string(),
         Command::Status => {
-            let h = super::health(store, Utc::now())?;
+            let h = super::health(store, &Default::default(), Utc::now())?;
             let sources = store.source_health()?;
             let mut out = if h.status == "ok" {
                 "✅ vigia is ok".to_string()
@@ -176,14 +176,14 @@ pub fn answer(store: &Store, command: &Command, rules: &[String]) -> Result<Stri
 
 /// Answers commands until `cancel`.
 pub async fn serve(
-    bot: Bot,
-    token: Secret,
+    telegram: Telegram,
     store: Arc<Store>,
-    admins: Vec<i64>,
+    admins: Admins,
     rules: RuleNames,
     wake: Arc<tokio::sync::Notify>,
     cancel: CancellationToken,
 ) {
+    let (bot, token): (&Bot, _) = (telegram.bot(), telegram.token());
     // Registering and asking the bot's name may hang on a slow Telegram:
     // neither may hold up a shutdown.
     let setup = async {
@@ -193,12 +193,12 @@ pub async fn serve(
             c
         });
         if let Err(e) = bot.set_my_commands(list).await {
-            tracing::warn!(error = %classify(e, &token), "cannot register the bot's commands");
+            tracing::warn!(error = %describe(&e, token), "cannot register the bot's commands");
         }
         match bot.get_me().await {
             Ok(me) => me.username.clone().unwrap_or_default(),
             Err(e) => {
-                tracing::warn!(error = %classify(e, &token), "cannot read the bot's name; commands addressed /cmd@bot are ignored");
+                tracing::warn!(error = %describe(&e, token), "cannot read the bot's name; commands addressed /cmd@bot are ignored");
                 String::new()
             }
         }
@@ -217,7 +217,7 @@ pub async fn serve(
         let updates = match updates {
             Ok(u) => u,
             Err(e) => {
-                tracing::warn!(error = %classify(e, &token), "cannot read commands; retrying");
+                tracing::warn!(error = %describe(&e, token), "cannot read commands; retrying");
                 tokio::select! {
                     _ = cancel.cancelled() => break,
                     _ = tokio::time::sleep(Duration::from_secs(5)) => continue,
@@ -234,7 +234,7 @@ pub async fn serve(
                 continue;
             };
             let from = msg.from.as_ref().map(|u| u.id.0 as i64);
-            let reply = if from.is_some_and(|id| admins.contains(&id)) {
+            let reply = if from.is_some_and(|id| admins.contains(id)) {
                 let c = command.clone();
                 let names = rules();
                 let answered = store.call(move |s| answer(s, &c, &names)).await;
@@ -252,7 +252,7 @@ pub async fn serve(
             };
             let chat: ChatId = msg.chat.id;
             if let Err(e) = bot.send_message(chat, reply).await {
-                tracing::warn!(error = %classify(e, &token), "cannot answer a command");
+                tracing::warn!(error = %describe(&e, token), "cannot answer a command");
             }
         }
     }

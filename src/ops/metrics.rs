@@ -57,6 +57,12 @@ pub struct Metrics {
     pub rate_limited: Counter,
     pub delivery_seconds: Histogram,
     pub reloads: Family<OutcomeLabel, Counter>,
+    /// Telegram's answers to sends, by what they meant.
+    pub telegram_answers: Family<OutcomeLabel, Counter>,
+    /// 1 while Telegram refuses the bot's token.
+    pub telegram_bot_refused: Gauge,
+    /// 1 while every send fails for a passing reason.
+    pub telegram_failing: Gauge,
     outbox: Family<StateLabel, Gauge>,
     sources_failing: Gauge,
 }
@@ -74,6 +80,9 @@ impl Default for Metrics {
             rate_limited: Counter::default(),
             delivery_seconds: Histogram::new(LATENCY_BUCKETS),
             reloads: Family::default(),
+            telegram_answers: Family::default(),
+            telegram_bot_refused: Gauge::default(),
+            telegram_failing: Gauge::default(),
             outbox: Family::default(),
             sources_failing: Gauge::default(),
         };
@@ -119,6 +128,21 @@ impl Default for Metrics {
             "Config reloads, by outcome",
             m.reloads.clone(),
         );
+        r.register(
+            "telegram_answers",
+            "Telegram's answers to sends, by outcome (ok, passing, rate-limited, message-refused, chat-refused, bot-refused, migrated)",
+            m.telegram_answers.clone(),
+        );
+        r.register(
+            "telegram_bot_refused",
+            "1 while Telegram refuses the bot's token (401): nothing can be sent",
+            m.telegram_bot_refused.clone(),
+        );
+        r.register(
+            "telegram_failing",
+            "1 while Telegram fails every send (5xx, no answer)",
+            m.telegram_failing.clone(),
+        );
         r.register("alerts", "Alerts in the outbox, by state", m.outbox.clone());
         r.register(
             "sources_failing",
@@ -134,6 +158,14 @@ impl Metrics {
         self.fetches
             .get_or_create(&FetchLabels {
                 source: source.to_string(),
+                outcome: outcome.to_string(),
+            })
+            .inc();
+    }
+
+    pub fn telegram_answer(&self, outcome: &str) {
+        self.telegram_answers
+            .get_or_create(&OutcomeLabel {
                 outcome: outcome.to_string(),
             })
             .inc();

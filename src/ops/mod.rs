@@ -14,6 +14,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use tokio_util::sync::CancellationToken;
 
+use crate::delivery::{TelegramHealth, TelegramState};
 use crate::store::{Store, StoreError};
 use metrics::Metrics;
 
@@ -68,10 +69,15 @@ pub struct Health {
     pub alerts_failed: i64,
     pub sources_failing: Vec<String>,
     pub last_successful_poll: Option<chrono::DateTime<chrono::Utc>>,
+    pub telegram: TelegramHealth,
 }
 
 /// Reads the daemon's health from the store.
-pub fn health(store: &Store, now: chrono::DateTime<chrono::Utc>) -> Result<Health, StoreError> {
+pub fn health(
+    store: &Store,
+    telegram: &TelegramHealth,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Health, StoreError> {
     let counts = store.outbox_counts()?;
     let sources = store.source_health()?;
     let failing: Vec<String> = sources
@@ -80,6 +86,17 @@ pub fn health(store: &Store, now: chrono::DateTime<chrono::Utc>) -> Result<Healt
         .map(|s| s.name.clone())
         .collect();
     let mut reasons = Vec::new();
+    if let Some(why) = &telegram.bot_refused {
+        reasons.push(format!(
+            "Telegram refuses the bot's token, nothing can be sent: {why}"
+        ));
+    }
+    if let Some(since) = telegram.failing_since {
+        reasons.push(format!(
+            "Telegram has failed every send since {}",
+            since.format("%Y-%m-%d %H:%M:%S UTC")
+        ));
+    }
     if !failing.is_empty() {
         reasons.push(format!("sources failing: {}", failing.join(", ")));
     }
@@ -104,6 +121,7 @@ pub fn health(store: &Store, now: chrono::DateTime<chrono::Utc>) -> Result<Healt
         alerts_failed: counts.failed,
         sources_failing: failing,
         last_successful_poll: sources.iter().filter_map(|s| s.last_success).max(),
+        telegram: telegram.clone(),
     })
 }
 
@@ -111,10 +129,16 @@ pub fn health(store: &Store, now: chrono::DateTime<chrono::Utc>) -> Result<Healt
 struct Ops {
     store: Arc<Store>,
     metrics: Arc<Metrics>,
+    telegram: TelegramState,
 }
 
 async fn healthz(State(ops): State<Ops>) -> (StatusCode, Json<serde_json::Value>) {
-    match ops.store.call(|s| health(s, chrono::Utc::now())).await {
+    let telegram = ops.telegram.health();
+    match ops
+        .store
+        .call(move |s| health(s, &telegram, chrono::Utc::now()))
+        .await
+    {
         Ok(h) => {
             let code = if h.status == "ok" {
                 StatusCode::OK
@@ -162,6 +186,7 @@ pub async fn serve_health(
     listener: tokio::net::TcpListener,
     store: Arc<Store>,
     metrics_: Arc<Metrics>,
+    telegram: TelegramState,
     shutdown: CancellationToken,
 ) {
     let app = Router::new()
@@ -170,6 +195,7 @@ pub async fn serve_health(
         .with_state(Ops {
             store,
             metrics: metrics_,
+            telegram,
         });
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })

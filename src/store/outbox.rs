@@ -344,7 +344,8 @@ impl Store {
     }
 
     /// Holds a chat Telegram refused (entry `id` was the attempt): its open
-    /// entries wait, held, until a probe at `probe_at` or later succeeds.
+    /// entries wait, held, until a probe succeeds. `next_probe` is given how
+    /// long the chat has been held and says when to probe it next.
     /// Returns whether the chat was not held before.
     pub fn hold_chat(
         &self,
@@ -352,22 +353,26 @@ impl Store {
         chat: &str,
         reason: &str,
         now: DateTime<Utc>,
-        probe_at: DateTime<Utc>,
+        next_probe: impl FnOnce(std::time::Duration) -> DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction().context("begin hold")?;
-        let was_held: bool = tx
+        let held_since: Option<i64> = tx
             .query_row(
-                "SELECT EXISTS (SELECT 1 FROM chats WHERE chat = ?1 AND held_since IS NOT NULL)",
+                "SELECT held_since FROM chats WHERE chat = ?1 AND held_since IS NOT NULL",
                 [chat],
                 |r| r.get(0),
             )
+            .optional()
             .context("read hold")?;
+        let held_for = (now - from_millis(held_since.unwrap_or(millis(now))))
+            .to_std()
+            .unwrap_or_default();
         tx.execute(
             "INSERT INTO chats (chat, held_since, held_reason, next_probe_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(chat) DO UPDATE SET held_since = COALESCE(held_since, ?2),
                held_reason = ?3, next_probe_at = ?4",
-            params![chat, millis(now), reason, millis(probe_at)],
+            params![chat, millis(now), reason, millis(next_probe(held_for))],
         )
         .context("hold chat")?;
         tx.execute(
@@ -381,7 +386,26 @@ impl Store {
         )
         .context("hold alerts")?;
         tx.commit().context("commit hold")?;
-        Ok(!was_held)
+        Ok(held_since.is_none())
+    }
+
+    /// Makes the pending entries of `chats` due at `now` (Telegram answers
+    /// again after failing: their backoff is over). Returns how many.
+    pub fn due_now(&self, chats: &[String], now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "UPDATE alerts SET next_attempt_at = ?2
+                 WHERE chat = ?1 AND state = 'pending' AND next_attempt_at > ?2",
+            )
+            .context("prepare due now")?;
+        let mut n = 0;
+        for chat in chats {
+            n += stmt
+                .execute(params![chat, millis(now)])
+                .context("make due now")?;
+        }
+        Ok(n)
     }
 
     /// Follows a group that became a supergroup: its open entries, and any

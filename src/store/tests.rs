@@ -268,11 +268,11 @@ fn a_refused_chat_is_held_probed_and_released_in_order() {
     let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
     store.mark_sending(a.id).unwrap();
     assert!(store
-        .hold_chat(a.id, "@one_chat", "kicked", now, now + secs(300))
+        .hold_chat(a.id, "@one_chat", "kicked", now, |_| now + secs(300))
         .unwrap());
     assert!(
         !store
-            .hold_chat(a.id, "@one_chat", "kicked", now, now + secs(300))
+            .hold_chat(a.id, "@one_chat", "kicked", now, |_| now + secs(300))
             .unwrap(),
         "told once"
     );
@@ -302,7 +302,7 @@ fn a_refused_chat_is_held_probed_and_released_in_order() {
     assert_eq!(next.title, "title b");
     // A restart probes held chats at once.
     store
-        .hold_chat(next.id, "@one_chat", "kicked", now, now + secs(900))
+        .hold_chat(next.id, "@one_chat", "kicked", now, |_| now + secs(900))
         .unwrap();
     assert_eq!(store.recover(now).unwrap().held_chats, 1);
     assert!(store.head("@one_chat", now).unwrap().unwrap().1);

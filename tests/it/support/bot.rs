@@ -27,6 +27,10 @@ pub enum Mode {
     Failing,
     /// The next call gets a 429 with this retry_after, then calls succeed.
     RetryAfterOnce(u32),
+    /// Every call gets this fault until the instant passes, then calls succeed.
+    FaultUntil(Instant, Fault),
+    /// Every call is answered 401 Unauthorized, as for a revoked token.
+    Unauthorized,
 }
 
 /// A one-off fault for the next call (to one chat, or any).
@@ -36,6 +40,12 @@ pub enum Fault {
     RetryAfter(u32),
     /// 500 with an HTML body.
     ServerError,
+    /// 500 with Telegram's own JSON body.
+    InternalServerError,
+    /// 504 with an HTML body, as a proxy in front of the Bot API answers.
+    GatewayTimeout,
+    /// Any JSON error Telegram may answer: code and description.
+    Api(u16, String),
     /// 502 with an HTML body.
     BadGateway,
     /// The connection is cut before an answer; the message is not accepted.
@@ -422,13 +432,28 @@ fn answer(st: &mut BotState, chat: &str, text: &str, body: &Value, now: Instant)
     {
         st.early_calls += 1;
     }
-    let fault = take_fault(st, chat);
+    let fault = match st.mode.clone() {
+        Mode::FaultUntil(until, fault) if now < until => Some(fault),
+        Mode::FaultUntil(..) => {
+            st.mode = Mode::Ok;
+            take_fault(st, chat)
+        }
+        Mode::Unauthorized => return api_error(StatusCode::UNAUTHORIZED, "Unauthorized"),
+        _ => take_fault(st, chat),
+    };
     match fault {
         Some(Fault::RetryAfter(secs)) => {
             return too_many(st, chat, now, Duration::from_secs(secs.into()))
         }
         Some(Fault::ServerError) => return html_error(StatusCode::INTERNAL_SERVER_ERROR),
         Some(Fault::BadGateway) => return html_error(StatusCode::BAD_GATEWAY),
+        Some(Fault::InternalServerError) => {
+            return api_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+        }
+        Some(Fault::GatewayTimeout) => return html_error(StatusCode::GATEWAY_TIMEOUT),
+        Some(Fault::Api(code, description)) => {
+            return api_error(StatusCode::from_u16(code).unwrap(), &description)
+        }
         Some(Fault::Drop) => return cut_connection(),
         Some(Fault::CantParse) => {
             return api_error(
@@ -447,7 +472,7 @@ fn answer(st: &mut BotState, chat: &str, text: &str, body: &Value, now: Instant)
             st.mode = Mode::Ok;
             return too_many(st, chat, now, Duration::from_secs(secs.into()));
         }
-        Mode::Ok => {}
+        Mode::Ok | Mode::FaultUntil(..) | Mode::Unauthorized => {}
     }
     if let Some(description) = st.refused.get(chat) {
         let status = if description.starts_with("Forbidden") {
