@@ -4,16 +4,19 @@
 //! One task per chat with something due, so a slow or refused chat never
 //! holds up the others; within a chat, one message at a time, in the order
 //! the items were found. Sends are paced within Telegram's limits
-//! ([`pace`]). Failures are decided on teloxide's typed errors:
+//! ([`pace`]). Failures are decided on Telegram's `error_code` (see
+//! [`telegram`] for why not on teloxide's error names):
 //!
-//! | Telegram says                         | vigia does                                          |
-//! |---------------------------------------|-----------------------------------------------------|
-//! | 429 `retry_after`                     | nothing to that chat until it has passed            |
-//! | `migrate_to_chat_id`                  | follows the supergroup, records it, tells admins    |
-//! | can't parse entities                  | resends that alert as plain text                    |
-//! | message is too long                   | resends it shorter                                  |
-//! | the chat itself refused (blocked, kicked, not found, no rights, anything teloxide cannot name) | holds the chat's alerts, tells admins once, probes it every `recheck_held` and at start |
-//! | network, timeout, 5xx                 | retries with backoff (1 s to 10 min, jittered); after `give_up_after`, fails it and tells admins |
+//! | Telegram says | vigia does |
+//! |---|---|
+//! | 429 `retry_after` | nothing to that chat until it has passed |
+//! | 400 `migrate_to_chat_id` | follows the supergroup, records it, tells admins |
+//! | 400 can't parse entities | resends that alert as plain text |
+//! | 400 message is too long | resends it shorter |
+//! | any other 400 about the message | resends it as plain text; refused again, fails that alert alone and tells admins what was lost; the chat goes on |
+//! | 403 (kicked, blocked, not a member), 400 chat not found or no right to post | holds the chat's alerts, tells admins once, probes after 10 s, then waits as long as it has been held, up to `recheck_held`, and at each start |
+//! | 401 (token refused) | sends nothing anywhere, says so in the log, `/healthz` and `vigia_telegram_bot_refused`; tries again on the held chats' schedule; nothing is given up |
+//! | 5xx, a page that is not JSON, no answer, anything else | retries with backoff (1 s doubling to 10 min, jittered, but at most a tenth of the time the chat has been failing); the first success ends the spell and retries the rest at once; failing every send for `down_after` tells admins, and again when it works; after `give_up_after`, fails the alert and tells admins |
 //!
 //! # Why a crash loses nothing, and repeats at most one message per chat
 //!

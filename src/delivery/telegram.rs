@@ -361,9 +361,9 @@ mod tests {
                 code: 400,
                 description: "Bad Request: group chat was upgraded to a supergroup chat".into(),
                 retry_after: None,
-                migrate_to: Some(-100_42),
+                migrate_to: Some(-100_042),
             }),
-            SendError::Migrated(-100_42)
+            SendError::Migrated(-100_042)
         );
         assert_eq!(
             classify(CallError::Api {

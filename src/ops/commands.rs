@@ -251,8 +251,21 @@ pub async fn serve(
                 "Sorry: only vigia's admins can use its commands.".to_string()
             };
             let chat: ChatId = msg.chat.id;
-            if let Err(e) = bot.send_message(chat, reply).await {
-                tracing::warn!(error = %describe(&e, token), "cannot answer a command");
+            // An answer over the chat's rate limit waits its turn, as an alert would.
+            for attempt in 1..=3 {
+                match bot.send_message(chat, reply.clone()).await {
+                    Ok(_) => break,
+                    Err(teloxide::RequestError::RetryAfter(wait)) if attempt < 3 => {
+                        tokio::select! {
+                            _ = cancel.cancelled() => break,
+                            _ = tokio::time::sleep(wait.duration()) => {}
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %describe(&e, token), "cannot answer a command");
+                        break;
+                    }
+                }
             }
         }
     }

@@ -8,16 +8,16 @@ use vigia::config::{Config, Secret};
 use vigia::daemon::{self, Running};
 use vigia::delivery::Sink;
 
-use crate::support::{Entry, FakeBot, FakeLimits, Fault, FeedServer, TOKEN};
+use crate::support::{Entry, FakeBot, FakeLimits, Fault, FeedServer, Mode, TOKEN};
 
-const ADMIN: &str = "42";
+pub const ADMIN: &str = "42";
 
 /// The chat of channel `i`: a channel id.
-fn chat(i: usize) -> String {
+pub fn chat(i: usize) -> String {
     format!("-100{:010}", i + 1)
 }
 
-fn entry(channel: usize, n: usize) -> Entry {
+pub fn entry(channel: usize, n: usize) -> Entry {
     Entry::new(
         &format!("c{channel}-{n}"),
         &format!("Detienen a la persona {n} del canal {channel}"),
@@ -28,21 +28,21 @@ fn entry(channel: usize, n: usize) -> Entry {
 }
 
 /// Channels `ch0…`, each fed by its own feed through its own rule.
-struct Flood {
-    bot: FakeBot,
-    feeds: Vec<FeedServer>,
-    config: Config,
+pub struct Flood {
+    pub bot: FakeBot,
+    pub feeds: Vec<FeedServer>,
+    pub config: Config,
     _dir: tempfile::TempDir,
 }
 
 impl Flood {
-    async fn start(&self) -> Running {
+    pub async fn start(&self) -> Running {
         let sink = Sink::telegram(Secret::new(TOKEN), url::Url::parse(&self.bot.url).unwrap());
         daemon::start(&self.config, sink).await.unwrap()
     }
 
     /// The number of each item that reached channel `i`, in arrival order.
-    fn arrived(&self, i: usize) -> Vec<usize> {
+    pub fn arrived(&self, i: usize) -> Vec<usize> {
         self.bot
             .texts_to(&chat(i))
             .iter()
@@ -56,14 +56,19 @@ impl Flood {
             .collect()
     }
 
-    fn to_admin(&self) -> Vec<String> {
+    pub fn to_admin(&self) -> Vec<String> {
         self.bot.texts_to(ADMIN)
     }
 }
 
 /// `items` entries for each of `channels` channels; `telegram` adds keys to
 /// `[telegram]`; `chats` overrides channel chats by index.
-async fn flood(channels: usize, items: usize, telegram: &str, chats: &[(usize, &str)]) -> Flood {
+pub async fn flood(
+    channels: usize,
+    items: usize,
+    telegram: &str,
+    chats: &[(usize, &str)],
+) -> Flood {
     let limits = FakeLimits::scaled(20);
     let bot = FakeBot::start().await;
     bot.with(|st| st.limits = Some(limits));
@@ -106,7 +111,7 @@ async fn flood(channels: usize, items: usize, telegram: &str, chats: &[(usize, &
     }
 }
 
-fn no_early_calls(bot: &FakeBot) {
+pub fn no_early_calls(bot: &FakeBot) {
     let st = bot.state.lock().unwrap();
     assert_eq!(
         st.early_calls, 0,
@@ -321,5 +326,121 @@ async fn an_alert_failing_past_give_up_after_is_failed_and_admins_told() {
     h.poll_now().await;
     h.delivered().await;
     assert_eq!(f.arrived(0), vec![1]);
+    running.shutdown().await;
+}
+
+/// The fault mix of a bad half-minute, scaled down: 429 storms, JSON 500s,
+/// cut connections, slow answers, a 502 page, a kicked channel that is
+/// restored and a migrated group. Every alert arrives exactly once, in
+/// order; the channels never refused within 10 s of the last fault, the
+/// restored one within 30 s of its restoring; nothing inside a
+/// `retry_after`; admins hear only of the real refusal and the migration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mix_of_faults_delays_alerts_by_seconds_and_holds_only_the_refused_channel() {
+    use std::time::Instant;
+    let kicked = 1;
+    let f = flood(6, 9, "", &[(5, "-4001")]).await;
+    f.bot.with(|st| {
+        st.migrated.insert("-4001".into(), -1004001);
+        st.refused.insert(
+            chat(kicked),
+            "Forbidden: bot was kicked from the channel chat".into(),
+        );
+        for _ in 0..8 {
+            st.faults.push_back((None, Fault::RetryAfter(1)));
+        }
+    });
+    let t0 = Instant::now();
+    let at = |ms: u64| t0 + std::time::Duration::from_millis(ms);
+    let running = f.start().await;
+    let h = running.handle.clone();
+    let poll = tokio::spawn({
+        let h = h.clone();
+        async move { h.poll_now().await }
+    });
+    // The scenario's clock: each fault starts at its moment.
+    tokio::time::sleep_until(at(500).into()).await;
+    f.bot
+        .set_mode(Mode::FaultUntil(at(3000), Fault::InternalServerError));
+    tokio::time::sleep_until(at(3000).into()).await;
+    f.bot.with(|st| {
+        for _ in 0..4 {
+            st.faults.push_back((None, Fault::Drop));
+        }
+        st.answer_delay = Some(std::time::Duration::from_millis(700));
+    });
+    tokio::time::sleep_until(at(4500).into()).await;
+    f.bot.with(|st| st.answer_delay = None);
+    f.bot
+        .set_mode(Mode::FaultUntil(at(6000), Fault::BadGateway));
+    let last_fault = at(6000);
+    // The kicked channel is added back once Telegram answers again, so
+    // that it was refused, not only failing, for a while.
+    f.bot
+        .wait_for("the refusal", |st| {
+            st.sent
+                .iter()
+                .any(|s| s.chat == ADMIN && s.text.contains("cannot post"))
+        })
+        .await;
+    tokio::time::sleep_until(at(8000).into()).await;
+    let restored = Instant::now();
+    f.bot.with(|st| st.refused.clear());
+    poll.await.unwrap();
+    f.bot
+        .wait_for_within(std::time::Duration::from_secs(40), "every alert", |st| {
+            st.sent.iter().filter(|s| s.chat != ADMIN).count() >= 54
+        })
+        .await;
+    h.delivered().await;
+    let sent = f.bot.sent();
+    for c in 0..6 {
+        let to = if c == 5 {
+            "-1004001".to_string()
+        } else {
+            chat(c)
+        };
+        let texts: Vec<&crate::support::bot::Sent> = sent.iter().filter(|s| s.chat == to).collect();
+        assert_eq!(texts.len(), 9, "channel {c}: every alert exactly once");
+        let last = texts.iter().map(|s| s.at).max().unwrap();
+        if c == kicked {
+            assert!(last.duration_since(restored) <= std::time::Duration::from_secs(30));
+        } else {
+            let late = last.saturating_duration_since(last_fault);
+            assert!(
+                late <= std::time::Duration::from_secs(10),
+                "channel {c}: {late:?} after the last fault"
+            );
+        }
+    }
+    for c in 0..5 {
+        assert_eq!(
+            f.arrived(c),
+            (0..9).collect::<Vec<_>>(),
+            "channel {c} in order"
+        );
+    }
+    no_early_calls(&f.bot);
+    f.bot
+        .wait_for("the notices", |st| {
+            st.sent.iter().filter(|s| s.chat == ADMIN).count() >= 3
+        })
+        .await;
+    let notices = f.to_admin();
+    let refusals: Vec<&String> = notices
+        .iter()
+        .filter(|n| n.contains("cannot post"))
+        .collect();
+    assert_eq!(refusals.len(), 1, "{notices:#?}");
+    assert!(refusals[0].contains(&format!("channel ch{kicked}")));
+    assert_eq!(
+        notices.iter().filter(|n| n.contains("supergroup")).count(),
+        1
+    );
+    assert_eq!(
+        notices.len(),
+        3,
+        "refused, restored, migrated: {notices:#?}"
+    );
     running.shutdown().await;
 }

@@ -9,6 +9,7 @@ mod daemon;
 mod delivery;
 mod fetch;
 mod ops;
+mod regression;
 mod reload;
 mod sources;
 mod stories;
