@@ -302,23 +302,38 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
             "retrying what the last run left undelivered"
         );
     }
+    match &sink {
+        Sink::Telegram(_) => {
+            let queued = store.unprint(Utc::now())?;
+            if queued > 0 {
+                tracing::warn!(
+                    alerts = queued,
+                    "alerts printed while no token was set are sent to Telegram now"
+                );
+            }
+        }
+        Sink::Stdout => {
+            let kept = store.outbox_counts()?.printed;
+            if kept > 0 {
+                tracing::info!(alerts = kept, "alerts printed without a token are kept; they go to Telegram once a token is set");
+            }
+        }
+    }
     let cancel = CancellationToken::new();
     let mut tasks = JoinSet::new();
 
     let metrics = Arc::new(Metrics::default());
     let telegram_state = TelegramState::default();
-    if let Some(addr) = config.http_listen {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| DaemonError::Listen { addr, source })?;
-        tasks.spawn(crate::ops::serve_health(
-            listener,
-            store.clone(),
-            metrics.clone(),
-            telegram_state.clone(),
-            cancel.clone(),
-        ));
-    }
+    let pulse: crate::ops::Pulse = Arc::new(Utc::now().timestamp_millis().into());
+    // Bound now, so a taken port stops the start; served once all is running.
+    let listener = match config.http_listen {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|source| DaemonError::Listen { addr, source })?,
+        ),
+        None => None,
+    };
 
     let wake = Arc::new(Notify::new());
     let (passes_tx, passes_rx) = watch::channel(0);
@@ -337,6 +352,7 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
             wake: wake.clone(),
             passes: passes_tx,
             metrics: metrics.clone(),
+            pulse: pulse.clone(),
         },
         &config.telegram,
     );
@@ -383,6 +399,16 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
         reload::hangups(),
         cancel.clone(),
     ));
+    if let Some(listener) = listener {
+        let ops = crate::ops::Ops {
+            store: store.clone(),
+            metrics: metrics.clone(),
+            telegram: telegram_state.clone(),
+            pulse,
+            reloads: reloader.status(),
+        };
+        tasks.spawn(crate::ops::serve_health(listener, ops, cancel.clone()));
+    }
     tracing::info!(sources = config.sources.len(), rules = config.rules.len(), store = %config.store_path.display(), "vigia started");
     Ok(Running {
         handle: Handle {
@@ -677,6 +703,13 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
         shared.store.call(move |s| s.record(&batch, now)).await?
     };
     if queued > 0 {
+        shared
+            .metrics
+            .alerts_queued
+            .get_or_create(&SourceLabel {
+                source: name.clone(),
+            })
+            .inc_by(queued as u64);
         shared.wake.notify_one();
     }
     tracing::debug!(source = %name, new_items, backfilled = silent, alerts = queued,

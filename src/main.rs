@@ -81,7 +81,7 @@ fn sink(config: &Config) -> Result<Sink, ExitCode> {
     match config.telegram_token() {
         Ok(Some(token)) => Ok(Sink::telegram(token, config.telegram.api_url.clone())),
         Ok(None) => {
-            tracing::warn!("no Telegram token (TELEGRAM_BOT_TOKEN or telegram.token_file): alerts are printed to standard output instead of sent");
+            tracing::warn!("no Telegram token (TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_TOKEN_FILE or telegram.token_file): alerts are printed to standard output, and kept to send once a token is set");
             Ok(Sink::Stdout)
         }
         Err(e) => {

@@ -69,10 +69,20 @@ pub enum ConfigError {
     },
     #[error("{} error(s) in the config:\n{}", .0.len(), join_lines(.0))]
     Invalid(Vec<Diagnostic>),
-    #[error("cannot read the bot token from {path} (telegram.token_file): {source}")]
+    #[error("cannot read the bot token from {path} ({origin}): {source}")]
     TokenFile {
         path: PathBuf,
+        /// `telegram.token_file` or `TELEGRAM_BOT_TOKEN_FILE`.
+        origin: &'static str,
         source: std::io::Error,
+    },
+    #[error("the bot token file {path} ({origin}) is empty")]
+    EmptyToken { path: PathBuf, origin: &'static str },
+    #[error("{name}={value:?}: {problem}")]
+    Env {
+        name: &'static str,
+        value: String,
+        problem: String,
     },
 }
 
@@ -548,7 +558,9 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::parse(path, &src)
+        let mut config = Self::parse(path, &src)?;
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
     }
 
     /// Validates `src` as if read from `path` (list files are read relative to it).
@@ -589,22 +601,79 @@ impl Config {
         }
     }
 
-    /// The bot token: `TELEGRAM_BOT_TOKEN` wins over `telegram.token_file`;
-    /// `None` when neither is set (alerts then go to standard output).
+    /// The bot token: `TELEGRAM_BOT_TOKEN`, else the file named by
+    /// `TELEGRAM_BOT_TOKEN_FILE` (the container convention), else
+    /// `telegram.token_file`; `None` when none is set (alerts are then
+    /// printed, and kept for Telegram). A file that is named but missing or
+    /// empty is an error: the operator meant to send.
     pub fn telegram_token(&self) -> Result<Option<Secret>, ConfigError> {
         if let Ok(token) = std::env::var("TELEGRAM_BOT_TOKEN") {
             if !token.trim().is_empty() {
                 return Ok(Some(Secret::new(token.trim())));
             }
         }
-        let Some(path) = &self.telegram.token_file else {
+        let from_env = std::env::var_os("TELEGRAM_BOT_TOKEN_FILE")
+            .filter(|p| !p.is_empty())
+            .map(|p| (PathBuf::from(p), "TELEGRAM_BOT_TOKEN_FILE"));
+        let from_config = || {
+            self.telegram
+                .token_file
+                .clone()
+                .map(|p| (p, "telegram.token_file"))
+        };
+        let Some((path, origin)) = from_env.or_else(from_config) else {
             return Ok(None);
         };
-        let token = std::fs::read_to_string(path).map_err(|source| ConfigError::TokenFile {
+        let token = std::fs::read_to_string(&path).map_err(|source| ConfigError::TokenFile {
             path: path.clone(),
+            origin,
             source,
         })?;
+        if token.trim().is_empty() {
+            return Err(ConfigError::EmptyToken { path, origin });
+        }
         Ok(Some(Secret::new(token.trim())))
+    }
+
+    /// Settings a container sets from its environment, over the file's:
+    /// `VIGIA_HTTP_LISTEN`, `VIGIA_STORE_PATH`, `VIGIA_TELEGRAM_API_URL`,
+    /// `VIGIA_LOG_FORMAT`. An empty variable is ignored.
+    pub fn apply_env(
+        &mut self,
+        var: impl Fn(&'static str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        let get = |name| var(name).filter(|v| !v.trim().is_empty());
+        let bad = |name, value: &str, problem: &str| ConfigError::Env {
+            name,
+            value: value.to_string(),
+            problem: problem.to_string(),
+        };
+        if let Some(v) = get("VIGIA_HTTP_LISTEN") {
+            self.http_listen = Some(v.trim().parse().map_err(|_| {
+                bad(
+                    "VIGIA_HTTP_LISTEN",
+                    &v,
+                    "not an address like \"0.0.0.0:9187\"",
+                )
+            })?);
+        }
+        if let Some(v) = get("VIGIA_STORE_PATH") {
+            self.store_path = PathBuf::from(v.trim());
+        }
+        if let Some(v) = get("VIGIA_TELEGRAM_API_URL") {
+            self.telegram.api_url = url::Url::parse(v.trim())
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .ok_or_else(|| bad("VIGIA_TELEGRAM_API_URL", &v, "not an http(s) URL"))?;
+        }
+        if let Some(v) = get("VIGIA_LOG_FORMAT") {
+            self.log_format = match v.trim() {
+                "human" => LogFormat::Human,
+                "json" => LogFormat::Json,
+                _ => return Err(bad("VIGIA_LOG_FORMAT", &v, "must be \"human\" or \"json\"")),
+            };
+        }
+        Ok(())
     }
 
     /// The source with this name.

@@ -31,6 +31,8 @@ pub struct Status {
     pub rejected: u64,
     /// The last rejected config's errors, until a reload succeeds.
     pub last_error: Option<String>,
+    /// When the last reload was applied.
+    pub last_applied_at: Option<chrono::DateTime<Utc>>,
 }
 
 /// What an applied reload changed.
@@ -114,6 +116,7 @@ impl Reloader {
                         outcome: "rejected".into(),
                     })
                     .inc();
+                self.shared.metrics.reloaded(false);
                 self.status.send_modify(|s| {
                     s.rejected += 1;
                     s.last_error = Some(text.clone());
@@ -156,9 +159,11 @@ impl Reloader {
                 outcome: "applied".into(),
             })
             .inc();
+        self.shared.metrics.reloaded(true);
         self.status.send_modify(|s| {
             s.applied += 1;
             s.last_error = None;
+            s.last_applied_at = Some(Utc::now());
         });
         Ok(Applied {
             sources_added: added,

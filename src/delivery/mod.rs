@@ -76,6 +76,10 @@ const MIN_LEN: usize = 256;
 /// waits as long as the chat has been held, up to `telegram.recheck_held`.
 const FIRST_PROBE: Duration = Duration::from_secs(10);
 
+/// The dispatcher goes round at least this often, and says so in its
+/// pulse, so that liveness can tell a quiet loop from a stuck one.
+pub const PULSE: Duration = Duration::from_secs(30);
+
 /// Where alerts go.
 pub enum Sink {
     Telegram(Telegram),
@@ -291,6 +295,7 @@ enum Next {
 pub struct Delivery {
     inner: Arc<Inner>,
     passes: watch::Sender<u64>,
+    pulse: crate::ops::Pulse,
 }
 
 struct Inner {
@@ -324,6 +329,8 @@ pub struct Parts {
     /// Bumped after each attempt and each scheduling round.
     pub passes: watch::Sender<u64>,
     pub metrics: Arc<Metrics>,
+    /// Set to the time of each scheduling round.
+    pub pulse: crate::ops::Pulse,
 }
 
 impl Delivery {
@@ -346,6 +353,7 @@ impl Delivery {
         Delivery {
             inner: Arc::new(inner),
             passes,
+            pulse: parts.pulse,
         }
     }
 
@@ -360,7 +368,9 @@ impl Delivery {
         let mut cooldown: HashMap<String, tokio::time::Instant> = HashMap::new();
         loop {
             let now = Utc::now();
-            let mut sleep = Duration::from_secs(3600);
+            self.pulse
+                .store(now.timestamp_millis(), std::sync::atomic::Ordering::Relaxed);
+            let mut sleep = PULSE;
             cooldown.retain(|_, until| *until > tokio::time::Instant::now());
             // Mutes that ran out release their alerts; wake at the next end.
             match self.inner.store.call(move |s| s.expire_mutes(now)).await {
@@ -627,6 +637,14 @@ impl Inner {
         let (id, chat, channel) = (alert.id, alert.chat.clone(), alert.channel.clone());
         let notice = alert.notice.is_some();
         let error = match result {
+            Ok(_) if matches!(self.sink, Sink::Stdout) => {
+                // Printed is not delivered: the alert waits for a token.
+                if !notice {
+                    self.metrics.alerts_printed.inc();
+                }
+                self.store.call(move |s| s.mark_printed(id, now)).await?;
+                return Ok(Next::Continue);
+            }
             Ok(message_id) => {
                 self.metrics.telegram_answer("ok");
                 if !notice {

@@ -99,7 +99,7 @@ pub fn answer(store: &Store, command: &Command, rules: &[String]) -> Result<Stri
         }
         Command::Help => Command::descriptions().to_string(),
         Command::Status => {
-            let h = super::health(store, &Default::default(), Utc::now())?;
+            let h = super::health(store, &Default::default(), None, Utc::now())?;
             let sources = store.source_health()?;
             let mut out = if h.status == "ok" {
                 "✅ vigia is ok".to_string()

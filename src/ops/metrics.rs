@@ -53,6 +53,8 @@ pub struct Metrics {
     pub alerts_sent: Counter,
     /// Alerts given up on.
     pub alerts_failed: Counter,
+    /// Alerts printed on standard output for want of a token (not sent).
+    pub alerts_printed: Counter,
     /// Telegram's 429 answers.
     pub rate_limited: Counter,
     pub delivery_seconds: Histogram,
@@ -63,8 +65,26 @@ pub struct Metrics {
     pub telegram_bot_refused: Gauge,
     /// 1 while every send fails for a passing reason.
     pub telegram_failing: Gauge,
+    /// Alerts queued, by the source that found them.
+    pub alerts_queued: Family<SourceLabel, Counter>,
     outbox: Family<StateLabel, Gauge>,
     sources_failing: Gauge,
+    source_last_success: Family<SourceLabel, Gauge>,
+    source_failures: Family<SourceLabel, Gauge>,
+    source_items: Family<SourceLabel, Gauge>,
+    degraded: Family<ReasonLabel, Gauge>,
+    config_reload_ok: Gauge,
+    config_reload_time: Gauge,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    version: String,
 }
 
 impl Default for Metrics {
@@ -77,14 +97,22 @@ impl Default for Metrics {
             matches: Family::default(),
             alerts_sent: Counter::default(),
             alerts_failed: Counter::default(),
+            alerts_printed: Counter::default(),
             rate_limited: Counter::default(),
             delivery_seconds: Histogram::new(LATENCY_BUCKETS),
             reloads: Family::default(),
             telegram_answers: Family::default(),
             telegram_bot_refused: Gauge::default(),
             telegram_failing: Gauge::default(),
+            alerts_queued: Family::default(),
             outbox: Family::default(),
             sources_failing: Gauge::default(),
+            source_last_success: Family::default(),
+            source_failures: Family::default(),
+            source_items: Family::default(),
+            degraded: Family::default(),
+            config_reload_ok: Gauge::default(),
+            config_reload_time: Gauge::default(),
         };
         let r = &mut m.registry;
         r.register(
@@ -112,6 +140,11 @@ impl Default for Metrics {
             "alerts_failed",
             "Alerts given up on (admins were told)",
             m.alerts_failed.clone(),
+        );
+        r.register(
+            "alerts_printed",
+            "Alerts printed on standard output for want of a token; they are sent once a token is set",
+            m.alerts_printed.clone(),
         );
         r.register(
             "telegram_rate_limited",
@@ -145,6 +178,50 @@ impl Default for Metrics {
         );
         r.register("alerts", "Alerts in the outbox, by state", m.outbox.clone());
         r.register(
+            "source_alerts",
+            "Alerts queued, by the source that found them",
+            m.alerts_queued.clone(),
+        );
+        r.register(
+            "source_last_success_timestamp_seconds",
+            "When each source was last polled successfully (unix time)",
+            m.source_last_success.clone(),
+        );
+        r.register(
+            "source_consecutive_failures",
+            "Failed polls in a row, by source",
+            m.source_failures.clone(),
+        );
+        r.register(
+            "source_items",
+            "Items recorded from each source, ever (from the store)",
+            m.source_items.clone(),
+        );
+        r.register(
+            "degraded",
+            "1 while this reason degrades the daemon (see /status)",
+            m.degraded.clone(),
+        );
+        r.register(
+            "config_last_reload_success",
+            "1 if the last config reload was applied, 0 if it was rejected",
+            m.config_reload_ok.clone(),
+        );
+        r.register(
+            "config_last_reload_timestamp_seconds",
+            "When a config was last applied (start or reload; unix time)",
+            m.config_reload_time.clone(),
+        );
+        let build: Family<BuildLabels, Gauge> = Family::default();
+        build
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            })
+            .set(1);
+        r.register("build_info", "vigia's version, as a label", build);
+        m.config_reload_ok.set(1);
+        m.config_reload_time.set(chrono::Utc::now().timestamp());
+        r.register(
             "sources_failing",
             "Sources whose last poll failed",
             m.sources_failing.clone(),
@@ -171,13 +248,29 @@ impl Metrics {
             .inc();
     }
 
-    /// The text exposition, with gauges read from `store` now.
-    pub fn render(&self, store: &Store) -> Result<String, StoreError> {
+    /// A config reload's outcome.
+    pub fn reloaded(&self, applied: bool) {
+        self.config_reload_ok.set(applied as i64);
+        if applied {
+            self.config_reload_time.set(chrono::Utc::now().timestamp());
+        }
+    }
+
+    /// The text exposition, with gauges read from `store` and `health` now.
+    pub fn render(&self, store: &Store, health: &super::Health) -> Result<String, StoreError> {
+        for (reason, on) in health.flags() {
+            self.degraded
+                .get_or_create(&ReasonLabel {
+                    reason: reason.into(),
+                })
+                .set(on as i64);
+        }
         let counts = store.outbox_counts()?;
         for (state, n) in [
             ("pending", counts.pending + counts.sending),
             ("held", counts.held),
             ("sent", counts.sent),
+            ("printed", counts.printed),
             ("failed", counts.failed),
         ] {
             self.outbox
@@ -186,8 +279,22 @@ impl Metrics {
                 })
                 .set(n);
         }
-        let failing = store
-            .source_health()?
+        let sources = store.source_health()?;
+        for s in &sources {
+            let label = SourceLabel {
+                source: s.name.clone(),
+            };
+            if let Some(t) = s.last_success {
+                self.source_last_success
+                    .get_or_create(&label)
+                    .set(t.timestamp());
+            }
+            self.source_failures
+                .get_or_create(&label)
+                .set(s.consecutive_failures);
+            self.source_items.get_or_create(&label).set(s.items_seen);
+        }
+        let failing = sources
             .iter()
             .filter(|s| s.consecutive_failures > 0)
             .count();

@@ -70,12 +70,32 @@ pub struct Health {
     pub sources_failing: Vec<String>,
     pub last_successful_poll: Option<chrono::DateTime<chrono::Utc>>,
     pub telegram: TelegramHealth,
+    /// The last rejected config edit's errors, until an edit is applied.
+    pub config_reload_error: Option<String>,
+}
+
+/// Why the daemon would be degraded, one flag each, for `vigia_degraded`.
+impl Health {
+    pub fn flags(&self) -> [(&'static str, bool); 6] {
+        [
+            ("sources_failing", !self.sources_failing.is_empty()),
+            ("channels_held", self.alerts_held > 0),
+            ("telegram_failing", self.telegram.failing_since.is_some()),
+            ("telegram_bot_refused", self.telegram.bot_refused.is_some()),
+            (
+                "outbox_backlog",
+                self.reasons.iter().any(|r| r.starts_with("outbox backlog")),
+            ),
+            ("config_reload_failed", self.config_reload_error.is_some()),
+        ]
+    }
 }
 
 /// Reads the daemon's health from the store.
 pub fn health(
     store: &Store,
     telegram: &TelegramHealth,
+    reload_error: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Health, StoreError> {
     let counts = store.outbox_counts()?;
@@ -100,6 +120,12 @@ pub fn health(
     if !failing.is_empty() {
         reasons.push(format!("sources failing: {}", failing.join(", ")));
     }
+    if let Some(e) = reload_error {
+        let first = e.lines().nth(1).unwrap_or(e);
+        reasons.push(format!(
+            "the last config edit was rejected (vigia runs on the previous one): {first}"
+        ));
+    }
     if counts.held > 0 {
         reasons.push(format!(
             "{} alert(s) held: a channel refuses the bot",
@@ -122,41 +148,103 @@ pub fn health(
         sources_failing: failing,
         last_successful_poll: sources.iter().filter_map(|s| s.last_success).max(),
         telegram: telegram.clone(),
+        config_reload_error: reload_error.map(str::to_string),
     })
 }
 
+/// The delivery loop's last round, in unix ms: it goes round at least every
+/// [`crate::delivery::PULSE`], so an old one means the loop is stuck or gone.
+pub type Pulse = Arc<std::sync::atomic::AtomicI64>;
+
+/// A delivery loop silent this long is not working.
+const PULSE_LIMIT: chrono::Duration = chrono::Duration::minutes(2);
+
+/// What the endpoints read.
 #[derive(Clone)]
-struct Ops {
-    store: Arc<Store>,
-    metrics: Arc<Metrics>,
-    telegram: TelegramState,
+pub struct Ops {
+    pub store: Arc<Store>,
+    pub metrics: Arc<Metrics>,
+    pub telegram: TelegramState,
+    pub pulse: Pulse,
+    pub reloads: tokio::sync::watch::Receiver<crate::daemon::reload::Status>,
 }
 
-async fn healthz(State(ops): State<Ops>) -> (StatusCode, Json<serde_json::Value>) {
-    let telegram = ops.telegram.health();
-    match ops
-        .store
-        .call(move |s| health(s, &telegram, chrono::Utc::now()))
-        .await
-    {
-        Ok(h) => {
-            let code = if h.status == "ok" {
-                StatusCode::OK
-            } else {
-                StatusCode::SERVICE_UNAVAILABLE
-            };
-            (
-                code,
-                Json(serde_json::to_value(h).expect("health serializes")),
-            )
+impl Ops {
+    async fn health(&self) -> Result<Health, StoreError> {
+        let telegram = self.telegram.health();
+        let reload_error = self.reloads.borrow().last_error.clone();
+        self.store
+            .call(move |s| health(s, &telegram, reload_error.as_deref(), chrono::Utc::now()))
+            .await
+    }
+
+    /// Why the daemon is not alive, if it is not: the store cannot be
+    /// written, or the delivery loop has stopped going round. Failing
+    /// sources, held channels and Telegram's state are not reasons: a
+    /// restart would not mend them.
+    async fn liveness(&self) -> Vec<String> {
+        let mut reasons = Vec::new();
+        let now = chrono::Utc::now();
+        if let Err(e) = self.store.call(move |s| s.heartbeat(now)).await {
+            reasons.push(format!("the store cannot be written: {e}"));
         }
-        Err(e) => (
+        let last = self.pulse.load(std::sync::atomic::Ordering::Relaxed);
+        let silent = now - chrono::DateTime::from_timestamp_millis(last).unwrap_or_default();
+        if silent > PULSE_LIMIT {
+            reasons.push(format!(
+                "the delivery loop has not gone round for {} s",
+                silent.num_seconds()
+            ));
+        }
+        reasons
+    }
+}
+
+fn json(code: StatusCode, v: serde_json::Value) -> (StatusCode, Json<serde_json::Value>) {
+    (code, Json(v))
+}
+
+/// Liveness, for a container's health check: 200 while the daemon works.
+async fn healthz(State(ops): State<Ops>) -> (StatusCode, Json<serde_json::Value>) {
+    let reasons = ops.liveness().await;
+    if reasons.is_empty() {
+        json(StatusCode::OK, serde_json::json!({ "status": "ok" }))
+    } else {
+        tracing::error!(reasons = ?reasons, "vigia is not working");
+        json(
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(
-                serde_json::json!({ "status": "degraded", "reasons": [format!("store unreadable: {e}")] }),
-            ),
+            serde_json::json!({ "status": "unhealthy", "reasons": reasons }),
+        )
+    }
+}
+
+/// The detailed state: always 200 when the store answers, `status` says
+/// `ok` or `degraded` and why.
+async fn status(State(ops): State<Ops>) -> (StatusCode, Json<serde_json::Value>) {
+    match ops.health().await {
+        Ok(h) => json(
+            StatusCode::OK,
+            serde_json::to_value(h).expect("health serializes"),
+        ),
+        Err(e) => json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({ "status": "degraded", "reasons": [format!("store unreadable: {e}")] }),
         ),
     }
+}
+
+/// Readiness: 200 when nothing is degraded, 503 with the state otherwise.
+async fn readyz(State(ops): State<Ops>) -> (StatusCode, Json<serde_json::Value>) {
+    let (code, body) = status(State(ops)).await;
+    let ok = code == StatusCode::OK && body.0["status"] == "ok";
+    (
+        if ok {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        body,
+    )
 }
 
 async fn metrics(
@@ -166,12 +254,18 @@ async fn metrics(
     [(axum::http::HeaderName, &'static str); 1],
     String,
 ) {
-    let m = ops.metrics.clone();
     let content_type = (
         axum::http::header::CONTENT_TYPE,
         "application/openmetrics-text; version=1.0.0; charset=utf-8",
     );
-    match ops.store.call(move |s| m.render(s)).await {
+    let rendered = match ops.health().await {
+        Ok(health) => {
+            let m = ops.metrics.clone();
+            ops.store.call(move |s| m.render(s, &health)).await
+        }
+        Err(e) => Err(e),
+    };
+    match rendered {
         Ok(text) => (StatusCode::OK, [content_type], text),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -181,22 +275,19 @@ async fn metrics(
     }
 }
 
-/// Serves `/healthz` and `/metrics` until `shutdown`.
+/// Serves `/healthz` (liveness), `/readyz`, `/status` and `/metrics`
+/// until `shutdown`.
 pub async fn serve_health(
     listener: tokio::net::TcpListener,
-    store: Arc<Store>,
-    metrics_: Arc<Metrics>,
-    telegram: TelegramState,
+    ops: Ops,
     shutdown: CancellationToken,
 ) {
     let app = Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/status", get(status))
         .route("/metrics", get(metrics))
-        .with_state(Ops {
-            store,
-            metrics: metrics_,
-            telegram,
-        });
+        .with_state(ops);
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await;

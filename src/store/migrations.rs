@@ -147,6 +147,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE alerts ADD COLUMN kind TEXT NOT NULL DEFAULT 'alert';
     ALTER TABLE alerts ADD COLUMN root_id INTEGER;   -- for an edit or reply: the story's first alert there
     "#,
+    // 7: alerts printed on standard output while no token was set: 'sent'
+    // to the terminal, and sent to Telegram once a token is there.
+    r#"
+    ALTER TABLE alerts ADD COLUMN printed INTEGER NOT NULL DEFAULT 0;
+    -- Written by each liveness check: proves the store takes writes.
+    CREATE TABLE heartbeat (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        at INTEGER NOT NULL
+    );
+    "#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -36,6 +36,8 @@ pub struct OutboxCounts {
     pub sending: i64,
     pub held: i64,
     pub sent: i64,
+    /// Printed on standard output without a token; sent once there is one.
+    pub printed: i64,
     pub failed: i64,
     /// Set aside by a muted rule.
     pub muted: i64,
@@ -281,6 +283,43 @@ impl Store {
         Ok(delivered)
     }
 
+    /// Writes the time: the liveness check's proof that the store takes writes.
+    pub fn heartbeat(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO heartbeat (id, at) VALUES (1, ?1)
+                 ON CONFLICT(id) DO UPDATE SET at = excluded.at",
+                [millis(now)],
+            )
+            .context("write heartbeat")?;
+        Ok(())
+    }
+
+    /// Marks an entry printed on standard output (no token is set): done
+    /// for now, and sent to Telegram by [`Store::unprint`] once there is a
+    /// token. Never counts as delivered.
+    pub fn mark_printed(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE alerts SET state = 'sent', printed = 1, sent_at = ?2 WHERE id = ?1",
+                params![id, millis(now)],
+            )
+            .context("mark printed")?;
+        Ok(())
+    }
+
+    /// With a token at last: the alerts printed without one are queued for
+    /// Telegram, due now, in the order they were found. Returns how many.
+    pub fn unprint(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE alerts SET state = 'pending', printed = 0, sent_at = NULL, next_attempt_at = ?1
+                 WHERE printed = 1 AND state = 'sent'",
+                [millis(now)],
+            )
+            .context("queue printed alerts")
+    }
+
     /// Counts a failed attempt and schedules the next one (a probe, if the
     /// chat is held).
     pub fn retry_at(&self, id: i64, until: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
@@ -501,7 +540,7 @@ impl Store {
             .prepare_cached(
                 "SELECT i.title, i.link, GROUP_CONCAT(a.channel, ', '), MAX(a.sent_at)
                  FROM alerts a JOIN items i ON i.id = a.item_id
-                 WHERE a.state = 'sent' AND a.kind != 'edit'
+                 WHERE a.state = 'sent' AND a.printed = 0 AND a.kind != 'edit'
                  GROUP BY a.item_id ORDER BY MAX(a.sent_at) DESC, a.item_id DESC LIMIT ?1",
             )
             .context("prepare recent alerts")?;
@@ -650,7 +689,8 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn
             .prepare_cached(
-                "SELECT CASE WHEN muted_rule IS NOT NULL AND state = 'pending' THEN 'muted' ELSE state END,
+                "SELECT CASE WHEN muted_rule IS NOT NULL AND state = 'pending' THEN 'muted'
+                             WHEN printed = 1 AND state = 'sent' THEN 'printed' ELSE state END,
                         COUNT(*) FROM alerts GROUP BY 1",
             )
             .context("prepare counts")?;
@@ -665,6 +705,7 @@ impl Store {
                 "sending" => counts.sending = n,
                 "held" => counts.held = n,
                 "sent" => counts.sent = n,
+                "printed" => counts.printed = n,
                 "muted" => counts.muted = n,
                 _ => counts.failed = n,
             }

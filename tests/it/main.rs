@@ -7,6 +7,7 @@ mod corpus;
 mod crash;
 mod daemon;
 mod delivery;
+mod deploy;
 mod fetch;
 mod ops;
 mod regression;

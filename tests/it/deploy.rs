@@ -1,0 +1,246 @@
+//! The container deploy as the image and compose file set it up: the
+//! shipped config, the token from a secret file named by
+//! `TELEGRAM_BOT_TOKEN_FILE`, the listen address from `VIGIA_HTTP_LISTEN`;
+//! and no alert lost for want of a token.
+
+use std::path::{Path, PathBuf};
+
+use vigia::config::{Config, Secret};
+use vigia::daemon;
+use vigia::delivery::Sink;
+
+use crate::support::{terminate, unused_addr, Entry, FakeBot, FeedServer, Lines, TOKEN};
+
+const ALERTS: &str = "-1001234567890";
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// The `ENV` values the Dockerfile sets.
+fn image_env() -> Vec<(String, String)> {
+    let dockerfile = std::fs::read_to_string(repo("Dockerfile")).unwrap();
+    dockerfile
+        .lines()
+        .filter_map(|l| l.strip_prefix("ENV "))
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The shipped `config/` in `dir/config`, every source pointed at `feed`
+/// (as a plain feed) so that nothing leaves the machine.
+fn shipped_config_polling(dir: &Path, feed: &str) -> PathBuf {
+    copy_dir(&repo("config"), &dir.join("config"));
+    let path = dir.join("config/vigia.toml");
+    let mut doc: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+    for source in doc["source"].as_array_mut().unwrap() {
+        let source = source.as_table_mut().unwrap();
+        source.retain(|k, _| matches!(k, "name" | "tags" | "interval"));
+        source.insert("kind".into(), "feed".into());
+        source.insert("url".into(), feed.into());
+    }
+    std::fs::write(&path, toml::to_string(&doc).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn the_image_compose_and_shipped_config_agree() {
+    let env = image_env();
+    let get = |k: &str| {
+        env.iter()
+            .find(|(name, _)| name == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("the Dockerfile sets no {k}"))
+    };
+    assert_eq!(get("VIGIA_CONFIG"), "/config/vigia.toml");
+    assert_eq!(get("VIGIA_HTTP_LISTEN"), "0.0.0.0:9187");
+    assert_eq!(
+        get("TELEGRAM_BOT_TOKEN_FILE"),
+        "/run/secrets/telegram_token"
+    );
+    let dockerfile = std::fs::read_to_string(repo("Dockerfile")).unwrap();
+    assert!(dockerfile.contains("EXPOSE 9187"), "{dockerfile}");
+    let compose = std::fs::read_to_string(repo("docker-compose.yml")).unwrap();
+    assert!(
+        compose.contains(":9187\""),
+        "compose publishes the port the image listens on"
+    );
+    assert!(
+        compose.contains("- telegram_token"),
+        "compose mounts the secret the image reads"
+    );
+    // The store the shipped config names lands in the image's volume.
+    let config = Config::load(&repo("config/vigia.toml")).unwrap();
+    assert_eq!(
+        config.store_path,
+        repo("config/../data/vigia.db"),
+        "store.path = \"../data/vigia.db\" is /data/vigia.db in the image"
+    );
+    assert!(dockerfile.contains("VOLUME [\"/data\"]"), "{dockerfile}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compose_deploy_on_the_shipped_config_sends_to_telegram_and_is_healthy() {
+    let bot = FakeBot::start().await;
+    let feed = FeedServer::start(vec![Entry::new(
+        "a",
+        "Detienen al periodista Juan Pérez en Caracas",
+        "Funcionarios del SEBIN lo detuvieron en su casa, denunció Foro Penal.",
+        chrono::Duration::minutes(5),
+    )])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = shipped_config_polling(dir.path(), &feed.url);
+    let secret = dir.path().join("secrets/telegram_token");
+    std::fs::create_dir_all(secret.parent().unwrap()).unwrap();
+    std::fs::write(&secret, format!("{TOKEN}\n")).unwrap();
+    let listen = unused_addr();
+
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_vigia"));
+    cmd.arg("run")
+        .env_remove("TELEGRAM_BOT_TOKEN")
+        .env("VIGIA_CONFIG", &config)
+        .env("TELEGRAM_BOT_TOKEN_FILE", &secret)
+        .env("VIGIA_HTTP_LISTEN", listen.to_string())
+        .env("VIGIA_TELEGRAM_API_URL", &bot.url)
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().unwrap();
+    let mut log = Lines::new(child.stderr.take().unwrap());
+    log.until("vigia started").await;
+    bot.wait_for("the alert", |st| {
+        st.sent
+            .iter()
+            .any(|s| s.chat == ALERTS && s.text.contains("Juan Pérez"))
+    })
+    .await;
+    assert_eq!(
+        bot.texts_to(ALERTS).len(),
+        1,
+        "nineteen sources, one item, one alert"
+    );
+
+    let health = tokio::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
+        .arg("health")
+        .env("VIGIA_CONFIG", &config)
+        .env("VIGIA_HTTP_LISTEN", listen.to_string())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        health.status.success(),
+        "{}",
+        String::from_utf8_lossy(&health.stderr)
+    );
+    assert!(terminate(child).await.success());
+    let rest = log.rest().await.join("\n");
+    assert!(!rest.contains(TOKEN), "{rest}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_printed_without_a_token_are_sent_once_a_token_is_set() {
+    let bot = FakeBot::start().await;
+    let feed = FeedServer::start(vec![Entry::new(
+        "a",
+        "Detienen a periodista en Caracas",
+        "",
+        chrono::Duration::minutes(5),
+    )])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::support::write_config(dir.path(), &feed.url, &bot.url, "");
+    let config = Config::load(&path).unwrap();
+
+    let running = daemon::start(&config, Sink::Stdout).await.unwrap();
+    running.handle.poll_now().await;
+    running.handle.delivered().await;
+    let counts = running.handle.store().outbox_counts().unwrap();
+    assert_eq!((counts.printed, counts.sent), (1, 0), "printed is not sent");
+    assert_eq!(running.handle.metrics().alerts_sent.get(), 0);
+    running.shutdown().await;
+
+    // The next start has a token: the printed alert goes to Telegram.
+    let sink = Sink::telegram(Secret::new(TOKEN), url::Url::parse(&bot.url).unwrap());
+    let running = daemon::start(&config, sink).await.unwrap();
+    running.handle.delivered().await;
+    bot.wait_for("the kept alert", |st| !st.sent.is_empty())
+        .await;
+    assert!(bot.texts_to(ALERTS)[0].contains("Detienen a periodista en Caracas"));
+    let counts = running.handle.store().outbox_counts().unwrap();
+    assert_eq!((counts.printed, counts.sent), (0, 1));
+    running.shutdown().await;
+}
+
+#[test]
+fn a_token_file_named_by_the_environment_must_hold_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::support::write_config(
+        dir.path(),
+        "http://127.0.0.1:9/feed.xml",
+        "http://127.0.0.1:9",
+        "",
+    );
+    let run = |token_file: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
+            .args(["run", "--config", path.to_str().unwrap()])
+            .env_remove("TELEGRAM_BOT_TOKEN")
+            .env("TELEGRAM_BOT_TOKEN_FILE", token_file)
+            .output()
+            .unwrap()
+    };
+    let missing = dir.path().join("no-such-secret");
+    let out = run(&missing);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no-such-secret") && err.contains("TELEGRAM_BOT_TOKEN_FILE"),
+        "{err}"
+    );
+    let empty = dir.path().join("empty-secret");
+    std::fs::write(&empty, "\n").unwrap();
+    let out = run(&empty);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("empty-secret") && err.contains("is empty"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_environment_override_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::support::write_config(
+        dir.path(),
+        "http://127.0.0.1:9/feed.xml",
+        "http://127.0.0.1:9",
+        "",
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
+        .args(["check", "--config", path.to_str().unwrap()])
+        .env("VIGIA_HTTP_LISTEN", "all interfaces")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("VIGIA_HTTP_LISTEN=\"all interfaces\""),
+        "{err}"
+    );
+}
