@@ -51,6 +51,19 @@ enum Command {
     },
     /// Exit 0 when the running daemon's health endpoint answers ok.
     Health,
+    /// Print `[[source]]` entries for the feeds of a feed reader's OPML export
+    /// (append them to vigia.toml); feeds already configured are left out.
+    ImportOpml {
+        /// The OPML file.
+        file: PathBuf,
+    },
+    /// Print the configured feeds as OPML, for a feed reader.
+    ExportOpml,
+    /// Write a consistent copy of the store to PATH (safe while vigia runs).
+    Backup {
+        /// The copy to write; it must not exist yet.
+        path: PathBuf,
+    },
 }
 
 const EXIT_RUNTIME: u8 = 1;
@@ -137,6 +150,9 @@ fn summary(config: &Config) -> String {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     vigia::ops::init_logging();
+    if let Command::ImportOpml { file } = &cli.command {
+        return import_opml(&cli.config, file);
+    }
     let config = match load(&cli.config) {
         Ok(c) => c,
         Err(code) => return code,
@@ -198,6 +214,25 @@ async fn main() -> ExitCode {
             }
         }
         Command::SendTest { channel } => send_test(&config, channel).await,
+        Command::ImportOpml { .. } => unreachable!("handled before the config is read"),
+        Command::ExportOpml => {
+            print!("{}", vigia::config::opml::export(&config));
+            ExitCode::SUCCESS
+        }
+        Command::Backup { path } => {
+            let backup =
+                vigia::store::Store::open(&config.store_path).and_then(|store| store.backup(&path));
+            match backup {
+                Ok(()) => {
+                    println!("{} → {}", config.store_path.display(), path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(EXIT_RUNTIME)
+                }
+            }
+        }
         Command::Health => match vigia::ops::check_health(config.http_listen).await {
             Ok(body) => {
                 println!("{body}");
@@ -209,6 +244,31 @@ async fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// Prints the OPML file's feeds as sources. The config is read only to
+/// leave out what it already polls: an import works without one.
+fn import_opml(config: &std::path::Path, file: &std::path::Path) -> ExitCode {
+    let feeds = match vigia::config::opml::read(file) {
+        Ok(feeds) => feeds,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let config = match Config::load(config) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            eprintln!("warning: feeds already configured are not left out: {e}");
+            None
+        }
+    };
+    print!(
+        "{}",
+        vigia::config::opml::to_sources(&feeds, config.as_ref())
+    );
+    eprintln!("{} feed(s) read from {}", feeds.len(), file.display());
+    ExitCode::SUCCESS
 }
 
 async fn send_test(config: &Config, only: Option<String>) -> ExitCode {

@@ -7,6 +7,7 @@
 //! to the file's own folder.
 
 pub mod lists;
+pub mod opml;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;

@@ -42,6 +42,13 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error("{path} already exists; a backup never overwrites a file")]
+    BackupExists { path: PathBuf },
+    #[error("cannot write the backup {path}: {source}")]
+    Backup {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("store query failed ({context}): {source}")]
     Query {
         context: &'static str,
@@ -204,6 +211,28 @@ impl Store {
         tokio::task::spawn_blocking(move || f(&store))
             .await
             .expect("store calls do not panic")
+    }
+
+    /// Writes a consistent copy of the store to `to` (SQLite's `VACUUM
+    /// INTO`), safe while the daemon runs: it reads one snapshot, and the
+    /// daemon's writes go on meanwhile.
+    pub fn backup(&self, to: &Path) -> Result<(), StoreError> {
+        if to.exists() {
+            return Err(StoreError::BackupExists {
+                path: to.to_path_buf(),
+            });
+        }
+        let target = to.to_str().ok_or_else(|| StoreError::Backup {
+            path: to.to_path_buf(),
+            source: rusqlite::Error::InvalidPath(to.to_path_buf()),
+        })?;
+        self.conn()
+            .execute("VACUUM INTO ?1", [target])
+            .map_err(|source| StoreError::Backup {
+                path: to.to_path_buf(),
+                source,
+            })?;
+        Ok(())
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {

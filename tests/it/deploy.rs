@@ -244,3 +244,122 @@ fn a_bad_environment_override_is_named() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_vigia_runs_is_a_whole_store_and_never_overwrites() {
+    let feed = FeedServer::start(vec![Entry::new(
+        "a",
+        "Detienen a periodista en Caracas",
+        "",
+        chrono::Duration::minutes(5),
+    )])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::support::write_config(dir.path(), &feed.url, "http://127.0.0.1:9", "");
+    let config = Config::load(&path).unwrap();
+    let running = daemon::start(&config, Sink::Stdout).await.unwrap();
+    running.handle.poll_now().await;
+    running.handle.delivered().await;
+
+    let copy = dir.path().join("backup.db");
+    let backup = |copy: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
+            .args([
+                "backup",
+                "--config",
+                path.to_str().unwrap(),
+                copy.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = backup(&copy);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let restored = vigia::store::Store::open(&copy).unwrap();
+    assert_eq!(
+        restored.outbox_counts().unwrap(),
+        running.handle.store().outbox_counts().unwrap()
+    );
+    assert_eq!(restored.outbox_counts().unwrap().printed, 1);
+    let out = backup(&copy);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    running.shutdown().await;
+}
+
+#[test]
+fn opml_from_a_feed_reader_round_trips_through_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::support::write_config(
+        dir.path(),
+        "https://elpitazo.net/feed/",
+        "http://127.0.0.1:9",
+        "",
+    );
+    let vigia = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
+            .args(args)
+            .args(["--config", path.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    // newsboat's own export (`newsboat -e`), four feeds.
+    let export = repo("tests/fixtures/newsboat-export.opml");
+    let out = vigia(&["import-opml", export.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sources = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        sources.contains("# already polled, left out: El Pitazo"),
+        "the feed the config polls is not added twice:\n{sources}"
+    );
+    let mut toml = std::fs::read_to_string(&path).unwrap();
+    toml.push_str(&sources);
+    std::fs::write(&path, toml).unwrap();
+    let out = vigia(&["check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = Config::load(&path).unwrap();
+    let names: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Test feed",
+            "Foro Penal",
+            "Noticias ONU & derechos",
+            "https://www.theguardian.com/world/venezuela/rss"
+        ]
+    );
+
+    let out = vigia(&["export-opml"]);
+    assert!(out.status.success());
+    let opml = String::from_utf8(out.stdout).unwrap();
+    let back = vigia::config::opml::parse(Path::new("export"), &opml).unwrap();
+    let pairs: Vec<(&str, &str)> = back
+        .iter()
+        .map(|f| (f.name.as_str(), f.url.as_str()))
+        .collect();
+    let expected: Vec<(&str, &str)> = config
+        .sources
+        .iter()
+        .map(|s| (s.name.as_str(), s.url.as_str()))
+        .collect();
+    assert_eq!(pairs, expected);
+
+    let bad = dir.path().join("bad.opml");
+    std::fs::write(&bad, "<opml>\n<body>\n<outline xmlUrl=\"x\">\n</opml>\n").unwrap();
+    let out = vigia(&["import-opml", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.opml:4: not valid OPML"), "{err}");
+}
