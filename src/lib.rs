@@ -15,9 +15,11 @@
 //!   schema migrations.
 //! - [`delivery`]: the outbox worker: rendering alerts, pacing within
 //!   Telegram's limits, sending (Telegram, or standard output when no token
-//!   is set), handling each kind of failure, notices to admins. Its module
-//!   doc holds the argument for why a crash loses nothing.
-//! - [`ops`]: logging, `/healthz`, `/metrics` and the Telegram commands.
+//!   is set, kept for Telegram), deciding on Telegram's `error_code` what
+//!   each failure means (`delivery::telegram`), notices to the admins. Its
+//!   module doc holds the argument for why a crash loses nothing.
+//! - [`ops`]: logging, `/healthz` (liveness), `/readyz`, `/status`,
+//!   `/metrics` and the Telegram commands.
 //! - [`daemon`]: wires the stages together for `vigia run`, with a shutdown
 //!   signal passed in.
 //! - [`replay`]: match files or URLs without storing or sending (`vigia replay`).

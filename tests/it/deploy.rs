@@ -363,3 +363,83 @@ fn opml_from_a_feed_reader_round_trips_through_the_config() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.opml:4: not valid OPML"), "{err}");
 }
+
+/// The defaults the README's configuration table gives are the ones vigia
+/// uses when a key is left out.
+#[test]
+fn the_defaults_the_readme_documents_are_the_real_ones() {
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let documented: std::collections::BTreeMap<String, String> = readme
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            // | `key` | meaning | default |
+            (cells.len() == 5 && cells[1].starts_with('`'))
+                .then(|| (cells[1].trim_matches('`').to_string(), cells[3].to_string()))
+        })
+        .collect();
+    let doc = |key: &str| -> String {
+        documented
+            .get(key)
+            .unwrap_or_else(|| panic!("the README does not document {key}"))
+            .clone()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vigia.toml");
+    let src = "[channels]\na = -100\n[lists]\nd = [\"x\"]\n\
+               [[rule]]\nname = \"r\"\nany = [\"d\"]\nchannels = [\"a\"]\n";
+    let c = Config::parse(&path, src).unwrap();
+    let durations = [
+        ("telegram.give_up_after", c.telegram.give_up_after),
+        ("telegram.recheck_held", c.telegram.recheck_held),
+        ("telegram.down_after", c.telegram.down_after),
+        ("store.retention", c.retention),
+        ("defaults.interval", c.interval),
+        ("defaults.source_down_after", c.source_down_after),
+        ("defaults.host_gap", c.host_gap),
+        ("defaults.story_window", c.story_window),
+        ("defaults.backfill", c.backfill),
+    ];
+    for (key, real) in durations {
+        let said = doc(key);
+        let parsed = humantime::parse_duration(said.trim_matches('`'))
+            .unwrap_or_else(|e| panic!("{key}: the README's {said} is not a duration: {e}"));
+        assert_eq!(parsed, real, "{key}: the README says {said}");
+    }
+    let limits = &c.telegram.limits;
+    let rates: Vec<String> = doc("telegram.limits.chat` / `.group` / `.overall")
+        .split(", ")
+        .map(|r| r.trim_matches('`').trim_matches('"').to_string())
+        .collect();
+    for (said, real) in rates
+        .iter()
+        .zip([limits.chat, limits.group, limits.overall])
+    {
+        assert_eq!(
+            vigia::config::Rate::parse(said).unwrap(),
+            real,
+            "telegram.limits: the README says {said}"
+        );
+    }
+    assert_eq!(
+        doc("telegram.api_url"),
+        format!("`{}`", c.telegram.api_url.as_str().trim_end_matches('/'))
+    );
+    assert_eq!(doc("telegram.token_file"), "none");
+    assert!(c.telegram.token_file.is_none());
+    assert_eq!(doc("telegram.admins"), "`[]`");
+    assert!(c.telegram.admins.is_empty());
+    assert_eq!(
+        doc("store.path"),
+        format!(
+            "`{}`",
+            c.store_path.strip_prefix(dir.path()).unwrap().display()
+        )
+    );
+    assert_eq!(doc("http.listen"), "none (no endpoint)");
+    assert!(c.http_listen.is_none());
+    assert_eq!(
+        doc("log.format"),
+        format!("`\"{:?}\"`", c.log_format).to_lowercase()
+    );
+}
