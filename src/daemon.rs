@@ -370,17 +370,6 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
         metrics: metrics.clone(),
         admins: admins.clone(),
     });
-    if let Some(telegram) = telegram {
-        let rules = shared.clone();
-        tasks.spawn(crate::ops::commands::serve(
-            telegram,
-            store.clone(),
-            admins,
-            Arc::new(move || rules.rules().names.clone()),
-            shared.wake.clone(),
-            cancel.clone(),
-        ));
-    }
     let mut supervisor = Supervisor {
         pollers: BTreeMap::new(),
         tasks: JoinSet::new(),
@@ -392,13 +381,42 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
     let reloader = Arc::new(reload::Reloader::new(
         config.clone(),
         supervisor.clone(),
-        shared,
+        shared.clone(),
     ));
     tasks.spawn(reload::watch(
         reloader.clone(),
         reload::hangups(),
         cancel.clone(),
     ));
+    if let Some(telegram) = telegram {
+        let rules = shared.clone();
+        let (why_shared, why_config) = (shared.clone(), reloader.clone());
+        let explain: crate::ops::commands::Explain = Arc::new(move |link: String| {
+            let (shared, reloader) = (why_shared.clone(), why_config.clone());
+            Box::pin(async move {
+                let config = reloader.config();
+                let mut out = String::new();
+                let matcher = &shared.rules().matcher;
+                match crate::replay::why(&config, matcher, Some(&shared.store), &link, &mut out)
+                    .await
+                {
+                    Ok(_) => out,
+                    Err(e) => format!(
+                        "{link} is not the link of a report vigia has stored, and it cannot be read: {e}"
+                    ),
+                }
+            })
+        });
+        tasks.spawn(crate::ops::commands::serve(
+            telegram,
+            store.clone(),
+            admins,
+            Arc::new(move || rules.rules().names.clone()),
+            explain,
+            shared.wake.clone(),
+            cancel.clone(),
+        ));
+    }
     if let Some(listener) = listener {
         let ops = crate::ops::Ops {
             store: store.clone(),

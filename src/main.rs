@@ -44,6 +44,14 @@ enum Command {
         #[arg(required = true)]
         inputs: Vec<String>,
     },
+    /// Say why an item did or did not alert: which lists and names it
+    /// matched, which rule came closest and what it lacked.
+    Why {
+        /// The link of an item vigia has stored, a feed or page file, or an
+        /// http(s) URL.
+        #[arg(required = true)]
+        inputs: Vec<String>,
+    },
     /// Send one test alert to every channel (or one).
     SendTest {
         #[arg(long)]
@@ -214,6 +222,40 @@ async fn main() -> ExitCode {
             }
         }
         Command::SendTest { channel } => send_test(&config, channel).await,
+        Command::Why { inputs } => {
+            // The store is read if it is there; `why` never creates one.
+            let store = config
+                .store_path
+                .exists()
+                .then(|| vigia::store::Store::open(&config.store_path))
+                .transpose();
+            let store = match store {
+                Ok(s) => s.map(std::sync::Arc::new),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_RUNTIME);
+                }
+            };
+            let matcher = vigia::matching::Matcher::new(&config);
+            let mut failed = false;
+            for input in &inputs {
+                let mut out = String::new();
+                match vigia::replay::why(&config, &matcher, store.as_ref(), input, &mut out).await {
+                    Ok(_) => print!("{out}"),
+                    Err(e) => {
+                        failed = true;
+                        eprintln!(
+                            "error: {input}: not a stored item's link, and it cannot be read: {e}"
+                        );
+                    }
+                }
+            }
+            if failed {
+                ExitCode::from(EXIT_RUNTIME)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
         Command::ImportOpml { .. } => unreachable!("handled before the config is read"),
         Command::ExportOpml => {
             print!("{}", vigia::config::opml::export(&config));

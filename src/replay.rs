@@ -23,6 +23,8 @@ pub enum ReplayError {
     },
     #[error(transparent)]
     Fetch(#[from] crate::sources::fetch::FetchError),
+    #[error(transparent)]
+    Store(crate::store::StoreError),
     #[error("{input}: {source}")]
     Parse {
         input: String,
@@ -277,4 +279,65 @@ fn write_human(
         }
     }
     writeln!(out)
+}
+
+/// `vigia why INPUT` and `/why LINK`: for the stored item with this link,
+/// or else each item of a feed file, page or URL, which lists and names it
+/// matched and which rule came closest and what it lacked. Writes the
+/// answer to `out`; returns how many items were explained.
+pub async fn why(
+    config: &Config,
+    matcher: &Matcher,
+    store: Option<&std::sync::Arc<crate::store::Store>>,
+    input: &str,
+    out: &mut String,
+) -> Result<usize, ReplayError> {
+    use std::fmt::Write as _;
+    if let Some(store) = store {
+        let link = input.to_string();
+        let stored = store
+            .call(move |s| s.item_by_link(&link))
+            .await
+            .map_err(ReplayError::Store)?;
+        if let Some(item) = stored {
+            let tags: &[String] = config.source(&item.source).map_or(&[], |s| &s.tags);
+            let text = crate::matching::ItemText {
+                title: &item.title,
+                summary: &item.summary,
+                content: "",
+            };
+            let verdict = matcher.check(&text, tags);
+            let _ = writeln!(
+                out,
+                "{}\n(stored: from {}, found {})",
+                item.title,
+                item.source,
+                item.found_at.format("%Y-%m-%d %H:%M UTC")
+            );
+            out.push_str(&matcher.why(&verdict, tags).render());
+            return Ok(1);
+        }
+    }
+    let source = config.sources.iter().find(|s| s.url == input);
+    let fetcher = Fetcher::new(Limits::default());
+    let (body, content_type) = read_input(input, &fetcher).await?;
+    let base = input.starts_with("http").then_some(input);
+    let parsed = match source {
+        Some(s) => parse_source(s, &body, content_type.as_deref()).map(|(items, _)| items),
+        None => parse_feed(&body, base),
+    };
+    let items = parsed.map_err(|source| ReplayError::Parse {
+        input: input.to_string(),
+        source,
+    })?;
+    let tags: &[String] = source.map_or(&[], |s| &s.tags);
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        let verdict = matcher.check(&item.text(), tags);
+        let _ = writeln!(out, "{}", item.title);
+        out.push_str(&matcher.why(&verdict, tags).render());
+    }
+    Ok(items.len())
 }

@@ -72,6 +72,11 @@ impl Reloader {
         self.status.subscribe()
     }
 
+    /// The config running now.
+    pub(crate) fn config(&self) -> Config {
+        self.current().clone()
+    }
+
     fn current(&self) -> std::sync::MutexGuard<'_, Config> {
         self.current.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -18,6 +18,7 @@ mod automaton;
 pub mod eval;
 pub mod names;
 pub mod normalize;
+pub mod why;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -162,6 +163,9 @@ pub struct Matcher {
     rules_by_list: Vec<Vec<u64>>,
     /// Per names file, the rules that name it, as a bit set.
     rules_by_names: Vec<Vec<u64>>,
+    /// List names and names-file names, for [`Matcher::why`].
+    list_names: Vec<String>,
+    names_files: Vec<String>,
 }
 
 /// What a rule needs to fire, as bit sets over lists, names files and
@@ -349,6 +353,8 @@ impl Matcher {
             tags,
             rules_by_list,
             rules_by_names,
+            list_names: config.lists.iter().map(|l| l.name.clone()).collect(),
+            names_files: config.names.iter().map(|n| n.name.clone()).collect(),
         }
     }
 

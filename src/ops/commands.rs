@@ -33,12 +33,18 @@ pub enum Command {
     Mute(String),
     #[command(description = "end a mute; its alerts are sent (or dropped): /unmute RULE [drop]")]
     Unmute(String),
+    #[command(description = "why an item did or did not alert: /why LINK")]
+    Why(String),
     #[command(description = "this help")]
     Help,
 }
 
 /// The rules of the running config, for `/mute` to check names against.
 pub type RuleNames = Arc<dyn Fn() -> Vec<String> + Send + Sync>;
+
+/// Answers `/why LINK` with the running config's lists and rules.
+pub type Explain =
+    Arc<dyn Fn(String) -> futures_util::future::BoxFuture<'static, String> + Send + Sync>;
 
 /// `RULE DURATION`: the rule may have spaces; the duration is the last word.
 fn parse_mute(args: &str) -> Option<(String, std::time::Duration)> {
@@ -98,6 +104,8 @@ pub fn answer(store: &Store, command: &Command, rules: &[String]) -> Result<Stri
             }
         }
         Command::Help => Command::descriptions().to_string(),
+        // Answered by the command loop, which can fetch.
+        Command::Why(_) => "Send /why with the link of a report: /why https://…".into(),
         Command::Status => {
             let h = super::health(store, &Default::default(), None, Utc::now())?;
             let sources = store.source_health()?;
@@ -180,6 +188,7 @@ pub async fn serve(
     store: Arc<Store>,
     admins: Admins,
     rules: RuleNames,
+    explain: Explain,
     wake: Arc<tokio::sync::Notify>,
     cancel: CancellationToken,
 ) {
@@ -237,7 +246,13 @@ pub async fn serve(
             let reply = if from.is_some_and(|id| admins.contains(id)) {
                 let c = command.clone();
                 let names = rules();
-                let answered = store.call(move |s| answer(s, &c, &names)).await;
+                let answered = match &command {
+                    Command::Why(link) if link.trim().is_empty() => {
+                        Ok("Send /why with the link of a report: /why https://…".to_string())
+                    }
+                    Command::Why(link) => Ok(explain(link.trim().to_string()).await),
+                    _ => store.call(move |s| answer(s, &c, &names)).await,
+                };
                 if matches!(command, Command::Mute(_) | Command::Unmute(_)) {
                     // Kept alerts may be due now, and mute ends have moved.
                     wake.notify_one();

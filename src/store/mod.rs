@@ -12,7 +12,7 @@
 mod migrations;
 mod outbox;
 
-pub use outbox::{ChatDue, Delivered, OutboxCounts, RecentAlert, Recovered};
+pub use outbox::{ChatDue, Delivered, OutboxCounts, RecentAlert, Recovered, StoredItem};
 use std::collections::HashMap;
 
 use std::path::{Path, PathBuf};

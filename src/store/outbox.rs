@@ -52,6 +52,15 @@ pub struct RecentAlert {
     pub sent_at: DateTime<Utc>,
 }
 
+/// An item as stored: what `vigia why` matches again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredItem {
+    pub source: String,
+    pub title: String,
+    pub summary: String,
+    pub found_at: DateTime<Utc>,
+}
+
 /// What [`Store::recover`] found at start-up.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Recovered {
@@ -281,6 +290,28 @@ impl Store {
         }
         tx.commit().context("commit mark sent")?;
         Ok(delivered)
+    }
+
+    /// The newest stored item with this link (as the feed gave it, or
+    /// canonical), for `vigia why` and `/why`.
+    pub fn item_by_link(&self, link: &str) -> Result<Option<StoredItem>, StoreError> {
+        let canonical = crate::sources::canonical_link(link);
+        self.conn()
+            .query_row(
+                "SELECT source, title, summary, found_at FROM items
+                 WHERE link = ?1 OR link = ?2 ORDER BY id DESC LIMIT 1",
+                params![link, canonical],
+                |r| {
+                    Ok(StoredItem {
+                        source: r.get(0)?,
+                        title: r.get(1)?,
+                        summary: r.get(2)?,
+                        found_at: from_millis(r.get(3)?),
+                    })
+                },
+            )
+            .optional()
+            .context("find item by link")
     }
 
     /// Writes the time: the liveness check's proof that the store takes writes.

@@ -49,7 +49,7 @@ async fn admins_get_answers_and_strangers_a_refusal() {
     });
     assert_eq!(
         names,
-        vec!["status", "sources", "recent", "mute", "unmute", "help"]
+        vec!["status", "sources", "recent", "mute", "unmute", "why", "help"]
     );
 
     bot.message_from(ADMIN, "/status");

@@ -15,3 +15,4 @@ mod reload;
 mod sources;
 mod stories;
 mod support;
+mod why;

@@ -1,0 +1,178 @@
+//! Why an item did or did not alert, for `vigia why` and `/why`: every list
+//! and names file with what it matched, and each rule with what it lacked,
+//! the closest first, so that a team that finds a missed report can see
+//! which list to extend.
+
+use std::fmt::Write as _;
+
+use super::{Matcher, Verdict};
+
+/// One rule, and what kept it from firing.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RuleWhy {
+    pub rule: String,
+    pub fired: bool,
+    /// Unmet conditions, in words; empty when the rule fired.
+    pub lacks: Vec<String>,
+}
+
+/// The whole answer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Why {
+    /// Each list, with the terms (as written) that matched.
+    pub lists: Vec<(String, Vec<String>)>,
+    /// Each names file, with the people named.
+    pub names: Vec<(String, Vec<String>)>,
+    /// Rules that fired first, then the others by how little they lacked.
+    pub rules: Vec<RuleWhy>,
+}
+
+impl Matcher {
+    /// Explains `verdict` (of an item from a source carrying `tags`) rule by rule.
+    pub fn why(&self, verdict: &Verdict, tags: &[String]) -> Why {
+        let mut lists: Vec<(String, Vec<String>)> = self
+            .list_names
+            .iter()
+            .map(|n| (n.clone(), Vec::new()))
+            .collect();
+        for ((list, term), _) in verdict.terms() {
+            let text = &self.terms[list][term];
+            if !lists[list].1.contains(text) {
+                lists[list].1.push(text.clone());
+            }
+        }
+        let mut names: Vec<(String, Vec<String>)> = self
+            .names_files
+            .iter()
+            .map(|n| (n.clone(), Vec::new()))
+            .collect();
+        for (person, _) in verdict.people() {
+            let p = &self.people[person];
+            if !names[p.names_list].1.contains(&p.display) {
+                names[p.names_list].1.push(p.display.clone());
+            }
+        }
+        let hit = |l: usize| !lists[l].1.is_empty();
+        let mut rules: Vec<RuleWhy> = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(r, rule)| {
+                let fired = verdict.rules.contains(&r);
+                let mut lacks = Vec::new();
+                if !fired {
+                    if !rule.tags.is_empty() && !rule.tags.iter().any(|t| tags.contains(t)) {
+                        lacks.push(format!(
+                            "the source carries none of its tags [{}]",
+                            rule.tags.join(", ")
+                        ));
+                    }
+                    for &l in rule.all.iter().filter(|&&l| !hit(l)) {
+                        lacks.push(format!("no term of list `{}`", self.list_names[l]));
+                    }
+                    if !rule.any.is_empty() && !rule.any.iter().any(|&l| hit(l)) {
+                        let any: Vec<String> = rule
+                            .any
+                            .iter()
+                            .map(|&l| format!("`{}`", self.list_names[l]))
+                            .collect();
+                        lacks.push(format!("no term of any of {}", any.join(", ")));
+                    }
+                    for &l in rule.none.iter().filter(|&&l| hit(l)) {
+                        lacks.push(format!(
+                            "vetoed by list `{}` ({})",
+                            self.list_names[l],
+                            lists[l].1.join(", ")
+                        ));
+                    }
+                    if !rule.names.is_empty() && !rule.names.iter().any(|&n| !names[n].1.is_empty())
+                    {
+                        let files: Vec<String> = rule
+                            .names
+                            .iter()
+                            .map(|&n| format!("`{}`", self.names_files[n]))
+                            .collect();
+                        lacks.push(format!("no one from {} named", files.join(", ")));
+                    }
+                    if lacks.is_empty() {
+                        // Everything else was met: the `all` terms were too far apart.
+                        lacks.push(format!(
+                            "its `all` terms are not within {} words of each other",
+                            rule.near.unwrap_or_default()
+                        ));
+                    }
+                }
+                RuleWhy {
+                    rule: rule.name.clone(),
+                    fired,
+                    lacks,
+                }
+            })
+            .collect();
+        rules.sort_by_key(|r| (!r.fired, r.lacks.len()));
+        Why {
+            lists,
+            names,
+            rules,
+        }
+    }
+}
+
+impl Why {
+    /// Whether any rule fired.
+    pub fn alerts(&self) -> bool {
+        self.rules.iter().any(|r| r.fired)
+    }
+
+    /// The answer as a person reads it (the terminal, or Telegram as plain text).
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let fired: Vec<&str> = self
+            .rules
+            .iter()
+            .filter(|r| r.fired)
+            .map(|r| r.rule.as_str())
+            .collect();
+        if fired.is_empty() {
+            out.push_str("Would not alert.\n");
+            if let Some(closest) = self.rules.first() {
+                let _ = writeln!(
+                    out,
+                    "Closest rule: {}: it lacks {}.",
+                    closest.rule,
+                    closest.lacks.join("; ")
+                );
+            }
+        } else {
+            let _ = writeln!(out, "Would alert: {}.", fired.join(", "));
+        }
+        out.push_str("Lists:\n");
+        for (list, terms) in &self.lists {
+            match terms.is_empty() {
+                true => {
+                    let _ = writeln!(out, "  {list}: nothing");
+                }
+                false => {
+                    let _ = writeln!(out, "  {list}: {}", terms.join(", "));
+                }
+            }
+        }
+        for (file, people) in &self.names {
+            let said = if people.is_empty() {
+                "no one".to_string()
+            } else {
+                people.join(", ")
+            };
+            let _ = writeln!(out, "  names {file}: {said}");
+        }
+        out.push_str("Rules:\n");
+        for r in &self.rules {
+            if r.fired {
+                let _ = writeln!(out, "  {}: fires", r.rule);
+            } else {
+                let _ = writeln!(out, "  {}: lacks {}", r.rule, r.lacks.join("; "));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,131 @@
+//! `vigia why` and `/why`: which lists and names an item matched, and which
+//! rule came closest and what it lacked, for a file, a URL and a stored link.
+
+use vigia::config::{Config, Secret};
+use vigia::daemon;
+use vigia::delivery::Sink;
+
+use crate::support::{rss, write_config, Entry, FakeBot, FeedServer, TOKEN};
+
+fn why(config: &std::path::Path, input: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
+        .args(["why", "--config", config.to_str().unwrap(), input])
+        .env_remove("TELEGRAM_BOT_TOKEN")
+        .output()
+        .unwrap()
+}
+
+fn missed() -> Entry {
+    // A detention with no Venezuela context: the closest rule lacks it.
+    Entry::new(
+        "m",
+        "Detienen a periodista en su casa",
+        "",
+        chrono::Duration::minutes(5),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn why_explains_a_file_a_url_and_a_stored_link() {
+    let feed = FeedServer::start(vec![
+        missed(),
+        Entry::new(
+            "a",
+            "Detienen a periodista en Caracas",
+            "",
+            chrono::Duration::minutes(4),
+        ),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &feed.url, "http://127.0.0.1:9", "");
+
+    // A file.
+    let file = dir.path().join("saved.xml");
+    std::fs::write(&file, rss("http://x", &[missed()])).unwrap();
+    let out = why(&config, file.to_str().unwrap());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Would not alert."), "{text}");
+    assert!(
+        text.contains(
+            "Closest rule: detentions in Venezuela: it lacks no term of list `venezuela`"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("  detention: detienen"), "{text}");
+    assert!(text.contains("  names watch: no one"), "{text}");
+
+    // A URL: both items, one alerting.
+    let out = why(&config, &feed.url);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Would alert: detentions in Venezuela."),
+        "{text}"
+    );
+    assert!(text.contains("Would not alert."), "{text}");
+
+    // A stored item's link, after the daemon has polled it.
+    let loaded = Config::load(&config).unwrap();
+    let running = daemon::start(&loaded, Sink::Stdout).await.unwrap();
+    running.handle.poll_now().await;
+    running.handle.delivered().await;
+    running.shutdown().await;
+    let link = format!("{}/news/a", feed.url.trim_end_matches("/feed.xml"));
+    let out = why(&config, &link);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("(stored: from Test feed"), "{text}");
+    assert!(
+        text.contains("Would alert: detentions in Venezuela."),
+        "{text}"
+    );
+
+    // A link never seen, that cannot be fetched: a clear answer.
+    let out = why(&config, "http://127.0.0.1:9/never-seen");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a stored item's link"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_asks_why_in_telegram() {
+    let bot = FakeBot::start().await;
+    let feed = FeedServer::start(vec![missed()]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), &feed.url, &bot.url, "");
+    let toml = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("[telegram]\n", "[telegram]\nadmins = [42]\n");
+    std::fs::write(&path, toml).unwrap();
+    let config = Config::load(&path).unwrap();
+    let sink = Sink::telegram(Secret::new(TOKEN), url::Url::parse(&bot.url).unwrap());
+    let running = daemon::start(&config, sink).await.unwrap();
+    running.handle.poll_now().await;
+    let link = format!("{}/news/m", feed.url.trim_end_matches("/feed.xml"));
+    bot.wait_for("the commands registered", |st| st.commands.is_some())
+        .await;
+    bot.message_from(42, &format!("/why {link}"));
+    bot.message_from(42, "/why http://127.0.0.1:9/never-seen");
+    bot.wait_for("two answers", |st| {
+        st.sent.iter().filter(|s| s.chat == "42").count() == 2
+    })
+    .await;
+    let answers = bot.texts_to("42");
+    assert!(
+        answers[0].contains(
+            "Closest rule: detentions in Venezuela: it lacks no term of list `venezuela`"
+        ),
+        "{}",
+        answers[0]
+    );
+    assert!(
+        answers[1].contains("not the link of a report vigia has stored"),
+        "{}",
+        answers[1]
+    );
+    running.shutdown().await;
+}
