@@ -51,6 +51,12 @@ fn main() -> anyhow::Result<()> {
             c.recall()
         );
     }
+    println!(
+        "language detected right on {} of {} items ({:.3})",
+        report.detected_right,
+        report.detected,
+        report.detected_right as f64 / report.detected.max(1) as f64
+    );
     Ok(())
 }
 

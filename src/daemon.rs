@@ -644,7 +644,9 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
             silent += 1;
             (None, Vec::new())
         } else {
-            let verdict = rules.matcher.check(&item.text(), &source.tags);
+            let text = item.text();
+            let lang = source.lang.or_else(|| crate::matching::language(&text));
+            let verdict = rules.matcher.check_in(&text, &source.tags, lang);
             if verdict.alerts() {
                 let e = rules.matcher.explain(&verdict);
                 for rule in &e.rules {

@@ -139,7 +139,12 @@ pub async fn replay(
         let source_name = source.map_or(input.as_str(), |s| s.name.as_str());
         let tags: &[String] = source.map_or(&[], |s| &s.tags);
         for item in &items {
-            let verdict = matcher.check(&item.text(), tags);
+            let lang = source.and_then(|s| s.lang);
+            let verdict = matcher.check_in(
+                &item.text(),
+                tags,
+                lang.or_else(|| crate::matching::language(&item.text())),
+            );
             if !verdict.alerts() && !opts.all {
                 continue;
             }
@@ -306,7 +311,11 @@ pub async fn why(
                 summary: &item.summary,
                 content: "",
             };
-            let verdict = matcher.check(&text, tags);
+            let lang = config
+                .source(&item.source)
+                .and_then(|s| s.lang)
+                .or_else(|| crate::matching::language(&text));
+            let verdict = matcher.check_in(&text, tags, lang);
             let _ = writeln!(
                 out,
                 "{}\n(stored: from {}, found {})",
@@ -335,7 +344,10 @@ pub async fn why(
         if n > 0 {
             out.push('\n');
         }
-        let verdict = matcher.check(&item.text(), tags);
+        let lang = source
+            .and_then(|s| s.lang)
+            .or_else(|| crate::matching::language(&item.text()));
+        let verdict = matcher.check_in(&item.text(), tags, lang);
         let _ = writeln!(out, "{}", item.title);
         out.push_str(&matcher.why(&verdict, tags).render());
     }

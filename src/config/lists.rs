@@ -5,6 +5,27 @@ use std::path::Path;
 
 use super::Diagnostic;
 
+/// A language vigia's lists can be scoped to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    En,
+    Es,
+    Pt,
+}
+
+impl Lang {
+    /// `en`, `es` or `pt`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "en" => Some(Lang::En),
+            "es" => Some(Lang::Es),
+            "pt" => Some(Lang::Pt),
+            _ => None,
+        }
+    }
+}
+
 /// A term as the operator wrote it, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
@@ -12,6 +33,9 @@ pub struct Term {
     pub text: String,
     /// 1-based line in the file that holds it (for inline lists, in `vigia.toml`).
     pub line: usize,
+    /// Set under a `[en]`, `[es]` or `[pt]` header: the term matches only
+    /// items in that language (or whose language is not known).
+    pub lang: Option<Lang>,
 }
 
 /// A watched person: the first alias names them in alerts.
@@ -37,14 +61,32 @@ fn content_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
-/// Parses a list file's text. Never fails: every non-comment line is a term.
-pub fn parse_list(text: &str) -> Vec<Term> {
-    content_lines(text)
-        .map(|(line, term)| Term {
-            text: term.to_string(),
+/// Parses a list file's text: every non-comment line is a term, but for a
+/// header `[en]`, `[es]` or `[pt]`, which scopes the terms after it to that
+/// language, and `[all]`, which ends the scope. Another header is reported.
+pub fn parse_list(text: &str, file: &Path, errors: &mut Vec<Diagnostic>) -> Vec<Term> {
+    let mut lang = None;
+    let mut terms = Vec::new();
+    for (line, content) in content_lines(text) {
+        if let Some(header) = content.strip_prefix('[').and_then(|c| c.strip_suffix(']')) {
+            match (Lang::parse(header), header.trim().eq_ignore_ascii_case("all")) {
+                (Some(l), _) => lang = Some(l),
+                (None, true) => lang = None,
+                (None, false) => errors.push(Diagnostic::at(
+                    file,
+                    line,
+                    format!("unknown language header [{header}]: use [en], [es], [pt], or [all] to end one"),
+                )),
+            }
+            continue;
+        }
+        terms.push(Term {
+            text: content.to_string(),
             line,
-        })
-        .collect()
+            lang,
+        });
+    }
+    terms
 }
 
 /// Parses a names file's text; lines with an empty alias are reported.
@@ -71,20 +113,50 @@ mod tests {
 
     #[test]
     fn list_skips_comments_and_blanks_and_keeps_lines() {
-        let terms = parse_list("# header\n\ndetenido\n  preso político  # note\n");
+        let terms = parse_list(
+            "# header\n\ndetenido\n  preso político  # note\n",
+            Path::new("l.txt"),
+            &mut Vec::new(),
+        );
         assert_eq!(
             terms,
             vec![
                 Term {
                     text: "detenido".into(),
-                    line: 3
+                    line: 3,
+                    lang: None,
                 },
                 Term {
                     text: "preso político".into(),
-                    line: 4
+                    line: 4,
+                    lang: None,
                 },
             ]
         );
+    }
+
+    #[test]
+    fn language_headers_scope_the_terms_after_them() {
+        let mut errors = Vec::new();
+        let terms = parse_list(
+            "arrested\n[pt]\npreso\n[es]\ndetenido\n[all]\nSEBIN\n[fr]\n",
+            Path::new("l.txt"),
+            &mut errors,
+        );
+        let langs: Vec<(&str, Option<Lang>)> =
+            terms.iter().map(|t| (t.text.as_str(), t.lang)).collect();
+        assert_eq!(
+            langs,
+            [
+                ("arrested", None),
+                ("preso", Some(Lang::Pt)),
+                ("detenido", Some(Lang::Es)),
+                ("SEBIN", None)
+            ]
+        );
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, Some(8));
+        assert!(errors[0].message.contains("unknown language header [fr]"));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-pub use lists::{Person, Term};
+pub use lists::{Lang, Person, Term};
 
 /// Where the config is looked for when neither `--config` nor `$VIGIA_CONFIG` says.
 pub const DEFAULT_PATH: &str = "config/vigia.toml";
@@ -286,6 +286,8 @@ pub struct Source {
     pub interval: Duration,
     /// Labels that rules can require.
     pub tags: Vec<String>,
+    /// The language of its items (`lang`), else detected per item.
+    pub lang: Option<Lang>,
 }
 
 /// A term list: its name and terms as written.
@@ -893,6 +895,7 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
                     .map(|t| Term {
                         text: t.trim().to_string(),
                         line,
+                        lang: None,
                     })
                     .collect();
                 (c.file.to_path_buf(), terms)
@@ -900,7 +903,10 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
             RawList::File(rel) => {
                 let path = c.resolve(rel);
                 match std::fs::read_to_string(&path) {
-                    Ok(text) => (path, lists::parse_list(&text)),
+                    Ok(text) => {
+                        let terms = lists::parse_list(&text, &path, &mut c.errors);
+                        (path, terms)
+                    }
                     Err(e) => {
                         let msg = format!(
                             "list `{}`: cannot read {}: {e}",
@@ -1122,8 +1128,13 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
                 }
             }
             SourceKind::Feed => {
-                if src.query.is_some() || src.lang.is_some() {
-                    c.warn(s, format!("source {name:?}: `query` and `lang` are only for kind \"google-news\"; ignored"));
+                if src.query.is_some() {
+                    c.warn(
+                        s,
+                        format!(
+                            "source {name:?}: `query` is only for kind \"google-news\"; ignored"
+                        ),
+                    );
                 }
                 match &src.url {
                     None => {
@@ -1174,6 +1185,20 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
                 None => interval = MIN_GOOGLE_NEWS_INTERVAL,
             }
         }
+        let lang = src.lang.as_ref().and_then(|l| {
+            let parsed = Lang::parse(l.get_ref());
+            if parsed.is_none() && kind != SourceKind::GoogleNews {
+                c.error(
+                    l,
+                    format!(
+                        "source {name:?}: lang {:?} is not one of \"en\", \"es\", \"pt\"",
+                        l.get_ref()
+                    ),
+                );
+            }
+            parsed
+        });
+        let lang = lang.or((kind == SourceKind::GoogleNews).then_some(Lang::En));
         sources.push(Source {
             name,
             kind,
@@ -1181,6 +1206,7 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
             page: page.flatten(),
             interval,
             tags: src.tags.clone(),
+            lang,
         });
     }
 

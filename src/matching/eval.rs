@@ -45,6 +45,10 @@ pub struct Report {
     pub all: Counts,
     /// One line per wrong decision: id, source, title, rules and terms.
     pub errors: Vec<String>,
+    /// Items whose language was detected (labelled items, borderline left
+    /// out), and how many of those detections agree with the label.
+    pub detected: usize,
+    pub detected_right: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,19 +73,24 @@ pub fn evaluate(config: &Config, corpus: &str) -> Result<Report, CorpusError> {
         if row.label == "borderline" {
             continue;
         }
-        let tags = config
-            .source(&row.source)
-            .map(|s| s.tags.clone())
-            .unwrap_or_default();
+        let source = config.source(&row.source);
+        let tags = source.map(|s| s.tags.clone()).unwrap_or_default();
         let (title, summary) = (html_to_text(&row.title), html_to_text(&row.summary));
-        let verdict = matcher.check(
-            &ItemText {
-                title: &title,
-                summary: &summary,
-                content: "",
-            },
-            &tags,
-        );
+        let text = ItemText {
+            title: &title,
+            summary: &summary,
+            content: "",
+        };
+        // As the daemon does: the source's language, else the item's.
+        let lang = source
+            .and_then(|s| s.lang)
+            .or_else(|| super::language(&text));
+        let detected = super::language(&text);
+        report.detected += 1;
+        if detected.map(|l| serde_json::to_value(l).ok()) == Some(Some(row.lang.clone().into())) {
+            report.detected_right += 1;
+        }
+        let verdict = matcher.check_in(&text, &tags, lang);
         let expected = row.label == "alert";
         let lang = report.by_lang.entry(row.lang.clone()).or_default();
         for c in [lang, &mut report.all] {

@@ -20,6 +20,26 @@ pub mod names;
 pub mod normalize;
 pub mod why;
 
+pub use crate::config::Lang;
+
+/// The language of an item, from its title and summary (whatlang's
+/// trigrams), when it is one of the three vigia's lists know.
+pub fn language(item: &ItemText<'_>) -> Option<Lang> {
+    let text = format!("{} {}", item.title, item.summary);
+    let allow = vec![
+        whatlang::Lang::Eng,
+        whatlang::Lang::Spa,
+        whatlang::Lang::Por,
+    ];
+    let detector = whatlang::Detector::with_allowlist(allow);
+    match detector.detect_lang(&text)? {
+        whatlang::Lang::Eng => Some(Lang::En),
+        whatlang::Lang::Spa => Some(Lang::Es),
+        whatlang::Lang::Por => Some(Lang::Pt),
+        _ => None,
+    }
+}
+
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -152,6 +172,8 @@ pub struct Matcher {
     longest: usize,
     /// Terms as written, per list.
     terms: Vec<Vec<String>>,
+    /// Each term's language scope, per list (`None`: every language).
+    term_langs: Vec<Vec<Option<Lang>>>,
     people: Vec<PersonInfo>,
     rules: Vec<crate::config::Rule>,
     /// Each rule's conditions as bit sets, in config order.
@@ -268,6 +290,7 @@ impl Matcher {
             }
         };
         let mut terms = Vec::new();
+        let mut term_langs: Vec<Vec<Option<Lang>>> = Vec::new();
         for (l, list) in config.lists.iter().enumerate() {
             for (t, term) in list.terms.iter().enumerate() {
                 let stem = term.text.ends_with('*');
@@ -281,6 +304,7 @@ impl Matcher {
                 );
             }
             terms.push(list.terms.iter().map(|t| t.text.clone()).collect());
+            term_langs.push(list.terms.iter().map(|t| t.lang).collect());
         }
         let mut people = Vec::new();
         for (n, names_list) in config.names.iter().enumerate() {
@@ -347,6 +371,7 @@ impl Matcher {
             automaton,
             longest,
             terms,
+            term_langs,
             people,
             rules: config.rules.clone(),
             needs,
@@ -363,8 +388,15 @@ impl Matcher {
         self.automaton.memory_usage()
     }
 
-    /// Matches one item from a source carrying `tags`.
+    /// Matches one item from a source carrying `tags`, with every term
+    /// whatever its language scope.
     pub fn check(&self, item: &ItemText<'_>, tags: &[String]) -> Verdict {
+        self.check_in(item, tags, None)
+    }
+
+    /// Matches one item in language `lang` (when known): a term scoped to
+    /// another language does not count.
+    pub fn check_in(&self, item: &ItemText<'_>, tags: &[String], lang: Option<Lang>) -> Verdict {
         // Every field as the automaton reads it (see [`automaton`]).
         //
         // The buffers are this thread's, kept from item to item: most
@@ -380,7 +412,14 @@ impl Matcher {
             }
             self.automaton
                 .walk(&symbols.symbols, self.longest, &mut scratch.found);
-            let hits = self.hits(&scratch.symbols, &scratch.found);
+            let mut hits = self.hits(&scratch.symbols, &scratch.found);
+            if let Some(lang) = lang {
+                hits.retain(|(target, _)| match *target {
+                    Target::Term { list, term } => self.term_langs[list as usize][term as usize]
+                        .is_none_or(|scope| scope == lang),
+                    Target::Person { .. } => true,
+                });
+            }
             let verdict = self.decide(hits, tags, &scratch.symbols.symbols, &mut scratch.decide);
             // A huge item's buffers are not kept: they would hold tens
             // of megabytes per thread for the rest of the run.

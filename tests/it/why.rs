@@ -129,3 +129,56 @@ async fn an_admin_asks_why_in_telegram() {
     );
     running.shutdown().await;
 }
+
+/// A term under `[pt]` counts only for Portuguese items: detected from the
+/// text, or given by the source's `lang`.
+#[test]
+fn a_term_scoped_to_portuguese_never_fires_on_an_english_item() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("d.txt"), "[pt]\npreso\n[all]\ndetained\n").unwrap();
+    let path = dir.path().join("vigia.toml");
+    std::fs::write(
+        &path,
+        "[channels]\na = -100\n[lists]\nd = \"d.txt\"\nv = [\"Venezuela\"]\n\
+         [[rule]]\nname = \"r\"\nall = [\"d\", \"v\"]\nchannels = [\"a\"]\n\
+         [[source]]\nname = \"br\"\nurl = \"https://example.org/feed\"\nlang = \"pt\"\n",
+    )
+    .unwrap();
+    let config = Config::load(&path).unwrap();
+    let matcher = vigia::matching::Matcher::new(&config);
+    let text = |title: &'static str| vigia::matching::ItemText {
+        title,
+        summary: "",
+        content: "",
+    };
+    let fires = |title: &'static str, lang| matcher.check_in(&text(title), &[], lang).alerts();
+    let en = "Preso Ortega's shop in Venezuela reopens after the holidays";
+    let pt = "O jornalista foi preso na Venezuela depois de uma reportagem sobre a situação dos hospitais";
+    let detect = vigia::matching::language;
+    assert_eq!(detect(&text(en)), Some(vigia::config::Lang::En));
+    assert_eq!(detect(&text(pt)), Some(vigia::config::Lang::Pt));
+    assert!(
+        !fires(en, detect(&text(en))),
+        "a Portuguese term on an English item"
+    );
+    assert!(fires(pt, detect(&text(pt))));
+    assert!(
+        fires("Preso in Venezuela", config.source("br").unwrap().lang),
+        "the source's lang wins"
+    );
+    assert!(
+        fires(en, None),
+        "an item of unknown language gets every term"
+    );
+    assert!(fires(
+        "Three detained in Venezuela",
+        Some(vigia::config::Lang::En)
+    ));
+
+    std::fs::write(dir.path().join("d.txt"), "[fr]\npreso\n").unwrap();
+    let err = Config::load(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("d.txt:1: unknown language header [fr]"),
+        "{err}"
+    );
+}
