@@ -76,6 +76,26 @@ struct JsonMatch<'a> {
     end: usize,
 }
 
+/// The items of a file or URL. A known source's kind decides how it is read
+/// (a saved page with its selectors, a channel preview); anything else is
+/// a feed.
+async fn read_items(
+    input: &str,
+    source: Option<&Source>,
+    fetcher: &Fetcher,
+) -> Result<Vec<Item>, ReplayError> {
+    let (body, content_type) = read_input(input, fetcher).await?;
+    let base = input.starts_with("http").then_some(input);
+    let parsed = match source {
+        Some(s) => parse_source(s, &body, content_type.as_deref()).map(|(items, _)| items),
+        None => parse_feed(&body, base),
+    };
+    parsed.map_err(|source| ReplayError::Parse {
+        input: input.to_string(),
+        source,
+    })
+}
+
 /// The input's bytes, and its `Content-Type` when fetched.
 async fn read_input(
     input: &str,
@@ -124,18 +144,7 @@ pub async fn replay(
     let mut story_count = 0;
     for input in inputs {
         let source = forced.or_else(|| config.sources.iter().find(|s| s.url == *input));
-        let (body, content_type) = read_input(input, &fetcher).await?;
-        let base = input.starts_with("http").then_some(input.as_str());
-        // A known source's kind decides how its input is read (a saved page
-        // with its selectors, a channel preview); anything else is a feed.
-        let parsed = match source {
-            Some(s) => parse_source(s, &body, content_type.as_deref()).map(|(items, _)| items),
-            None => parse_feed(&body, base),
-        };
-        let items = parsed.map_err(|source| ReplayError::Parse {
-            input: input.clone(),
-            source,
-        })?;
+        let items = read_items(input, source, &fetcher).await?;
         let source_name = source.map_or(input.as_str(), |s| s.name.as_str());
         let tags: &[String] = source.map_or(&[], |s| &s.tags);
         for item in &items {
@@ -328,17 +337,7 @@ pub async fn why(
         }
     }
     let source = config.sources.iter().find(|s| s.url == input);
-    let fetcher = Fetcher::new(Limits::default());
-    let (body, content_type) = read_input(input, &fetcher).await?;
-    let base = input.starts_with("http").then_some(input);
-    let parsed = match source {
-        Some(s) => parse_source(s, &body, content_type.as_deref()).map(|(items, _)| items),
-        None => parse_feed(&body, base),
-    };
-    let items = parsed.map_err(|source| ReplayError::Parse {
-        input: input.to_string(),
-        source,
-    })?;
+    let items = read_items(input, source, &Fetcher::new(Limits::default())).await?;
     let tags: &[String] = source.map_or(&[], |s| &s.tags);
     for (n, item) in items.iter().enumerate() {
         if n > 0 {
