@@ -207,13 +207,18 @@ fn json(code: StatusCode, v: serde_json::Value) -> (StatusCode, Json<serde_json:
 /// Liveness, for a container's health check: 200 while the daemon works.
 async fn healthz(State(ops): State<Ops>) -> (StatusCode, Json<serde_json::Value>) {
     let reasons = ops.liveness().await;
+    // Telegram's state is shown, not judged: a restart would not mend it.
+    let telegram = ops.telegram.health();
     if reasons.is_empty() {
-        json(StatusCode::OK, serde_json::json!({ "status": "ok" }))
+        json(
+            StatusCode::OK,
+            serde_json::json!({ "status": "ok", "telegram": telegram }),
+        )
     } else {
         tracing::error!(reasons = ?reasons, "vigia is not working");
         json(
             StatusCode::SERVICE_UNAVAILABLE,
-            serde_json::json!({ "status": "unhealthy", "reasons": reasons }),
+            serde_json::json!({ "status": "unhealthy", "reasons": reasons, "telegram": telegram }),
         )
     }
 }
