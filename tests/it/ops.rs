@@ -217,7 +217,10 @@ async fn healthz_fails_when_the_delivery_loop_stops_going_round() {
     let (code, body) = get_text(&healthz).await;
     assert_eq!(code, 503, "{body}");
     assert!(body.contains("delivery loop"), "{body}");
-    assert!(body.contains("\"telegram\":{"), "Telegram's state is shown: {body}");
+    assert!(
+        body.contains("\"telegram\":{"),
+        "Telegram's state is shown: {body}"
+    );
     pulse.store(
         chrono::Utc::now().timestamp_millis(),
         std::sync::atomic::Ordering::Relaxed,
