@@ -332,7 +332,7 @@ pub async fn why(
                 item.source,
                 item.found_at.format("%Y-%m-%d %H:%M UTC")
             );
-            out.push_str(&matcher.why(&verdict, tags).render());
+            out.push_str(&matcher.why(&verdict, tags, lang).render());
             return Ok(1);
         }
     }
@@ -348,7 +348,7 @@ pub async fn why(
             .or_else(|| crate::matching::language(&item.text()));
         let verdict = matcher.check_in(&item.text(), tags, lang);
         let _ = writeln!(out, "{}", item.title);
-        out.push_str(&matcher.why(&verdict, tags).render());
+        out.push_str(&matcher.why(&verdict, tags, lang).render());
     }
     Ok(items.len())
 }

@@ -16,6 +16,15 @@ pub enum Lang {
 
 impl Lang {
     /// `en`, `es` or `pt`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Es => "es",
+            Lang::Pt => "pt",
+        }
+    }
+
+    /// `en`, `es` or `pt`.
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "en" => Some(Lang::En),

@@ -25,20 +25,27 @@ pub struct Why {
     pub names: Vec<(String, Vec<String>)>,
     /// Rules that fired first, then the others by how little they lacked.
     pub rules: Vec<RuleWhy>,
+    /// The language the item was matched in (`None`: not known, every term applies).
+    pub lang: Option<super::Lang>,
 }
 
 impl Matcher {
-    /// Explains `verdict` (of an item from a source carrying `tags`) rule by rule.
-    pub fn why(&self, verdict: &Verdict, tags: &[String]) -> Why {
+    /// Explains `verdict` (of an item in `lang` from a source carrying
+    /// `tags`) rule by rule.
+    pub fn why(&self, verdict: &Verdict, tags: &[String], lang: Option<super::Lang>) -> Why {
         let mut lists: Vec<(String, Vec<String>)> = self
             .list_names
             .iter()
             .map(|n| (n.clone(), Vec::new()))
             .collect();
         for ((list, term), _) in verdict.terms() {
-            let text = &self.terms[list][term];
-            if !lists[list].1.contains(text) {
-                lists[list].1.push(text.clone());
+            // A term scoped to a language says so.
+            let text = match self.term_langs[list][term] {
+                Some(scope) => format!("{} [{}]", self.terms[list][term], scope.code()),
+                None => self.terms[list][term].clone(),
+            };
+            if !lists[list].1.contains(&text) {
+                lists[list].1.push(text);
             }
         }
         let mut names: Vec<(String, Vec<String>)> = self
@@ -114,6 +121,7 @@ impl Matcher {
             lists,
             names,
             rules,
+            lang,
         }
     }
 }
@@ -145,6 +153,12 @@ impl Why {
             }
         } else {
             let _ = writeln!(out, "Would alert: {}.", fired.join(", "));
+        }
+        match self.lang {
+            Some(lang) => {
+                let _ = writeln!(out, "Language: {}.", lang.code());
+            }
+            None => out.push_str("Language: not known (every term applies).\n"),
         }
         out.push_str("Lists:\n");
         for (list, terms) in &self.lists {

@@ -59,6 +59,7 @@ async fn why_explains_a_file_a_url_and_a_stored_link() {
     );
     assert!(text.contains("  detention: detienen"), "{text}");
     assert!(text.contains("  names watch: no one"), "{text}");
+    assert!(text.contains("Language: es."), "{text}");
 
     // A URL: both items, one alerting.
     let out = why(&config, &feed.url);
