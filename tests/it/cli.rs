@@ -200,13 +200,7 @@ fn replay_json_prints_what_the_contract_says() {
 
 #[tokio::test]
 async fn run_without_a_token_prints_alerts_and_stops_on_sigterm() {
-    let feed = FeedServer::start(vec![Entry::new(
-        "a",
-        "Detienen a periodista en Caracas",
-        "",
-        chrono::Duration::minutes(5),
-    )])
-    .await;
+    let feed = FeedServer::start(vec![Entry::caracas_arrest("a")]).await;
     let dir = tempfile::tempdir().unwrap();
     let port = crate::support::unused_addr().port();
     let path = write_fast_config(dir.path(), &feed.url, "http://127.0.0.1:9");
@@ -241,13 +235,7 @@ async fn run_without_a_token_prints_alerts_and_stops_on_sigterm() {
 #[tokio::test]
 async fn the_bot_token_never_appears_in_logs() {
     let token = "987654:SECRET-token-that-must-not-leak";
-    let feed = FeedServer::start(vec![Entry::new(
-        "a",
-        "Detienen a periodista en Caracas",
-        "",
-        chrono::Duration::minutes(5),
-    )])
-    .await;
+    let feed = FeedServer::start(vec![Entry::caracas_arrest("a")]).await;
     let dir = tempfile::tempdir().unwrap();
     // Nothing listens there: every send fails with a network error. The
     // request URL contains the token; teloxide strips URLs from its errors

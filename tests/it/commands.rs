@@ -15,13 +15,7 @@ const ALERTS: &str = "-1001234567890";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_get_answers_and_strangers_a_refusal() {
     let bot = FakeBot::start().await;
-    let feed = FeedServer::start(vec![Entry::new(
-        "a",
-        "Detienen a periodista en Caracas",
-        "",
-        Duration::minutes(5),
-    )])
-    .await;
+    let feed = FeedServer::start(vec![Entry::caracas_arrest("a")]).await;
     let dir = tempfile::tempdir().unwrap();
     let path = write_config(dir.path(), &feed.url, &bot.url, "");
     let toml = std::fs::read_to_string(&path)

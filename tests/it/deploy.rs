@@ -156,13 +156,7 @@ async fn a_compose_deploy_on_the_shipped_config_sends_to_telegram_and_is_healthy
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alerts_printed_without_a_token_are_sent_once_a_token_is_set() {
     let bot = FakeBot::start().await;
-    let feed = FeedServer::start(vec![Entry::new(
-        "a",
-        "Detienen a periodista en Caracas",
-        "",
-        chrono::Duration::minutes(5),
-    )])
-    .await;
+    let feed = FeedServer::start(vec![Entry::caracas_arrest("a")]).await;
     let dir = tempfile::tempdir().unwrap();
     let path = crate::support::write_config(dir.path(), &feed.url, &bot.url, "");
     let config = Config::load(&path).unwrap();
@@ -247,13 +241,7 @@ fn a_bad_environment_override_is_named() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_while_vigia_runs_is_a_whole_store_and_never_overwrites() {
-    let feed = FeedServer::start(vec![Entry::new(
-        "a",
-        "Detienen a periodista en Caracas",
-        "",
-        chrono::Duration::minutes(5),
-    )])
-    .await;
+    let feed = FeedServer::start(vec![Entry::caracas_arrest("a")]).await;
     let dir = tempfile::tempdir().unwrap();
     let path = crate::support::write_config(dir.path(), &feed.url, "http://127.0.0.1:9", "");
     let config = Config::load(&path).unwrap();

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
-use chrono::Duration;
 use vigia::config::Config;
 use vigia::daemon;
 use vigia::delivery::Sink;
@@ -20,12 +19,7 @@ use crate::support::{rss, serve, unused_addr, Entry};
 async fn flaky(State(fixed): State<Arc<AtomicBool>>) -> axum::response::Response {
     use axum::response::IntoResponse;
     if fixed.load(Ordering::SeqCst) {
-        let entries = [Entry::new(
-            "a",
-            "Detienen a periodista en Caracas",
-            "",
-            Duration::minutes(5),
-        )];
+        let entries = [Entry::caracas_arrest("a")];
         (
             [("content-type", "application/rss+xml")],
             rss("http://x", &entries),

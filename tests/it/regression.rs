@@ -34,15 +34,20 @@ fn all_arrived_soon_after(
     }
 }
 
+/// Every send gets `fault` for `span` from now; returns when it ends.
+fn fault_for(f: &Flood, span: Duration, fault: Fault) -> Instant {
+    let end = Instant::now() + span;
+    f.bot.set_mode(Mode::FaultUntil(end, fault));
+    end
+}
+
 /// Bug: a JSON 500 (`ApiError::Unknown` to teloxide) was taken for a chat
 /// refusal; every channel was held for `recheck_held` and admins were told
 /// it was refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_json_500_for_three_seconds_holds_no_channel_and_tells_no_admin() {
     let f = flood(3, 3, "", &[]).await;
-    let end = Instant::now() + Duration::from_secs(3);
-    f.bot
-        .set_mode(Mode::FaultUntil(end, Fault::InternalServerError));
+    let end = fault_for(&f, Duration::from_secs(3), Fault::InternalServerError);
     let running = f.start().await;
     let h = running.handle.clone();
     h.poll_now().await;
@@ -65,8 +70,7 @@ async fn a_json_500_for_three_seconds_holds_no_channel_and_tells_no_admin() {
 async fn bad_gateway_and_gateway_timeout_pages_are_retried_without_holding() {
     for fault in [Fault::BadGateway, Fault::GatewayTimeout] {
         let f = flood(2, 2, "", &[]).await;
-        let end = Instant::now() + Duration::from_secs(2);
-        f.bot.set_mode(Mode::FaultUntil(end, fault.clone()));
+        let end = fault_for(&f, Duration::from_secs(2), fault.clone());
         let running = f.start().await;
         running.handle.poll_now().await;
         f.bot.wait_for("every alert", |st| st.sent.len() == 4).await;
@@ -277,9 +281,7 @@ async fn a_command_answer_over_the_rate_limit_is_sent_after_retry_after() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn telegram_failing_for_down_after_is_told_once_then_its_recovery() {
     let f = flood(2, 2, "down_after = \"1s\"", &[]).await;
-    let end = Instant::now() + Duration::from_secs(3);
-    f.bot
-        .set_mode(Mode::FaultUntil(end, Fault::InternalServerError));
+    let end = fault_for(&f, Duration::from_secs(3), Fault::InternalServerError);
     let running = f.start().await;
     let h = running.handle.clone();
     h.poll_now().await;

@@ -44,6 +44,17 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The test item most tests poll: a detention in Caracas, published
+    /// five minutes ago, which every test config's detention rule alerts on.
+    pub fn caracas_arrest(guid: &str) -> Self {
+        Entry::new(
+            guid,
+            "Detienen a periodista en Caracas",
+            "",
+            chrono::Duration::minutes(5),
+        )
+    }
+
     pub fn new(guid: &str, title: &str, description: &str, age: chrono::Duration) -> Self {
         Entry {
             guid: guid.into(),
