@@ -4,12 +4,17 @@
 //! (defaults: `config/vigia.toml`, `tests/fixtures/dev.jsonl`);
 //! `--verbose` lists every missed item and false alert.
 //!
+//! `--morphology stems` reads each `word+` term as its Snowball stem followed
+//! by `*` (rust-stemmers), `--morphology none` as the word alone; without
+//! it, the generated forms vigia ships are used. This compares the two ways
+//! of covering word forms on the same lists.
+//!
 //! `cargo run --release --example eval -- --names [--verbose]` measures each
 //! name variant rule alone and all together on `tests/fixtures/names-cases.tsv`.
 
 use std::path::Path;
 
-use vigia::config::Config;
+use vigia::config::{Config, Lang};
 use vigia::matching::eval::{evaluate, evaluate_names};
 use vigia::matching::names::Variants;
 
@@ -19,14 +24,24 @@ fn main() -> anyhow::Result<()> {
     if args.iter().any(|a| a == "--names") {
         return names(verbose);
     }
+    let morphology = args
+        .iter()
+        .position(|a| a == "--morphology")
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str);
     let paths: Vec<&str> = args
         .iter()
-        .filter(|a| !a.starts_with("--"))
+        .filter(|a| !a.starts_with("--") && Some(a.as_str()) != morphology)
         .map(String::as_str)
         .collect();
-    let config = Config::load(Path::new(
+    let mut config = Config::load(Path::new(
         paths.first().copied().unwrap_or("config/vigia.toml"),
     ))?;
+    match morphology {
+        None | Some("forms") => {}
+        Some(m @ ("stems" | "none")) => rewrite_forms(&mut config, m == "stems"),
+        Some(other) => anyhow::bail!("--morphology {other}: use forms, stems or none"),
+    }
     let corpus =
         std::fs::read_to_string(paths.get(1).copied().unwrap_or("tests/fixtures/dev.jsonl"))?;
     let report = evaluate(&config, &corpus)?;
@@ -125,4 +140,33 @@ fn names(verbose: bool) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Rewrites every `word+` term: as the word's Snowball stem and `*` when
+/// `stems` and the word ends the term (a stem cannot sit mid-phrase, so
+/// there the word stays as written), else as the word alone.
+fn rewrite_forms(config: &mut Config, stems: bool) {
+    use rust_stemmers::{Algorithm, Stemmer};
+    for list in &mut config.lists {
+        for term in &mut list.terms {
+            let Some(lang) = term.lang else { continue };
+            let words: Vec<&str> = term.text.split_whitespace().collect();
+            let Some(at) = words.iter().position(|w| w.ends_with('+')) else {
+                continue;
+            };
+            let word = words[at].trim_end_matches('+');
+            let mut out: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+            out[at] = if stems && at + 1 == words.len() {
+                let algorithm = match lang {
+                    Lang::En => Algorithm::English,
+                    Lang::Es => Algorithm::Spanish,
+                    Lang::Pt => Algorithm::Portuguese,
+                };
+                format!("{}*", Stemmer::create(algorithm).stem(&word.to_lowercase()))
+            } else {
+                word.to_string()
+            };
+            term.text = out.join(" ");
+        }
+    }
 }

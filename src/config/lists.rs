@@ -6,7 +6,7 @@ use std::path::Path;
 use super::Diagnostic;
 
 /// A language vigia's lists can be scoped to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     En,

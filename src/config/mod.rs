@@ -920,6 +920,14 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
             }
         };
         for term in &terms {
+            if let Some(Err(e)) = crate::matching::forms::expand(&term.text, term.lang) {
+                c.errors.push(Diagnostic::at(
+                    &file,
+                    term.line,
+                    format!("term {:?}: {e}", term.text),
+                ));
+                continue;
+            }
             if crate::matching::normalize::fold(term.text.trim_end_matches('*')).is_empty() {
                 c.warnings.push(Diagnostic::at(
                     &file,
@@ -938,14 +946,19 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         });
     }
 
-    // Each term as the matcher reads it: folded, and whether a stem.
-    let folded: Vec<Vec<(String, bool)>> = lists
+    // Each term as the matcher reads it: folded, whether a stem, whether
+    // it stands for its word forms, and its language.
+    type Key = (String, bool, bool, Option<Lang>);
+    let folded: Vec<Vec<Key>> = lists
         .iter()
         .map(|list| {
             let fold = |t: &Term| crate::matching::normalize::fold(t.text.trim_end_matches('*'));
             list.terms
                 .iter()
-                .map(|t| (fold(t), t.text.ends_with('*')))
+                .map(|t| {
+                    let forms = t.text.split_whitespace().any(|w| w.ends_with('+'));
+                    (fold(t), t.text.ends_with('*'), forms, t.lang)
+                })
                 .collect()
         })
         .collect();
@@ -953,7 +966,7 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
     // The same term twice, in one list or two: a term in both `detention`
     // and `noise` vetoes itself; one in two lists a rule requires together
     // satisfies both at once.
-    let mut first_seen: BTreeMap<&(String, bool), (usize, usize)> = BTreeMap::new();
+    let mut first_seen: BTreeMap<&Key, (usize, usize)> = BTreeMap::new();
     for (l, (list, folded)) in lists.iter().zip(&folded).enumerate() {
         for (t, (term, key)) in list.terms.iter().zip(folded).enumerate() {
             if key.0.is_empty() {
@@ -994,18 +1007,20 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
             .iter()
             .enumerate()
             .rev()
-            .filter(|(_, (text, stem))| *stem && !text.is_empty())
-            .map(|(t, (text, _))| (text.as_str(), t))
+            .filter(|(_, (text, stem, _, _))| *stem && !text.is_empty())
+            .map(|(t, (text, ..))| (text.as_str(), t))
             .collect();
-        for (term, (text, stem)) in list.terms.iter().zip(folded) {
+        for (term, (text, stem, _, lang)) in list.terms.iter().zip(folded) {
             // Its own text as a stem is the same term (or one listed
-            // twice, warned about above), not a shorter one.
+            // twice, warned about above), not a shorter one. A stem scoped
+            // to a language covers only terms of that language.
             let covering = text
                 .char_indices()
                 .map(|(at, _)| at)
                 .skip(1)
                 .chain((!stem).then_some(text.len()))
-                .find_map(|end| stems.get(&text[..end]));
+                .filter_map(|end| stems.get(&text[..end]))
+                .find(|&&s| list.terms[s].lang.is_none_or(|l| Some(l) == *lang));
             if let Some(&s) = covering {
                 let by = &list.terms[s];
                 c.warnings.push(Diagnostic::at(

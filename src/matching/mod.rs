@@ -16,6 +16,7 @@
 
 mod automaton;
 pub mod eval;
+pub mod forms;
 pub mod names;
 pub mod normalize;
 pub mod why;
@@ -293,15 +294,24 @@ impl Matcher {
         let mut term_langs: Vec<Vec<Option<Lang>>> = Vec::new();
         for (l, list) in config.lists.iter().enumerate() {
             for (t, term) in list.terms.iter().enumerate() {
-                let stem = term.text.ends_with('*');
-                add(
-                    fold(term.text.trim_end_matches('*')),
-                    stem,
-                    Target::Term {
-                        list: l as u32,
-                        term: t as u32,
-                    },
-                );
+                let target = Target::Term {
+                    list: l as u32,
+                    term: t as u32,
+                };
+                match forms::expand(&term.text, term.lang) {
+                    Some(Ok(phrases)) => {
+                        for phrase in phrases {
+                            add(phrase, false, target);
+                        }
+                    }
+                    // `vigia check` refuses these; a config that has one never loads.
+                    Some(Err(_)) => {}
+                    None => add(
+                        fold(term.text.trim_end_matches('*')),
+                        term.text.ends_with('*'),
+                        target,
+                    ),
+                }
             }
             terms.push(list.terms.iter().map(|t| t.text.clone()).collect());
             term_langs.push(list.terms.iter().map(|t| t.lang).collect());

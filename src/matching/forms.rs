@@ -1,0 +1,720 @@
+//! The forms of a list term's `word+`, generated when the config loads so
+//! matching stays one automaton over exact words: a Spanish or Portuguese
+//! verb in every person and simple tense, its participles and gerund; a
+//! noun or adjective in both genders and numbers; an English word with -s,
+//! -ed and -ing. Forms are folded (lowercase, no accents), as the matcher
+//! reads text.
+//!
+//! The rules over-generate on purpose: a verb also gets the stem-changed
+//! forms (`detener` → `detiene`, `soltar` → `suelta`), and a verb that does
+//! not change its stem gets forms no one writes (`condiena`), which never
+//! match. A handful of irregular families (`tener`, `poner`, `venir`,
+//! `ducir`, `traer`, `hacer`; `ter`, `pôr`, `vir`) and participles (`preso`,
+//! `solto`, `puesto`) are listed.
+
+use super::normalize::fold;
+use crate::config::Lang;
+
+/// Why a term's `+` cannot be expanded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormsError {
+    #[error("a `word+` term needs a language: put it under an [en], [es] or [pt] header")]
+    NoLanguage,
+    #[error("only one word of a term can end in `+`")]
+    TwoInflected,
+    #[error("a term cannot both end in `*` and have a `word+`")]
+    WithStem,
+    #[error("`+` must end a word of letters (as in `detener+`)")]
+    NotAWord,
+}
+
+/// The folded phrases a term stands for when one of its words ends in `+`,
+/// or `None` when none does. The first phrase is the term as written.
+pub fn expand(term: &str, lang: Option<Lang>) -> Option<Result<Vec<String>, FormsError>> {
+    let words: Vec<&str> = term.split_whitespace().collect();
+    let marked: Vec<usize> = (0..words.len())
+        .filter(|&i| words[i].ends_with('+'))
+        .collect();
+    let &[at] = marked.as_slice() else {
+        return (!marked.is_empty()).then_some(Err(FormsError::TwoInflected));
+    };
+    Some(phrases(&words, at, lang))
+}
+
+fn phrases(words: &[&str], at: usize, lang: Option<Lang>) -> Result<Vec<String>, FormsError> {
+    let lang = lang.ok_or(FormsError::NoLanguage)?;
+    if words.last().is_some_and(|w| w.ends_with('*')) {
+        return Err(FormsError::WithStem);
+    }
+    let word = fold(words[at].trim_end_matches('+'));
+    if word.is_empty() || word.contains(' ') || !word.chars().all(char::is_alphabetic) {
+        return Err(FormsError::NotAWord);
+    }
+    let before = fold(&words[..at].join(" "));
+    let after = fold(&words[at + 1..].join(" "));
+    let mut out: Vec<String> = Vec::new();
+    for form in std::iter::once(word.clone()).chain(word_forms(&word, lang)) {
+        let phrase = [before.as_str(), form.as_str(), after.as_str()]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !out.contains(&phrase) {
+            out.push(phrase);
+        }
+    }
+    Ok(out)
+}
+
+/// Every form of one folded word in `lang` (the word itself may be among them).
+pub fn word_forms(word: &str, lang: Lang) -> Vec<String> {
+    match lang {
+        Lang::Es => spanish(word),
+        Lang::Pt => portuguese(word),
+        Lang::En => english(word),
+    }
+}
+
+/// Endings of a regular verb after its stem, per conjugation, folded.
+/// Future and conditional are written on the infinitive (`r` + ending) so
+/// that stem changes never touch them.
+struct Endings {
+    /// Persons that take a stressed stem (where `e` → `ie`, `o` → `ue`).
+    stressed: &'static [&'static str],
+    other: &'static [&'static str],
+    /// After the infinitive: future and conditional.
+    on_infinitive: &'static [&'static str],
+    participle: &'static str,
+}
+
+const ES_AR: Endings = Endings {
+    stressed: &["o", "as", "a", "an", "e", "es", "en"],
+    other: &[
+        "amos", "ais", "ad", "e", "aste", "o", "asteis", "aron", "aba", "abas", "abamos", "abais",
+        "aban", "emos", "eis", "ara", "aras", "aramos", "arais", "aran", "ase", "ases", "asemos",
+        "aseis", "asen", "ando", "ar",
+    ],
+    on_infinitive: &[
+        "e", "as", "a", "emos", "eis", "an", "ia", "ias", "iamos", "iais", "ian",
+    ],
+    participle: "ad",
+};
+
+const ES_ER: Endings = Endings {
+    stressed: &["o", "es", "e", "en", "a", "as", "an"],
+    other: &[
+        "emos", "eis", "ed", "i", "iste", "io", "imos", "isteis", "ieron", "ia", "ias", "iamos",
+        "iais", "ian", "amos", "ais", "iera", "ieras", "ieramos", "ierais", "ieran", "iese",
+        "ieses", "iesemos", "ieseis", "iesen", "iendo", "er",
+    ],
+    on_infinitive: ES_AR.on_infinitive,
+    participle: "id",
+};
+
+const ES_IR: Endings = Endings {
+    stressed: ES_ER.stressed,
+    other: &[
+        "imos", "is", "id", "i", "iste", "io", "isteis", "ieron", "ia", "ias", "iamos", "iais",
+        "ian", "amos", "ais", "iera", "ieras", "ieramos", "ierais", "ieran", "iese", "ieses",
+        "iesemos", "ieseis", "iesen", "iendo", "ir",
+    ],
+    on_infinitive: ES_AR.on_infinitive,
+    participle: "id",
+};
+
+const PT_AR: Endings = Endings {
+    stressed: &["o", "as", "a", "am", "e", "es", "em"],
+    other: &[
+        "amos", "ais", "ai", "ei", "aste", "ou", "astes", "aram", "ava", "avas", "avamos", "aveis",
+        "avam", "ara", "aras", "aramos", "areis", "emos", "eis", "asse", "asses", "assemos",
+        "asseis", "assem", "ar", "ares", "armos", "ardes", "arem", "ando",
+    ],
+    on_infinitive: &[
+        "ei", "as", "a", "emos", "eis", "ao", "ia", "ias", "iamos", "ieis", "iam",
+    ],
+    participle: "ad",
+};
+
+const PT_ER: Endings = Endings {
+    stressed: &["o", "es", "e", "em", "a", "as", "am"],
+    other: &[
+        "emos", "eis", "ei", "i", "este", "eu", "estes", "eram", "ia", "ias", "iamos", "ieis",
+        "iam", "era", "eras", "eramos", "ereis", "amos", "ais", "esse", "esses", "essemos",
+        "esseis", "essem", "er", "eres", "ermos", "erdes", "erem", "endo",
+    ],
+    on_infinitive: PT_AR.on_infinitive,
+    participle: "id",
+};
+
+const PT_IR: Endings = Endings {
+    stressed: PT_ER.stressed,
+    other: &[
+        "imos", "is", "i", "iste", "iu", "istes", "iram", "ia", "ias", "iamos", "ieis", "iam",
+        "ira", "iras", "iramos", "ireis", "amos", "ais", "isse", "isses", "issemos", "isseis",
+        "issem", "ir", "ires", "irmos", "irdes", "irem", "indo",
+    ],
+    on_infinitive: PT_AR.on_infinitive,
+    participle: "id",
+};
+
+/// Irregular verbs whose compounds conjugate alike (`detener` as `tener`):
+/// the forms the regular rules miss.
+const ES_FAMILIES: &[(&str, &[&str])] = &[
+    (
+        "tener",
+        &[
+            "tengo",
+            "tenga",
+            "tengas",
+            "tengamos",
+            "tengais",
+            "tengan",
+            "tuve",
+            "tuviste",
+            "tuvo",
+            "tuvimos",
+            "tuvisteis",
+            "tuvieron",
+            "tuviera",
+            "tuvieras",
+            "tuvieramos",
+            "tuvieran",
+            "tuviese",
+            "tuviesen",
+            "tendre",
+            "tendras",
+            "tendra",
+            "tendremos",
+            "tendran",
+            "tendria",
+            "tendrias",
+            "tendriamos",
+            "tendrian",
+            "ten",
+        ],
+    ),
+    (
+        "poner",
+        &[
+            "pongo", "ponga", "pongas", "pongamos", "pongan", "puse", "pusiste", "puso", "pusimos",
+            "pusieron", "pusiera", "pusieran", "pusiese", "pusiesen", "pondre", "pondra",
+            "pondran", "pondria", "pondrian", "puesto", "puesta", "puestos", "puestas",
+        ],
+    ),
+    (
+        "venir",
+        &[
+            "vengo", "venga", "vengas", "vengamos", "vengan", "vine", "viniste", "vino", "vinimos",
+            "vinieron", "viniera", "vinieran", "viniese", "viniesen", "viniendo", "vendre",
+            "vendra", "vendran", "vendria", "vendrian",
+        ],
+    ),
+    (
+        "ducir",
+        &[
+            "duzco", "duzca", "duzcas", "duzcamos", "duzcan", "duje", "dujiste", "dujo", "dujimos",
+            "dujeron", "dujera", "dujeran", "dujese", "dujesen",
+        ],
+    ),
+    (
+        "traer",
+        &[
+            "traigo",
+            "traiga",
+            "traigas",
+            "traigamos",
+            "traigan",
+            "traje",
+            "trajiste",
+            "trajo",
+            "trajimos",
+            "trajeron",
+            "trajera",
+            "trajeran",
+            "trajese",
+            "trajesen",
+            "trayendo",
+        ],
+    ),
+    (
+        "hacer",
+        &[
+            "hago", "haga", "hagas", "hagamos", "hagan", "hice", "hiciste", "hizo", "hicimos",
+            "hicieron", "hiciera", "hicieran", "hiciese", "hiciesen", "hare", "hara", "haran",
+            "haria", "harian", "hecho", "hecha", "hechos", "hechas",
+        ],
+    ),
+    ("prender", &["preso", "presa", "presos", "presas"]),
+    ("volver", &["vuelto", "vuelta", "vueltos", "vueltas"]),
+    ("morir", &["muerto", "muerta", "muertos", "muertas"]),
+    ("abrir", &["abierto", "abierta", "abiertos", "abiertas"]),
+];
+
+const PT_FAMILIES: &[(&str, &[&str])] = &[
+    (
+        "ter",
+        &[
+            "tenho",
+            "tens",
+            "tem",
+            "temos",
+            "tendes",
+            "teem",
+            "tive",
+            "tiveste",
+            "teve",
+            "tivemos",
+            "tivestes",
+            "tiveram",
+            "tinha",
+            "tinhas",
+            "tinhamos",
+            "tinham",
+            "tivera",
+            "tiveras",
+            "tiveramos",
+            "tenha",
+            "tenhas",
+            "tenhamos",
+            "tenham",
+            "tivesse",
+            "tivesses",
+            "tivessemos",
+            "tivessem",
+            "tiver",
+            "tiveres",
+            "tivermos",
+            "tiverem",
+        ],
+    ),
+    (
+        "por",
+        &[
+            "ponho", "poes", "poe", "pomos", "poem", "pus", "puseste", "pos", "pusemos", "puseram",
+            "punha", "punham", "pusera", "ponha", "ponham", "pusesse", "pusessem", "puser",
+            "puserem", "pondo", "porei", "pora", "porao", "posto", "posta", "postos", "postas",
+        ],
+    ),
+    (
+        "vir",
+        &[
+            "venho", "vens", "vem", "vimos", "vindes", "veem", "vim", "vieste", "veio", "viemos",
+            "vieram", "vinha", "vinham", "viera", "venha", "venham", "viesse", "viessem", "vier",
+            "vierem", "vindo",
+        ],
+    ),
+    ("prender", &["preso", "presa", "presos", "presas"]),
+    ("soltar", &["solto", "solta", "soltos", "soltas"]),
+    ("libertar", &["liberto", "liberta", "libertos", "libertas"]),
+    ("entregar", &["entregue", "entregues"]),
+    ("morrer", &["morto", "morta", "mortos", "mortas"]),
+    ("abrir", &["aberto", "aberta", "abertos", "abertas"]),
+];
+
+fn spanish(word: &str) -> Vec<String> {
+    let endings = match word {
+        w if w.ends_with("ar") => &ES_AR,
+        w if w.ends_with("er") => &ES_ER,
+        w if w.ends_with("ir") => &ES_IR,
+        _ => return nominal_es(word),
+    };
+    let mut out = verb(word, endings, spanish_spelling);
+    let stem = &word[..word.len() - 2];
+    // Stem-changing verbs: e → ie and o → ue in the stressed persons; -ir
+    // verbs also e → i (`pedir` → `pide`) there and in the forms stressed
+    // after it.
+    let mut changed: Vec<String> = ["ie", "ue"]
+        .iter()
+        .filter_map(|to| change_last_vowel(stem, if *to == "ie" { 'e' } else { 'o' }, to))
+        .collect();
+    if word.ends_with("ir") {
+        changed.extend(change_last_vowel(stem, 'e', "i"));
+        if let Some(s) = change_last_vowel(stem, 'e', "i") {
+            for e in ["io", "ieron", "iera", "ieran", "iese", "iesen", "iendo"] {
+                out.push(format!("{s}{e}"));
+            }
+        }
+    }
+    // -uir verbs take a `y` before a stressed ending (`recluyen`).
+    if word.ends_with("uir") {
+        changed.push(format!("{stem}y"));
+    }
+    let ar = word.ends_with("ar");
+    for s in &changed {
+        for e in endings.stressed {
+            out.push(spanish_spelling(s, e, ar));
+        }
+    }
+    families(word, ES_FAMILIES, &mut out);
+    out
+}
+
+fn portuguese(word: &str) -> Vec<String> {
+    let endings = match word {
+        w if w.ends_with("ar") => &PT_AR,
+        w if w.ends_with("er") => &PT_ER,
+        w if w.ends_with("ir") => &PT_IR,
+        w if w.ends_with("por") => {
+            let mut out = Vec::new();
+            families(w, PT_FAMILIES, &mut out);
+            return out;
+        }
+        _ => return nominal_pt(word),
+    };
+    let mut out = verb(word, endings, portuguese_spelling);
+    // -ir verbs with e in the stem take i where the stem is stressed
+    // (`transferir` → `transfiro`, `transfira`).
+    if word.ends_with("ir") {
+        if let Some(s) = change_last_vowel(&word[..word.len() - 2], 'e', "i") {
+            for e in ["o", "a", "as", "amos", "am"] {
+                out.push(format!("{s}{e}"));
+            }
+        }
+    }
+    families(word, PT_FAMILIES, &mut out);
+    out
+}
+
+type Spelling = fn(&str, &str, bool) -> String;
+
+fn verb(word: &str, endings: &Endings, spell: Spelling) -> Vec<String> {
+    let stem = &word[..word.len() - 2];
+    let ar = word.ends_with("ar");
+    let mut out: Vec<String> = endings
+        .stressed
+        .iter()
+        .chain(endings.other)
+        .map(|e| spell(stem, e, ar))
+        .collect();
+    out.extend(endings.on_infinitive.iter().map(|e| format!("{word}{e}")));
+    for g in ["o", "a", "os", "as"] {
+        out.push(format!("{stem}{}{g}", endings.participle));
+    }
+    out
+}
+
+/// Spanish spelling before an ending: for `-ar` verbs `c` → `qu`, `g` →
+/// `gu` and `z` → `c` before `e`; for `-er` and `-ir` verbs `c` → `zc`
+/// after a vowel (`desaparezco`) or `z` after a consonant, and `g` → `j`,
+/// before `a` or `o`, and an `i` between vowels becomes `y` (`leyeron`).
+fn spanish_spelling(stem: &str, ending: &str, ar: bool) -> String {
+    let front = ending.starts_with('e');
+    let back = ending.starts_with('a') || ending.starts_with('o');
+    let (base, last) = split_last(stem);
+    match last {
+        Some('c') if ar && front => format!("{base}qu{ending}"),
+        Some('g') if ar && front => format!("{base}gu{ending}"),
+        Some('z') if ar && front => format!("{base}c{ending}"),
+        Some('c') if !ar && back && base.ends_with(is_vowel) => format!("{base}zc{ending}"),
+        Some('c') if !ar && back => format!("{base}z{ending}"),
+        Some('g') if !ar && back => format!("{base}j{ending}"),
+        Some(v) if !ar && is_vowel(v) && ending.starts_with("ie") => {
+            format!("{stem}y{}", &ending[1..])
+        }
+        Some(v) if !ar && is_vowel(v) && ending == "io" => format!("{stem}yo"),
+        _ => format!("{stem}{ending}"),
+    }
+}
+
+/// Portuguese spelling: for `-ar` verbs `c` → `qu` and `g` → `gu` before
+/// `e`; for `-er` and `-ir` verbs `g` → `j` before `a` or `o` (`ç` folds to
+/// `c`, so `-cer` needs no rule).
+fn portuguese_spelling(stem: &str, ending: &str, ar: bool) -> String {
+    let front = ending.starts_with('e');
+    let back = ending.starts_with('a') || ending.starts_with('o');
+    let (base, last) = split_last(stem);
+    match last {
+        Some('c') if ar && front => format!("{base}qu{ending}"),
+        Some('g') if ar && front => format!("{base}gu{ending}"),
+        Some('g') if !ar && back => format!("{base}j{ending}"),
+        _ => format!("{stem}{ending}"),
+    }
+}
+
+fn families(word: &str, table: &[(&str, &[&str])], out: &mut Vec<String>) {
+    for (base, forms) in table {
+        if let Some(prefix) = word.strip_suffix(base) {
+            out.extend(forms.iter().map(|f| format!("{prefix}{f}")));
+        }
+    }
+}
+
+fn nominal_es(word: &str) -> Vec<String> {
+    gendered(word).unwrap_or_else(|| match split_last(word) {
+        (base, Some('z')) => vec![format!("{base}ces")],
+        (_, Some(c)) if is_vowel(c) => vec![format!("{word}s")],
+        (_, Some(_)) if word.ends_with("or") => {
+            ["a", "es", "as"].map(|e| format!("{word}{e}")).to_vec()
+        }
+        _ => vec![format!("{word}es")],
+    })
+}
+
+fn nominal_pt(word: &str) -> Vec<String> {
+    if let Some(base) = word.strip_suffix("ao") {
+        return ["oes", "aes", "aos"].map(|e| format!("{base}{e}")).to_vec();
+    }
+    gendered(word).unwrap_or_else(|| match split_last(word) {
+        (_, Some('m')) => vec![format!("{}ns", &word[..word.len() - 1])],
+        (base, Some('l')) if base.ends_with('e') => vec![format!("{}is", base)],
+        (base, Some('l')) if base.ends_with('i') => vec![format!("{}s", base)],
+        (_, Some('l')) => vec![format!("{}is", &word[..word.len() - 1])],
+        (_, Some(c)) if is_vowel(c) => vec![format!("{word}s")],
+        (_, Some(_)) if word.ends_with("or") => {
+            ["a", "es", "as"].map(|e| format!("{word}{e}")).to_vec()
+        }
+        _ => vec![format!("{word}es")],
+    })
+}
+
+/// `detenido` → `detenida`, `detenidos`, `detenidas` (and from `-a` back).
+fn gendered(word: &str) -> Option<Vec<String>> {
+    let base = word.strip_suffix('o').or_else(|| word.strip_suffix('a'))?;
+    Some(
+        ["o", "a", "os", "as"]
+            .iter()
+            .map(|e| format!("{base}{e}"))
+            .collect(),
+    )
+}
+
+/// English irregular verbs that reports of detentions use.
+const EN_IRREGULAR: &[(&str, &[&str])] = &[
+    ("take", &["took", "taken"]),
+    ("hold", &["held"]),
+    ("catch", &["caught"]),
+    ("keep", &["kept"]),
+    ("send", &["sent"]),
+    ("bring", &["brought"]),
+    ("throw", &["threw", "thrown"]),
+    ("beat", &["beaten"]),
+    ("lead", &["led"]),
+    ("get", &["got", "gotten"]),
+    ("give", &["gave", "given"]),
+    ("drag", &["dragged"]),
+];
+
+fn english(word: &str) -> Vec<String> {
+    let (base, last) = split_last(word);
+    let mut out = Vec::new();
+    match last {
+        Some('y') if !base.ends_with(is_vowel) => {
+            out.extend([format!("{base}ies"), format!("{base}ied")]);
+            out.push(format!("{word}ing"));
+        }
+        Some('e') => {
+            out.extend([format!("{word}s"), format!("{word}d")]);
+            match base.ends_with('e') || base.ends_with('i') {
+                true if base.ends_with('i') => out.push(format!("{}ying", &base[..base.len() - 1])),
+                true => out.push(format!("{word}ing")),
+                false => out.push(format!("{base}ing")),
+            }
+        }
+        Some(c) => {
+            let sibilant = ["s", "x", "z", "ch", "sh"]
+                .iter()
+                .any(|s| word.ends_with(s));
+            out.push(format!("{word}{}", if sibilant { "es" } else { "s" }));
+            out.extend([format!("{word}ed"), format!("{word}ing")]);
+            // A final consonant after one vowel may double (`kidnapped`);
+            // both spellings are kept, as both are written.
+            let (b2, v) = split_last(base);
+            if !is_vowel(c)
+                && !"wxy".contains(c)
+                && v.is_some_and(is_vowel)
+                && !split_last(b2).1.is_some_and(is_vowel)
+            {
+                out.extend([format!("{word}{c}ed"), format!("{word}{c}ing")]);
+            }
+        }
+        None => {}
+    }
+    for (verb, forms) in EN_IRREGULAR {
+        if word == *verb {
+            out.extend(forms.iter().map(|f| f.to_string()));
+        }
+    }
+    out
+}
+
+fn split_last(word: &str) -> (&str, Option<char>) {
+    match word.char_indices().next_back() {
+        Some((at, c)) => (&word[..at], Some(c)),
+        None => (word, None),
+    }
+}
+
+fn is_vowel(c: char) -> bool {
+    "aeiou".contains(c)
+}
+
+/// The stem with its last `from` vowel replaced by `to`, if it has one.
+fn change_last_vowel(stem: &str, from: char, to: &str) -> Option<String> {
+    let at = stem.rfind(from)?;
+    // Only the stem's last vowel changes: `entregar` has none to change,
+    // `detener` changes `e` in `det-e-n`.
+    if stem[at + 1..].contains(is_vowel) {
+        return None;
+    }
+    Some(format!("{}{to}{}", &stem[..at], &stem[at + 1..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has(word: &str, lang: Lang, forms: &[&str]) {
+        let got = word_forms(&fold(word), lang);
+        for f in forms {
+            assert!(
+                got.contains(&fold(f)),
+                "{word} ({lang:?}) lacks {f}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn spanish_verbs_take_every_person_tense_and_the_irregular_families() {
+        has(
+            "detener",
+            Lang::Es,
+            &[
+                "detiene",
+                "detienen",
+                "detuvo",
+                "detuvieron",
+                "detenido",
+                "detenidas",
+                "detendrá",
+                "detenga",
+                "deteniendo",
+                "detenían",
+            ],
+        );
+        has(
+            "apresar",
+            Lang::Es,
+            &["apresó", "apresaron", "apresado", "apresan", "apresaban"],
+        );
+        has(
+            "capturar",
+            Lang::Es,
+            &["capturaron", "capturen", "capturada"],
+        );
+        has("secuestrar", Lang::Es, &["secuestraron", "secuestrado"]);
+        has("soltar", Lang::Es, &["suelta", "sueltan", "soltaron"]);
+        has("recluir", Lang::Es, &["recluyó", "recluyen", "recluido"]);
+        has(
+            "desaparecer",
+            Lang::Es,
+            &["desaparezca", "desaparecieron", "desaparecido"],
+        );
+        has("incomunicar", Lang::Es, &["incomuniquen", "incomunicado"]);
+        has("juzgar", Lang::Es, &["juzguen", "juzgado"]);
+        has("conducir", Lang::Es, &["condujeron", "conduzcan"]);
+        has("prender", Lang::Es, &["presos", "prendieron"]);
+    }
+
+    #[test]
+    fn portuguese_verbs_take_every_person_tense_and_the_irregular_families() {
+        has(
+            "deter",
+            Lang::Pt,
+            &[
+                "detém",
+                "detêm",
+                "deteve",
+                "detiveram",
+                "detido",
+                "detidas",
+                "detenha",
+            ],
+        );
+        has(
+            "prender",
+            Lang::Pt,
+            &[
+                "prende",
+                "prendem",
+                "prendeu",
+                "prenderam",
+                "preso",
+                "presas",
+            ],
+        );
+        has(
+            "transferir",
+            Lang::Pt,
+            &["transferido", "transferiram", "transfiro", "transferiu"],
+        );
+        has(
+            "soltar",
+            Lang::Pt,
+            &["soltou", "soltaram", "solto", "soltos"],
+        );
+        has("sequestrar", Lang::Pt, &["sequestrado", "sequestraram"]);
+        has("entregar", Lang::Pt, &["entregue", "entregou", "entreguem"]);
+        has(
+            "condenar",
+            Lang::Pt,
+            &["condenado", "condenou", "condenaram"],
+        );
+    }
+
+    #[test]
+    fn nouns_and_adjectives_take_gender_and_number() {
+        has("detención", Lang::Es, &["detenciones"]);
+        has(
+            "detenido",
+            Lang::Es,
+            &["detenida", "detenidos", "detenidas"],
+        );
+        has("opositor", Lang::Es, &["opositora", "opositores"]);
+        has("detenção", Lang::Pt, &["detenções"]);
+        has("incomunicável", Lang::Pt, &["incomunicáveis"]);
+        has("preso", Lang::Pt, &["presa", "presos", "presas"]);
+    }
+
+    #[test]
+    fn english_words_take_s_ed_and_ing_and_the_irregular_verbs() {
+        has("arrest", Lang::En, &["arrests", "arrested", "arresting"]);
+        has("detain", Lang::En, &["detains", "detained", "detaining"]);
+        has("seize", Lang::En, &["seizes", "seized", "seizing"]);
+        has("kidnap", Lang::En, &["kidnapped", "kidnapping", "kidnaps"]);
+        has("free", Lang::En, &["frees", "freed", "freeing"]);
+        has("take", Lang::En, &["took", "taken", "takes", "taking"]);
+        has("hold", Lang::En, &["held", "holding"]);
+        has("carry", Lang::En, &["carried", "carries"]);
+    }
+
+    #[test]
+    fn a_phrase_inflects_its_marked_word_only() {
+        let got = expand("take+ into custody", Some(Lang::En))
+            .unwrap()
+            .unwrap();
+        assert_eq!(got[0], "take into custody");
+        assert!(got.contains(&"taken into custody".to_string()));
+        assert!(got.contains(&"took into custody".to_string()));
+        assert!(got.iter().all(|p| p.ends_with(" into custody")));
+    }
+
+    #[test]
+    fn bad_marks_are_refused() {
+        assert_eq!(expand("detenido", Some(Lang::Es)), None);
+        assert_eq!(expand("detener+", None), Some(Err(FormsError::NoLanguage)));
+        assert_eq!(
+            expand("take+ into+", Some(Lang::En)),
+            Some(Err(FormsError::TwoInflected))
+        );
+        assert_eq!(
+            expand("take+ into cust*", Some(Lang::En)),
+            Some(Err(FormsError::WithStem))
+        );
+        assert_eq!(expand("+", Some(Lang::En)), Some(Err(FormsError::NotAWord)));
+        assert_eq!(
+            expand("20+", Some(Lang::En)),
+            Some(Err(FormsError::NotAWord))
+        );
+    }
+}
