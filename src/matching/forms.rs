@@ -365,8 +365,8 @@ fn portuguese(word: &str) -> Vec<String> {
     let mut out = verb(word, endings, portuguese_spelling);
     // -ir verbs with e in the stem take i where the stem is stressed
     // (`transferir` → `transfiro`, `transfira`).
-    if word.ends_with("ir") {
-        if let Some(s) = change_last_vowel(&word[..word.len() - 2], 'e', "i") {
+    if let Some(stem) = word.strip_suffix("ir") {
+        if let Some(s) = change_last_vowel(stem, 'e', "i") {
             for e in ["o", "a", "as", "amos", "am"] {
                 out.push(format!("{s}{e}"));
             }

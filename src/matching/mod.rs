@@ -531,10 +531,18 @@ impl Matcher {
         channels.sort_unstable();
         channels.dedup();
         // Terms in the order a reader meets them: each at its first word.
-        let mut found: Vec<((usize, usize), usize)> = verdict
+        // Where several terms of one list match the same words (`detienen`
+        // beside `detener+`), the list's first names them: one word, one term.
+        let mut spans: Vec<((usize, usize, usize), usize)> = verdict
             .terms()
             .filter(|((list, _), _)| lists[*list])
-            .map(|(key, hit)| (key, hit.at))
+            .map(|((list, term), hit)| ((list, hit.at, hit.span.end), term))
+            .collect();
+        spans.sort_unstable();
+        spans.dedup_by_key(|(span, _)| *span);
+        let mut found: Vec<((usize, usize), usize)> = spans
+            .into_iter()
+            .map(|((list, at, _), term)| ((list, term), at))
             .collect();
         found.sort_unstable();
         found.dedup_by_key(|(key, _)| *key);

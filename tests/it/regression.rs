@@ -312,3 +312,32 @@ async fn telegram_failing_for_down_after_is_told_once_then_its_recovery() {
     assert_eq!(h.metrics().telegram_failing.get(), 0);
     running.shutdown().await;
 }
+
+/// Bug: a word matched by two terms of one list (`detienen` and `[es]
+/// detener+`) was named twice in the alert and in `replay`.
+#[test]
+fn a_word_two_terms_of_one_list_match_is_named_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("d.txt"), "detienen\n[es]\ndetener+\n").unwrap();
+    let path = dir.path().join("vigia.toml");
+    std::fs::write(
+        &path,
+        "[channels]\na = -100\n[lists]\nd = \"d.txt\"\nv = [\"Caracas\"]\n\
+         [[rule]]\nname = \"r\"\nall = [\"d\", \"v\"]\nchannels = [\"a\"]\n",
+    )
+    .unwrap();
+    let config = vigia::config::Config::load(&path).unwrap();
+    let matcher = vigia::matching::Matcher::new(&config);
+    let item = vigia::matching::ItemText {
+        title: "Detienen en Caracas a dos activistas",
+        summary: "La policía los detuvo de madrugada.",
+        content: "",
+    };
+    let verdict = matcher.check_in(&item, &[], Some(vigia::config::Lang::Es));
+    assert!(verdict.alerts());
+    // `detuvo` is only `detener+`'s: a word of its own, named too.
+    assert_eq!(
+        matcher.explain(&verdict).terms,
+        ["detienen", "Caracas", "detener+"]
+    );
+}

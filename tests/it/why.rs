@@ -183,3 +183,81 @@ fn a_term_scoped_to_portuguese_never_fires_on_an_english_item() {
         "{err}"
     );
 }
+
+/// `detener+` under `[es]` matches the verb's forms as an item writes them
+/// (persons, tenses, participles, the irregular preterite), only in Spanish
+/// items; a `+` term without a language is refused with its file and line.
+#[test]
+fn a_word_with_a_plus_matches_its_forms_in_its_language() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("d.txt"),
+        "# forms\n[es]\ndetener+\n[en]\ntake+ into custody\n[all]\n",
+    )
+    .unwrap();
+    let path = dir.path().join("vigia.toml");
+    std::fs::write(
+        &path,
+        "[channels]\na = -100\n[lists]\nd = \"d.txt\"\nv = [\"Venezuela\"]\n\
+         [[rule]]\nname = \"r\"\nall = [\"d\", \"v\"]\nchannels = [\"a\"]\n",
+    )
+    .unwrap();
+    let config = Config::load(&path).unwrap();
+    let matcher = vigia::matching::Matcher::new(&config);
+    let es = Some(vigia::config::Lang::Es);
+    let en = Some(vigia::config::Lang::En);
+    let check = |title: &'static str, lang| {
+        let item = vigia::matching::ItemText {
+            title,
+            summary: "",
+            content: "",
+        };
+        matcher.check_in(&item, &[], lang)
+    };
+    // Each title, the form as it wrote it, and the terms in reading order.
+    let venezuela_first = ["Venezuela", "detener+"];
+    let detener_first = ["detener+", "Venezuela"];
+    for (title, form, terms) in [
+        (
+            "Detuvieron a dos periodistas en Venezuela",
+            "Detuvieron",
+            detener_first,
+        ),
+        (
+            "La GNB detiene a un dirigente en Venezuela",
+            "detiene",
+            detener_first,
+        ),
+        (
+            "Venezuela: estudiantes detenidas tras la marcha",
+            "detenidas",
+            venezuela_first,
+        ),
+        (
+            "DETENDRÁN A LOS MANIFESTANTES EN VENEZUELA",
+            "DETENDRÁN",
+            detener_first,
+        ),
+    ] {
+        let verdict = check(title, es);
+        assert!(verdict.alerts(), "{title}");
+        // Highlighted as the item wrote it; named as the list wrote it.
+        let words: Vec<&str> = matcher
+            .highlights(&verdict)
+            .into_iter()
+            .map(|(_, span)| &title[span])
+            .collect();
+        assert!(words.contains(&form), "{title}: {words:?}");
+        assert_eq!(matcher.explain(&verdict).terms, terms, "{title}");
+    }
+    assert!(!check("Detuvieron a dos periodistas en Venezuela", en).alerts());
+    assert!(check("Three activists taken into custody in Venezuela", en).alerts());
+    assert!(!check("Venezuela detenerse", es).alerts(), "not a form");
+
+    std::fs::write(dir.path().join("d.txt"), "\ndetener+\n").unwrap();
+    let err = Config::load(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("d.txt:2: term \"detener+\": a `word+` term needs a language"),
+        "{err}"
+    );
+}
