@@ -116,6 +116,13 @@ fn names(verbose: bool) -> anyhow::Result<()> {
                 ..none
             },
         ),
+        (
+            "+ given_and_patronymic",
+            Variants {
+                given_and_patronymic: true,
+                ..none
+            },
+        ),
         ("default (kept rules)", Variants::default()),
     ];
     println!(

@@ -928,6 +928,20 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
                 ));
                 continue;
             }
+            // Only a term's last word may be a stem; a `*` inside is read as
+            // nothing and the term would never match.
+            if term.text.trim_end_matches('*').contains('*') {
+                c.errors.push(Diagnostic::at(
+                    &file,
+                    term.line,
+                    format!(
+                        "term {:?}: `*` may only end a term; write the words in full, \
+                         or mark a word's forms with `+`",
+                        term.text
+                    ),
+                ));
+                continue;
+            }
             if crate::matching::normalize::fold(term.text.trim_end_matches('*')).is_empty() {
                 c.warnings.push(Diagnostic::at(
                     &file,

@@ -94,6 +94,11 @@ pub struct Variants {
     /// names Juan Pablo Montoya and Juan Pablo II): off, as measured. List
     /// such a short form as an alias instead.
     pub first_two_of_three: bool,
+    /// The first two parts of a three-part name whose middle part is a
+    /// patronymic surname, ending in -ez or -az (`Edmundo González Urrutia`
+    /// → `Edmundo González`): given names almost never end so, so `Juan
+    /// Pablo` and `Nahuel Agustín` are never cut to two given names.
+    pub given_and_patronymic: bool,
     /// Surnames first, then the given names: `González Urrutia, Edmundo`.
     pub surnames_first: bool,
 }
@@ -104,6 +109,7 @@ impl Variants {
         short_last: false,
         short_first_surname: false,
         first_two_of_three: false,
+        given_and_patronymic: false,
         surnames_first: false,
     };
 }
@@ -115,6 +121,7 @@ impl Default for Variants {
             short_last: true,
             short_first_surname: true,
             first_two_of_three: false,
+            given_and_patronymic: true,
             surnames_first: true,
         }
     }
@@ -153,6 +160,13 @@ pub fn forms_with(alias: &str, v: Variants) -> Vec<String> {
         if v.first_two_of_three
             && n == 3
             && !(COMMON_GIVEN.contains(&u[0].as_str()) && COMMON_GIVEN.contains(&u[1].as_str()))
+        {
+            short.push((0, 1));
+        }
+        if v.given_and_patronymic
+            && n == 3
+            && (u[1].ends_with("ez") || u[1].ends_with("az"))
+            && !short.contains(&(0, 1))
         {
             short.push((0, 1));
         }
@@ -211,5 +225,17 @@ mod tests {
         }
         assert!(!forms("María José Rodríguez").contains(&"maria jose".to_string()));
         assert_eq!(forms("Madonna"), vec!["madonna"]);
+    }
+
+    #[test]
+    fn a_patronymic_middle_part_is_a_surname() {
+        assert!(forms("Edmundo González Urrutia").contains(&"edmundo gonzalez".to_string()));
+        assert!(forms("Perkins Rocha").len() == 2);
+        for (alias, cut) in [
+            ("Juan Pablo Guanipa", "juan pablo"),
+            ("Nahuel Agustín Gallo", "nahuel agustin"),
+        ] {
+            assert!(!forms(alias).contains(&cut.to_string()), "{alias}");
+        }
     }
 }

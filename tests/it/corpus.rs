@@ -80,6 +80,13 @@ fn name_variant_rules_earn_their_place() {
                 ..none
             },
         ),
+        (
+            "given_and_patronymic",
+            Variants {
+                given_and_patronymic: true,
+                ..none
+            },
+        ),
     ] {
         let c = run(v).all;
         assert!(c.tp > base.tp, "{name} finds nobody new");
@@ -96,7 +103,10 @@ fn name_variant_rules_earn_their_place() {
     );
     let default = run(Variants::default());
     assert_eq!(default.all.fp, 0, "{:#?}", default.errors);
-    assert!(default.all.recall() >= 0.9, "{:#?}", default.errors);
+    // F1 0.97 or better: every miss left is a form the contract does not
+    // promise (`María Corina`, two given names alone).
+    let (p, r) = (default.all.precision(), default.all.recall());
+    assert!(2.0 * p * r / (p + r) >= 0.97, "{:#?}", default.errors);
 }
 
 /// Near-duplicate grouping on the story set: several outlets' versions of

@@ -341,3 +341,42 @@ fn a_word_two_terms_of_one_list_match_is_named_once() {
         ["detienen", "Caracas", "detener+"]
     );
 }
+
+/// Bug: a `*` inside a term (`privad* de libertad`, shipped in
+/// detention.txt) was read as nothing, so the term could never match and
+/// `vigia check` said nothing. It is now an error naming file and line, and
+/// `privar+ de libertad` matches what the shipped term was meant to.
+#[test]
+fn a_star_inside_a_term_is_an_error_and_plus_forms_match_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("d.txt");
+    std::fs::write(&list, "# held\nprivad* de libertad\n").unwrap();
+    let path = dir.path().join("vigia.toml");
+    std::fs::write(
+        &path,
+        "[channels]\na = -100\n[lists]\nd = \"d.txt\"\nv = [\"Caracas\"]\n\
+         [[rule]]\nname = \"r\"\nall = [\"d\", \"v\"]\nchannels = [\"a\"]\n",
+    )
+    .unwrap();
+    let err = vigia::config::Config::load(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("d.txt:2: term \"privad* de libertad\": `*` may only end a term"),
+        "{err}"
+    );
+
+    std::fs::write(&list, "[es]\nprivar+ de libertad\n").unwrap();
+    let config = vigia::config::Config::load(&path).unwrap();
+    let matcher = vigia::matching::Matcher::new(&config);
+    for title in [
+        "Activista privada de libertad en Caracas",
+        "Caracas: siguen privados de libertad",
+    ] {
+        let item = vigia::matching::ItemText {
+            title,
+            summary: "",
+            content: "",
+        };
+        let verdict = matcher.check_in(&item, &[], Some(vigia::config::Lang::Es));
+        assert!(verdict.alerts(), "{title}");
+    }
+}
