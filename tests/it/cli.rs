@@ -152,6 +152,7 @@ fn replay_json_prints_what_the_contract_says() {
         serde_json::json!([
             "detentions in Venezuela",
             "political detentions in Venezuela",
+            "political detentions, no country named",
             "watched people"
         ])
     );
