@@ -14,19 +14,20 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio::task::JoinSet;
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{ChatRef, Config, Source};
+use crate::config::{Config, Source};
 use crate::delivery::{self, Admins, Delivery, Sink, TelegramState};
-use crate::matching::Matcher;
-use crate::ops::metrics::{Metrics, RuleLabel, SourceLabel};
-use crate::sources::fetch::Validators;
-use crate::sources::fetch::{Fetched, Fetcher, Limits};
-use crate::sources::{key_hash, parse_source, unique_links};
-use crate::store::{NewItem, Store, StoreError};
+use crate::ops::metrics::Metrics;
+use crate::sources::fetch::{Fetcher, Limits};
+use crate::store::{Store, StoreError};
 
+mod events;
+mod poll;
 pub mod reload;
+
+use crate::intake::Rules;
+use poll::poll_loop;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -51,31 +52,6 @@ struct Shared {
     /// Who is told when a source goes down or comes back; a reload
     /// replaces the list for delivery and commands too.
     admins: Admins,
-}
-
-/// The part of the config that applies to items as they are found.
-struct Rules {
-    matcher: Matcher,
-    /// Channel name → chat, to queue alerts.
-    channels: BTreeMap<String, ChatRef>,
-    backfill: Duration,
-    story_window: Duration,
-    source_down_after: Duration,
-    /// Rule names, for `/mute`.
-    names: Vec<String>,
-}
-
-impl Rules {
-    fn new(config: &Config) -> Self {
-        Rules {
-            matcher: Matcher::new(config),
-            channels: config.channels.clone(),
-            backfill: config.backfill,
-            story_window: config.story_window,
-            source_down_after: config.source_down_after,
-            names: config.rules.iter().map(|r| r.name.clone()).collect(),
-        }
-    }
 }
 
 impl Shared {
@@ -152,9 +128,6 @@ impl Supervisor {
         (added, removed, restarted)
     }
 }
-
-/// Characters of summary kept for an alert; more never fits in a message.
-const MAX_STORED_SUMMARY: usize = crate::delivery::format::MAX_MESSAGE;
 
 /// A request to poll now, answered when the poll's items are recorded.
 type PollRequest = oneshot::Sender<()>;
@@ -455,320 +428,7 @@ pub async fn run(
     Ok(())
 }
 
-/// `interval` ± 10%, so sources started together drift apart.
-fn jittered(interval: Duration) -> Duration {
-    interval.mul_f64(0.9 + fastrand::f64() * 0.2)
-}
-
-/// The longest a server's hint (`Cache-Control`, `<ttl>`, `Retry-After`)
-/// or a failing source's backoff can push the next poll.
-const MAX_WAIT: Duration = Duration::from_secs(3600);
-
-/// The wait after a successful poll: the interval, or longer if the server
-/// asked (`Cache-Control: max-age`, the feed's `<ttl>`), within reason.
-fn success_delay(interval: Duration, hint: Option<Duration>) -> Duration {
-    jittered(interval).max(hint.unwrap_or_default().min(MAX_WAIT.max(interval)))
-}
-
-/// The wait after the `failures`-th failure in a row: the interval doubling
-/// with each failure, up to an hour (or the interval, if longer), never
-/// sooner than the server's `Retry-After`.
-fn failure_delay(interval: Duration, failures: i64, retry_after: Option<Duration>) -> Duration {
-    let cap = MAX_WAIT.max(interval);
-    let backoff = interval
-        .saturating_mul(1u32 << (failures - 1).clamp(0, 16))
-        .min(cap);
-    jittered(backoff).max(retry_after.unwrap_or_default().min(cap))
-}
-
-async fn poll_loop(
-    source: Source,
-    shared: Arc<Shared>,
-    mut requests: mpsc::Receiver<PollRequest>,
-    cancel: CancellationToken,
-) {
-    // Spread the first polls over a few seconds rather than all at once.
-    let mut next = Instant::now()
-        + Duration::from_secs(10)
-            .min(source.interval)
-            .mul_f64(fastrand::f64());
-    loop {
-        let reply = tokio::select! {
-            _ = cancel.cancelled() => break,
-            _ = tokio::time::sleep_until(next) => None,
-            Some(reply) = requests.recv() => Some(reply),
-        };
-        let delay = tokio::select! {
-            _ = cancel.cancelled() => break,
-            delay = poll_once(&source, &shared) => delay,
-        };
-        if let Some(reply) = reply {
-            let _ = reply.send(());
-        }
-        next = Instant::now() + delay;
-    }
-}
-
-/// Polls once; returns the wait before the next poll.
-async fn poll_once(source: &Source, shared: &Arc<Shared>) -> Duration {
-    match try_poll(source, shared).await {
-        Ok(delay) => delay,
-        Err(e) => {
-            tracing::error!(source = %source.name, error = %e, "store failure while polling");
-            jittered(source.interval)
-        }
-    }
-}
-
 /// Queues a notice to the admins and wakes delivery.
 async fn tell_admins(shared: &Shared, text: String) -> Result<(), StoreError> {
     delivery::tell_admins(&shared.store, &shared.admins, &shared.wake, text).await
-}
-
-async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, StoreError> {
-    let name = source.name.clone();
-    // Lists and rules as they are now: a reload applies from the next poll.
-    let rules = shared.rules();
-    let state = {
-        let name = name.clone();
-        shared.store.call(move |s| s.source_state(&name)).await?
-    };
-    let started = Instant::now();
-    let fetched = shared.fetcher.get(&source.url, &state.validators).await;
-    shared
-        .metrics
-        .fetch_seconds
-        .observe(started.elapsed().as_secs_f64());
-    let failed = |kind: &'static str, error: String, retry_after: Option<Duration>| {
-        let name = name.clone();
-        let failures = state.consecutive_failures + 1;
-        let delay = failure_delay(source.interval, failures, retry_after);
-        let down_after = rules.source_down_after;
-        async move {
-            shared.metrics.fetch(&name, kind);
-            tracing::warn!(source = %name, kind, failures, retry_in_s = delay.as_secs(), error = %error, "poll failed");
-            let now = Utc::now();
-            let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
-            let (n, e) = (name.clone(), error.clone());
-            let down = shared
-                .store
-                .call(move |s| s.poll_failed(&n, kind, &e, now, next, down_after))
-                .await?;
-            if let Some(since) = down {
-                tracing::error!(source = %name, since = %since, "source has been failing for a long time");
-                tell_admins(
-                    shared,
-                    format!(
-                    "⚠️ Source {name} has been failing since {} ({failures} failures in a row). \
-                     Last error: {error}\nvigia keeps trying, and will say when it works again.",
-                    since.format("%Y-%m-%d %H:%M UTC")
-                ),
-                )
-                .await?;
-            }
-            Ok(delay)
-        }
-    };
-    let succeeded = |validators: Option<Validators>, new_items: usize, hint: Option<Duration>| {
-        let name = name.clone();
-        let delay = success_delay(source.interval, hint);
-        async move {
-            let now = Utc::now();
-            let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
-            let n = name.clone();
-            let back = shared
-                .store
-                .call(move |s| s.poll_succeeded(&n, validators.as_ref(), new_items, now, next))
-                .await?;
-            if let Some(since) = back {
-                tracing::info!(source = %name, "source works again");
-                tell_admins(
-                    shared,
-                    format!(
-                        "✅ Source {name} works again (it had been failing since {}).",
-                        since.format("%Y-%m-%d %H:%M UTC")
-                    ),
-                )
-                .await?;
-            }
-            Ok(delay)
-        }
-    };
-    let (body, validators, max_age, content_type) = match fetched {
-        Err(e) => return failed(e.kind(), e.to_string(), e.retry_after()).await,
-        Ok(Fetched::NotModified { max_age }) => {
-            shared.metrics.fetch(&name, "not-modified");
-            tracing::debug!(source = %name, elapsed_ms = started.elapsed().as_millis() as u64, "not modified");
-            return succeeded(None, 0, max_age).await;
-        }
-        Ok(Fetched::Body {
-            body,
-            validators,
-            max_age,
-            content_type,
-        }) => (body, validators, max_age, content_type),
-    };
-    let (mut items, ttl) = match parse_source(source, &body, content_type.as_deref()) {
-        Ok(parsed) => parsed,
-        Err(e) => return failed(e.kind(), format!("{}: {e}", source.url), None).await,
-    };
-    // Feeds list newest first; record (and alert) oldest first.
-    items.reverse();
-    let keys: Vec<Vec<[u8; 16]>> = items
-        .iter()
-        .zip(unique_links(&items))
-        .map(|(i, unique)| i.keys(&name, unique).iter().map(|k| key_hash(k)).collect())
-        .collect();
-    let unseen = {
-        let keys = keys.clone();
-        shared.store.call(move |s| s.unseen(&keys)).await?
-    };
-
-    let now = Utc::now();
-    let muted: std::collections::HashSet<String> = shared
-        .store
-        .call(move |s| s.muted_rules(now))
-        .await?
-        .into_iter()
-        .map(|(rule, _)| rule)
-        .collect();
-    let backfill_from = now - chrono::Duration::from_std(rules.backfill).unwrap_or_default();
-    let mut batch = Vec::new();
-    let mut silent = 0;
-    for ((item, key), new) in items.into_iter().zip(keys).zip(unseen) {
-        if !new {
-            continue;
-        }
-        let too_old = !state.polled_before && item.published.is_none_or(|p| p < backfill_from);
-        let (explanation, alerts) = if too_old {
-            silent += 1;
-            (None, Vec::new())
-        } else {
-            let text = item.text();
-            let lang = source.lang.or_else(|| crate::matching::language(&text));
-            let verdict = rules.matcher.check_in(&text, &source.tags, lang);
-            if verdict.alerts() {
-                let e = rules.matcher.explain(&verdict);
-                for rule in &e.rules {
-                    shared
-                        .metrics
-                        .matches
-                        .get_or_create(&RuleLabel { rule: rule.clone() })
-                        .inc();
-                }
-                let alerts = e
-                    .channels
-                    .iter()
-                    .filter_map(|c| {
-                        rules
-                            .channels
-                            .get(c)
-                            .map(|chat| (c.clone(), chat.to_string()))
-                    })
-                    .collect();
-                (Some(e), alerts)
-            } else {
-                (None, Vec::new())
-            }
-        };
-        // The summary is only needed to render alerts, and a message shows
-        // at most 4096 characters: seen-only items keep their key and title.
-        let summary = if alerts.is_empty() {
-            String::new()
-        } else {
-            let text = if item.summary.is_empty() {
-                item.content
-            } else {
-                item.summary
-            };
-            text.chars().take(MAX_STORED_SUMMARY).collect()
-        };
-        let story = (!alerts.is_empty()).then(|| {
-            (
-                crate::stories::words(&item.title, &summary),
-                rules.story_window,
-            )
-        });
-        let (key, aliases) = key.split_first().expect("an item has a key");
-        // Alerts of an item whose every rule is muted are set aside.
-        let muted_rule = explanation
-            .as_ref()
-            .filter(|e| !e.rules.is_empty() && e.rules.iter().all(|r| muted.contains(r)))
-            .map(|e| e.rules[0].clone());
-        batch.push(NewItem {
-            story,
-            muted_rule,
-            key: *key,
-            aliases: aliases.to_vec(),
-            source: name.clone(),
-            title: item.title,
-            link: item.link,
-            summary,
-            published: item.published,
-            explanation,
-            alerts,
-        });
-    }
-    let new_items = batch.len();
-    shared.metrics.fetch(&name, "ok");
-    shared
-        .metrics
-        .items_seen
-        .get_or_create(&SourceLabel {
-            source: name.clone(),
-        })
-        .inc_by(new_items as u64);
-    let queued = {
-        let batch = batch;
-        shared.store.call(move |s| s.record(&batch, now)).await?
-    };
-    if queued > 0 {
-        shared
-            .metrics
-            .alerts_queued
-            .get_or_create(&SourceLabel {
-                source: name.clone(),
-            })
-            .inc_by(queued as u64);
-        shared.wake.notify_one();
-    }
-    tracing::debug!(source = %name, new_items, backfilled = silent, alerts = queued,
-        elapsed_ms = started.elapsed().as_millis() as u64, "polled");
-    if queued > 0 {
-        tracing::info!(source = %name, alerts = queued, "alerts queued");
-    }
-    // Validators are saved only now, after the items: a crash in between
-    // refetches the body rather than hiding its items behind a 304.
-    succeeded(Some(validators), new_items, max_age.max(ttl)).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MIN: Duration = Duration::from_secs(60);
-
-    fn within(d: Duration, expected: Duration) -> bool {
-        d >= expected.mul_f64(0.9) && d <= expected.mul_f64(1.1)
-    }
-
-    #[test]
-    fn failures_back_off_to_an_hour_and_honour_retry_after() {
-        assert!(within(failure_delay(10 * MIN, 1, None), 10 * MIN));
-        assert!(within(failure_delay(10 * MIN, 3, None), 40 * MIN));
-        assert!(within(failure_delay(10 * MIN, 30, None), 60 * MIN));
-        // A server's Retry-After is a floor, within the same cap.
-        assert_eq!(failure_delay(10 * MIN, 1, Some(50 * MIN)), 50 * MIN);
-        assert_eq!(failure_delay(10 * MIN, 1, Some(600 * MIN)), 60 * MIN);
-        // A source polled less often than hourly is never polled more often.
-        assert!(within(failure_delay(120 * MIN, 5, None), 120 * MIN));
-    }
-
-    #[test]
-    fn cache_hints_are_floors_within_reason() {
-        assert!(within(success_delay(10 * MIN, None), 10 * MIN));
-        assert_eq!(success_delay(10 * MIN, Some(30 * MIN)), 30 * MIN);
-        assert_eq!(success_delay(10 * MIN, Some(24 * 60 * MIN)), 60 * MIN);
-        assert!(within(success_delay(10 * MIN, Some(MIN)), 10 * MIN));
-    }
 }

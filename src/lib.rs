@@ -6,6 +6,8 @@
 //! - [`config`]: `vigia.toml`, list and names files → a validated [`config::Config`].
 //! - [`sources`]: fetching (one HTTP client, conditional GET, hard limits) and
 //!   parsing feeds into [`sources::Item`]s.
+//! - [`intake`]: what one poll's items come to: new or seen, backfilled or
+//!   judged, their alerts, mutes and story words, recorded in one step.
 //! - [`matching`]: text normalization, the term and name automaton, rules and
 //!   their explanations.
 //! - [`stories`]: which alerting items tell one story (near-duplicate
@@ -27,6 +29,7 @@
 pub mod config;
 pub mod daemon;
 pub mod delivery;
+pub mod intake;
 pub mod matching;
 pub mod ops;
 pub mod replay;

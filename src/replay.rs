@@ -7,6 +7,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::config::{Config, Source};
+use crate::intake;
 use crate::matching::{Field, ItemText, Matcher};
 use crate::sources::fetch::{Fetched, Fetcher, Limits, Validators};
 use crate::sources::{parse_feed, parse_source, Item};
@@ -146,14 +147,8 @@ pub async fn replay(
         let source = forced.or_else(|| config.sources.iter().find(|s| s.url == *input));
         let items = read_items(input, source, &fetcher).await?;
         let source_name = source.map_or(input.as_str(), |s| s.name.as_str());
-        let tags: &[String] = source.map_or(&[], |s| &s.tags);
         for item in &items {
-            let lang = source.and_then(|s| s.lang);
-            let verdict = matcher.check_in(
-                &item.text(),
-                tags,
-                lang.or_else(|| crate::matching::language(&item.text())),
-            );
+            let verdict = intake::judge(&matcher, source, &item.text()).verdict;
             if !verdict.alerts() && !opts.all {
                 continue;
             }
@@ -314,17 +309,14 @@ pub async fn why(
             .await
             .map_err(ReplayError::Store)?;
         if let Some(item) = stored {
-            let tags: &[String] = config.source(&item.source).map_or(&[], |s| &s.tags);
+            let source = config.source(&item.source);
+            let tags: &[String] = source.map_or(&[], |s| &s.tags);
             let text = crate::matching::ItemText {
                 title: &item.title,
                 summary: &item.summary,
                 content: "",
             };
-            let lang = config
-                .source(&item.source)
-                .and_then(|s| s.lang)
-                .or_else(|| crate::matching::language(&text));
-            let verdict = matcher.check_in(&text, tags, lang);
+            let intake::Judged { lang, verdict } = intake::judge(matcher, source, &text);
             let _ = writeln!(
                 out,
                 "{}\n(stored: from {}, found {})",
@@ -343,10 +335,7 @@ pub async fn why(
         if n > 0 {
             out.push('\n');
         }
-        let lang = source
-            .and_then(|s| s.lang)
-            .or_else(|| crate::matching::language(&item.text()));
-        let verdict = matcher.check_in(&item.text(), tags, lang);
+        let intake::Judged { lang, verdict } = intake::judge(matcher, source, &item.text());
         let _ = writeln!(out, "{}", item.title);
         out.push_str(&matcher.why(&verdict, tags, lang).render());
     }

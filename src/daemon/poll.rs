@@ -1,0 +1,259 @@
+//! One source's polling task: when to poll, fetching, backoff and the
+//! source's health. What the items come to is [`crate::intake`]'s.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::events::{Fetched, NotModified, PollFailed, Polled, SourceBack, SourceDown};
+use super::{tell_admins, PollRequest, Shared};
+use crate::config::Source;
+use crate::intake::{self, Rules};
+use crate::sources::fetch::{self, Validators};
+use crate::sources::parse_source;
+use crate::store::{SourceState, StoreError};
+
+pub(super) async fn poll_loop(
+    source: Source,
+    shared: Arc<Shared>,
+    mut requests: mpsc::Receiver<PollRequest>,
+    cancel: CancellationToken,
+) {
+    // Spread the first polls over a few seconds rather than all at once.
+    let mut next = Instant::now()
+        + Duration::from_secs(10)
+            .min(source.interval)
+            .mul_f64(fastrand::f64());
+    loop {
+        let reply = tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tokio::time::sleep_until(next) => None,
+            Some(reply) = requests.recv() => Some(reply),
+        };
+        let delay = tokio::select! {
+            _ = cancel.cancelled() => break,
+            delay = poll_once(&source, &shared) => delay,
+        };
+        if let Some(reply) = reply {
+            let _ = reply.send(());
+        }
+        next = Instant::now() + delay;
+    }
+}
+
+/// Polls once; returns the wait before the next poll.
+async fn poll_once(source: &Source, shared: &Arc<Shared>) -> Duration {
+    match try_poll(source, shared).await {
+        Ok(delay) => delay,
+        Err(e) => {
+            tracing::error!(source = %source.name, error = %e, "store failure while polling");
+            jittered(source.interval)
+        }
+    }
+}
+
+/// Fetches, reads and takes one poll's items; returns the wait before the
+/// next poll.
+async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, StoreError> {
+    // Lists and rules as they are now: a reload applies from the next poll.
+    let rules = shared.rules();
+    let name = source.name.clone();
+    let state = shared.store.call(move |s| s.source_state(&name)).await?;
+    let started = Instant::now();
+    let fetched = shared.fetcher.get(&source.url, &state.validators).await;
+    Fetched {
+        elapsed: started.elapsed(),
+    }
+    .emit(&shared.metrics);
+    let (body, validators, max_age, content_type) = match fetched {
+        Err(e) => {
+            let failure = (e.kind(), e.to_string(), e.retry_after());
+            return failed(source, shared, &rules, &state, failure).await;
+        }
+        Ok(fetch::Fetched::NotModified { max_age }) => {
+            NotModified {
+                source: &source.name,
+                elapsed: started.elapsed(),
+            }
+            .emit(&shared.metrics);
+            return succeeded(source, shared, None, 0, max_age).await;
+        }
+        Ok(fetch::Fetched::Body {
+            body,
+            validators,
+            max_age,
+            content_type,
+        }) => (body, validators, max_age, content_type),
+    };
+    let (items, ttl) = match parse_source(source, &body, content_type.as_deref()) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let failure = (e.kind(), format!("{}: {e}", source.url), None);
+            return failed(source, shared, &rules, &state, failure).await;
+        }
+    };
+    let now = Utc::now();
+    let first_poll = !state.polled_before;
+    let mut outcome = intake::take(&shared.store, &rules, source, first_poll, items, now).await?;
+    let batch = std::mem::take(&mut outcome.items);
+    let new_items = batch.len();
+    let (queued, batch) = shared
+        .store
+        .call(move |s| s.record(&batch, now).map(|queued| (queued, batch)))
+        .await?;
+    outcome.items = batch;
+    if queued > 0 {
+        shared.wake.notify_one();
+    }
+    Polled {
+        source: &source.name,
+        outcome: &outcome,
+        queued,
+        elapsed: started.elapsed(),
+    }
+    .emit(&shared.metrics);
+    // Validators are saved only now, after the items: a crash in between
+    // refetches the body rather than hiding its items behind a 304.
+    succeeded(
+        source,
+        shared,
+        Some(validators),
+        new_items,
+        max_age.max(ttl),
+    )
+    .await
+}
+
+/// Records a failed poll (kind, error, the server's `Retry-After`) and
+/// tells the admins once the source has been failing for long.
+async fn failed(
+    source: &Source,
+    shared: &Shared,
+    rules: &Rules,
+    state: &SourceState,
+    (kind, error, retry_after): (&'static str, String, Option<Duration>),
+) -> Result<Duration, StoreError> {
+    let name = source.name.clone();
+    let failures = state.consecutive_failures + 1;
+    let delay = failure_delay(source.interval, failures, retry_after);
+    PollFailed {
+        source: &name,
+        kind,
+        failures,
+        retry_in: delay,
+        error: &error,
+    }
+    .emit(&shared.metrics);
+    let now = Utc::now();
+    let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
+    let down_after = rules.source_down_after;
+    let (n, e) = (name.clone(), error.clone());
+    let down = shared
+        .store
+        .call(move |s| s.poll_failed(&n, kind, &e, now, next, down_after))
+        .await?;
+    if let Some(since) = down {
+        SourceDown {
+            source: &name,
+            since,
+        }
+        .emit();
+        let text = format!(
+            "⚠️ Source {name} has been failing since {} ({failures} failures in a row). \
+             Last error: {error}\nvigia keeps trying, and will say when it works again.",
+            since.format("%Y-%m-%d %H:%M UTC")
+        );
+        tell_admins(shared, text).await?;
+    }
+    Ok(delay)
+}
+
+/// Records a successful poll and tells the admins if the source had been
+/// down.
+async fn succeeded(
+    source: &Source,
+    shared: &Shared,
+    validators: Option<Validators>,
+    new_items: usize,
+    hint: Option<Duration>,
+) -> Result<Duration, StoreError> {
+    let name = source.name.clone();
+    let delay = success_delay(source.interval, hint);
+    let now = Utc::now();
+    let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
+    let n = name.clone();
+    let back = shared
+        .store
+        .call(move |s| s.poll_succeeded(&n, validators.as_ref(), new_items, now, next))
+        .await?;
+    if let Some(since) = back {
+        SourceBack { source: &name }.emit();
+        let text = format!(
+            "✅ Source {name} works again (it had been failing since {}).",
+            since.format("%Y-%m-%d %H:%M UTC")
+        );
+        tell_admins(shared, text).await?;
+    }
+    Ok(delay)
+}
+
+/// `interval` ± 10%, so sources started together drift apart.
+pub(super) fn jittered(interval: Duration) -> Duration {
+    interval.mul_f64(0.9 + fastrand::f64() * 0.2)
+}
+
+/// The longest a server's hint (`Cache-Control`, `<ttl>`, `Retry-After`)
+/// or a failing source's backoff can push the next poll.
+const MAX_WAIT: Duration = Duration::from_secs(3600);
+
+/// The wait after a successful poll: the interval, or longer if the server
+/// asked (`Cache-Control: max-age`, the feed's `<ttl>`), within reason.
+fn success_delay(interval: Duration, hint: Option<Duration>) -> Duration {
+    jittered(interval).max(hint.unwrap_or_default().min(MAX_WAIT.max(interval)))
+}
+
+/// The wait after the `failures`-th failure in a row: the interval doubling
+/// with each failure, up to an hour (or the interval, if longer), never
+/// sooner than the server's `Retry-After`.
+fn failure_delay(interval: Duration, failures: i64, retry_after: Option<Duration>) -> Duration {
+    let cap = MAX_WAIT.max(interval);
+    let backoff = interval
+        .saturating_mul(1u32 << (failures - 1).clamp(0, 16))
+        .min(cap);
+    jittered(backoff).max(retry_after.unwrap_or_default().min(cap))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: Duration = Duration::from_secs(60);
+
+    fn within(d: Duration, expected: Duration) -> bool {
+        d >= expected.mul_f64(0.9) && d <= expected.mul_f64(1.1)
+    }
+
+    #[test]
+    fn failures_back_off_to_an_hour_and_honour_retry_after() {
+        assert!(within(failure_delay(10 * MIN, 1, None), 10 * MIN));
+        assert!(within(failure_delay(10 * MIN, 3, None), 40 * MIN));
+        assert!(within(failure_delay(10 * MIN, 30, None), 60 * MIN));
+        // A server's Retry-After is a floor, within the same cap.
+        assert_eq!(failure_delay(10 * MIN, 1, Some(50 * MIN)), 50 * MIN);
+        assert_eq!(failure_delay(10 * MIN, 1, Some(600 * MIN)), 60 * MIN);
+        // A source polled less often than hourly is never polled more often.
+        assert!(within(failure_delay(120 * MIN, 5, None), 120 * MIN));
+    }
+
+    #[test]
+    fn cache_hints_are_floors_within_reason() {
+        assert!(within(success_delay(10 * MIN, None), 10 * MIN));
+        assert_eq!(success_delay(10 * MIN, Some(30 * MIN)), 30 * MIN);
+        assert_eq!(success_delay(10 * MIN, Some(24 * 60 * MIN)), 60 * MIN);
+        assert!(within(success_delay(10 * MIN, Some(MIN)), 10 * MIN));
+    }
+}
