@@ -14,7 +14,7 @@ use super::{tell_admins, PollRequest, Shared};
 use crate::config::Source;
 use crate::intake::{self, Rules};
 use crate::sources::fetch::{self, Validators};
-use crate::sources::parse_source;
+use crate::sources::{parse_source, Item};
 use crate::store::{SourceState, StoreError};
 
 pub(super) async fn poll_loop(
@@ -64,37 +64,14 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
     let name = source.name.clone();
     let state = shared.store.call(move |s| s.source_state(&name)).await?;
     let started = Instant::now();
-    let fetched = shared.fetcher.get(&source.url, &state.validators).await;
-    Fetched {
-        elapsed: started.elapsed(),
-    }
-    .emit(&shared.metrics);
-    let (body, validators, max_age, content_type) = match fetched {
-        Err(e) => {
-            let failure = (e.kind(), e.to_string(), e.retry_after());
-            return failed(source, shared, &rules, &state, failure).await;
-        }
-        Ok(fetch::Fetched::NotModified { max_age }) => {
-            NotModified {
-                source: &source.name,
-                elapsed: started.elapsed(),
-            }
-            .emit(&shared.metrics);
-            return succeeded(source, shared, None, 0, max_age).await;
-        }
-        Ok(fetch::Fetched::Body {
-            body,
+    let (items, validators, hint) = match read(source, shared, &state, started).await {
+        Read::Failed(failure) => return failed(source, shared, &rules, &state, failure).await,
+        Read::NotModified { hint } => return succeeded(source, shared, None, 0, hint).await,
+        Read::Items {
+            items,
             validators,
-            max_age,
-            content_type,
-        }) => (body, validators, max_age, content_type),
-    };
-    let (items, ttl) = match parse_source(source, &body, content_type.as_deref()) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            let failure = (e.kind(), format!("{}: {e}", source.url), None);
-            return failed(source, shared, &rules, &state, failure).await;
-        }
+            hint,
+        } => (items, validators, hint),
     };
     let now = Utc::now();
     let first_poll = !state.polled_before;
@@ -118,14 +95,59 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
     .emit(&shared.metrics);
     // Validators are saved only now, after the items: a crash in between
     // refetches the body rather than hiding its items behind a 304.
-    succeeded(
-        source,
-        shared,
-        Some(validators),
-        new_items,
-        max_age.max(ttl),
-    )
-    .await
+    succeeded(source, shared, Some(validators), new_items, hint).await
+}
+
+/// What a fetch and its parse gave.
+enum Read {
+    Items {
+        items: Vec<Item>,
+        validators: Validators,
+        /// The longest wait the server asked for (`max-age`, `<ttl>`).
+        hint: Option<Duration>,
+    },
+    NotModified {
+        hint: Option<Duration>,
+    },
+    /// A failure's kind, its message and the server's `Retry-After`.
+    Failed(Failure),
+}
+
+type Failure = (&'static str, String, Option<Duration>);
+
+/// Fetches the source (conditionally, with the stored validators) and
+/// parses what came back.
+async fn read(source: &Source, shared: &Shared, state: &SourceState, started: Instant) -> Read {
+    let fetched = shared.fetcher.get(&source.url, &state.validators).await;
+    Fetched {
+        elapsed: started.elapsed(),
+    }
+    .emit(&shared.metrics);
+    let (body, validators, max_age, content_type) = match fetched {
+        Err(e) => return Read::Failed((e.kind(), e.to_string(), e.retry_after())),
+        Ok(fetch::Fetched::NotModified { max_age }) => {
+            NotModified {
+                source: &source.name,
+                elapsed: started.elapsed(),
+            }
+            .emit(&shared.metrics);
+            return Read::NotModified { hint: max_age };
+        }
+        Ok(fetch::Fetched::Body {
+            body,
+            validators,
+            max_age,
+            content_type,
+        }) => (body, validators, max_age, content_type),
+    };
+    match parse_source(source, &body, content_type.as_deref()) {
+        Ok((items, ttl)) => Read::Items {
+            items,
+            validators,
+            hint: max_age.max(ttl),
+        },
+        Err(e) => Read::Failed((e.kind(), format!("{}: {e}", source.url), None)),
+    }
 }
 
 /// Records a failed poll (kind, error, the server's `Retry-After`) and
@@ -135,7 +157,7 @@ async fn failed(
     shared: &Shared,
     rules: &Rules,
     state: &SourceState,
-    (kind, error, retry_after): (&'static str, String, Option<Duration>),
+    (kind, error, retry_after): Failure,
 ) -> Result<Duration, StoreError> {
     let name = source.name.clone();
     let failures = state.consecutive_failures + 1;
