@@ -11,8 +11,11 @@
 
 mod migrations;
 mod outbox;
+mod states;
 
 pub use outbox::{ChatDue, Delivered, OutboxCounts, RecentAlert, Recovered, StoredItem};
+use states::sql;
+pub use states::{AlertState, EntryKind};
 use std::collections::HashMap;
 
 use std::path::{Path, PathBuf};
@@ -146,19 +149,6 @@ pub struct PendingAlert {
     /// For an edit: the other reports of the story so far, (source, link).
     /// The item fields are then the story's first item, as first sent.
     pub also: Vec<(String, Option<String>)>,
-}
-
-/// What an outbox entry does with Telegram.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum EntryKind {
-    /// A message of its own.
-    #[default]
-    Alert,
-    /// Edits the story's message to add this report to "Also reported by".
-    Edit,
-    /// A follow-up answering the story's message: this report fired a rule
-    /// the story had not.
-    Reply,
 }
 
 pub struct Store {
@@ -415,14 +405,14 @@ impl Store {
             // alerts wait, held, behind the ones already held.
             let mut insert_alert = tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO alerts (item_id, channel, chat, muted_rule, state,
+                    concat!("INSERT OR IGNORE INTO alerts (item_id, channel, chat, muted_rule, state,
                                                    next_attempt_at, created_at)
                      SELECT ?1, ?2, t.chat, ?5,
                             CASE WHEN EXISTS (SELECT 1 FROM chats h WHERE h.chat = t.chat
                                                 AND h.held_since IS NOT NULL)
-                                 THEN 'held' ELSE 'pending' END,
+                                 THEN ", sql!(held), " ELSE ", sql!(pending), " END,
                             ?4, ?4
-                     FROM (SELECT COALESCE((SELECT migrated_to FROM chats WHERE chat = ?3), ?3) AS chat) t",
+                     FROM (SELECT COALESCE((SELECT migrated_to FROM chats WHERE chat = ?3), ?3) AS chat) t"),
                 )
                 .context("prepare alert insert")?;
             let mut insert_key = tx
@@ -515,9 +505,17 @@ impl Store {
         )
         .context("prepare prune")?;
         tx.execute(
-            "INSERT INTO pruned SELECT i.id FROM items i WHERE i.found_at < ?1
+            concat!(
+                "INSERT INTO pruned SELECT i.id FROM items i WHERE i.found_at < ?1
              AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.item_id = i.id
-                             AND (a.state IN ('pending', 'sending', 'held') OR a.muted_rule IS NOT NULL))",
+                             AND (a.state IN (",
+                sql!(pending),
+                ", ",
+                sql!(sending),
+                ", ",
+                sql!(held),
+                ") OR a.muted_rule IS NOT NULL))"
+            ),
             [before],
         )
         .context("choose pruned items")?;
@@ -552,7 +550,7 @@ impl Store {
 struct Joined {
     story: i64,
     /// `edit` when the item fires no rule the story had not fired, else `reply`.
-    kind: &'static str,
+    kind: EntryKind,
     /// Whether the story existed before this item.
     existed: bool,
 }
@@ -569,9 +567,13 @@ impl Joined {
             return Ok(None);
         }
         tx.query_row(
-            "SELECT a.id FROM alerts a JOIN items i ON i.id = a.item_id
-             WHERE i.story_id = ?1 AND a.channel = ?2 AND a.kind = 'alert'
-             ORDER BY a.id LIMIT 1",
+            concat!(
+                "SELECT a.id FROM alerts a JOIN items i ON i.id = a.item_id
+             WHERE i.story_id = ?1 AND a.channel = ?2 AND a.kind = ",
+                sql!(alert),
+                "
+             ORDER BY a.id LIMIT 1"
+            ),
             params![self.story, channel],
             |r| r.get(0),
         )
@@ -663,7 +665,12 @@ fn join_story(
                 ],
             )
             .context("update story")?;
-            (story, if new_rule { "reply" } else { "edit" }, true)
+            let kind = if new_rule {
+                EntryKind::Reply
+            } else {
+                EntryKind::Edit
+            };
+            (story, kind, true)
         }
         None => {
             tx.execute(
@@ -674,7 +681,7 @@ fn join_story(
                 ],
             )
             .context("insert story")?;
-            (tx.last_insert_rowid(), "edit", false)
+            (tx.last_insert_rowid(), EntryKind::Edit, false)
         }
     };
     tx.execute(

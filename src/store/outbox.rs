@@ -20,7 +20,8 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::{from_millis, millis, Context, EntryKind, PendingAlert, Store, StoreError};
+use super::states::sql;
+use super::{from_millis, millis, AlertState, Context, EntryKind, PendingAlert, Store, StoreError};
 
 /// When a chat's first open entry may go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,11 +106,7 @@ fn read_entry(r: &Row<'_>) -> rusqlite::Result<PendingAlert> {
         notice: r.get(11)?,
         plain: r.get(12)?,
         max_len: r.get::<_, Option<i64>>(13)?.map(|n| n.max(0) as usize),
-        kind: match r.get::<_, String>(15)?.as_str() {
-            "edit" => EntryKind::Edit,
-            "reply" => EntryKind::Reply,
-            _ => EntryKind::Alert,
-        },
+        kind: r.get(15)?,
         root_id: r.get(16)?,
         ..Default::default()
     })
@@ -124,16 +121,20 @@ fn story_entry(conn: &Connection, entry: &mut PendingAlert) -> Result<(), StoreE
         entry.kind = EntryKind::Alert;
         return Ok(());
     };
-    let (root_state, root_message): (String, Option<i32>) = conn
+    let (root_state, root_message): (AlertState, Option<i32>) = conn
         .query_row(
             "SELECT state, message_id FROM alerts WHERE id = ?1",
             [root],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .context("read story root")?;
-    if root_state != "sent" {
+    if root_state != AlertState::Sent {
         conn.execute(
-            "UPDATE alerts SET kind = 'alert', root_id = NULL WHERE id = ?1",
+            concat!(
+                "UPDATE alerts SET kind = ",
+                sql!(alert),
+                ", root_id = NULL WHERE id = ?1"
+            ),
             [entry.id],
         )
         .context("make entry an alert")?;
@@ -180,16 +181,20 @@ impl Store {
     pub fn schedule(&self) -> Result<Vec<ChatDue>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare_cached(
+            .prepare_cached(concat!(
                 "SELECT h.chat,
                         CASE WHEN c.held_since IS NOT NULL THEN COALESCE(c.next_probe_at, 0)
                              ELSE MAX(a.next_attempt_at, COALESCE(c.not_before, 0)) END
                  FROM (SELECT chat, MIN(id) AS id FROM alerts
-                       WHERE state IN ('pending', 'held') AND muted_rule IS NULL
+                       WHERE state IN (",
+                sql!(pending),
+                ", ",
+                sql!(held),
+                ") AND muted_rule IS NULL
                        GROUP BY chat) h
                  JOIN alerts a ON a.id = h.id
-                 LEFT JOIN chats c ON c.chat = h.chat",
-            )
+                 LEFT JOIN chats c ON c.chat = h.chat"
+            ))
             .context("prepare schedule")?;
         let rows = stmt
             .query_map([], |r| {
@@ -223,7 +228,11 @@ impl Store {
         if held && probe_at.unwrap_or(0) > now || !held && not_before.unwrap_or(0) > now {
             return Ok(None);
         }
-        let state = if held { "held" } else { "pending" };
+        let state = if held {
+            AlertState::Held
+        } else {
+            AlertState::Pending
+        };
         let mut stmt = conn
             .prepare_cached(&format!(
                 "{SELECT_ENTRY} WHERE a.id = (SELECT MIN(id) FROM alerts
@@ -246,7 +255,14 @@ impl Store {
     /// Marks an entry as in flight, just before the request leaves.
     pub fn mark_sending(&self, id: i64) -> Result<(), StoreError> {
         self.conn()
-            .execute("UPDATE alerts SET state = 'sending' WHERE id = ?1", [id])
+            .execute(
+                concat!(
+                    "UPDATE alerts SET state = ",
+                    sql!(sending),
+                    " WHERE id = ?1"
+                ),
+                [id],
+            )
             .context("mark sending")?;
         Ok(())
     }
@@ -262,8 +278,12 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction().context("begin mark sent")?;
         tx.execute(
-            "UPDATE alerts SET state = 'sent', sent_at = ?2, message_id = ?3, attempts = attempts + 1,
-               last_error = NULL WHERE id = ?1",
+            concat!(
+                "UPDATE alerts SET state = ",
+                sql!(sent),
+                ", sent_at = ?2, message_id = ?3, attempts = attempts + 1,
+               last_error = NULL WHERE id = ?1"
+            ),
             params![id, millis(now), message_id],
         )
         .context("mark alert sent")?;
@@ -281,8 +301,13 @@ impl Store {
         if released > 0 {
             let n = tx
                 .execute(
-                    "UPDATE alerts SET state = 'pending', next_attempt_at = ?2
-                     WHERE chat = ?1 AND state = 'held'",
+                    concat!(
+                        "UPDATE alerts SET state = ",
+                        sql!(pending),
+                        ", next_attempt_at = ?2
+                     WHERE chat = ?1 AND state = ",
+                        sql!(held)
+                    ),
                     params![chat, millis(now)],
                 )
                 .context("release held alerts")?;
@@ -332,7 +357,11 @@ impl Store {
     pub fn mark_printed(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.conn()
             .execute(
-                "UPDATE alerts SET state = 'sent', printed = 1, sent_at = ?2 WHERE id = ?1",
+                concat!(
+                    "UPDATE alerts SET state = ",
+                    sql!(sent),
+                    ", printed = 1, sent_at = ?2 WHERE id = ?1"
+                ),
                 params![id, millis(now)],
             )
             .context("mark printed")?;
@@ -344,8 +373,13 @@ impl Store {
     pub fn unprint(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         self.conn()
             .execute(
-                "UPDATE alerts SET state = 'pending', printed = 0, sent_at = NULL, next_attempt_at = ?1
-                 WHERE printed = 1 AND state = 'sent'",
+                concat!(
+                    "UPDATE alerts SET state = ",
+                    sql!(pending),
+                    ", printed = 0, sent_at = NULL, next_attempt_at = ?1
+                 WHERE printed = 1 AND state = ",
+                    sql!(sent)
+                ),
                 [millis(now)],
             )
             .context("queue printed alerts")
@@ -356,11 +390,11 @@ impl Store {
     pub fn retry_at(&self, id: i64, until: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
         self.conn()
             .execute(
-                "UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3,
+                concat!("UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3,
                    state = CASE WHEN EXISTS (SELECT 1 FROM chats c WHERE c.chat = alerts.chat
                                                AND c.held_since IS NOT NULL)
-                                THEN 'held' ELSE 'pending' END
-                 WHERE id = ?1",
+                                THEN ", sql!(held), " ELSE ", sql!(pending), " END
+                 WHERE id = ?1"),
                 params![id, millis(until), error],
             )
             .context("retry alert")?;
@@ -371,7 +405,11 @@ impl Store {
     pub fn fail(&self, id: i64, reason: &str) -> Result<(), StoreError> {
         self.conn()
             .execute(
-                "UPDATE alerts SET state = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                concat!(
+                    "UPDATE alerts SET state = ",
+                    sql!(failed),
+                    ", attempts = attempts + 1, last_error = ?2 WHERE id = ?1"
+                ),
                 params![id, reason],
             )
             .context("fail alert")?;
@@ -389,12 +427,18 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.conn()
             .execute(
-                "UPDATE alerts SET attempts = attempts + 1, last_error = ?4,
+                concat!(
+                    "UPDATE alerts SET attempts = attempts + 1, last_error = ?4,
                    plain = plain OR ?2, max_len = COALESCE(?3, max_len),
                    state = CASE WHEN EXISTS (SELECT 1 FROM chats c WHERE c.chat = alerts.chat
                                                AND c.held_since IS NOT NULL)
-                                THEN 'held' ELSE 'pending' END
-                 WHERE id = ?1",
+                                THEN ",
+                    sql!(held),
+                    " ELSE ",
+                    sql!(pending),
+                    " END
+                 WHERE id = ?1"
+                ),
                 params![id, plain, max_len.map(|n| n as i64), error],
             )
             .context("resend alert")?;
@@ -451,7 +495,15 @@ impl Store {
         )
         .context("count held attempt")?;
         tx.execute(
-            "UPDATE alerts SET state = 'held' WHERE chat = ?1 AND state IN ('pending', 'sending')",
+            concat!(
+                "UPDATE alerts SET state = ",
+                sql!(held),
+                " WHERE chat = ?1 AND state IN (",
+                sql!(pending),
+                ", ",
+                sql!(sending),
+                ")"
+            ),
             [chat],
         )
         .context("hold alerts")?;
@@ -464,10 +516,12 @@ impl Store {
     pub fn due_now(&self, chats: &[String], now: DateTime<Utc>) -> Result<usize, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare_cached(
+            .prepare_cached(concat!(
                 "UPDATE alerts SET next_attempt_at = ?2
-                 WHERE chat = ?1 AND state = 'pending' AND next_attempt_at > ?2",
-            )
+                 WHERE chat = ?1 AND state = ",
+                sql!(pending),
+                " AND next_attempt_at > ?2"
+            ))
             .context("prepare due now")?;
         let mut n = 0;
         for chat in chats {
@@ -497,7 +551,15 @@ impl Store {
         )
         .context("record migration")?;
         tx.execute(
-            "UPDATE alerts SET chat = ?2, state = 'pending' WHERE chat = ?1 AND state IN ('pending', 'sending')",
+            concat!(
+                "UPDATE alerts SET chat = ?2, state = ",
+                sql!(pending),
+                " WHERE chat = ?1 AND state IN (",
+                sql!(pending),
+                ", ",
+                sql!(sending),
+                ")"
+            ),
             params![old, new],
         )
         .context("retarget alerts")?;
@@ -514,10 +576,12 @@ impl Store {
     ) -> Result<usize, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare_cached(
+            .prepare_cached(concat!(
                 "INSERT INTO alerts (notice, channel, chat, state, next_attempt_at, created_at)
-                 VALUES (?1, 'admins', ?2, 'pending', ?3, ?3)",
-            )
+                 VALUES (?1, 'admins', ?2, ",
+                sql!(pending),
+                ", ?3, ?3)"
+            ))
             .context("prepare notice")?;
         for admin in admins {
             stmt.execute(params![text, admin.to_string(), millis(now)])
@@ -535,16 +599,20 @@ impl Store {
         let now = millis(now);
         let in_doubt = tx
             .execute(
-                "UPDATE alerts SET state = CASE WHEN EXISTS (SELECT 1 FROM chats c WHERE c.chat = alerts.chat
+                concat!("UPDATE alerts SET state = CASE WHEN EXISTS (SELECT 1 FROM chats c WHERE c.chat = alerts.chat
                                                              AND c.held_since IS NOT NULL)
-                                                THEN 'held' ELSE 'pending' END
-                 WHERE state = 'sending'",
+                                                THEN ", sql!(held), " ELSE ", sql!(pending), " END
+                 WHERE state = ", sql!(sending)),
                 [],
             )
             .context("recover in-flight alerts")?;
         let rescheduled = tx
             .execute(
-                "UPDATE alerts SET next_attempt_at = ?1 WHERE state = 'pending' AND next_attempt_at > ?1",
+                concat!(
+                    "UPDATE alerts SET next_attempt_at = ?1 WHERE state = ",
+                    sql!(pending),
+                    " AND next_attempt_at > ?1"
+                ),
                 [now],
             )
             .context("reschedule pending")?;
@@ -568,12 +636,16 @@ impl Store {
     pub fn recent_alerts(&self, n: usize) -> Result<Vec<RecentAlert>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare_cached(
+            .prepare_cached(concat!(
                 "SELECT i.title, i.link, GROUP_CONCAT(a.channel, ', '), MAX(a.sent_at)
                  FROM alerts a JOIN items i ON i.id = a.item_id
-                 WHERE a.state = 'sent' AND a.printed = 0 AND a.kind != 'edit'
-                 GROUP BY a.item_id ORDER BY MAX(a.sent_at) DESC, a.item_id DESC LIMIT ?1",
-            )
+                 WHERE a.state = ",
+                sql!(sent),
+                " AND a.printed = 0 AND a.kind != ",
+                sql!(edit),
+                "
+                 GROUP BY a.item_id ORDER BY MAX(a.sent_at) DESC, a.item_id DESC LIMIT ?1"
+            ))
             .context("prepare recent alerts")?;
         let rows = stmt
             .query_map([n as i64], |r| {
@@ -640,15 +712,29 @@ impl Store {
         }
         let n = if deliver {
             tx.execute(
-                "UPDATE alerts SET muted_rule = NULL, next_attempt_at = ?2
-                 WHERE muted_rule = ?1 AND state IN ('pending', 'held')",
+                concat!(
+                    "UPDATE alerts SET muted_rule = NULL, next_attempt_at = ?2
+                 WHERE muted_rule = ?1 AND state IN (",
+                    sql!(pending),
+                    ", ",
+                    sql!(held),
+                    ")"
+                ),
                 params![rule, millis(now)],
             )
         } else {
             tx.execute(
-                "UPDATE alerts SET muted_rule = NULL, state = 'failed',
+                concat!(
+                    "UPDATE alerts SET muted_rule = NULL, state = ",
+                    sql!(failed),
+                    ",
                    last_error = 'dropped when its rule was unmuted'
-                 WHERE muted_rule = ?1 AND state IN ('pending', 'held')",
+                 WHERE muted_rule = ?1 AND state IN (",
+                    sql!(pending),
+                    ", ",
+                    sql!(held),
+                    ")"
+                ),
                 [rule],
             )
         }
@@ -686,8 +772,14 @@ impl Store {
         let oldest: Option<i64> = self
             .conn()
             .query_row(
-                "SELECT MIN(created_at) FROM alerts
-                 WHERE state IN ('pending', 'sending') AND muted_rule IS NULL",
+                concat!(
+                    "SELECT MIN(created_at) FROM alerts
+                 WHERE state IN (",
+                    sql!(pending),
+                    ", ",
+                    sql!(sending),
+                    ") AND muted_rule IS NULL"
+                ),
                 [],
                 |r| r.get(0),
             )
@@ -709,7 +801,13 @@ impl Store {
     pub fn pending_count(&self) -> Result<i64, StoreError> {
         self.conn()
             .query_row(
-                "SELECT COUNT(*) FROM alerts WHERE state IN ('pending', 'sending') AND muted_rule IS NULL",
+                concat!(
+                    "SELECT COUNT(*) FROM alerts WHERE state IN (",
+                    sql!(pending),
+                    ", ",
+                    sql!(sending),
+                    ") AND muted_rule IS NULL"
+                ),
                 [],
                 |r| r.get(0),
             )
@@ -719,11 +817,15 @@ impl Store {
     pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare_cached(
-                "SELECT CASE WHEN muted_rule IS NOT NULL AND state = 'pending' THEN 'muted'
-                             WHEN printed = 1 AND state = 'sent' THEN 'printed' ELSE state END,
-                        COUNT(*) FROM alerts GROUP BY 1",
-            )
+            .prepare_cached(concat!(
+                "SELECT CASE WHEN muted_rule IS NOT NULL AND state = ",
+                sql!(pending),
+                " THEN 'muted'
+                             WHEN printed = 1 AND state = ",
+                sql!(sent),
+                " THEN 'printed' ELSE state END,
+                        COUNT(*) FROM alerts GROUP BY 1"
+            ))
             .context("prepare counts")?;
         let mut counts = OutboxCounts::default();
         let rows = stmt
@@ -731,21 +833,23 @@ impl Store {
             .context("count outbox")?;
         for row in rows {
             let (state, n) = row.context("read counts")?;
-            match state.as_str() {
-                "pending" => counts.pending = n,
-                "sending" => counts.sending = n,
-                "held" => counts.held = n,
-                "sent" => counts.sent = n,
-                "printed" => counts.printed = n,
-                "muted" => counts.muted = n,
-                _ => counts.failed = n,
+            // Two labels are not states: muted (pending behind a mute) and
+            // printed (sent to standard output, kept for Telegram).
+            match (state.as_str(), AlertState::from_sql_str(&state)) {
+                ("muted", _) => counts.muted = n,
+                ("printed", _) => counts.printed = n,
+                (_, Some(AlertState::Pending)) => counts.pending = n,
+                (_, Some(AlertState::Sending)) => counts.sending = n,
+                (_, Some(AlertState::Held)) => counts.held = n,
+                (_, Some(AlertState::Sent)) => counts.sent = n,
+                (_, Some(AlertState::Failed) | None) => counts.failed = n,
             }
         }
         Ok(counts)
     }
 
     /// One entry, whatever its state (for tests and tools).
-    pub fn entry(&self, id: i64) -> Result<Option<(PendingAlert, String)>, StoreError> {
+    pub fn entry(&self, id: i64) -> Result<Option<(PendingAlert, AlertState)>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
             .prepare_cached(&format!("{SELECT_ENTRY} WHERE a.id = ?1"))

@@ -42,7 +42,7 @@ fn chats(store: &Store) -> Vec<(String, i64)> {
 }
 
 fn state(store: &Store, id: i64) -> String {
-    store.entry(id).unwrap().unwrap().1
+    store.entry(id).unwrap().unwrap().1.sql().to_string()
 }
 
 fn secs(n: i64) -> chrono::Duration {
