@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, Source};
 use crate::delivery::{self, Admins, Delivery, Sink, TelegramState};
-use crate::ops::metrics::Metrics;
+use crate::metrics::Metrics;
 use crate::sources::fetch::{Fetcher, Limits};
 use crate::store::{Store, StoreError};
 
@@ -297,7 +297,7 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
 
     let metrics = Arc::new(Metrics::default());
     let telegram_state = TelegramState::default();
-    let pulse: crate::ops::Pulse = Arc::new(Utc::now().timestamp_millis().into());
+    let pulse: delivery::Pulse = Arc::new(Utc::now().timestamp_millis().into());
     // Bound now, so a taken port stops the start; served once all is running.
     let listener = match config.http_listen {
         Some(addr) => Some(

@@ -26,8 +26,9 @@ use crate::matching::{Explanation, ItemText, Matcher, Verdict};
 use crate::sources::{key_hash, unique_links, Item};
 use crate::store::{NewItem, Store, StoreError};
 
-/// Characters of summary kept for an alert; more never fits in a message.
-const MAX_STORED_SUMMARY: usize = crate::delivery::format::MAX_MESSAGE;
+/// Characters of summary kept for an alert: Telegram's message limit, so
+/// more never shows (a test in `delivery::format` keeps the two equal).
+pub const MAX_STORED_SUMMARY: usize = 4096;
 
 /// The part of the config that applies to items as they are found. A
 /// reload builds a new one; a poll reads the one current at its start.

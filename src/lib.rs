@@ -20,6 +20,8 @@
 //!   is set, kept for Telegram), deciding on Telegram's `error_code` what
 //!   each failure means (`delivery::telegram`), notices to the admins. Its
 //!   module doc holds the argument for why a crash loses nothing.
+//! - [`metrics`]: the Prometheus counters every stage writes; `ops` serves
+//!   them. It sits below the stages so that none depends on `ops`.
 //! - [`ops`]: logging, `/healthz` (liveness), `/readyz`, `/status`,
 //!   `/metrics` and the Telegram commands.
 //! - [`daemon`]: wires the stages together for `vigia run`, with a shutdown
@@ -31,6 +33,7 @@ pub mod daemon;
 pub mod delivery;
 pub mod intake;
 pub mod matching;
+pub mod metrics;
 pub mod ops;
 pub mod replay;
 pub mod sources;

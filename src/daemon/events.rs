@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::intake::PollOutcome;
-use crate::ops::metrics::{Metrics, RuleLabel, SourceLabel};
+use crate::metrics::{Metrics, RuleLabel, SourceLabel};
 
 /// A fetch finished (in any way) after `elapsed`.
 pub struct Fetched {

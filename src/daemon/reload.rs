@@ -22,18 +22,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::{tell_admins, Rules, Shared, Supervisor};
 use crate::config::{Config, ConfigError};
-use crate::ops::metrics::OutcomeLabel;
+use crate::metrics::OutcomeLabel;
 
-/// Reload attempts so far, and how the last one ended.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Status {
-    pub applied: u64,
-    pub rejected: u64,
-    /// The last rejected config's errors, until a reload succeeds.
-    pub last_error: Option<String>,
-    /// When the last reload was applied.
-    pub last_applied_at: Option<chrono::DateTime<Utc>>,
-}
+pub use crate::ops::ReloadStatus as Status;
 
 /// What an applied reload changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

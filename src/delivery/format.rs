@@ -210,6 +210,12 @@ pub fn render_reply(alert: &PendingAlert, mode: Mode) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn intake_keeps_as_much_summary_as_a_message_shows() {
+        assert_eq!(crate::intake::MAX_STORED_SUMMARY, MAX_MESSAGE);
+    }
+
     use super::*;
     use crate::matching::Explanation;
 

@@ -62,7 +62,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{ChatRef, Secret, TelegramConfig};
-use crate::ops::metrics::Metrics;
+use crate::metrics::Metrics;
 use crate::store::{EntryKind, PendingAlert, Store, StoreError};
 use format::Mode;
 use pace::{Pacer, Ticket};
@@ -75,6 +75,10 @@ const MIN_LEN: usize = 256;
 /// The first probe of a held chat (or of a refused token); each later one
 /// waits as long as the chat has been held, up to `telegram.recheck_held`.
 const FIRST_PROBE: Duration = Duration::from_secs(10);
+
+/// The delivery loop's last round, in unix ms: it goes round at least every
+/// [`PULSE`], so an old one means the loop is stuck or gone (`/healthz`).
+pub type Pulse = Arc<std::sync::atomic::AtomicI64>;
 
 /// The dispatcher goes round at least this often, and says so in its
 /// pulse, so that liveness can tell a quiet loop from a stuck one.
@@ -295,7 +299,7 @@ enum Next {
 pub struct Delivery {
     inner: Arc<Inner>,
     passes: watch::Sender<u64>,
-    pulse: crate::ops::Pulse,
+    pulse: Pulse,
 }
 
 struct Inner {
@@ -330,7 +334,7 @@ pub struct Parts {
     pub passes: watch::Sender<u64>,
     pub metrics: Arc<Metrics>,
     /// Set to the time of each scheduling round.
-    pub pulse: crate::ops::Pulse,
+    pub pulse: Pulse,
 }
 
 impl Delivery {

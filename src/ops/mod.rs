@@ -2,7 +2,6 @@
 //! endpoints and the client side of `vigia health`.
 
 pub mod commands;
-pub mod metrics;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,8 +14,8 @@ use axum::{Json, Router};
 use tokio_util::sync::CancellationToken;
 
 use crate::delivery::{TelegramHealth, TelegramState};
+use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
-use metrics::Metrics;
 
 /// Logs go to standard error (standard output carries alerts when no token
 /// is set); `RUST_LOG` filters, `info` by default. Until the config is read
@@ -152,9 +151,19 @@ pub fn health(
     })
 }
 
-/// The delivery loop's last round, in unix ms: it goes round at least every
-/// [`crate::delivery::PULSE`], so an old one means the loop is stuck or gone.
-pub type Pulse = Arc<std::sync::atomic::AtomicI64>;
+/// Config reload attempts so far, and how the last one ended (the daemon's
+/// reloader writes it; `/status` and `/metrics` show it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReloadStatus {
+    pub applied: u64,
+    pub rejected: u64,
+    /// The last rejected config's errors, until a reload succeeds.
+    pub last_error: Option<String>,
+    /// When the last reload was applied.
+    pub last_applied_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+pub use crate::delivery::Pulse;
 
 /// A delivery loop silent this long is not working.
 const PULSE_LIMIT: chrono::Duration = chrono::Duration::minutes(2);
@@ -166,7 +175,7 @@ pub struct Ops {
     pub metrics: Arc<Metrics>,
     pub telegram: TelegramState,
     pub pulse: Pulse,
-    pub reloads: tokio::sync::watch::Receiver<crate::daemon::reload::Status>,
+    pub reloads: tokio::sync::watch::Receiver<ReloadStatus>,
 }
 
 impl Ops {
@@ -266,7 +275,7 @@ async fn metrics(
     let rendered = match ops.health().await {
         Ok(health) => {
             let m = ops.metrics.clone();
-            ops.store.call(move |s| m.render(s, &health)).await
+            ops.store.call(move |s| m.render(s, &health.flags())).await
         }
         Err(e) => Err(e),
     };

@@ -256,9 +256,14 @@ impl Metrics {
         }
     }
 
-    /// The text exposition, with gauges read from `store` and `health` now.
-    pub fn render(&self, store: &Store, health: &super::Health) -> Result<String, StoreError> {
-        for (reason, on) in health.flags() {
+    /// The text exposition, with gauges read from `store` now; `degraded`
+    /// is each reason the daemon can be degraded for, and whether it is.
+    pub fn render(
+        &self,
+        store: &Store,
+        degraded: &[(&'static str, bool)],
+    ) -> Result<String, StoreError> {
+        for &(reason, on) in degraded {
             self.degraded
                 .get_or_create(&ReasonLabel {
                     reason: reason.into(),
