@@ -416,8 +416,8 @@ fn bench(c: &mut Criterion) {
                 let v = matcher.check(&text, &tags);
                 hits += v.terms().count() + v.people().count();
                 alerts += usize::from(v.alerts());
-                words += vigia::matching::normalize::normalize(t).words.len()
-                    + vigia::matching::normalize::normalize(b).words.len();
+                words += vigia::text::normalize::normalize(t).words.len()
+                    + vigia::text::normalize::normalize(b).words.len();
             }
             // Each of `passes` timed, for matching alone and then with
             // explanations: the best and the median pass.

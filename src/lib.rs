@@ -1,32 +1,37 @@
 //! vigia watches news feeds and official statements for reports of people
 //! being detained, and alerts advocacy teams on Telegram within minutes.
 //!
-//! The pipeline, one module per stage:
+//! The modules, each using only those above it (an item travels the
+//! same way: fetched by `sources`, matched, judged by `intake`, stored,
+//! delivered):
 //!
+//! - [`text`]: folding case and accents, HTML to text, word forms: how
+//!   every stage reads text. It depends on nothing else here.
 //! - [`config`]: `vigia.toml`, list and names files → a validated [`config::Config`].
+//! - [`matching`]: the term and name automaton, rules and their
+//!   explanations.
 //! - [`sources`]: fetching (one HTTP client, conditional GET, hard limits) and
-//!   parsing feeds into [`sources::Item`]s.
-//! - [`intake`]: what one poll's items come to: new or seen, backfilled or
-//!   judged, their alerts, mutes and story words, recorded in one step.
-//! - [`matching`]: text normalization, the term and name automaton, rules and
-//!   their explanations.
+//!   parsing feeds and pages into [`sources::Item`]s.
 //! - [`stories`]: which alerting items tell one story (near-duplicate
 //!   reports from several outlets), so a story is one alert, edited.
 //! - [`store`]: the SQLite file: seen items, their matches, the alert outbox
 //!   and its states, what Telegram said about each chat, per-source state;
 //!   schema migrations.
+//! - [`metrics`]: the Prometheus counters every stage writes; `ops` serves
+//!   them.
+//! - [`intake`]: what one poll's items come to: new or seen, backfilled or
+//!   judged, their alerts, mutes and story words, recorded in one step.
 //! - [`delivery`]: the outbox worker: rendering alerts, pacing within
 //!   Telegram's limits, sending (Telegram, or standard output when no token
 //!   is set, kept for Telegram), deciding on Telegram's `error_code` what
 //!   each failure means (`delivery::telegram`), notices to the admins. Its
 //!   module doc holds the argument for why a crash loses nothing.
-//! - [`metrics`]: the Prometheus counters every stage writes; `ops` serves
-//!   them. It sits below the stages so that none depends on `ops`.
 //! - [`ops`]: logging, `/healthz` (liveness), `/readyz`, `/status`,
 //!   `/metrics` and the Telegram commands.
+//! - [`replay`]: match files or URLs without storing or sending (`vigia
+//!   replay`, `vigia why`), through the same `intake::judge`.
 //! - [`daemon`]: wires the stages together for `vigia run`, with a shutdown
-//!   signal passed in.
-//! - [`replay`]: match files or URLs without storing or sending (`vigia replay`).
+//!   signal passed in; its `poll` module is the polling loop.
 
 pub mod config;
 pub mod daemon;
@@ -39,3 +44,4 @@ pub mod replay;
 pub mod sources;
 pub mod store;
 pub mod stories;
+pub mod text;

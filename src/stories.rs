@@ -8,7 +8,7 @@
 //! (`defaults.story_window`, 72 h) when their texts are near-duplicates.
 //!
 //! Near-duplicates are judged on the *content words* of title and summary:
-//! folded (see [`crate::matching::normalize`](mod@crate::matching::normalize)), without the stopwords of
+//! folded (see [`crate::text::normalize`](mod@crate::text::normalize)), without the stopwords of
 //! English, Spanish and Portuguese, cut to their first [`STEM`] letters so
 //! that `detenido`, `detenida` and `detenidos` meet. Two items are one story
 //! when the overlap of those word sets, |A ∩ B| / min(|A|, |B|), reaches
@@ -20,7 +20,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::matching::normalize::{fold, normalize};
+use crate::text::normalize::{fold, normalize};
 
 /// Words are compared on their first letters only.
 pub const STEM: usize = 6;

@@ -5,35 +5,7 @@ use std::path::Path;
 
 use super::Diagnostic;
 
-/// A language vigia's lists can be scoped to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    En,
-    Es,
-    Pt,
-}
-
-impl Lang {
-    /// `en`, `es` or `pt`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Es => "es",
-            Lang::Pt => "pt",
-        }
-    }
-
-    /// `en`, `es` or `pt`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "en" => Some(Lang::En),
-            "es" => Some(Lang::Es),
-            "pt" => Some(Lang::Pt),
-            _ => None,
-        }
-    }
-}
+pub use crate::text::Lang;
 
 /// A term as the operator wrote it, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]

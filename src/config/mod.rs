@@ -8,6 +8,7 @@
 
 pub mod lists;
 pub mod opml;
+mod page;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -19,6 +20,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use lists::{Lang, Person, Term};
+pub use page::{BadSelector, PageSelectors};
 
 /// Where the config is looked for when neither `--config` nor `$VIGIA_CONFIG` says.
 pub const DEFAULT_PATH: &str = "config/vigia.toml";
@@ -237,20 +239,6 @@ pub enum SourceKind {
     Page,
     /// A public Telegram channel's web preview, `https://t.me/s/<channel>`.
     TelegramChannel,
-}
-
-/// A `page` source's CSS selectors: `item` matches once per entry, the
-/// others are looked up inside it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageSelectors {
-    pub item: String,
-    pub title: String,
-    /// The element whose `href` (or whose first link's) is the entry's link;
-    /// by default the entry's first link.
-    pub link: Option<String>,
-    /// `datetime` attribute, else text.
-    pub date: Option<String>,
-    pub summary: Option<String>,
 }
 
 /// Google News' search feed for `query` in `lang` (en, es, pt), with the
@@ -701,28 +689,31 @@ fn page_selectors(
         );
         return None;
     };
-    let selectors = PageSelectors {
-        item,
-        title,
-        link: get(&src.link),
-        date: get(&src.date),
-        summary: get(&src.summary),
-    };
-    if let Err(e) = crate::sources::page::Page::new(&selectors) {
-        let key = match e.key {
-            "item" => &src.item,
-            "title" => &src.title,
-            "link" => &src.link,
-            "date" => &src.date,
-            _ => &src.summary,
-        };
-        let msg = format!("source {name:?}: selector `{}` = {}", e.key, e.message);
-        match key {
-            Some(k) => c.error(k, msg),
-            None => c.error(at, msg),
+    let parsed = PageSelectors::parse(
+        &item,
+        &title,
+        get(&src.link).as_deref(),
+        get(&src.date).as_deref(),
+        get(&src.summary).as_deref(),
+    );
+    let selectors = match parsed {
+        Ok(selectors) => selectors,
+        Err(e) => {
+            let key = match e.key {
+                "item" => &src.item,
+                "title" => &src.title,
+                "link" => &src.link,
+                "date" => &src.date,
+                _ => &src.summary,
+            };
+            let msg = format!("source {name:?}: selector `{}` = {}", e.key, e.message);
+            match key {
+                Some(k) => c.error(k, msg),
+                None => c.error(at, msg),
+            }
+            return None;
         }
-        return None;
-    }
+    };
     Some(selectors)
 }
 
@@ -920,7 +911,7 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
             }
         };
         for term in &terms {
-            if let Some(Err(e)) = crate::matching::forms::expand(&term.text, term.lang) {
+            if let Some(Err(e)) = crate::text::forms::expand(&term.text, term.lang) {
                 c.errors.push(Diagnostic::at(
                     &file,
                     term.line,
@@ -942,7 +933,7 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
                 ));
                 continue;
             }
-            if crate::matching::normalize::fold(term.text.trim_end_matches('*')).is_empty() {
+            if crate::text::normalize::fold(term.text.trim_end_matches('*')).is_empty() {
                 c.warnings.push(Diagnostic::at(
                     &file,
                     term.line,
@@ -966,7 +957,7 @@ fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
     let folded: Vec<Vec<Key>> = lists
         .iter()
         .map(|list| {
-            let fold = |t: &Term| crate::matching::normalize::fold(t.text.trim_end_matches('*'));
+            let fold = |t: &Term| crate::text::normalize::fold(t.text.trim_end_matches('*'));
             list.terms
                 .iter()
                 .map(|t| {
@@ -1508,7 +1499,10 @@ mod tests {
              [[source]]\nname = \"t\"\nkind = \"telegram-channel\"\nchannel = \"@elpitazotv\"\n",
         )
         .unwrap();
-        assert_eq!(c.sources[0].page.as_ref().unwrap().title, "h2");
+        assert_eq!(
+            c.sources[0].page.as_ref(),
+            Some(&PageSelectors::parse("article", "h2", None, None, None).unwrap())
+        );
         assert_eq!(c.sources[1].url, "https://t.me/s/elpitazotv");
         let errors = parse(
             dir.path(),

@@ -28,8 +28,8 @@ use std::ops::Range;
 use aho_corasick::automaton::Automaton as _;
 use aho_corasick::{nfa::noncontiguous, Anchored, MatchKind};
 
-use super::normalize::{self, CharFold};
 use super::Field;
+use crate::text::normalize::{self, CharFold};
 
 /// Starts a field: every state goes back to the start.
 const FIELD: u8 = 0;

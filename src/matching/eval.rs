@@ -8,9 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use super::normalize::html_to_text;
 use super::{ItemText, Matcher};
 use crate::config::Config;
+use crate::text::normalize::html_to_text;
 
 #[derive(serde::Deserialize)]
 struct Row {

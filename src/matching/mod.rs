@@ -16,9 +16,7 @@
 
 mod automaton;
 pub mod eval;
-pub mod forms;
 pub mod names;
-pub mod normalize;
 pub mod why;
 
 pub use crate::config::Lang;
@@ -47,8 +45,9 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::text::forms;
+use crate::text::normalize::fold;
 use automaton::{Automaton, Found, Symbols};
-use normalize::fold;
 
 /// The parts of an item that are matched, as plain text (HTML already removed).
 #[derive(Debug, Clone, Copy, Default)]

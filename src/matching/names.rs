@@ -7,7 +7,7 @@
 //! variants. It never produces a single word: a lone surname or given name
 //! never names a person unless the operator lists it as an alias.
 
-use super::normalize::fold;
+use crate::text::normalize::fold;
 
 /// Words that belong to the name unit that follows them: `del Carmen`,
 /// `de la Cruz`, `San Miguel`, `dos Santos`.

@@ -290,7 +290,7 @@ channels = ["alerts"]
 
 mod properties {
     use super::*;
-    use crate::matching::normalize::normalize;
+    use crate::text::normalize::normalize;
     use proptest::prelude::*;
 
     /// Words that fold alike in pairs, prefix one another and share

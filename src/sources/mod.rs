@@ -9,8 +9,8 @@ pub mod page;
 
 use chrono::{DateTime, Utc};
 
-use crate::matching::normalize::{fold, html_to_text};
 use crate::matching::ItemText;
+use crate::text::normalize::{fold, html_to_text};
 
 /// One entry of a source, in plain text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,10 +56,8 @@ pub fn parse_source(
     use crate::config::SourceKind;
     match (&source.kind, &source.page) {
         (SourceKind::Page, Some(selectors)) => {
-            // Selectors were validated when the config was loaded.
-            let page = page::Page::new(selectors)
-                .map_err(|e| ParseError::NotAFeed(format!("{}: {}", e.key, e.message)))?;
-            Ok((page.extract(body, content_type, &source.url)?, None))
+            let items = page::extract(selectors, body, content_type, &source.url)?;
+            Ok((items, None))
         }
         (SourceKind::TelegramChannel, _) => Ok((page::telegram_channel(body)?, None)),
         _ => parse_feed_ttl(body, Some(&source.url)),

@@ -12,98 +12,61 @@ use scraper::{ElementRef, Html, Selector};
 use super::{Item, ParseError};
 use crate::config::PageSelectors;
 
-/// A page source's selectors, compiled.
-#[derive(Debug, Clone)]
-pub struct Page {
-    item: Selector,
-    title: Selector,
-    link: Option<Selector>,
-    date: Option<Selector>,
-    summary: Option<Selector>,
-}
-
-/// A selector that does not parse: which key, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadSelector {
-    pub key: &'static str,
-    pub message: String,
-}
-
-fn selector(key: &'static str, css: &str) -> Result<Selector, BadSelector> {
-    Selector::parse(css).map_err(|e| BadSelector {
-        key,
-        message: format!("{css:?} is not a CSS selector ({e})"),
-    })
-}
-
-impl Page {
-    pub fn new(s: &PageSelectors) -> Result<Self, BadSelector> {
-        let optional =
-            |key, css: &Option<String>| css.as_deref().map(|c| selector(key, c)).transpose();
-        Ok(Page {
-            item: selector("item", &s.item)?,
-            title: selector("title", &s.title)?,
-            link: optional("link", &s.link)?,
-            date: optional("date", &s.date)?,
-            summary: optional("summary", &s.summary)?,
-        })
-    }
-
-    /// The entries of a page fetched from `base`. A page where the `item`
-    /// selector matches nothing is an error: its layout has likely changed.
-    pub fn extract(
-        &self,
-        body: &[u8],
-        content_type: Option<&str>,
-        base: &str,
-    ) -> Result<Vec<Item>, ParseError> {
-        let html = Html::parse_document(&decode(body, content_type));
-        let base = url::Url::parse(base).ok();
-        let mut items = Vec::new();
-        for entry in html.select(&self.item) {
-            let title = entry
-                .select(&self.title)
-                .next()
-                .map(text)
-                .unwrap_or_default();
-            if title.is_empty() {
-                continue;
-            }
-            let link_el = match &self.link {
-                Some(s) => entry.select(s).next(),
-                None => entry.select(&A_HREF).next(),
-            };
-            let link = link_el.and_then(|el| href(el, base.as_ref()));
-            let published = self
-                .date
-                .as_ref()
-                .and_then(|s| entry.select(s).next())
-                .and_then(|el| {
-                    el.value()
-                        .attr("datetime")
-                        .and_then(parse_date)
-                        .or_else(|| parse_date(&text(el)))
-                });
-            let summary = self
-                .summary
-                .as_ref()
-                .and_then(|s| entry.select(s).next())
-                .map(text)
-                .unwrap_or_default();
-            items.push(Item {
-                guid: None,
-                title,
-                link,
-                summary,
-                content: String::new(),
-                published,
+/// The entries of a page fetched from `base`, read with `selectors`. A
+/// page where the `item` selector matches nothing is an error: its layout
+/// has likely changed.
+pub fn extract(
+    selectors: &PageSelectors,
+    body: &[u8],
+    content_type: Option<&str>,
+    base: &str,
+) -> Result<Vec<Item>, ParseError> {
+    let html = Html::parse_document(&decode(body, content_type));
+    let base = url::Url::parse(base).ok();
+    let mut items = Vec::new();
+    for entry in html.select(&selectors.item) {
+        let title = entry
+            .select(&selectors.title)
+            .next()
+            .map(text)
+            .unwrap_or_default();
+        if title.is_empty() {
+            continue;
+        }
+        let link_el = match &selectors.link {
+            Some(s) => entry.select(s).next(),
+            None => entry.select(&A_HREF).next(),
+        };
+        let link = link_el.and_then(|el| href(el, base.as_ref()));
+        let published = selectors
+            .date
+            .as_ref()
+            .and_then(|s| entry.select(s).next())
+            .and_then(|el| {
+                el.value()
+                    .attr("datetime")
+                    .and_then(parse_date)
+                    .or_else(|| parse_date(&text(el)))
             });
-        }
-        if items.is_empty() {
-            return Err(ParseError::NoItems);
-        }
-        Ok(items)
+        let summary = selectors
+            .summary
+            .as_ref()
+            .and_then(|s| entry.select(s).next())
+            .map(text)
+            .unwrap_or_default();
+        items.push(Item {
+            guid: None,
+            title,
+            link,
+            summary,
+            content: String::new(),
+            published,
+        });
     }
+    if items.is_empty() {
+        return Err(ParseError::NoItems);
+    }
+    Ok(items)
 }
 
 static A_HREF: std::sync::LazyLock<Selector> =

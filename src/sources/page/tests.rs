@@ -10,14 +10,8 @@ fn selectors(
     link: Option<&str>,
     date: Option<&str>,
     summary: Option<&str>,
-) -> PageSelectors {
-    PageSelectors {
-        item: item.into(),
-        title: title.into(),
-        link: link.map(Into::into),
-        date: date.map(Into::into),
-        summary: summary.map(Into::into),
-    }
+) -> Result<PageSelectors, crate::config::BadSelector> {
+    PageSelectors::parse(item, title, link, date, summary)
 }
 
 fn at(s: &str) -> Option<DateTime<Utc>> {
@@ -26,21 +20,21 @@ fn at(s: &str) -> Option<DateTime<Utc>> {
 
 #[test]
 fn a_wordpress_archive_yields_its_posts() {
-    let page = Page::new(&selectors(
+    let page = selectors(
         "article",
         ".entry-title",
         Some(".entry-title a"),
         Some("time"),
         Some(".entry-summary"),
-    ))
+    )
     .unwrap();
-    let items = page
-        .extract(
-            NGO,
-            Some("text/html; charset=UTF-8"),
-            "https://observatorio.example/noticias/",
-        )
-        .unwrap();
+    let items = extract(
+        &page,
+        NGO,
+        Some("text/html; charset=UTF-8"),
+        "https://observatorio.example/noticias/",
+    )
+    .unwrap();
     assert_eq!(items.len(), 2, "the post without a title is skipped");
     assert_eq!(
         items[0].title,
@@ -73,18 +67,15 @@ fn a_wordpress_archive_yields_its_posts() {
 
 #[test]
 fn a_windows_1252_page_declared_in_a_meta_tag_is_decoded() {
-    let page = Page::new(&selectors(
-        "tr.fila",
-        "a.enlace",
-        None,
-        Some(".fecha"),
-        None,
-    ))
-    .unwrap();
+    let page = selectors("tr.fila", "a.enlace", None, Some(".fecha"), None).unwrap();
     // No charset in the header: the meta tag says windows-1252.
-    let items = page
-        .extract(OFFICIAL, Some("text/html"), "https://gov.example/prensa/")
-        .unwrap();
+    let items = extract(
+        &page,
+        OFFICIAL,
+        Some("text/html"),
+        "https://gov.example/prensa/",
+    )
+    .unwrap();
     assert_eq!(
         items[0].title,
         "Comunicado sobre la detención de observadores electorales en Barinas"
@@ -99,12 +90,12 @@ fn a_windows_1252_page_declared_in_a_meta_tag_is_decoded() {
 
 #[test]
 fn a_selector_that_matches_nothing_is_an_error_and_a_bad_one_is_named() {
-    let page = Page::new(&selectors("div.post", "h2", None, None, None)).unwrap();
+    let page = selectors("div.post", "h2", None, None, None).unwrap();
     assert!(matches!(
-        page.extract(NGO, None, "https://observatorio.example/"),
+        extract(&page, NGO, None, "https://observatorio.example/"),
         Err(ParseError::NoItems)
     ));
-    let bad = Page::new(&selectors("article", "h2[", None, None, None)).unwrap_err();
+    let bad = selectors("article", "h2[", None, None, None).unwrap_err();
     assert_eq!(bad.key, "title");
     assert!(bad.message.contains("\"h2[\""), "{}", bad.message);
 }

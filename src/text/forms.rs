@@ -13,7 +13,7 @@
 //! `solto`, `puesto`) are listed.
 
 use super::normalize::fold;
-use crate::config::Lang;
+use super::Lang;
 
 /// Why a term's `+` cannot be expanded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -77,7 +77,7 @@ fn ascii_alnum(chunk: u64) -> (u64, u64) {
 }
 
 /// How one non-ASCII char folds.
-pub(super) enum CharFold<'a> {
+pub(crate) enum CharFold<'a> {
     /// Letters or digits, folded (UTF-8).
     Letters(&'a [u8]),
     /// A combining mark: nothing, and it stays part of its word.
@@ -132,7 +132,7 @@ fn fold_at<'a>(
 /// boundary); returns its length in bytes too. `scratch` holds the fold
 /// of a char beyond the table.
 #[inline]
-pub(super) fn fold_non_ascii<'a>(
+pub(crate) fn fold_non_ascii<'a>(
     text: &str,
     i: usize,
     scratch: &'a mut String,
