@@ -1,8 +1,8 @@
 //! Matching: which rules an item fires, and why.
 //!
 //! Every term of every list and every form of every watched person's name is
-//! one pattern of one automaton (see [`automaton`]) over folded text (see
-//! [`normalize`](mod@normalize)), each with a space before it and, unless it
+//! one pattern of one automaton (`automaton.rs`) over folded text (see
+//! [`normalize`](mod@crate::text::normalize)), each with a space before it and, unless it
 //! ends in `*`, a space after it. An item's fields are read by it as they
 //! are, nearly: a run of separators reads as one space and each field starts
 //! afresh, so every pattern found starts at a word start and, unless a stem,
