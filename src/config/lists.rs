@@ -1,9 +1,14 @@
 //! List files (one term per line) and names files (one person per line,
 //! aliases separated by `|`). Both allow `#` comments and blank lines.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use super::Diagnostic;
+use toml::Spanned;
+
+use super::compile::Compiler;
+use super::raw::RawList;
+use super::{Diagnostic, NamesList, TermList};
 
 pub use crate::text::Lang;
 
@@ -86,6 +91,208 @@ pub fn parse_names(text: &str, file: &Path, errors: &mut Vec<Diagnostic>) -> Vec
         people.push(Person { aliases, line });
     }
     people
+}
+
+/// Every `[lists]` entry: a file of terms, or terms inline. Reports terms
+/// that cannot match and warns about repeated or redundant ones.
+pub(super) fn compile_lists(
+    c: &mut Compiler<'_>,
+    raw: &BTreeMap<Spanned<String>, Spanned<RawList>>,
+) -> Vec<TermList> {
+    let mut lists = Vec::new();
+    for (name, list) in raw {
+        let (file, terms) = match list.get_ref() {
+            RawList::Inline(terms) => {
+                let line = c.line(list.span().start);
+                let terms = terms
+                    .iter()
+                    .map(|t| Term {
+                        text: t.trim().to_string(),
+                        line,
+                        lang: None,
+                    })
+                    .collect();
+                (c.file.to_path_buf(), terms)
+            }
+            RawList::File(rel) => {
+                let path = c.resolve(rel);
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => {
+                        let terms = parse_list(&text, &path, &mut c.errors);
+                        (path, terms)
+                    }
+                    Err(e) => {
+                        let msg = format!(
+                            "list `{}`: cannot read {}: {e}",
+                            name.get_ref(),
+                            path.display()
+                        );
+                        c.error(list, msg);
+                        continue;
+                    }
+                }
+            }
+        };
+        for term in &terms {
+            if let Some(Err(e)) = crate::text::forms::expand(&term.text, term.lang) {
+                c.errors.push(Diagnostic::at(
+                    &file,
+                    term.line,
+                    format!("term {:?}: {e}", term.text),
+                ));
+                continue;
+            }
+            // Only a term's last word may be a stem; a `*` inside is read as
+            // nothing and the term would never match.
+            if term.text.trim_end_matches('*').contains('*') {
+                c.errors.push(Diagnostic::at(
+                    &file,
+                    term.line,
+                    format!(
+                        "term {:?}: `*` may only end a term; write the words in full, \
+                         or mark a word's forms with `+`",
+                        term.text
+                    ),
+                ));
+                continue;
+            }
+            if crate::text::normalize::fold(term.text.trim_end_matches('*')).is_empty() {
+                c.warnings.push(Diagnostic::at(
+                    &file,
+                    term.line,
+                    format!(
+                        "term {:?} has no letters or digits and can never match",
+                        term.text
+                    ),
+                ));
+            }
+        }
+        lists.push(TermList {
+            name: name.get_ref().clone(),
+            file,
+            terms,
+        });
+    }
+
+    // Each term as the matcher reads it: folded, whether a stem, whether
+    // it stands for its word forms, and its language.
+    type Key = (String, bool, bool, Option<Lang>);
+    let folded: Vec<Vec<Key>> = lists
+        .iter()
+        .map(|list| {
+            let fold = |t: &Term| crate::text::normalize::fold(t.text.trim_end_matches('*'));
+            list.terms
+                .iter()
+                .map(|t| {
+                    let forms = t.text.split_whitespace().any(|w| w.ends_with('+'));
+                    (fold(t), t.text.ends_with('*'), forms, t.lang)
+                })
+                .collect()
+        })
+        .collect();
+
+    // The same term twice, in one list or two: a term in both `detention`
+    // and `noise` vetoes itself; one in two lists a rule requires together
+    // satisfies both at once.
+    let mut first_seen: BTreeMap<&Key, (usize, usize)> = BTreeMap::new();
+    for (l, (list, folded)) in lists.iter().zip(&folded).enumerate() {
+        for (t, (term, key)) in list.terms.iter().zip(folded).enumerate() {
+            if key.0.is_empty() {
+                continue;
+            }
+            match first_seen.get(key) {
+                None => {
+                    first_seen.insert(key, (l, t));
+                }
+                Some(&(l0, t0)) => {
+                    let (other, at) = (&lists[l0], &lists[l0].terms[t0]);
+                    let place = if l0 == l {
+                        "earlier in the same list".to_string()
+                    } else {
+                        format!("in list `{}`", other.name)
+                    };
+                    c.warnings.push(Diagnostic::at(
+                        &list.file,
+                        term.line,
+                        format!(
+                            "term {:?} is also {place} ({}:{}, as {:?})",
+                            term.text,
+                            other.file.display(),
+                            at.line,
+                            at.text
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    // A term a stem of its own list already matches (`activista*` beside
+    // `activist*`): the list hits the same either way, and an alert would
+    // name both for one word.
+    for (list, folded) in lists.iter().zip(&folded) {
+        let stems: HashMap<&str, usize> = folded
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, (text, stem, _, _))| *stem && !text.is_empty())
+            .map(|(t, (text, ..))| (text.as_str(), t))
+            .collect();
+        for (term, (text, stem, _, lang)) in list.terms.iter().zip(folded) {
+            // Its own text as a stem is the same term (or one listed
+            // twice, warned about above), not a shorter one. A stem scoped
+            // to a language covers only terms of that language.
+            let covering = text
+                .char_indices()
+                .map(|(at, _)| at)
+                .skip(1)
+                .chain((!stem).then_some(text.len()))
+                .filter_map(|end| stems.get(&text[..end]))
+                .find(|&&s| list.terms[s].lang.is_none_or(|l| Some(l) == *lang));
+            if let Some(&s) = covering {
+                let by = &list.terms[s];
+                c.warnings.push(Diagnostic::at(
+                    &list.file,
+                    term.line,
+                    format!(
+                        "term {:?} is redundant: {:?} (line {}) already matches it",
+                        term.text, by.text, by.line
+                    ),
+                ));
+            }
+        }
+    }
+    lists
+}
+
+/// Every `[names]` entry: a file of watched people.
+pub(super) fn compile_names(
+    c: &mut Compiler<'_>,
+    raw: &BTreeMap<Spanned<String>, Spanned<String>>,
+) -> Vec<NamesList> {
+    let mut names = Vec::new();
+    for (name, rel) in raw {
+        let path = c.resolve(rel.get_ref());
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let people = parse_names(&text, &path, &mut c.errors);
+                names.push(NamesList {
+                    name: name.get_ref().clone(),
+                    file: path,
+                    people,
+                });
+            }
+            Err(e) => {
+                let msg = format!(
+                    "names `{}`: cannot read {}: {e}",
+                    name.get_ref(),
+                    path.display()
+                );
+                c.error(rel, msg);
+            }
+        }
+    }
+    names
 }
 
 #[cfg(test)]

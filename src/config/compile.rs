@@ -1,0 +1,239 @@
+//! Compiling the raw config into the runtime one, section by section.
+//! Each section reports every problem it finds into the [`Compiler`] and
+//! goes on, so `vigia check` lists them all at once.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use toml::Spanned;
+
+use super::raw::{RawChat, RawConfig, RawTelegram};
+use super::*;
+
+/// The shortest poll interval accepted; anything faster is impolite to publishers.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+pub(super) struct Compiler<'a> {
+    pub(super) file: &'a Path,
+    pub(super) dir: PathBuf,
+    pub(super) src: &'a str,
+    pub(super) errors: Vec<Diagnostic>,
+    pub(super) warnings: Vec<Diagnostic>,
+}
+
+impl Compiler<'_> {
+    pub(super) fn line(&self, offset: usize) -> usize {
+        self.src[..offset.min(self.src.len())].matches('\n').count() + 1
+    }
+
+    pub(super) fn error<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
+        let line = self.line(at.span().start);
+        self.errors.push(Diagnostic::at(self.file, line, message));
+    }
+
+    pub(super) fn warn<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
+        let line = self.line(at.span().start);
+        self.warnings.push(Diagnostic::at(self.file, line, message));
+    }
+
+    pub(super) fn duration(
+        &mut self,
+        raw: &Option<Spanned<String>>,
+        key: &str,
+        default: Duration,
+    ) -> Duration {
+        let Some(raw) = raw else { return default };
+        match humantime::parse_duration(raw.get_ref().trim()) {
+            Ok(d) => d,
+            Err(e) => {
+                let msg = format!(
+                    "`{key}` = {:?} is not a duration ({e}); write it like \"90s\", \"5m\" or \"1h30m\"",
+                    raw.get_ref()
+                );
+                self.error(raw, msg);
+                default
+            }
+        }
+    }
+
+    /// A poll interval: a duration of at least [`MIN_INTERVAL`].
+    pub(super) fn interval(
+        &mut self,
+        raw: &Option<Spanned<String>>,
+        key: &str,
+        default: Duration,
+    ) -> Duration {
+        let interval = self.duration(raw, key, default);
+        if let Some(raw) = raw {
+            if interval < MIN_INTERVAL {
+                self.error(raw, format!("`{key}` must be at least 1s"));
+            }
+        }
+        interval
+    }
+
+    pub(super) fn resolve(&self, path: &str) -> PathBuf {
+        self.dir.join(path)
+    }
+}
+
+/// The runtime config from the raw one: every section in turn.
+pub(super) fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
+    let telegram = telegram(c, &raw.telegram);
+    let channels = channels(c, &raw.channels);
+    let store_path = c.resolve(raw.store.path.as_deref().unwrap_or("../data/vigia.db"));
+    let http_listen = raw
+        .http
+        .listen
+        .as_ref()
+        .and_then(|l| match l.get_ref().parse() {
+            Ok(addr) => Some(addr),
+            Err(_) => {
+                let msg = format!(
+                    "http.listen {:?} is not an address like \"127.0.0.1:9187\"",
+                    l.get_ref()
+                );
+                c.error(l, msg);
+                None
+            }
+        });
+    let interval = c.interval(
+        &raw.defaults.interval,
+        "defaults.interval",
+        Duration::from_secs(600),
+    );
+    let backfill = c.duration(&raw.defaults.backfill, "defaults.backfill", Duration::ZERO);
+    let host_gap = c.duration(
+        &raw.defaults.host_gap,
+        "defaults.host_gap",
+        Duration::from_secs(1),
+    );
+    let log_format = match raw.log.format.as_ref().map(|f| (f, f.get_ref().as_str())) {
+        None | Some((_, "human")) => LogFormat::Human,
+        Some((_, "json")) => LogFormat::Json,
+        Some((at, other)) => {
+            c.error(
+                at,
+                format!("`log.format` = {other:?}: write \"human\" or \"json\""),
+            );
+            LogFormat::Human
+        }
+    };
+    let source_down_after = c.duration(
+        &raw.defaults.source_down_after,
+        "defaults.source_down_after",
+        Duration::from_secs(6 * 3600),
+    );
+    let retention = c.duration(
+        &raw.store.retention,
+        "store.retention",
+        Duration::from_secs(90 * 24 * 3600),
+    );
+    let story_window = c.duration(
+        &raw.defaults.story_window,
+        "defaults.story_window",
+        Duration::from_secs(72 * 3600),
+    );
+
+    let lists = super::lists::compile_lists(c, &raw.lists);
+    let names = super::lists::compile_names(c, &raw.names);
+    let sources = super::sources::compile_sources(c, &raw.sources, interval);
+    let rules = super::rules::compile_rules(c, &raw, &lists, &names, &channels, &sources);
+    Config {
+        path: c.file.to_path_buf(),
+        telegram,
+        channels,
+        store_path,
+        retention,
+        http_listen,
+        interval,
+        backfill,
+        source_down_after,
+        host_gap,
+        story_window,
+        log_format,
+        lists,
+        names,
+        sources,
+        rules,
+        warnings: Vec::new(),
+    }
+}
+
+/// `[telegram]`: where the Bot API is, who the admins are, how long to
+/// wait on a failing chat, and the rate limits.
+fn telegram(c: &mut Compiler<'_>, raw: &RawTelegram) -> TelegramConfig {
+    let api_url = match &raw.api_url {
+        None => url::Url::parse("https://api.telegram.org").expect("constant URL"),
+        Some(s) => match url::Url::parse(s.get_ref()) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+            _ => {
+                let msg = format!("telegram.api_url {:?} is not an http(s) URL", s.get_ref());
+                c.error(s, msg);
+                url::Url::parse("https://api.telegram.org").expect("constant URL")
+            }
+        },
+    };
+    let defaults = RateLimits::default();
+    let mut rate = |raw: &Option<Spanned<String>>, key: &str, default: Rate| match raw {
+        None => default,
+        Some(s) => Rate::parse(s.get_ref()).unwrap_or_else(|e| {
+            c.error(
+                s,
+                format!("`telegram.limits.{key}` = {:?}: {e}", s.get_ref()),
+            );
+            default
+        }),
+    };
+    let limits = RateLimits {
+        chat: rate(&raw.limits.chat, "chat", defaults.chat),
+        group: rate(&raw.limits.group, "group", defaults.group),
+        overall: rate(&raw.limits.overall, "overall", defaults.overall),
+    };
+    TelegramConfig {
+        api_url,
+        token_file: raw.token_file.as_deref().map(|p| c.resolve(p)),
+        admins: raw.admins.clone(),
+        give_up_after: c.interval(
+            &raw.give_up_after,
+            "telegram.give_up_after",
+            Duration::from_secs(24 * 3600),
+        ),
+        recheck_held: c.interval(
+            &raw.recheck_held,
+            "telegram.recheck_held",
+            Duration::from_secs(300),
+        ),
+        down_after: c.interval(
+            &raw.down_after,
+            "telegram.down_after",
+            Duration::from_secs(600),
+        ),
+        limits,
+    }
+}
+
+/// `[channels]`: name → chat id or @username.
+fn channels(
+    c: &mut Compiler<'_>,
+    raw: &BTreeMap<String, Spanned<RawChat>>,
+) -> BTreeMap<String, ChatRef> {
+    let mut channels = BTreeMap::new();
+    for (name, chat) in raw {
+        let parsed = match chat.get_ref() {
+            RawChat::Id(id) => Some(ChatRef::Id(*id)),
+            RawChat::Name(s) => ChatRef::parse(s.trim()),
+        };
+        match parsed {
+            Some(chat) => {
+                channels.insert(name.clone(), chat);
+            }
+            None => c.error(
+                chat,
+                format!("channel `{name}` must be a numeric chat id (like -1001234567890) or \"@channelusername\""),
+            ),
+        }
+    }
+    channels
+}
