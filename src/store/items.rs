@@ -1,0 +1,407 @@
+//! Items: which keys are new, recording a poll's items with their alerts
+//! in one transaction, joining an alerting item to its story, pruning old
+//! items, and reading stored items back for `/why` and `/recent`.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+
+use super::states::sql;
+use super::*;
+
+impl Store {
+    /// For each item (its keys), whether none of its keys was ever recorded.
+    pub fn unseen(&self, items: &[Vec<[u8; 16]>]) -> Result<Vec<bool>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT 1 FROM item_keys WHERE key = ?1")
+            .context("prepare seen check")?;
+        let mut out = Vec::with_capacity(items.len());
+        for keys in items {
+            let mut seen = false;
+            for k in keys {
+                if stmt.exists([&k[..]]).context("check seen")? {
+                    seen = true;
+                    break;
+                }
+            }
+            out.push(!seen);
+        }
+        Ok(out)
+    }
+
+    /// Records new items, their matches and their pending alerts in one
+    /// transaction. An item already present (recorded meanwhile by another
+    /// source with the same key) is skipped with its alerts. Returns the
+    /// number of alerts queued.
+    pub fn record(&self, items: &[NewItem], now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().context("begin record")?;
+        let mut queued = 0;
+        {
+            let mut insert_item = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO items (key, source, title, link, summary, published_at, found_at, explanation)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .context("prepare item insert")?;
+            // A migrated group's alerts go to its supergroup; a held chat's
+            // alerts wait, held, behind the ones already held.
+            let mut insert_alert = tx
+                .prepare_cached(
+                    concat!("INSERT OR IGNORE INTO alerts (item_id, channel, chat, muted_rule, state,
+                                                   next_attempt_at, created_at)
+                     SELECT ?1, ?2, t.chat, ?5,
+                            CASE WHEN EXISTS (SELECT 1 FROM chats h WHERE h.chat = t.chat
+                                                AND h.held_since IS NOT NULL)
+                                 THEN ", sql!(held), " ELSE ", sql!(pending), " END,
+                            ?4, ?4
+                     FROM (SELECT COALESCE((SELECT migrated_to FROM chats WHERE chat = ?3), ?3) AS chat) t"),
+                )
+                .context("prepare alert insert")?;
+            let mut insert_key = tx
+                .prepare_cached("INSERT OR IGNORE INTO item_keys (key, item_id) VALUES (?1, ?2)")
+                .context("prepare key insert")?;
+            for item in items {
+                let explanation = item
+                    .explanation
+                    .as_ref()
+                    .map(|e| serde_json::to_string(e).expect("explanations serialize"));
+                let inserted = insert_item
+                    .execute(params![
+                        &item.key[..],
+                        item.source,
+                        item.title,
+                        item.link,
+                        item.summary,
+                        item.published.map(millis),
+                        millis(now),
+                        explanation
+                    ])
+                    .context("insert item")?;
+                if inserted == 0 {
+                    continue;
+                }
+                let item_id = tx.last_insert_rowid();
+                for key in std::iter::once(&item.key).chain(&item.aliases) {
+                    insert_key
+                        .execute(params![&key[..], item_id])
+                        .context("insert item key")?;
+                }
+                let joined = match (&item.story, &item.explanation) {
+                    (Some((words, window)), Some(explanation)) => {
+                        Some(join_story(&tx, item_id, words, explanation, now, *window)?)
+                    }
+                    _ => None,
+                };
+                for (channel, chat) in &item.alerts {
+                    let inserted = insert_alert
+                        .execute(params![
+                            item_id,
+                            channel,
+                            chat,
+                            millis(now),
+                            item.muted_rule
+                        ])
+                        .context("insert alert")?;
+                    queued += inserted;
+                    // A later item of a story, where the story already has a
+                    // message: it edits or answers that message instead.
+                    if let (1, Some(joined)) = (inserted, &joined) {
+                        if let Some(root) = joined.root(&tx, channel)? {
+                            tx.execute(
+                                "UPDATE alerts SET kind = ?2, root_id = ?3 WHERE id = ?1",
+                                params![tx.last_insert_rowid(), joined.kind, root],
+                            )
+                            .context("link alert to its story")?;
+                        }
+                    }
+                }
+            }
+        }
+        tx.commit().context("commit record")?;
+        Ok(queued)
+    }
+
+    /// Items recorded with their story: (story id, title), oldest first.
+    pub fn story_members(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT story_id, title FROM items WHERE story_id IS NOT NULL ORDER BY id")
+            .context("prepare story members")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .context("query story members")?;
+        rows.collect::<Result<_, _>>().context("read story members")
+    }
+
+    /// Deletes items found before `before`, with their alerts and story
+    /// words, and stories left empty. Items with an alert still open
+    /// (pending, sending, held, muted) are kept. Their keys stay, so a
+    /// pruned item that a feed still lists never alerts again. Returns the
+    /// number of items deleted.
+    pub fn prune(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().context("begin prune")?;
+        let before = millis(before);
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS pruned (id INTEGER PRIMARY KEY); DELETE FROM pruned;",
+        )
+        .context("prepare prune")?;
+        tx.execute(
+            concat!(
+                "INSERT INTO pruned SELECT i.id FROM items i WHERE i.found_at < ?1
+             AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.item_id = i.id
+                             AND (a.state IN (",
+                sql!(pending),
+                ", ",
+                sql!(sending),
+                ", ",
+                sql!(held),
+                ") OR a.muted_rule IS NOT NULL))"
+            ),
+            [before],
+        )
+        .context("choose pruned items")?;
+        tx.execute_batch(
+            "UPDATE item_keys SET item_id = NULL WHERE item_id IN (SELECT id FROM pruned);
+             UPDATE alerts SET root_id = NULL WHERE root_id IN
+                 (SELECT a.id FROM alerts a JOIN pruned p ON p.id = a.item_id);
+             DELETE FROM alerts WHERE item_id IN (SELECT id FROM pruned);
+             DELETE FROM story_terms WHERE item_id IN (SELECT id FROM pruned);",
+        )
+        .context("prune alerts and keys")?;
+        let n = tx
+            .execute("DELETE FROM items WHERE id IN (SELECT id FROM pruned)", [])
+            .context("prune items")?;
+        tx.execute(
+            "DELETE FROM stories WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.story_id = stories.id)",
+            [],
+        )
+        .context("prune stories")?;
+        tx.commit().context("commit prune")?;
+        Ok(n)
+    }
+
+    pub fn item_count(&self) -> Result<i64, StoreError> {
+        self.conn()
+            .query_row("SELECT COUNT(*) FROM items", [], |r| r.get(0))
+            .context("count items")
+    }
+
+    /// The newest stored item with this link (as the feed gave it, or
+    /// canonical), for `vigia why` and `/why`.
+    pub fn item_by_link(&self, link: &str) -> Result<Option<StoredItem>, StoreError> {
+        let canonical = crate::sources::canonical_link(link);
+        self.conn()
+            .query_row(
+                "SELECT source, title, summary, found_at FROM items
+                 WHERE link = ?1 OR link = ?2 ORDER BY id DESC LIMIT 1",
+                params![link, canonical],
+                |r| {
+                    Ok(StoredItem {
+                        source: r.get(0)?,
+                        title: r.get(1)?,
+                        summary: r.get(2)?,
+                        found_at: from_millis(r.get(3)?),
+                    })
+                },
+            )
+            .optional()
+            .context("find item by link")
+    }
+
+    /// The last `n` items delivered as messages (alerts and follow-ups, not
+    /// the reports added to a story's message), newest first: title, link,
+    /// the channels it went to, and when.
+    pub fn recent_alerts(&self, n: usize) -> Result<Vec<RecentAlert>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(concat!(
+                "SELECT i.title, i.link, GROUP_CONCAT(a.channel, ', '), MAX(a.sent_at)
+                 FROM alerts a JOIN items i ON i.id = a.item_id
+                 WHERE a.state = ",
+                sql!(sent),
+                " AND a.printed = 0 AND a.kind != ",
+                sql!(edit),
+                "
+                 GROUP BY a.item_id ORDER BY MAX(a.sent_at) DESC, a.item_id DESC LIMIT ?1"
+            ))
+            .context("prepare recent alerts")?;
+        let rows = stmt
+            .query_map([n as i64], |r| {
+                Ok(RecentAlert {
+                    title: r.get(0)?,
+                    link: r.get(1)?,
+                    channels: r.get(2)?,
+                    sent_at: from_millis(r.get(3)?),
+                })
+            })
+            .context("query recent alerts")?;
+        rows.collect::<Result<_, _>>().context("read recent alerts")
+    }
+}
+
+/// The story an item joined (or began), and how its alerts relate to it.
+struct Joined {
+    story: i64,
+    /// `edit` when the item fires no rule the story had not fired, else `reply`.
+    kind: EntryKind,
+    /// Whether the story existed before this item.
+    existed: bool,
+}
+
+impl Joined {
+    /// The story's first alert in `channel`, if it has one (and this item
+    /// is not it).
+    fn root(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        channel: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        if !self.existed {
+            return Ok(None);
+        }
+        tx.query_row(
+            concat!(
+                "SELECT a.id FROM alerts a JOIN items i ON i.id = a.item_id
+             WHERE i.story_id = ?1 AND a.channel = ?2 AND a.kind = ",
+                sql!(alert),
+                "
+             ORDER BY a.id LIMIT 1"
+            ),
+            params![self.story, channel],
+            |r| r.get(0),
+        )
+        .optional()
+        .context("find story root")
+    }
+}
+
+/// Puts an alerting item in the story it tells (see [`crate::stories`]):
+/// one with an item found within `window` whose text is a near-duplicate,
+/// else a new one.
+fn join_story(
+    tx: &rusqlite::Transaction<'_>,
+    item_id: i64,
+    words: &crate::stories::Words,
+    explanation: &Explanation,
+    now: DateTime<Utc>,
+    window: std::time::Duration,
+) -> Result<Joined, StoreError> {
+    let since = millis(now) - i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+    // Earlier story items within the window sharing enough words: counted
+    // from the word index, so only those that can pass are read.
+    let mut shared: HashMap<i64, (usize, usize)> = HashMap::new();
+    {
+        let mut stmt = tx
+            .prepare_cached(
+                "SELECT item_id, words FROM story_terms WHERE term = ?1 AND found_at >= ?2",
+            )
+            .context("prepare story terms")?;
+        for term in &words.words {
+            let rows = stmt
+                .query_map(params![term, since], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                })
+                .context("query story terms")?;
+            for row in rows {
+                let (id, len) = row.context("read story term")?;
+                shared.entry(id).or_insert((0, len.max(0) as usize)).0 += 1;
+            }
+        }
+    }
+    shared.retain(|_, (n, len)| crate::stories::may_be_same(*n, words.words.len().min(*len)));
+    let candidates: Vec<(i64, crate::stories::Words, Vec<String>)> = {
+        let mut stmt = tx
+            .prepare_cached("SELECT story_id, story_words, explanation FROM items WHERE id = ?1")
+            .context("prepare story candidate")?;
+        let mut out = Vec::new();
+        let mut ids: Vec<i64> = shared.into_keys().collect();
+        ids.sort_unstable();
+        for id in ids {
+            let (story, stored, explanation): (Option<i64>, Option<String>, Option<String>) = stmt
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .context("read story candidate")?;
+            let (Some(story), Some(stored)) = (story, stored) else {
+                continue;
+            };
+            let names = explanation
+                .and_then(|e| serde_json::from_str::<Explanation>(&e).ok())
+                .map(|e| e.names)
+                .unwrap_or_default();
+            out.push((story, crate::stories::from_stored(&stored), names));
+        }
+        out
+    };
+    let found = crate::stories::best_story(
+        words,
+        &explanation.names,
+        candidates.iter().map(|(s, w, n)| (*s, w, &n[..])),
+    );
+    let (story, kind, existed) = match found {
+        Some(story) => {
+            let rules: String = tx
+                .query_row("SELECT rules FROM stories WHERE id = ?1", [story], |r| {
+                    r.get(0)
+                })
+                .context("read story rules")?;
+            let mut rules: Vec<String> = serde_json::from_str(&rules).unwrap_or_default();
+            let new_rule = explanation.rules.iter().any(|r| !rules.contains(r));
+            for r in &explanation.rules {
+                if !rules.contains(r) {
+                    rules.push(r.clone());
+                }
+            }
+            tx.execute(
+                "UPDATE stories SET rules = ?2 WHERE id = ?1",
+                params![
+                    story,
+                    serde_json::to_string(&rules).expect("strings serialize")
+                ],
+            )
+            .context("update story")?;
+            let kind = if new_rule {
+                EntryKind::Reply
+            } else {
+                EntryKind::Edit
+            };
+            (story, kind, true)
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO stories (created_at, rules) VALUES (?1, ?2)",
+                params![
+                    millis(now),
+                    serde_json::to_string(&explanation.rules).expect("strings serialize")
+                ],
+            )
+            .context("insert story")?;
+            (tx.last_insert_rowid(), EntryKind::Edit, false)
+        }
+    };
+    tx.execute(
+        "UPDATE items SET story_id = ?2, story_words = ?3 WHERE id = ?1",
+        params![item_id, story, crate::stories::to_stored(words)],
+    )
+    .context("put item in its story")?;
+    let mut insert_term = tx
+        .prepare_cached(
+            "INSERT INTO story_terms (term, found_at, item_id, words) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .context("prepare story term insert")?;
+    for term in &words.words {
+        insert_term
+            .execute(params![
+                term,
+                millis(now),
+                item_id,
+                words.words.len() as i64
+            ])
+            .context("insert story term")?;
+    }
+    Ok(Joined {
+        story,
+        kind,
+        existed,
+    })
+}
