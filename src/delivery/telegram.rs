@@ -19,7 +19,16 @@ use serde::{Deserialize, Serialize};
 use teloxide::requests::Payload;
 use teloxide::{ApiError, Bot};
 
-use crate::config::Secret;
+use teloxide::payloads::{
+    EditMessageText, EditMessageTextSetters, SendMessage, SendMessageSetters,
+};
+use teloxide::types::{
+    ChatId, LinkPreviewOptions, MessageId, ParseMode, Recipient, ReplyParameters,
+};
+
+use super::format::Mode;
+use crate::config::{ChatRef, Secret};
+use crate::store::{EntryKind, PendingAlert};
 
 /// What Telegram (or the way to it) answered when a request failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -211,6 +220,58 @@ impl Telegram {
     /// Removes the token from a message (reqwest's errors carry the URL).
     pub fn redact(&self, message: impl Into<String>) -> String {
         redact(message.into(), &self.token)
+    }
+
+    /// Sends an alert's rendered `text` to its chat: a message of its own,
+    /// a reply to its story's message, or an edit of it. `Ok` carries the
+    /// message's id.
+    pub async fn send_alert(
+        &self,
+        alert: &PendingAlert,
+        text: String,
+        mode: Mode,
+    ) -> Result<Option<i32>, SendError> {
+        let telegram = self;
+        let chat = ChatRef::parse(&alert.chat)
+            .ok_or_else(|| SendError::ChatRefused(format!("{:?} is not a chat id", alert.chat)))?;
+        let recipient = match chat {
+            ChatRef::Id(id) => Recipient::Id(ChatId(id)),
+            ChatRef::Username(name) => Recipient::ChannelUsername(name),
+        };
+        let preview = LinkPreviewOptions {
+            is_disabled: alert.notice.is_some(),
+            url: None,
+            prefer_small_media: true,
+            prefer_large_media: false,
+            show_above_text: false,
+        };
+        if let (EntryKind::Edit, Some(root)) = (alert.kind, alert.root_message) {
+            let mut request = EditMessageText::new(recipient, MessageId(root), text)
+                .link_preview_options(preview);
+            if mode == Mode::Html {
+                request = request.parse_mode(ParseMode::Html);
+            }
+            return match telegram.call(&request).await.map_err(classify) {
+                // An edit that changes nothing (sent twice after a
+                // crash) has done its job.
+                Ok(_) | Err(SendError::Unchanged) => Ok(Some(root)),
+                Err(e) => Err(e),
+            };
+        }
+        let mut request = SendMessage::new(recipient, text).link_preview_options(preview);
+        if mode == Mode::Html {
+            request = request.parse_mode(ParseMode::Html);
+        }
+        if let (EntryKind::Reply, Some(root)) = (alert.kind, alert.root_message) {
+            request = request.reply_parameters(
+                ReplyParameters::new(MessageId(root)).allow_sending_without_reply(),
+            );
+        }
+        telegram
+            .call(&request)
+            .await
+            .map(|m| Some(m.id.0))
+            .map_err(classify)
     }
 
     /// Calls the Bot API method of `payload` and reads its answer.
