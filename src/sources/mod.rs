@@ -4,13 +4,14 @@
 //! parsed by feed-rs. Each item gets a stable key (see [`Item::key`]) so it is
 //! recorded, matched and alerted at most once, whatever its source does later.
 
+pub mod feed;
 pub mod fetch;
 pub mod page;
 
 use chrono::{DateTime, Utc};
 
 use crate::matching::ItemText;
-use crate::text::normalize::{fold, html_to_text};
+use crate::text::normalize::fold;
 
 /// One entry of a source, in plain text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,8 @@ pub enum ParseError {
         "no entries found: the `item` selector matches nothing (has the page's layout changed?)"
     )]
     NoItems,
+    #[error("the feed has entries but none of them can be read")]
+    NoReadableEntries,
 }
 
 impl ParseError {
@@ -42,6 +45,7 @@ impl ParseError {
         match self {
             Self::NotAFeed(_) => "not-a-feed",
             Self::NoItems => "no-items",
+            Self::NoReadableEntries => "no-readable-entries",
         }
     }
 }
@@ -60,64 +64,22 @@ pub fn parse_source(
             Ok((items, None))
         }
         (SourceKind::TelegramChannel, _) => Ok((page::telegram_channel(body)?, None)),
-        _ => parse_feed_ttl(body, Some(&source.url)),
-    }
-}
-
-/// Parses a feed document fetched from `base` (used to resolve relative links).
-pub fn parse_feed(body: &[u8], base: Option<&str>) -> Result<Vec<Item>, ParseError> {
-    parse_feed_ttl(body, base).map(|(items, _)| items)
-}
-
-/// [`parse_feed`], with the feed's `<ttl>` (how long it may be cached).
-pub fn parse_feed_ttl(
-    body: &[u8],
-    base: Option<&str>,
-) -> Result<(Vec<Item>, Option<std::time::Duration>), ParseError> {
-    let feed = feed_rs::parser::Builder::new()
-        .base_uri(base)
-        // An empty id marks an entry without one: the key then falls back
-        // to the link or title (feed-rs's generated ids are not stable).
-        .id_generator(|_, _, _| String::new())
-        .build()
-        .parse(body)
-        .map_err(|e| ParseError::NotAFeed(e.to_string()))?;
-    let ttl = feed
-        .ttl
-        .map(|minutes| std::time::Duration::from_secs(u64::from(minutes) * 60));
-    Ok((feed.entries.into_iter().map(item_from_entry).collect(), ttl))
-}
-
-fn item_from_entry(e: feed_rs::model::Entry) -> Item {
-    let text =
-        |t: Option<feed_rs::model::Text>| t.map(|t| html_to_text(&t.content)).unwrap_or_default();
-    let link = e
-        .links
-        .iter()
-        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .or(e.links.first())
-        .map(|l| l.href.trim().to_string())
-        .filter(|l| !l.is_empty());
-    let mut summary = text(e.summary);
-    if summary.is_empty() {
-        // Media RSS and YouTube-style feeds put the description here.
-        if let Some(desc) = e.media.iter().find_map(|m| m.description.clone()) {
-            summary = html_to_text(&desc.content);
+        _ => {
+            let parsed = feed::parse(body, Some(&source.url), content_type)?;
+            for entry in &parsed.skipped {
+                tracing::warn!(source = %source.name, entry = %entry,
+                    "an entry of the feed cannot be read and is skipped; the others are read");
+            }
+            Ok((parsed.items, parsed.ttl))
         }
     }
-    let content = e
-        .content
-        .and_then(|c| c.body)
-        .map(|b| html_to_text(&b))
-        .unwrap_or_default();
-    Item {
-        guid: Some(e.id.trim().to_string()).filter(|id| !id.is_empty()),
-        title: text(e.title),
-        link,
-        summary,
-        content,
-        published: e.published.or(e.updated),
-    }
+}
+
+/// Parses a feed document fetched from `base` (used to resolve relative
+/// links). Entries that cannot be read are left out; see [`feed::parse`]
+/// for which they were.
+pub fn parse_feed(body: &[u8], base: Option<&str>) -> Result<Vec<Item>, ParseError> {
+    feed::parse(body, base, None).map(|p| p.items)
 }
 
 impl Item {

@@ -353,27 +353,27 @@ fn undecomposable(c: char) -> Option<&'static str> {
     })
 }
 
-/// Plain text from a feed field that may hold HTML: tags removed (with the
-/// contents of `script` and `style`), entities decoded (twice, for feeds
-/// that escape their HTML once more), whitespace collapsed.
+/// Plain text from a feed field that holds HTML: parsed as browsers parse
+/// it (html5ever, through scraper), so a `>` inside an attribute or a
+/// comment never leaks; the text of every text node, with the contents of
+/// `script`, `style` and the like dropped; words split only where a block
+/// element or a line break separates them, never at an inline tag
+/// (`Vene<b>zuela</b>` is one word); whitespace collapsed. A field escaped
+/// once more than it should be (`&lt;b&gt;`, `&amp;oacute;`) is read a
+/// second time.
 pub fn html_to_text(input: &str) -> String {
-    let mut once = String::new();
-    let mut text = strip_tags(input);
-    for _ in 0..2 {
-        if !text.contains('&') {
-            break;
-        }
-        once.clear();
-        html_escape::decode_html_entities_to_string(&text, &mut once);
-        if once == text {
-            break;
-        }
-        // A double-escaped feed decodes to markup: strip that too.
-        std::mem::swap(&mut text, &mut once);
-        if text.contains('<') {
-            text = strip_tags(&text);
-        }
+    if !input.contains(['<', '&']) {
+        return collapse_whitespace(input);
     }
+    let mut text = markup_text(input);
+    if looks_like_markup(&text) {
+        text = markup_text(&text);
+    }
+    collapse_whitespace(&text)
+}
+
+/// Words separated by single spaces.
+pub fn collapse_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -384,52 +384,73 @@ pub fn html_to_text(input: &str) -> String {
     out
 }
 
-fn strip_tags(input: &str) -> String {
+/// Whether text still holds a tag (`<b>`, `</p>`) or an entity (`&amp;`).
+fn looks_like_markup(text: &str) -> bool {
+    let tag = text.match_indices('<').any(|(at, _)| {
+        let rest = &text[at + 1..];
+        rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!')
+            && rest.contains('>')
+    });
+    let entity = text.match_indices('&').any(|(at, _)| {
+        let rest = &text[at + 1..];
+        let name = rest
+            .find(';')
+            .map(|end| &rest[..end])
+            .filter(|n| (1..=32).contains(&n.len()));
+        name.is_some_and(|n| {
+            n.chars().all(|c| c.is_ascii_alphanumeric())
+                || n.strip_prefix('#').is_some_and(|d| {
+                    d.chars().all(|c| c.is_ascii_digit())
+                        || d.strip_prefix(['x', 'X'])
+                            .is_some_and(|h| h.chars().all(|c| c.is_ascii_hexdigit()))
+                })
+        })
+    });
+    tag || entity
+}
+
+/// The text of an HTML fragment: text nodes in order, a space where a block
+/// element or a line break begins or ends, nothing from hidden elements.
+fn markup_text(input: &str) -> String {
+    use scraper::node::Node;
+    let html = scraper::Html::parse_fragment(input);
     let mut out = String::with_capacity(input.len());
-    let mut rest = input;
-    while let Some(lt) = rest.find('<') {
-        out.push_str(&rest[..lt]);
-        let after = &rest[lt + 1..];
-        let starts_tag = after
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
-        if !starts_tag {
-            out.push('<');
-            rest = after;
-            continue;
-        }
-        let Some(gt) = after.find('>') else {
-            // An unterminated tag: drop the rest rather than show markup.
-            rest = "";
-            break;
+    let mut hidden = 0usize;
+    for edge in html.tree.root().traverse() {
+        let (node, open) = match edge {
+            ego_tree::iter::Edge::Open(node) => (node, true),
+            ego_tree::iter::Edge::Close(node) => (node, false),
         };
-        let tag = &after[..gt];
-        rest = &after[gt + 1..];
-        let name: String = tag
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if name == "script" || name == "style" {
-            let close = format!("</{name}");
-            match rest.to_ascii_lowercase().find(&close) {
-                Some(end) => {
-                    rest = &rest[end..];
-                    if let Some(gt) = rest.find('>') {
-                        rest = &rest[gt + 1..];
+        match node.value() {
+            Node::Text(text) if hidden == 0 && open => out.push_str(text),
+            Node::Element(element) => {
+                let name = element.name();
+                if HIDDEN.contains(&name) {
+                    if open {
+                        hidden += 1;
+                    } else {
+                        hidden -= 1;
                     }
+                } else if !INLINE.contains(&name) {
+                    out.push(' ');
                 }
-                None => rest = "",
             }
+            _ => {}
         }
-        // Block-level tags separate words; inline ones need not, but a space
-        // never joins two words wrongly, and whitespace collapses later.
-        out.push(' ');
     }
-    out.push_str(rest);
     out
 }
+
+/// Elements whose contents are not text a reader sees.
+const HIDDEN: &[&str] = &["script", "style", "noscript", "template", "head", "title"];
+
+/// Elements that sit inside a line of text: no word break at their edges.
+/// Every other element (p, div, li, br, td, h1…) separates words.
+const INLINE: &[&str] = &[
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "font", "i", "ins",
+    "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "tt", "u",
+    "var", "html", "body",
+];
 
 #[cfg(test)]
 mod tests {

@@ -380,3 +380,143 @@ fn a_star_inside_a_term_is_an_error_and_plus_forms_match_instead() {
         assert!(verdict.alerts(), "{title}");
     }
 }
+
+/// A feed fixture from `tests/fixtures/feeds`.
+fn feed_fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/feeds")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn read_feed(name: &str, content_type: Option<&str>) -> vigia::sources::feed::Parsed {
+    vigia::sources::feed::parse(
+        &feed_fixture(name),
+        Some("https://e.example/feed"),
+        content_type,
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Bug: a bare `&` (`Q&A`, `?id=1&ref=rss`) made the whole feed "not a
+/// feed", so every item in it was lost.
+#[test]
+fn a_bare_ampersand_keeps_the_feed_and_its_words() {
+    let items = read_feed("bare-ampersand.xml", None).items;
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        items[0].title,
+        "Q&A: why SEBIN detained AT&T's contractor in Caracas"
+    );
+    assert_eq!(
+        items[0].link.as_deref(),
+        Some("https://noticias.example/nota?id=1&ref=rss")
+    );
+    assert_eq!(
+        items[0].summary,
+        "Relatives say he was taken on Monday & held incommunicado."
+    );
+    assert_eq!(items[1].title, "Second item & an escaped one");
+    assert_eq!(items[1].summary, "Kept as is & fine");
+}
+
+/// Bug: the HTTP charset was ignored for feeds: Latin-1 bytes with no XML
+/// declaration came out as an empty title ("Mérida" lost). RFC 7303: the
+/// charset parameter wins; without one, bytes that are not UTF-8 are read
+/// as windows-1252.
+#[test]
+fn a_latin1_feed_is_read_by_its_http_charset_or_as_windows_1252() {
+    for content_type in [Some("application/rss+xml; charset=ISO-8859-1"), None] {
+        let items = read_feed("latin1-no-declaration.xml", content_type).items;
+        assert_eq!(
+            items[0].title, "Mérida: detenidos tres dirigentes estudiantiles",
+            "{content_type:?}"
+        );
+        assert_eq!(items[0].summary, "La policía se los llevó de madrugada.");
+    }
+}
+
+/// Bug: a UTF-16 feed (with its BOM) was rejected as having no root.
+#[test]
+fn a_utf16_feed_is_read() {
+    let items = read_feed("utf16le-bom.xml", Some("text/xml")).items;
+    assert_eq!(items[0].title, "Detención en Mérida");
+}
+
+/// Bug: HTML-to-text split words at inline tags (`Vene<b>zuela</b>` became
+/// "Vene zuela", so the term never matched), and a `>` inside an attribute
+/// or a comment leaked markup.
+#[test]
+fn inline_tags_never_split_a_word_and_attributes_never_leak() {
+    let items = read_feed("inline-tags.xml", None).items;
+    assert_eq!(
+        items[0].summary,
+        "Un activista fue detenido en Venezuela hoy. Segundo párrafo fin"
+    );
+}
+
+/// Bug: `<rss>` of version 0.93, 0.94, 2.01 or none, and RSS 0.91 items
+/// right under `<rss>`, were rejected as "no root element"; Atom 0.3 read
+/// as 0 items with no error, so the source looked healthy while nothing
+/// was read.
+#[test]
+fn old_and_odd_feed_versions_yield_their_items() {
+    for (name, link) in [
+        ("rss-versions.xml", "https://e.example/094"),
+        ("rss-091-no-channel.xml", "https://e.example/091"),
+        ("atom-03.xml", "https://e.example/atom03"),
+    ] {
+        let items = read_feed(name, None).items;
+        assert_eq!(items.len(), 1, "{name}");
+        assert_eq!(items[0].link.as_deref(), Some(link), "{name}");
+    }
+    let atom = read_feed("atom-03.xml", None).items;
+    assert_eq!(atom[0].title, "Journalist detained in Caracas");
+    assert_eq!(
+        atom[0].published.map(|d| d.to_rfc3339()),
+        Some("2004-01-01T10:00:00+00:00".into())
+    );
+}
+
+/// Bug: one Atom entry whose title had an empty or unknown `type` made the
+/// whole feed unreadable; a plain-text title lost its bracketed words.
+#[test]
+fn one_odd_entry_is_skipped_and_named_and_the_rest_are_read() {
+    let parsed = read_feed("atom-odd-entry.xml", None);
+    let titles: Vec<&str> = parsed.items.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Empty type: read as text",
+            "Plain text keeps <angle brackets> as written"
+        ]
+    );
+    assert_eq!(parsed.skipped, ["A type no reader knows"]);
+}
+
+/// Bug: an item whose only link is its permalink `<guid>` alerted with no
+/// link; `dc:title` was not used for a missing title; dcterms dates, dates
+/// with no time, zone names and asctime dates were dropped.
+#[test]
+fn permalink_guids_dublin_core_and_odd_dates_are_read() {
+    let items = read_feed("permalink-guid.xml", None).items;
+    let date = |i: usize| items[i].published.map(|d| d.to_rfc3339());
+    assert_eq!(
+        items[0].link.as_deref(),
+        Some("https://e.example/permalink")
+    );
+    assert_eq!(date(0).as_deref(), Some("2004-07-08T23:56:58+00:00"));
+    assert_eq!(items[1].title, "Title only in Dublin Core");
+    assert_eq!(date(1).as_deref(), Some("2004-01-02T00:48:21+00:00"));
+    assert_eq!(date(2).as_deref(), Some("2004-01-01T00:00:00+00:00"));
+    assert_eq!(date(3).as_deref(), Some("1994-11-06T08:49:37+00:00"));
+}
+
+/// Bug: a feed whose entries could not be read came back as an empty,
+/// healthy feed. It is a failure now, so the source shows as failing.
+#[test]
+fn a_feed_with_entries_none_of_which_can_be_read_fails() {
+    let err = vigia::sources::feed::parse(&feed_fixture("entries-none-readable.xml"), None, None)
+        .unwrap_err();
+    assert_eq!(err.kind(), "no-readable-entries");
+}
