@@ -358,15 +358,18 @@ fn undecomposable(c: char) -> Option<&'static str> {
 /// comment never leaks; the text of every text node, with the contents of
 /// `script`, `style` and the like dropped; words split only where a block
 /// element or a line break separates them, never at an inline tag
-/// (`Vene<b>zuela</b>` is one word); whitespace collapsed. A field escaped
-/// once more than it should be (`&lt;b&gt;`, `&amp;oacute;`) is read a
-/// second time.
+/// (`Vene<b>zuela</b>` is one word); whitespace collapsed. A field with no
+/// tag but escaped markup (`&lt;b&gt;`, `&amp;oacute;`), escaped once more
+/// than it should be, is read a second time.
 pub fn html_to_text(input: &str) -> String {
     if !input.contains(['<', '&']) {
         return collapse_whitespace(input);
     }
     let mut text = markup_text(input);
-    if looks_like_markup(&text) {
+    // Escaped once more than it should be: the whole field is entities,
+    // with no tag of its own. A field with tags is HTML already, and what
+    // its text shows (a `<b>` in a code sample) is the text.
+    if !input.contains('<') && looks_like_markup(&text) {
         text = markup_text(&text);
     }
     collapse_whitespace(&text)

@@ -520,3 +520,16 @@ fn a_feed_with_entries_none_of_which_can_be_read_fails() {
         .unwrap_err();
     assert_eq!(err.kind(), "no-readable-entries");
 }
+
+/// Bug: a description with a code sample (`<code>&lt;b&gt;</code>`) was
+/// decoded twice and its sample stripped as if it were markup.
+#[test]
+fn a_code_sample_in_html_keeps_its_angle_brackets() {
+    let to_text = vigia::text::normalize::html_to_text;
+    assert_eq!(
+        to_text("<p>Escriba <code>&lt;b&gt;</code> para negrita</p>"),
+        "Escriba <b> para negrita"
+    );
+    // A field escaped once more than it should be is still read twice.
+    assert_eq!(to_text("&lt;b&gt;SEBIN&lt;/b&gt; detiene"), "SEBIN detiene");
+}
