@@ -365,7 +365,9 @@ fn declare_utf8(text: String) -> String {
 /// The repairs of the module doc's step 2, on a decoded XML feed.
 pub fn repair(xml: &str) -> String {
     let mut out = escape_bare_ampersands(xml);
+    out = namespaces(out);
     out = rss_version(out);
+    out = rdf_links(out);
     out = atom_03(out);
     out = text_types(out);
     out = stand_ins(out);
@@ -482,6 +484,57 @@ fn rss_version(xml: String) -> String {
     out
 }
 
+/// RSS in a namespace feed-rs does not know: RSS 0.90's read as RSS 1.0's,
+/// and a default namespace on `<rss>` (which RSS 2.0 has none of) dropped.
+fn namespaces(xml: String) -> String {
+    const RSS_090: &str = "http://my.netscape.com/rdf/simple/0.9/";
+    let mut out = match xml.contains(RSS_090) {
+        true => xml.replace(RSS_090, "http://purl.org/rss/1.0/"),
+        false => xml,
+    };
+    let Some((start, end)) = root_tag(&out) else {
+        return out;
+    };
+    let tag = &out[start..end];
+    if tag.starts_with("<rss") {
+        if let Some(ns) = attr(tag, "xmlns") {
+            let tag = tag.replacen(&format!("xmlns=\"{ns}\""), "", 1).replacen(
+                &format!("xmlns='{ns}'"),
+                "",
+                1,
+            );
+            out = format!("{}{}{}", &out[..start], tag, &out[end..]);
+        }
+    }
+    out
+}
+
+/// RSS 1.0 items with no `<link>` (which feed-rs drops) get their
+/// `rdf:about`, the item's address, as their link.
+fn rdf_links(xml: String) -> String {
+    if !xml.contains("rdf:about") {
+        return xml;
+    }
+    let spans = entry_spans(&xml);
+    let mut out = String::with_capacity(xml.len());
+    let mut last = 0;
+    for (start, end) in spans {
+        let entry = &xml[start..end];
+        let Some(gt) = entry.find('>') else { continue };
+        let about = attr(&entry[..gt], "rdf:about");
+        match about {
+            Some(about) if !entry.contains("<link") => {
+                out.push_str(&xml[last..start + gt + 1]);
+                out.push_str(&format!("<link>{about}</link>"));
+                last = start + gt + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push_str(&xml[last..]);
+    out
+}
+
 /// An attribute's value in a start tag.
 fn attr(tag: &str, name: &str) -> Option<String> {
     let mut at = 0;
@@ -524,7 +577,7 @@ fn text_types(xml: String) -> String {
         return xml;
     }
     let mut out = xml;
-    for element in ["title", "subtitle", "summary", "rights"] {
+    for element in ["title", "subtitle", "summary", "rights", "content"] {
         for (from, to) in [
             ("\"\"", "\"text\""),
             ("\"text/plain\"", "\"text\""),

@@ -533,3 +533,18 @@ fn a_code_sample_in_html_keeps_its_angle_brackets() {
     // A field escaped once more than it should be is still read twice.
     assert_eq!(to_text("&lt;b&gt;SEBIN&lt;/b&gt; detiene"), "SEBIN detiene");
 }
+
+/// Bug: an RSS 1.0 item with no `<link>` (its address only in
+/// `rdf:about`), an `<rss>` with a default namespace, and Atom 0.3 content
+/// typed `application/xhtml+xml` each made their feed unreadable.
+#[test]
+fn rss_1_items_namespaced_rss_and_xhtml_typed_content_are_read() {
+    let rdf = read_feed("rdf-no-link.xml", None).items;
+    assert_eq!(rdf[0].link.as_deref(), Some("https://e.example/rdf-1"));
+    assert_eq!(rdf[0].title, "Sindicalista detenido en Puerto Ordaz");
+    let ns = read_feed("rss-default-namespace.xml", None).items;
+    assert_eq!(ns[0].title, "Periodista detenida en Barquisimeto");
+    let xhtml = read_feed("atom03-xhtml-content.xml", None).items;
+    assert_eq!(xhtml[0].link.as_deref(), Some("https://e.example/xhtml"));
+    assert_eq!(xhtml[0].content, "Detenido en Maracay");
+}
