@@ -48,6 +48,8 @@ pub struct Metrics {
     pub fetches: Family<FetchLabels, Counter>,
     pub fetch_seconds: Histogram,
     pub items_seen: Family<SourceLabel, Counter>,
+    /// Feed entries that could not be read and were skipped, by source.
+    pub entries_skipped: Family<SourceLabel, Counter>,
     pub matches: Family<RuleLabel, Counter>,
     /// Alerts Telegram accepted (admin notices not counted).
     pub alerts_sent: Counter,
@@ -94,6 +96,7 @@ impl Default for Metrics {
             fetches: Family::default(),
             fetch_seconds: Histogram::new([0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0]),
             items_seen: Family::default(),
+            entries_skipped: Family::default(),
             matches: Family::default(),
             alerts_sent: Counter::default(),
             alerts_failed: Counter::default(),
@@ -129,6 +132,11 @@ impl Default for Metrics {
             "items_seen",
             "New items recorded, by source",
             m.items_seen.clone(),
+        );
+        r.register(
+            "feed_entries_skipped",
+            "Feed entries that could not be read and were skipped (the rest of the feed was read), by source",
+            m.entries_skipped.clone(),
         );
         r.register("matches", "Items that matched, by rule", m.matches.clone());
         r.register(

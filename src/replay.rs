@@ -85,11 +85,13 @@ async fn read_items(
     source: Option<&Source>,
     fetcher: &Fetcher,
 ) -> Result<Vec<Item>, ReplayError> {
-    let (body, content_type) = read_input(input, fetcher).await?;
-    let base = input.starts_with("http").then_some(input);
+    let (body, content_type, fetched_from) = read_input(input, fetcher).await?;
     let parsed = match source {
-        Some(s) => parse_source(s, &body, content_type.as_deref()).map(|(items, _)| items),
-        None => parse_feed(&body, base),
+        Some(s) => {
+            let base = fetched_from.as_deref().unwrap_or(&s.url);
+            parse_source(s, &body, content_type.as_deref(), base).map(|p| p.items)
+        }
+        None => parse_feed(&body, fetched_from.as_deref()),
     };
     parsed.map_err(|source| ReplayError::Parse {
         input: input.to_string(),
@@ -97,24 +99,28 @@ async fn read_items(
     })
 }
 
-/// The input's bytes, and its `Content-Type` when fetched.
+/// The input's bytes, its `Content-Type` and where it came from after
+/// redirects, when fetched.
 async fn read_input(
     input: &str,
     fetcher: &Fetcher,
-) -> Result<(Vec<u8>, Option<String>), ReplayError> {
+) -> Result<(Vec<u8>, Option<String>, Option<String>), ReplayError> {
     if input.starts_with("http://") || input.starts_with("https://") {
         match fetcher.get(input, &Validators::default()).await? {
             Fetched::Body {
-                body, content_type, ..
-            } => Ok((body, content_type)),
-            Fetched::NotModified { .. } => Ok((Vec::new(), None)),
+                body,
+                content_type,
+                url,
+                ..
+            } => Ok((body, content_type, Some(url))),
+            Fetched::NotModified { .. } => Ok((Vec::new(), None, None)),
         }
     } else {
         let body = std::fs::read(input).map_err(|source| ReplayError::Read {
             path: input.to_string(),
             source,
         })?;
-        Ok((body, None))
+        Ok((body, None, None))
     }
 }
 

@@ -55,6 +55,8 @@ impl NotModified<'_> {
 pub struct Polled<'a> {
     pub source: &'a str,
     pub outcome: &'a PollOutcome,
+    /// Entries of the feed that could not be read, named.
+    pub skipped: &'a [String],
     pub queued: usize,
     pub elapsed: Duration,
 }
@@ -66,6 +68,16 @@ impl Polled<'_> {
         };
         let new_items = self.outcome.items.len();
         metrics.fetch(self.source, "ok");
+        for entry in self.skipped {
+            tracing::warn!(source = %self.source, entry = %entry,
+                "an entry of the feed cannot be read and is skipped; the others are read");
+        }
+        if !self.skipped.is_empty() {
+            metrics
+                .entries_skipped
+                .get_or_create(&source)
+                .inc_by(self.skipped.len() as u64);
+        }
         metrics
             .items_seen
             .get_or_create(&source)

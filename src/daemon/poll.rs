@@ -64,14 +64,15 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
     let name = source.name.clone();
     let state = shared.store.call(move |s| s.source_state(&name)).await?;
     let started = Instant::now();
-    let (items, validators, hint) = match read(source, shared, &state, started).await {
+    let (items, skipped, validators, hint) = match read(source, shared, &state, started).await {
         Read::Failed(failure) => return failed(source, shared, &rules, &state, failure).await,
         Read::NotModified { hint } => return succeeded(source, shared, None, 0, hint).await,
         Read::Items {
             items,
+            skipped,
             validators,
             hint,
-        } => (items, validators, hint),
+        } => (items, skipped, validators, hint),
     };
     let now = Utc::now();
     let first_poll = !state.polled_before;
@@ -89,19 +90,23 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
     Polled {
         source: &source.name,
         outcome: &outcome,
+        skipped: &skipped,
         queued,
         elapsed: started.elapsed(),
     }
     .emit(&shared.metrics);
     // Validators are saved only now, after the items: a crash in between
     // refetches the body rather than hiding its items behind a 304.
-    succeeded(source, shared, Some(validators), new_items, hint).await
+    let read = Some((validators, skipped.len()));
+    succeeded(source, shared, read, new_items, hint).await
 }
 
 /// What a fetch and its parse gave.
 enum Read {
     Items {
         items: Vec<Item>,
+        /// Entries the feed had that could not be read, named.
+        skipped: Vec<String>,
         validators: Validators,
         /// The longest wait the server asked for (`max-age`, `<ttl>`).
         hint: Option<Duration>,
@@ -123,7 +128,7 @@ async fn read(source: &Source, shared: &Shared, state: &SourceState, started: In
         elapsed: started.elapsed(),
     }
     .emit(&shared.metrics);
-    let (body, validators, max_age, content_type) = match fetched {
+    let (body, validators, max_age, content_type, url) = match fetched {
         Err(e) => return Read::Failed((e.kind(), e.to_string(), e.retry_after())),
         Ok(fetch::Fetched::NotModified { max_age }) => {
             NotModified {
@@ -138,13 +143,15 @@ async fn read(source: &Source, shared: &Shared, state: &SourceState, started: In
             validators,
             max_age,
             content_type,
-        }) => (body, validators, max_age, content_type),
+            url,
+        }) => (body, validators, max_age, content_type, url),
     };
-    match parse_source(source, &body, content_type.as_deref()) {
-        Ok((items, ttl)) => Read::Items {
-            items,
+    match parse_source(source, &body, content_type.as_deref(), &url) {
+        Ok(parsed) => Read::Items {
+            items: parsed.items,
+            skipped: parsed.skipped,
             validators,
-            hint: max_age.max(ttl),
+            hint: max_age.max(parsed.ttl),
         },
         Err(e) => Read::Failed((e.kind(), format!("{}: {e}", source.url), None)),
     }
@@ -195,11 +202,12 @@ async fn failed(
 }
 
 /// Records a successful poll and tells the admins if the source had been
-/// down.
+/// down. `read` is the new validators and how many entries were skipped,
+/// when a body was read (not on a 304).
 async fn succeeded(
     source: &Source,
     shared: &Shared,
-    validators: Option<Validators>,
+    read: Option<(Validators, usize)>,
     new_items: usize,
     hint: Option<Duration>,
 ) -> Result<Duration, StoreError> {
@@ -210,7 +218,10 @@ async fn succeeded(
     let n = name.clone();
     let back = shared
         .store
-        .call(move |s| s.poll_succeeded(&n, validators.as_ref(), new_items, now, next))
+        .call(move |s| {
+            let (validators, skipped) = read.unzip();
+            s.poll_succeeded(&n, validators.as_ref(), new_items, skipped, now, next)
+        })
         .await?;
     if let Some(since) = back {
         SourceBack { source: &name }.emit();

@@ -149,6 +149,14 @@ pub fn answer(store: &Store, command: &Command, rules: &[String]) -> Result<Stri
                         ago(*since),
                         s.consecutive_failures
                     ),
+                    _ if s.entries_skipped > 0 => format!(
+                        "⚠️ {}: last polled {}, {} items seen; {} entries of the feed could not be \
+                         read and were skipped (named in the log)",
+                        s.name,
+                        s.last_success.map_or("never".into(), ago),
+                        s.items_seen,
+                        s.entries_skipped
+                    ),
                     _ => format!(
                         "✅ {}: last polled {}, {} items seen",
                         s.name,

@@ -60,6 +60,9 @@ pub enum Fetched {
         max_age: Option<Duration>,
         /// The `Content-Type` header (a page's charset may be in it).
         content_type: Option<String>,
+        /// Where the body came from after redirects: relative links in it
+        /// resolve against this.
+        url: String,
     },
 }
 
@@ -243,6 +246,7 @@ impl Fetcher {
             last_modified: header_str(header::LAST_MODIFIED),
         };
         let content_type = header_str(header::CONTENT_TYPE);
+        let final_url = resp.url().to_string();
         let too_large = || FetchError::TooLarge {
             url: url.to_string(),
             limit: self.limits.max_body,
@@ -269,6 +273,7 @@ impl Fetcher {
             validators,
             max_age,
             content_type,
+            url: final_url,
         })
     }
 }
@@ -298,6 +303,8 @@ impl Fetcher {
             validators: Validators::default(),
             max_age: None,
             content_type: None,
+            url: url::Url::from_file_path(path)
+                .map_or_else(|()| path.display().to_string(), String::from),
         })
     }
 }

@@ -50,28 +50,27 @@ impl ParseError {
     }
 }
 
-/// Parses what `source` fetched into items (newest first, as feeds list
-/// them), with the feed's `<ttl>` if it has one.
+/// Parses what `source` fetched from `base` (where the body came from,
+/// after redirects: relative links resolve against it) into items, newest
+/// first as feeds list them, with the feed's `<ttl>` and the entries it
+/// had to skip.
 pub fn parse_source(
     source: &crate::config::Source,
     body: &[u8],
     content_type: Option<&str>,
-) -> Result<(Vec<Item>, Option<std::time::Duration>), ParseError> {
+    base: &str,
+) -> Result<feed::Parsed, ParseError> {
     use crate::config::SourceKind;
+    let items = |items| feed::Parsed {
+        items,
+        ..Default::default()
+    };
     match (&source.kind, &source.page) {
         (SourceKind::Page, Some(selectors)) => {
-            let items = page::extract(selectors, body, content_type, &source.url)?;
-            Ok((items, None))
+            Ok(items(page::extract(selectors, body, content_type, base)?))
         }
-        (SourceKind::TelegramChannel, _) => Ok((page::telegram_channel(body)?, None)),
-        _ => {
-            let parsed = feed::parse(body, Some(&source.url), content_type)?;
-            for entry in &parsed.skipped {
-                tracing::warn!(source = %source.name, entry = %entry,
-                    "an entry of the feed cannot be read and is skipped; the others are read");
-            }
-            Ok((parsed.items, parsed.ttl))
-        }
+        (SourceKind::TelegramChannel, _) => Ok(items(page::telegram_channel(body)?)),
+        _ => feed::parse(body, Some(base), content_type),
     }
 }
 

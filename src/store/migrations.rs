@@ -157,6 +157,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
         at INTEGER NOT NULL
     );
     "#,
+    // 8: entries of a feed's last poll that could not be read and were
+    // skipped (the rest of the feed was read), for `/sources`.
+    r#"
+    ALTER TABLE sources ADD COLUMN entries_skipped INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

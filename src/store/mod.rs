@@ -101,6 +101,8 @@ pub struct SourceHealth {
     /// New items recorded from this source, ever.
     pub items_seen: i64,
     pub next_poll: Option<DateTime<Utc>>,
+    /// Entries of the last poll that could not be read and were skipped.
+    pub entries_skipped: i64,
 }
 
 /// An item to record, with what it matched and where it must be sent.
@@ -272,6 +274,7 @@ impl Store {
         source: &str,
         validators: Option<&Validators>,
         new_items: usize,
+        skipped: Option<usize>,
         now: DateTime<Utc>,
         next_poll: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
@@ -295,6 +298,14 @@ impl Store {
             params![source, millis(now), new_items as i64, millis(next_poll)],
         )
         .context("record poll success")?;
+        // A 304 says nothing new about the entries: the last count stands.
+        if let Some(skipped) = skipped {
+            tx.execute(
+                "UPDATE sources SET entries_skipped = ?2 WHERE name = ?1",
+                params![source, skipped as i64],
+            )
+            .context("record skipped entries")?;
+        }
         if let Some(v) = validators {
             tx.execute(
                 "UPDATE sources SET etag = ?2, last_modified = ?3 WHERE name = ?1",
@@ -351,7 +362,8 @@ impl Store {
         let mut stmt = conn
             .prepare_cached(
                 "SELECT name, last_success_at, last_error, error_kind, last_error_at,
-                        consecutive_failures, failing_since, items_seen, next_poll_at
+                        consecutive_failures, failing_since, items_seen, next_poll_at,
+                        entries_skipped
                  FROM sources ORDER BY name",
             )
             .context("prepare source health")?;
@@ -368,6 +380,7 @@ impl Store {
                     failing_since: at(6)?,
                     items_seen: r.get(7)?,
                     next_poll: at(8)?,
+                    entries_skipped: r.get(9)?,
                 })
             })
             .context("query source health")?;

@@ -103,12 +103,12 @@ fn source_state_keeps_validators_first_poll_and_health() {
     };
     assert_eq!(
         store
-            .poll_succeeded("S", Some(&v), 3, now, now + secs(600))
+            .poll_succeeded("S", Some(&v), 3, Some(0), now, now + secs(600))
             .unwrap(),
         None
     );
     store
-        .poll_succeeded("S", None, 2, now, now + secs(600))
+        .poll_succeeded("S", None, 2, None, now, now + secs(600))
         .unwrap();
     let state = store.source_state("S").unwrap();
     assert!(state.polled_before);
@@ -150,10 +150,14 @@ fn source_state_keeps_validators_first_poll_and_health() {
         Some(t(1).timestamp())
     );
     assert_eq!(h.next_poll.map(|d| d.timestamp()), Some(t(9).timestamp()));
-    let back = store.poll_succeeded("S", None, 0, t(9), t(10)).unwrap();
+    let back = store
+        .poll_succeeded("S", None, 0, None, t(9), t(10))
+        .unwrap();
     assert_eq!(back.map(|d| d.timestamp()), Some(t(1).timestamp()));
     assert_eq!(
-        store.poll_succeeded("S", None, 0, t(10), t(11)).unwrap(),
+        store
+            .poll_succeeded("S", None, 0, None, t(10), t(11))
+            .unwrap(),
         None
     );
     assert_eq!(store.source_health().unwrap()[0].failing_since, None);

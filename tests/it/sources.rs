@@ -412,3 +412,76 @@ async fn requests_to_one_host_never_overlap_and_keep_their_gap() {
         assert!(gap >= std::time::Duration::from_millis(200), "gap {gap:?}");
     }
 }
+
+/// One entry a reader cannot read, in a feed behind a redirect whose links
+/// are relative: the others alert, their links resolve against where the
+/// feed really is, and the skipped entry shows in the store (`/sources`),
+/// in the metrics and in the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_with_an_unreadable_entry_alerts_the_rest_and_counts_the_skip() {
+    let published = (Utc::now() - Duration::minutes(5)).to_rfc3339();
+    let feed = format!(
+        "<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><id>urn:f</id>\
+         <entry><title>Detienen a activista en Caracas</title><id>urn:1</id>\
+         <link href=\"story/1\"/><updated>{published}</updated></entry>\
+         <entry><title type=\"image/png\">iVBORw0KGgo</title><id>urn:2</id>\
+         <link href=\"story/2\"/><updated>{published}</updated></entry></feed>"
+    );
+    let app = Router::new()
+        .route(
+            "/old/feed.xml",
+            get(|| async {
+                Response::builder()
+                    .status(301)
+                    .header(header::LOCATION, "/news/feed.xml")
+                    .body(Body::empty())
+                    .unwrap()
+            }),
+        )
+        .route(
+            "/news/feed.xml",
+            get(move || {
+                let feed = feed.clone();
+                async move {
+                    Response::builder()
+                        .header(header::CONTENT_TYPE, "application/atom+xml")
+                        .body(Body::from(feed))
+                        .unwrap()
+                }
+            }),
+        );
+    let base = format!("http://{}", serve(app).await);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vigia.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[channels]\nalerts = -1001\n[store]\npath = \"vigia.db\"\n\
+             [defaults]\ninterval = \"1h\"\nbackfill = \"1h\"\nhost_gap = \"0s\"\n\
+             [lists]\nd = [\"detienen\"]\nv = [\"Caracas\"]\n\
+             [[rule]]\nname = \"r\"\nall = [\"d\", \"v\"]\nchannels = [\"alerts\"]\n\
+             [[source]]\nname = \"odd\"\nurl = \"{base}/old/feed.xml\"\n"
+        ),
+    )
+    .unwrap();
+    let config = Config::load(&path).unwrap();
+    let running = daemon::start(&config, Sink::Stdout).await.unwrap();
+    let h = running.handle.clone();
+    h.poll_now().await;
+
+    let link = format!("{base}/news/story/1");
+    let stored = h.store().item_by_link(&link).unwrap();
+    assert!(
+        stored.is_some(),
+        "the readable entry, linked where the feed is"
+    );
+    let health = h.store().source_health().unwrap();
+    let odd = health.iter().find(|s| s.name == "odd").unwrap();
+    assert_eq!((odd.consecutive_failures, odd.entries_skipped), (0, 1));
+    let metrics = h.metrics().render(h.store(), &[]).unwrap();
+    assert!(
+        metrics.contains("vigia_feed_entries_skipped_total{source=\"odd\"} 1"),
+        "{metrics}"
+    );
+    running.shutdown().await;
+}
