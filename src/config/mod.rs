@@ -29,7 +29,9 @@ use std::time::Duration;
 pub use compile::MIN_INTERVAL;
 pub use lists::{Lang, Person, Term};
 pub use page::{BadSelector, PageSelectors};
-pub use sources::{google_news_url, Source, SourceKind, MIN_GOOGLE_NEWS_INTERVAL};
+pub use sources::{
+    gdelt_url, google_news_url, Source, SourceKind, GDELT_API, MIN_GOOGLE_NEWS_INTERVAL,
+};
 
 /// Where the config is looked for when neither `--config` nor `$VIGIA_CONFIG` says.
 pub const DEFAULT_PATH: &str = "config/vigia.toml";

@@ -103,9 +103,12 @@ pub(super) struct RawSource {
     pub(super) name: Spanned<String>,
     pub(super) kind: Option<Spanned<String>>,
     pub(super) url: Option<Spanned<String>>,
-    // google-news
+    // google-news and gdelt
     pub(super) query: Option<Spanned<String>>,
     pub(super) lang: Option<Spanned<String>>,
+    // gdelt
+    #[serde(default)]
+    pub(super) languages: Vec<Spanned<String>>,
     // telegram-channel
     pub(super) channel: Option<Spanned<String>>,
     pub(super) interval: Option<Spanned<String>>,

@@ -21,6 +21,9 @@ pub enum SourceKind {
     Page,
     /// A public Telegram channel's web preview, `https://t.me/s/<channel>`.
     TelegramChannel,
+    /// A search of GDELT's DOC 2.0 API (articles from news sites worldwide,
+    /// as JSON): wide and noisy, for discovery beyond the listed outlets.
+    Gdelt,
 }
 
 /// Google News' search feed for `query` in `lang` (en, es, pt), with the
@@ -41,8 +44,44 @@ pub fn google_news_url(query: &str, lang: &str) -> Option<String> {
     Some(url.into())
 }
 
-/// Google News asks for no more than this.
+/// Google News asks for no more than this; GDELT for a request every
+/// five seconds from one address, so a minute leaves room for several.
 pub const MIN_GOOGLE_NEWS_INTERVAL: Duration = Duration::from_secs(60);
+
+/// GDELT's DOC 2.0 API.
+pub const GDELT_API: &str = "https://api.gdeltproject.org/api/v2/doc/doc";
+
+/// A GDELT article search for `query` at `endpoint`, in `languages` (all
+/// when empty): the newest 250 articles of the last day, as JSON.
+pub fn gdelt_url(endpoint: &str, query: &str, languages: &[Lang]) -> Option<String> {
+    let mut q = query.trim().to_string();
+    if !languages.is_empty() {
+        let names: Vec<String> = languages
+            .iter()
+            .map(|l| {
+                let name = match l {
+                    Lang::En => "english",
+                    Lang::Es => "spanish",
+                    Lang::Pt => "portuguese",
+                };
+                format!("sourcelang:{name}")
+            })
+            .collect();
+        q = match names.len() {
+            1 => format!("{q} {}", names[0]),
+            _ => format!("{q} ({})", names.join(" OR ")),
+        };
+    }
+    let mut url = url::Url::parse(endpoint).ok()?;
+    url.query_pairs_mut()
+        .append_pair("query", &q)
+        .append_pair("mode", "ArtList")
+        .append_pair("format", "json")
+        .append_pair("timespan", "1d")
+        .append_pair("maxrecords", "250")
+        .append_pair("sort", "DateDesc");
+    Some(url.into())
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
@@ -83,11 +122,12 @@ pub(super) fn compile_sources(
             Some("google-news") => SourceKind::GoogleNews,
             Some("page") => SourceKind::Page,
             Some("telegram-channel") => SourceKind::TelegramChannel,
+            Some("gdelt") => SourceKind::Gdelt,
             Some(other) => {
                 let k = src.kind.as_ref().expect("matched Some");
                 c.error(
                     k,
-                    format!("source {name:?}: unknown kind {other:?} (known: \"feed\", \"page\", \"telegram-channel\", \"google-news\")"),
+                    format!("source {name:?}: unknown kind {other:?} (known: \"feed\", \"page\", \"telegram-channel\", \"google-news\", \"gdelt\")"),
                 );
                 SourceKind::Feed
             }
@@ -106,7 +146,30 @@ pub(super) fn compile_sources(
                 ),
             );
         }
+        if !src.languages.is_empty() && kind != SourceKind::Gdelt {
+            c.warn(
+                s,
+                format!("source {name:?}: `languages` is only for kind \"gdelt\"; ignored"),
+            );
+        }
         let page = (kind == SourceKind::Page).then(|| page_selectors(c, &name, s, src));
+        let languages: Vec<Lang> = src
+            .languages
+            .iter()
+            .filter_map(|l| {
+                let parsed = Lang::parse(l.get_ref());
+                if parsed.is_none() {
+                    c.error(
+                        l,
+                        format!(
+                            "source {name:?}: language {:?} is not one of \"en\", \"es\", \"pt\"",
+                            l.get_ref()
+                        ),
+                    );
+                }
+                parsed
+            })
+            .collect();
         let mut interval = c.interval(&src.interval, "interval", interval);
         let url = match kind {
             SourceKind::Page => match &src.url {
@@ -153,7 +216,7 @@ pub(super) fn compile_sources(
                     c.warn(
                         s,
                         format!(
-                            "source {name:?}: `query` is only for kind \"google-news\"; ignored"
+                            "source {name:?}: `query` is only for kinds \"google-news\" and \"gdelt\"; ignored"
                         ),
                     );
                 }
@@ -194,13 +257,48 @@ pub(super) fn compile_sources(
                     }
                 }
             }
+            SourceKind::Gdelt => {
+                // `url` may point at a GDELT-compatible endpoint (a mirror,
+                // or a test server); the search is built onto it.
+                let endpoint = match &src.url {
+                    Some(raw) => {
+                        let url = raw.get_ref().trim().to_string();
+                        if !url::Url::parse(&url)
+                            .is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+                        {
+                            c.error(
+                                raw,
+                                format!("source {name:?}: url {url:?} is not an http(s) URL"),
+                            );
+                        }
+                        url
+                    }
+                    None => GDELT_API.to_string(),
+                };
+                match src
+                    .query
+                    .as_ref()
+                    .map(|q| q.get_ref().trim())
+                    .filter(|q| !q.is_empty())
+                {
+                    None => {
+                        c.error(
+                            s,
+                            format!("source {name:?}: a gdelt source needs a non-empty `query`"),
+                        );
+                        String::new()
+                    }
+                    Some(q) => gdelt_url(&endpoint, q, &languages).unwrap_or_default(),
+                }
+            }
         };
-        if kind == SourceKind::GoogleNews && interval < MIN_GOOGLE_NEWS_INTERVAL {
+        let searched = matches!(kind, SourceKind::GoogleNews | SourceKind::Gdelt);
+        if searched && interval < MIN_GOOGLE_NEWS_INTERVAL {
             match &src.interval {
                 Some(at) => c.error(
                     at,
                     format!(
-                        "source {name:?}: a google-news source is polled at most once a minute"
+                        "source {name:?}: a google-news or gdelt source is polled at most once a minute"
                     ),
                 ),
                 None => interval = MIN_GOOGLE_NEWS_INTERVAL,
@@ -220,6 +318,11 @@ pub(super) fn compile_sources(
             parsed
         });
         let lang = lang.or((kind == SourceKind::GoogleNews).then_some(Lang::En));
+        // A GDELT search in one language: its items are in it.
+        let lang = lang.or(match languages[..] {
+            [one] if kind == SourceKind::Gdelt => Some(one),
+            _ => None,
+        });
         sources.push(Source {
             name,
             kind,

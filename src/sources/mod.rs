@@ -6,6 +6,7 @@
 
 pub mod feed;
 pub mod fetch;
+pub mod gdelt;
 pub mod page;
 
 use chrono::{DateTime, Utc};
@@ -70,6 +71,7 @@ pub fn parse_source(
             Ok(items(page::extract(selectors, body, content_type, base)?))
         }
         (SourceKind::TelegramChannel, _) => Ok(items(page::telegram_channel(body)?)),
+        (SourceKind::Gdelt, _) => Ok(items(gdelt::parse(body)?)),
         _ => feed::parse(body, Some(base), content_type),
     }
 }

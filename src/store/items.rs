@@ -61,7 +61,22 @@ impl Store {
             let mut insert_key = tx
                 .prepare_cached("INSERT OR IGNORE INTO item_keys (key, item_id) VALUES (?1, ?2)")
                 .context("prepare key insert")?;
+            let mut known_key = tx
+                .prepare_cached("SELECT 1 FROM item_keys WHERE key = ?1")
+                .context("prepare key lookup")?;
             for item in items {
+                // Seen since the poll looked (another source's poll, running
+                // beside this one, recorded the same report by its link):
+                // one report, one item.
+                let mut keys = std::iter::once(&item.key).chain(&item.aliases);
+                if keys
+                    .try_fold(false, |seen, key| {
+                        Ok::<_, rusqlite::Error>(seen || known_key.exists([&key[..]])?)
+                    })
+                    .context("look up item keys")?
+                {
+                    continue;
+                }
                 let explanation = item
                     .explanation
                     .as_ref()

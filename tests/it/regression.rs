@@ -548,3 +548,39 @@ fn rss_1_items_namespaced_rss_and_xhtml_typed_content_are_read() {
     assert_eq!(xhtml[0].link.as_deref(), Some("https://e.example/xhtml"));
     assert_eq!(xhtml[0].content, "Detenido en Maracay");
 }
+
+/// Bug: two sources polled side by side carrying one report (an outlet's
+/// feed, and GDELT or Google News finding it by its link) each found it
+/// unseen and each recorded it: two items, two messages. The store now
+/// checks every key of an item again inside the transaction that records
+/// it.
+#[test]
+fn one_report_recorded_by_two_sources_at_once_is_one_item() {
+    use vigia::store::{NewItem, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    let item = |source: &str, key: u8, alias: u8| NewItem {
+        key: [key; 16],
+        aliases: vec![[alias; 16]],
+        source: source.into(),
+        title: "Detienen a activista en Caracas".into(),
+        link: Some("https://diario.example/detienen-activista".into()),
+        summary: String::new(),
+        published: None,
+        explanation: Some(vigia::matching::Explanation {
+            rules: vec!["r".into()],
+            channels: vec!["alerts".into()],
+            ..Default::default()
+        }),
+        alerts: vec![("alerts".into(), "-1001".into())],
+        muted_rule: None,
+        story: None,
+    };
+    // Both polls looked before either recorded: both saw the report new.
+    let keys = vec![vec![[1; 16], [9; 16]], vec![[2; 16], [9; 16]]];
+    assert_eq!(store.unseen(&keys).unwrap(), [true, true]);
+    let now = chrono::Utc::now();
+    assert_eq!(store.record(&[item("diario", 1, 9)], now).unwrap(), 1);
+    assert_eq!(store.record(&[item("gdelt", 2, 9)], now).unwrap(), 0);
+    assert_eq!(store.item_count().unwrap(), 1);
+}

@@ -485,3 +485,140 @@ async fn a_feed_with_an_unreadable_entry_alerts_the_rest_and_counts_the_skip() {
     );
     running.shutdown().await;
 }
+
+/// A GDELT search: its URL is built from `query` and `languages`, its JSON
+/// articles become items, a refusal in plain text is a failure naming what
+/// GDELT said, and bad keys are named with their line.
+#[test]
+fn a_gdelt_source_builds_its_search_and_reads_its_articles() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vigia.toml");
+    let write = |sources: &str| {
+        std::fs::write(
+            &path,
+            format!(
+                "[channels]\na = -100\n[lists]\nd = [\"detienen\"]\n\
+                 [[rule]]\nname = \"r\"\nall = [\"d\"]\nchannels = [\"a\"]\n{sources}"
+            ),
+        )
+        .unwrap();
+    };
+    write(
+        "[[source]]\nname = \"g\"\nkind = \"gdelt\"\nquery = 'venezuela detenidos'\n\
+         languages = [\"es\", \"pt\"]\n",
+    );
+    let config = Config::load(&path).unwrap();
+    let g = &config.sources[0];
+    let url = url::Url::parse(&g.url).unwrap();
+    assert_eq!(url.host_str(), Some("api.gdeltproject.org"));
+    let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+    assert_eq!(
+        query["query"],
+        "venezuela detenidos (sourcelang:spanish OR sourcelang:portuguese)"
+    );
+    assert_eq!(
+        (query["mode"].as_str(), query["format"].as_str()),
+        ("ArtList", "json")
+    );
+    assert_eq!(g.interval, std::time::Duration::from_secs(600));
+    assert_eq!(g.lang, None, "two languages: detected per item");
+
+    write("[[source]]\nname = \"g\"\nkind = \"gdelt\"\nlanguages = [\"fr\"]\ninterval = \"10s\"\n");
+    let err = Config::load(&path).unwrap_err().to_string();
+    for want in [
+        "vigia.toml:9: source \"g\": a gdelt source needs a non-empty `query`",
+        "vigia.toml:12: source \"g\": language \"fr\" is not one of",
+        "vigia.toml:13: source \"g\": a google-news or gdelt source is polled at most once a minute",
+    ] {
+        assert!(err.contains(want), "{want}\n{err}");
+    }
+
+    let body = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gdelt/artlist.json"),
+    )
+    .unwrap();
+    let items = vigia::sources::gdelt::parse(&body).unwrap();
+    assert_eq!(items.len(), 2, "the article with no link is left out");
+    assert_eq!(
+        items[0].title,
+        "Detienen a activista de derechos humanos en Caracas"
+    );
+    assert_eq!(items[0].summary, "(diario.example, Venezuela)");
+    assert_eq!(
+        items[0].published.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2026-12-03T14:15:00+00:00")
+    );
+    assert_eq!(items[1].title, "Venezuela & the vote");
+    assert!(vigia::sources::gdelt::parse(b"{}").unwrap().is_empty());
+    let refused = vigia::sources::gdelt::parse(b"Please limit requests to one every 5 seconds")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("GDELT answered: Please limit requests"),
+        "{refused}"
+    );
+}
+
+/// A report found both by GDELT and by the outlet's own feed alerts once:
+/// the two are one item by its canonical link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_gdelt_and_its_outlet_both_carry_alerts_once() {
+    let published = Utc::now() - Duration::minutes(5);
+    let seen = published.format("%Y%m%dT%H%M%SZ").to_string();
+    let app = Router::new()
+        .route(
+            "/gdelt",
+            get(move || {
+                let seen = seen.clone();
+                async move {
+                    format!(
+                        "{{\"articles\": [{{\"url\": \"https://diario.example/detienen-activista?utm_source=gdelt\", \
+                         \"title\": \"Detienen a activista en Caracas\", \"seendate\": \"{seen}\", \
+                         \"domain\": \"diario.example\", \"sourcecountry\": \"Venezuela\"}}]}}"
+                    )
+                }
+            }),
+        )
+        .route(
+            "/feed.xml",
+            get(move || async move {
+                let feed = format!(
+                    "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Diario</title>\
+                     <item><title>Detienen a activista en Caracas</title>\
+                     <link>https://diario.example/detienen-activista</link>\
+                     <guid isPermaLink=\"false\">post-7</guid><pubDate>{}</pubDate></item></channel></rss>",
+                    published.to_rfc2822()
+                );
+                ok_xml(feed)
+            }),
+        );
+    let base = format!("http://{}", serve(app).await);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vigia.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[channels]\nalerts = -1001\n[store]\npath = \"vigia.db\"\n\
+             [defaults]\ninterval = \"1h\"\nbackfill = \"1h\"\nhost_gap = \"0s\"\n\
+             [lists]\nd = [\"detienen\"]\nv = [\"Caracas\"]\n\
+             [[rule]]\nname = \"r\"\nall = [\"d\", \"v\"]\nchannels = [\"alerts\"]\n\
+             [[source]]\nname = \"diario\"\nurl = \"{base}/feed.xml\"\n\
+             [[source]]\nname = \"gdelt\"\nkind = \"gdelt\"\nurl = \"{base}/gdelt\"\nquery = \"caracas\"\n"
+        ),
+    )
+    .unwrap();
+    let config = Config::load(&path).unwrap();
+    let running = daemon::start(&config, Sink::Stdout).await.unwrap();
+    let h = running.handle.clone();
+    h.poll_now().await;
+    h.poll_now().await;
+    h.delivered().await;
+    let counts = h.store().outbox_counts().unwrap();
+    assert_eq!(counts.printed, 1, "{counts:?}");
+    let health = h.store().source_health().unwrap();
+    assert!(
+        health.iter().all(|s| s.consecutive_failures == 0),
+        "{health:?}"
+    );
+    running.shutdown().await;
+}
