@@ -313,12 +313,11 @@ async fn telegram_failing_for_down_after_is_told_once_then_its_recovery() {
     running.shutdown().await;
 }
 
-/// Bug: a word matched by two terms of one list (`detienen` and `[es]
-/// detener+`) was named twice in the alert and in `replay`.
-#[test]
-fn a_word_two_terms_of_one_list_match_is_named_once() {
+/// A config whose one rule needs a term of `d.txt` (written with `list`)
+/// and "Caracas"; returns its folder and the path of its `vigia.toml`.
+fn list_and_caracas(list: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("d.txt"), "detienen\n[es]\ndetener+\n").unwrap();
+    std::fs::write(dir.path().join("d.txt"), list).unwrap();
     let path = dir.path().join("vigia.toml");
     std::fs::write(
         &path,
@@ -326,6 +325,14 @@ fn a_word_two_terms_of_one_list_match_is_named_once() {
          [[rule]]\nname = \"r\"\nall = [\"d\", \"v\"]\nchannels = [\"a\"]\n",
     )
     .unwrap();
+    (dir, path)
+}
+
+/// Bug: a word matched by two terms of one list (`detienen` and `[es]
+/// detener+`) was named twice in the alert and in `replay`.
+#[test]
+fn a_word_two_terms_of_one_list_match_is_named_once() {
+    let (_dir, path) = list_and_caracas("detienen\n[es]\ndetener+\n");
     let config = vigia::config::Config::load(&path).unwrap();
     let matcher = vigia::matching::Matcher::new(&config);
     let item = vigia::matching::ItemText {
@@ -348,16 +355,8 @@ fn a_word_two_terms_of_one_list_match_is_named_once() {
 /// `privar+ de libertad` matches what the shipped term was meant to.
 #[test]
 fn a_star_inside_a_term_is_an_error_and_plus_forms_match_instead() {
-    let dir = tempfile::tempdir().unwrap();
-    let list = dir.path().join("d.txt");
-    std::fs::write(&list, "# held\nprivad* de libertad\n").unwrap();
-    let path = dir.path().join("vigia.toml");
-    std::fs::write(
-        &path,
-        "[channels]\na = -100\n[lists]\nd = \"d.txt\"\nv = [\"Caracas\"]\n\
-         [[rule]]\nname = \"r\"\nall = [\"d\", \"v\"]\nchannels = [\"a\"]\n",
-    )
-    .unwrap();
+    let (_dir, path) = list_and_caracas("# held\nprivad* de libertad\n");
+    let list = path.with_file_name("d.txt");
     let err = vigia::config::Config::load(&path).unwrap_err().to_string();
     assert!(
         err.contains("d.txt:2: term \"privad* de libertad\": `*` may only end a term"),

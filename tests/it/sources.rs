@@ -413,6 +413,26 @@ async fn requests_to_one_host_never_overlap_and_keep_their_gap() {
     }
 }
 
+/// A daemon printing its alerts, polling `sources` hourly (polls come from
+/// `poll_now`) with one rule: "detienen" and "Caracas".
+async fn start_printing(sources: &str) -> (tempfile::TempDir, daemon::Running) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vigia.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[channels]\nalerts = -1001\n[store]\npath = \"vigia.db\"\n\
+             [defaults]\ninterval = \"1h\"\nbackfill = \"1h\"\nhost_gap = \"0s\"\n\
+             [lists]\nd = [\"detienen\"]\nv = [\"Caracas\"]\n\
+             [[rule]]\nname = \"r\"\nall = [\"d\", \"v\"]\nchannels = [\"alerts\"]\n{sources}"
+        ),
+    )
+    .unwrap();
+    let config = Config::load(&path).unwrap();
+    let running = daemon::start(&config, Sink::Stdout).await.unwrap();
+    (dir, running)
+}
+
 /// One entry a reader cannot read, in a feed behind a redirect whose links
 /// are relative: the others alert, their links resolve against where the
 /// feed really is, and the skipped entry shows in the store (`/sources`),
@@ -451,21 +471,10 @@ async fn a_feed_with_an_unreadable_entry_alerts_the_rest_and_counts_the_skip() {
             }),
         );
     let base = format!("http://{}", serve(app).await);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("vigia.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "[channels]\nalerts = -1001\n[store]\npath = \"vigia.db\"\n\
-             [defaults]\ninterval = \"1h\"\nbackfill = \"1h\"\nhost_gap = \"0s\"\n\
-             [lists]\nd = [\"detienen\"]\nv = [\"Caracas\"]\n\
-             [[rule]]\nname = \"r\"\nall = [\"d\", \"v\"]\nchannels = [\"alerts\"]\n\
-             [[source]]\nname = \"odd\"\nurl = \"{base}/old/feed.xml\"\n"
-        ),
-    )
-    .unwrap();
-    let config = Config::load(&path).unwrap();
-    let running = daemon::start(&config, Sink::Stdout).await.unwrap();
+    let (_dir, running) = start_printing(&format!(
+        "[[source]]\nname = \"odd\"\nurl = \"{base}/old/feed.xml\"\n"
+    ))
+    .await;
     let h = running.handle.clone();
     h.poll_now().await;
 
@@ -593,22 +602,11 @@ async fn a_report_gdelt_and_its_outlet_both_carry_alerts_once() {
             }),
         );
     let base = format!("http://{}", serve(app).await);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("vigia.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "[channels]\nalerts = -1001\n[store]\npath = \"vigia.db\"\n\
-             [defaults]\ninterval = \"1h\"\nbackfill = \"1h\"\nhost_gap = \"0s\"\n\
-             [lists]\nd = [\"detienen\"]\nv = [\"Caracas\"]\n\
-             [[rule]]\nname = \"r\"\nall = [\"d\", \"v\"]\nchannels = [\"alerts\"]\n\
-             [[source]]\nname = \"diario\"\nurl = \"{base}/feed.xml\"\n\
-             [[source]]\nname = \"gdelt\"\nkind = \"gdelt\"\nurl = \"{base}/gdelt\"\nquery = \"caracas\"\n"
-        ),
-    )
-    .unwrap();
-    let config = Config::load(&path).unwrap();
-    let running = daemon::start(&config, Sink::Stdout).await.unwrap();
+    let (_dir, running) = start_printing(&format!(
+        "[[source]]\nname = \"diario\"\nurl = \"{base}/feed.xml\"\n\
+         [[source]]\nname = \"gdelt\"\nkind = \"gdelt\"\nurl = \"{base}/gdelt\"\nquery = \"caracas\"\n"
+    ))
+    .await;
     let h = running.handle.clone();
     h.poll_now().await;
     h.poll_now().await;
