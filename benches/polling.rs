@@ -325,7 +325,8 @@ fn main() {
         running.shutdown().await;
     });
     let rss = peak_rss_mb();
-    drop(child.kill());
+    let _ = child.kill();
+    let _ = child.wait();
 
     println!("vigia, {n} feeds of {ITEMS} items on {HOSTS} loopback hosts:");
     println!(
@@ -420,5 +421,6 @@ fn newsboat(n: usize, vigia: &[Cycle]) {
             c.cpu.as_secs_f64() / took.as_secs_f64().max(1e-9)
         );
     }
-    drop(child.kill());
+    let _ = child.kill();
+    let _ = child.wait();
 }
