@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::{ItemText, Matcher};
 use crate::config::Config;
-use crate::text::normalize::html_to_text;
+use crate::text::html::html_to_text;
 
 #[derive(serde::Deserialize)]
 struct Row {

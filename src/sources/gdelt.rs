@@ -53,7 +53,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<Item>, ParseError> {
                 .join(", ");
             Item {
                 guid: None,
-                title: crate::text::normalize::html_to_text(&a.title),
+                title: crate::text::html::html_to_text(&a.title),
                 link: Some(a.url.trim().to_string()),
                 summary: if from.is_empty() {
                     String::new()

@@ -4,6 +4,7 @@
 //! sources can clean titles without reaching into matching.
 
 pub mod forms;
+pub mod html;
 pub mod normalize;
 
 /// A language vigia's lists can be scoped to.

@@ -524,7 +524,7 @@ fn a_feed_with_entries_none_of_which_can_be_read_fails() {
 /// decoded twice and its sample stripped as if it were markup.
 #[test]
 fn a_code_sample_in_html_keeps_its_angle_brackets() {
-    let to_text = vigia::text::normalize::html_to_text;
+    let to_text = vigia::text::html::html_to_text;
     assert_eq!(
         to_text("<p>Escriba <code>&lt;b&gt;</code> para negrita</p>"),
         "Escriba <b> para negrita"

@@ -1,0 +1,268 @@
+//! Feeds (RSS 0.9x to 2.0, RDF, Atom 0.3 and 1.0, JSON Feed) read as feed
+//! readers read them: leniently. feed-rs parses; this module gets the
+//! document into a shape it accepts first, and reads entry by entry when
+//! the whole still fails, so that one odd entry never hides the others.
+//!
+//! Before feed-rs sees an XML feed:
+//! 1. **Bytes to text** ([`decode`]): a BOM (UTF-8, UTF-16, UTF-32) wins;
+//!    else the HTTP `charset` (RFC 7303: it overrides the XML declaration);
+//!    else the declaration's `encoding`; else UTF-8 when the bytes are
+//!    UTF-8, else windows-1252 (what Latin-1 feeds really send). The
+//!    declaration is then rewritten to say UTF-8.
+//! 2. **Repairs** ([`repair`]): a bare `&` (`Q&A`, `?a=1&b=2`) is escaped;
+//!    an `<rss>` with no version or one feed-rs does not know (0.93, 0.94,
+//!    2.01) reads as 2.0, and RSS 0.9x items right under `<rss>` get their
+//!    `<channel>`; Atom 0.3 reads as Atom 1.0 (`issued` is `published`); a
+//!    text construct's empty or MIME `type` becomes `text`, `html` or
+//!    `xhtml`; an item's `dc:title` or `media:title` stands in for a missing
+//!    title, and `dcterms:issued`, `created` or `modified` for a missing
+//!    date.
+//! 3. **Entry by entry**: if feed-rs still refuses the document, each entry
+//!    is parsed alone, inside the document's own head; an entry that still
+//!    fails is skipped and named, and the feed fails only when none can be
+//!    read.
+//!
+//! Dates are read by feed-rs's own lenient parser, then as the forms feeds
+//! also use: a date with no time, zone names (`ET`, `VET`), `2004-07-08
+//! 23:56:58`, C's asctime.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+mod dates;
+mod decode;
+mod repair;
+
+pub use dates::parse_date;
+pub use decode::decode;
+pub use repair::repair;
+
+use super::{Item, ParseError};
+use crate::text::html::{collapse_whitespace, html_to_text};
+
+/// What a feed document came to.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub items: Vec<Item>,
+    /// How long the feed may be cached (`<ttl>`).
+    pub ttl: Option<Duration>,
+    /// Entries that could not be read, each as a short description (its
+    /// title or first words), for the warning that names them.
+    pub skipped: Vec<String>,
+}
+
+/// Parses a feed fetched from `base` (to resolve relative links), served
+/// with `content_type` (for its charset).
+pub fn parse(
+    body: &[u8],
+    base: Option<&str>,
+    content_type: Option<&str>,
+) -> Result<Parsed, ParseError> {
+    let text = decode(body, content_type);
+    let is_xml = text.trim_start().starts_with('<');
+    let document: Cow<str> = if is_xml {
+        Cow::Owned(repair(&text))
+    } else {
+        Cow::Borrowed(&text)
+    };
+    match read(document.as_bytes(), base) {
+        Ok(feed) if !(feed.entries.is_empty() && is_xml && has_entries(&document)) => {
+            Ok(parsed(feed, Vec::new()))
+        }
+        whole => entry_by_entry(&document, base).ok_or_else(|| match whole {
+            Err(e) => ParseError::NotAFeed(e.to_string()),
+            Ok(_) => ParseError::NoReadableEntries,
+        }),
+    }
+}
+
+fn read(
+    document: &[u8],
+    base: Option<&str>,
+) -> Result<feed_rs::model::Feed, feed_rs::parser::ParseFeedError> {
+    feed_rs::parser::Builder::new()
+        .base_uri(base)
+        // An empty id marks an entry without one: the key then falls back
+        // to the link or title (feed-rs's generated ids are not stable).
+        .id_generator(|_, _, _| String::new())
+        .timestamp_parser(parse_date)
+        .build()
+        .parse(document)
+}
+
+fn parsed(feed: feed_rs::model::Feed, skipped: Vec<String>) -> Parsed {
+    let atom = feed.feed_type == feed_rs::model::FeedType::Atom;
+    Parsed {
+        ttl: feed
+            .ttl
+            .map(|minutes| Duration::from_secs(u64::from(minutes) * 60)),
+        items: feed
+            .entries
+            .into_iter()
+            .map(|e| item_from_entry(e, atom))
+            .collect(),
+        skipped,
+    }
+}
+
+/// Each entry parsed alone inside the document's head and tail; `None`
+/// when there are no entries or none can be read.
+fn entry_by_entry(document: &str, base: Option<&str>) -> Option<Parsed> {
+    let spans = entry_spans(document);
+    let (first, last) = (spans.first()?.0, spans.last()?.1);
+    let (head, tail) = (&document[..first], &document[last..]);
+    let mut out = Parsed::default();
+    for &(start, end) in &spans {
+        let entry = &document[start..end];
+        match read(format!("{head}{entry}{tail}").as_bytes(), base) {
+            Ok(feed) => {
+                let one = parsed(feed, Vec::new());
+                out.ttl = out.ttl.or(one.ttl);
+                out.items.extend(one.items);
+            }
+            Err(_) => out.skipped.push(describe_entry(entry)),
+        }
+    }
+    (!out.items.is_empty()).then_some(out)
+}
+
+/// Where each `<item>` or `<entry>` element is, start tag to end tag.
+fn entry_spans(document: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    for name in ["item", "entry"] {
+        let (open, close) = (format!("<{name}"), format!("</{name}>"));
+        let mut at = 0;
+        while let Some(found) = document[at..].find(&open) {
+            let start = at + found;
+            let after = document[start + open.len()..].chars().next();
+            if !after.is_some_and(|c| c == '>' || c == '/' || c.is_whitespace()) {
+                at = start + open.len();
+                continue;
+            }
+            let Some(len) = document[start..].find(&close) else {
+                break;
+            };
+            let end = start + len + close.len();
+            spans.push((start, end));
+            at = end;
+        }
+        if !spans.is_empty() {
+            break;
+        }
+    }
+    spans
+}
+
+fn has_entries(document: &str) -> bool {
+    !entry_spans(document).is_empty()
+}
+
+/// An entry as a warning names it: its title, else its first words.
+fn describe_entry(entry: &str) -> String {
+    let title = entry
+        .find("<title")
+        .and_then(|at| entry[at..].find('>').map(|gt| at + gt + 1))
+        .and_then(|from| {
+            entry[from..]
+                .find("</title>")
+                .map(|len| &entry[from..from + len])
+        });
+    let text = html_to_text(title.unwrap_or(entry));
+    let mut words: String = text.chars().take(80).collect();
+    if words.is_empty() {
+        words = collapse_whitespace(&entry.chars().take(80).collect::<String>());
+    }
+    words
+}
+
+fn item_from_entry(e: feed_rs::model::Entry, atom: bool) -> Item {
+    // Markup is stripped only where the feed says the text is HTML; an Atom
+    // `type="text"` title is kept as written, angle brackets and all. RSS
+    // says nothing, and its titles and descriptions often carry markup.
+    let text = |t: Option<feed_rs::model::Text>| {
+        t.map(|t| match (atom, t.content_type.to_string().as_str()) {
+            (true, "text/plain") => collapse_whitespace(&t.content),
+            _ => html_to_text(&t.content),
+        })
+        .unwrap_or_default()
+    };
+    let guid = Some(e.id.trim().to_string()).filter(|id| !id.is_empty());
+    let link = e
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or(e.links.first())
+        .map(|l| l.href.trim().to_string())
+        .filter(|l| !l.is_empty())
+        // RSS's `<guid>` is a permalink unless it says otherwise: with no
+        // `<link>`, a guid that is a web address is the item's link.
+        .or_else(|| {
+            guid.clone().filter(|g| {
+                url::Url::parse(g).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+            })
+        });
+    let mut title = text(e.title);
+    if title.is_empty() {
+        if let Some(media) = e.media.iter().find_map(|m| m.title.clone()) {
+            title = html_to_text(&media.content);
+        }
+    }
+    let mut summary = text(e.summary);
+    if summary.is_empty() {
+        // Media RSS and YouTube-style feeds put the description here.
+        if let Some(desc) = e.media.iter().find_map(|m| m.description.clone()) {
+            summary = html_to_text(&desc.content);
+        }
+    }
+    let content = e
+        .content
+        .and_then(|c| c.body)
+        .map(|b| html_to_text(&b))
+        .unwrap_or_default();
+    Item {
+        guid,
+        title,
+        link,
+        summary,
+        content,
+        published: e.published.or(e.updated),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repair::escape_bare_ampersands;
+    use super::*;
+
+    #[test]
+    fn references_are_kept_and_bare_ampersands_escaped_next_to_any_char() {
+        let xml = "<t>a&amp;b &#233; &#xE9; &oacute; Q&A p\u{e1}rrafo&lt;/p&gt; \
+                   <![CDATA[x & y]]> <!-- & --> ?a=1&b=2 & &; &#; &#x;</t>";
+        assert_eq!(
+            escape_bare_ampersands(xml),
+            "<t>a&amp;b &#233; &#xE9; &oacute; Q&amp;A p\u{e1}rrafo&lt;/p&gt; \
+             <![CDATA[x & y]]> <!-- & --> ?a=1&amp;b=2 &amp; &amp;; &amp;#; &amp;#x;</t>"
+        );
+        // A reference right after two-byte chars, its `;` 40 bytes on.
+        let long = format!("{}&gt;", "\u{e1}".repeat(30));
+        assert_eq!(escape_bare_ampersands(&long), long);
+    }
+
+    #[test]
+    fn a_well_formed_feed_is_left_as_it_is() {
+        let doc = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>a &amp; b</title>\
+                   <item><title>T\u{ed}tulo &lt;b&gt;</title><link>https://e.example/?a=1&amp;b=2</link>\
+                   </item></channel></rss>";
+        assert_eq!(repair(doc), doc);
+    }
+
+    #[test]
+    fn the_http_charset_wins_over_the_declaration() {
+        let body = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><t>M\xe9rida</t>";
+        let text = decode(body, Some("text/xml; charset=\"iso-8859-1\""));
+        assert_eq!(
+            text,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><t>M\u{e9}rida</t>"
+        );
+    }
+}
