@@ -583,3 +583,17 @@ fn one_report_recorded_by_two_sources_at_once_is_one_item() {
     assert_eq!(store.record(&[item("gdelt", 2, 9)], now).unwrap(), 0);
     assert_eq!(store.item_count().unwrap(), 1);
 }
+
+/// Bug guarded: a server that calls a UTF-8 body Latin-1 (an old default)
+/// must not turn `detención` into `detenciÃ³n`, which matches nothing.
+#[test]
+fn a_utf8_feed_served_as_latin1_keeps_its_accents() {
+    let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>\
+                <title>t</title><item><title>Detención en Mérida</title>\
+                <link>https://e.example/utf8</link></item></channel></rss>";
+    let items =
+        vigia::sources::feed::parse(body.as_bytes(), None, Some("text/xml; charset=ISO-8859-1"))
+            .unwrap()
+            .items;
+    assert_eq!(items[0].title, "Detención en Mérida");
+}

@@ -1,6 +1,12 @@
 //! A feed's bytes as text: by BOM, then the HTTP charset (RFC 7303: it
 //! overrides the XML declaration), then the declaration, else UTF-8 or
 //! windows-1252; the declaration then says UTF-8.
+//!
+//! One exception to RFC 7303: a server that calls a body Latin-1 (servers
+//! long defaulted to it) when the body is UTF-8 with accented letters. Read
+//! as Latin-1, `detención` would be `detenciÃ³n` and match nothing; bytes
+//! of real Latin-1 text are almost never valid UTF-8, so valid UTF-8 wins
+//! over a single-byte charset.
 
 /// The feed's bytes as text (see the module doc for the order of evidence),
 /// with the XML declaration made to say UTF-8.
@@ -18,6 +24,7 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> String {
     } else if let Some(encoding) = content_type
         .and_then(charset_param)
         .and_then(|c| encoding_rs::Encoding::for_label(c.as_bytes()))
+        .filter(|e| !(e.is_single_byte() && is_utf8_beyond_ascii(body)))
     {
         (
             encoding.decode_without_bom_handling(body).0.into_owned(),
@@ -139,4 +146,9 @@ fn declare_utf8(text: String) -> String {
     };
     let (from, to) = (start + at, start + at + q1 + 1 + q2 + 1);
     format!("{}encoding=\"UTF-8\"{}", &text[..from], &text[to..])
+}
+
+/// Whether the bytes are UTF-8 and hold some char beyond ASCII.
+fn is_utf8_beyond_ascii(body: &[u8]) -> bool {
+    !body.is_ascii() && std::str::from_utf8(body).is_ok()
 }
