@@ -190,8 +190,9 @@ fn serve_forever(n: usize) {
     });
 }
 
-/// This process's CPU time so far (user + system), from /proc.
-fn cpu() -> Duration {
+/// CPU time from this process's `/proc/self/stat`: its own (user +
+/// system) or its waited-for children's.
+fn cpu_of(children: bool) -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // The fields after the command name (which may hold spaces) start at ')'.
     let fields: Vec<&str> = stat
@@ -205,8 +206,58 @@ fn cpu() -> Duration {
             .and_then(|f| f.parse::<u64>().ok())
             .unwrap_or(0)
     };
-    // utime and stime are fields 14 and 15, 12 and 13 after the state.
-    Duration::from_secs_f64((ticks(11) + ticks(12)) as f64 / 100.0)
+    // utime, stime, cutime and cstime are fields 14 to 17: 11 to 14 here.
+    let first = if children { 13 } else { 11 };
+    Duration::from_secs_f64((ticks(first) + ticks(first + 1)) as f64 / 100.0)
+}
+
+fn cpu() -> Duration {
+    cpu_of(false)
+}
+
+/// The feed server, in a child process: its ports, and a way to add an
+/// item to every feed.
+struct Server {
+    child: std::process::Child,
+    to: std::process::ChildStdin,
+    from: std::io::BufReader<std::process::ChildStdout>,
+    ports: Vec<String>,
+}
+
+impl Server {
+    fn start() -> Self {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .env("VIGIA_POLL_SERVER", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the feed server starts");
+        let to = child.stdin.take().unwrap();
+        let mut from = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        from.read_line(&mut line).unwrap();
+        let ports = line.split_whitespace().map(str::to_string).collect();
+        Server {
+            child,
+            to,
+            from,
+            ports,
+        }
+    }
+
+    fn bump(&mut self) {
+        writeln!(self.to, "bump").unwrap();
+        self.to.flush().unwrap();
+        let mut ack = String::new();
+        self.from.read_line(&mut ack).unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Peak resident memory of this process, in MB.
@@ -238,23 +289,8 @@ fn main() {
     }
     let vs_newsboat = std::env::args().any(|a| a == "--vs" || a == "newsboat");
     let n = feeds();
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .env("VIGIA_POLL_SERVER", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the feed server starts");
-    let mut to_server = child.stdin.take().unwrap();
-    let mut from_server = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    from_server.read_line(&mut line).unwrap();
-    let ports: Vec<String> = line.split_whitespace().map(str::to_string).collect();
-    let mut bump = || {
-        writeln!(to_server, "bump").unwrap();
-        to_server.flush().unwrap();
-        let mut ack = String::new();
-        from_server.read_line(&mut ack).unwrap();
-    };
+    let mut server = Server::start();
+    let ports = server.ports.clone();
 
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
@@ -303,7 +339,7 @@ fn main() {
             "all unchanged (304)",
         ] {
             if name == "one new item in each" {
-                bump();
+                server.bump();
             }
             let before_304 = not_modified(&h);
             let (cpu0, wall0) = (cpu(), Instant::now());
@@ -325,8 +361,7 @@ fn main() {
         running.shutdown().await;
     });
     let rss = peak_rss_mb();
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
 
     println!("vigia, {n} feeds of {ITEMS} items on {HOSTS} loopback hosts:");
     println!(
@@ -356,48 +391,20 @@ fn newsboat(n: usize, vigia: &[Cycle]) {
         println!("newsboat is not installed: no comparison");
         return;
     }
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .env("VIGIA_POLL_SERVER", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut to_server = child.stdin.take().unwrap();
-    let mut from_server = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    from_server.read_line(&mut line).unwrap();
-    let ports: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+    let mut server = Server::start();
+    let ports = server.ports.clone();
     let dir = tempfile::tempdir().unwrap();
     let urls_file = dir.path().join("urls");
     std::fs::write(&urls_file, urls(&ports, n).join("\n")).unwrap();
     let conf = dir.path().join("config");
     std::fs::write(&conf, "reload-threads 20\n").unwrap();
     let cache = dir.path().join("cache.db");
-    let children_cpu = || {
-        // The children's usage, from /proc: cutime and cstime.
-        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map_or("", |(_, r)| r)
-            .split_whitespace()
-            .collect();
-        let t = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|f| f.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        Duration::from_secs_f64((t(13) + t(14)) as f64 / 100.0)
-    };
     println!("newsboat (reload-threads 20), same feeds:");
     for (k, c) in vigia.iter().enumerate() {
         if k == 1 {
-            writeln!(to_server, "bump").unwrap();
-            to_server.flush().unwrap();
-            let mut ack = String::new();
-            from_server.read_line(&mut ack).unwrap();
+            server.bump();
         }
-        let before = children_cpu();
+        let before = cpu_of(true);
         let wall = Instant::now();
         let status = Command::new("newsboat")
             .arg("-x")
@@ -412,7 +419,7 @@ fn newsboat(n: usize, vigia: &[Cycle]) {
             .stderr(Stdio::null())
             .status()
             .unwrap();
-        let took = children_cpu() - before;
+        let took = cpu_of(true) - before;
         println!(
             "{:<24} {:>9.2} {:>9.2}   vigia/newsboat CPU {:.2} ({status})",
             c.name,
@@ -421,6 +428,4 @@ fn newsboat(n: usize, vigia: &[Cycle]) {
             c.cpu.as_secs_f64() / took.as_secs_f64().max(1e-9)
         );
     }
-    let _ = child.kill();
-    let _ = child.wait();
 }

@@ -73,6 +73,24 @@ impl Compiler<'_> {
         interval
     }
 
+    /// A source's or rule's name, trimmed; an empty one, or one that
+    /// `taken` already holds, is reported.
+    pub(super) fn name<'n>(
+        &mut self,
+        raw: &Spanned<String>,
+        what: &str,
+        mut taken: impl Iterator<Item = &'n str>,
+    ) -> String {
+        let name = raw.get_ref().trim().to_string();
+        if name.is_empty() {
+            self.error(raw, format!("a {what}'s name must not be empty"));
+        } else if taken.any(|t| t == name) {
+            let msg = format!("a second {what} is named {name:?}; names must be unique");
+            self.error(raw, msg);
+        }
+        name
+    }
+
     pub(super) fn resolve(&self, path: &str) -> PathBuf {
         self.dir.join(path)
     }

@@ -29,15 +29,11 @@ pub(super) fn compile_rules(
         .collect();
     for r in &raw.rules {
         let raw_rule = r.get_ref();
-        let name = raw_rule.name.get_ref().trim().to_string();
-        if name.is_empty() {
-            c.error(&raw_rule.name, "a rule's name must not be empty");
-        } else if rules.iter().any(|o| o.name == name) {
-            c.error(
-                &raw_rule.name,
-                format!("a second rule is named {name:?}; names must be unique"),
-            );
-        }
+        let name = c.name(
+            &raw_rule.name,
+            "rule",
+            rules.iter().map(|r| r.name.as_str()),
+        );
         let mut resolve_lists = |c: &mut Compiler<'_>, key: &str, refs: &[Spanned<String>]| {
             let mut out = Vec::new();
             for l in refs {

@@ -108,15 +108,7 @@ pub(super) fn compile_sources(
     let mut sources: Vec<Source> = Vec::new();
     for s in raw {
         let src = s.get_ref();
-        let name = src.name.get_ref().trim().to_string();
-        if name.is_empty() {
-            c.error(&src.name, "a source's name must not be empty");
-        } else if sources.iter().any(|o| o.name == name) {
-            c.error(
-                &src.name,
-                format!("a second source is named {name:?}; names must be unique"),
-            );
-        }
+        let name = c.name(&src.name, "source", sources.iter().map(|s| s.name.as_str()));
         let kind = match src.kind.as_ref().map(|k| k.get_ref().as_str()) {
             None | Some("feed") => SourceKind::Feed,
             Some("google-news") => SourceKind::GoogleNews,

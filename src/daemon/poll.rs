@@ -76,14 +76,15 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
     };
     let now = Utc::now();
     let first_poll = !state.polled_before;
-    let mut outcome = intake::take(&shared.store, &rules, source, first_poll, items, now).await?;
-    let batch = std::mem::take(&mut outcome.items);
-    let new_items = batch.len();
-    let (queued, batch) = shared
+    let outcome = intake::take(&shared.store, &rules, source, first_poll, items, now).await?;
+    let new_items = outcome.items.len();
+    let (queued, outcome) = shared
         .store
-        .call(move |s| s.record(&batch, now).map(|queued| (queued, batch)))
+        .call(move |s| {
+            s.record(&outcome.items, now)
+                .map(|queued| (queued, outcome))
+        })
         .await?;
-    outcome.items = batch;
     if queued > 0 {
         shared.wake.notify_one();
     }

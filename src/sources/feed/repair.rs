@@ -217,13 +217,18 @@ fn text_types(xml: String) -> String {
         return xml;
     }
     let mut out = xml;
-    for element in ["title", "subtitle", "summary", "rights", "content"] {
-        for (from, to) in [
-            ("\"\"", "\"text\""),
-            ("\"text/plain\"", "\"text\""),
-            ("\"text/html\"", "\"html\""),
-            ("\"application/xhtml+xml\"", "\"xhtml\""),
-        ] {
+    for (from, to) in [
+        ("\"\"", "\"text\""),
+        ("\"text/plain\"", "\"text\""),
+        ("\"text/html\"", "\"html\""),
+        ("\"application/xhtml+xml\"", "\"xhtml\""),
+    ] {
+        // Most Atom feeds have none of these: one scan each, not one per
+        // element.
+        if !out.contains(&format!("type={from}")) {
+            continue;
+        }
+        for element in ["title", "subtitle", "summary", "rights", "content"] {
             let odd = format!("<{element} type={from}");
             if out.contains(&odd) {
                 out = out.replace(&odd, &format!("<{element} type={to}"));
