@@ -33,6 +33,8 @@ use poll::poll_loop;
 pub enum DaemonError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("cannot listen on {addr} (http.listen): {source}")]
     Listen {
         addr: std::net::SocketAddr,
@@ -57,6 +59,22 @@ struct Shared {
 impl Shared {
     fn rules(&self) -> Arc<Rules> {
         self.rules.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// What the console reads of the running daemon.
+struct Live {
+    shared: Arc<Shared>,
+    reloader: Arc<reload::Reloader>,
+}
+
+impl crate::console::Live for Live {
+    fn config(&self) -> Config {
+        self.reloader.config()
+    }
+
+    fn rules(&self) -> Arc<Rules> {
+        self.shared.rules()
     }
 }
 
@@ -298,6 +316,8 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
     let metrics = Arc::new(Metrics::default());
     let telegram_state = TelegramState::default();
     let pulse: delivery::Pulse = Arc::new(Utc::now().timestamp_millis().into());
+    // Read now, so a console token file named but missing stops the start.
+    let console_token = config.console_token()?;
     // Bound now, so a taken port stops the start; served once all is running.
     let listener = match config.http_listen {
         Some(addr) => Some(
@@ -398,7 +418,31 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
             pulse,
             reloads: reloader.status(),
         };
-        tasks.spawn(crate::ops::serve_health(listener, ops, cancel.clone()));
+        let listen = listener
+            .local_addr()
+            .map_err(|source| DaemonError::Listen {
+                addr: config.http_listen.unwrap_or(([0, 0, 0, 0], 0).into()),
+                source,
+            })?;
+        let access = crate::console::Access::new(listen, console_token);
+        match access {
+            crate::console::Access::Off => tracing::warn!("{}", access.describe(listen)),
+            _ => tracing::info!("{}", access.describe(listen)),
+        }
+        let console = crate::console::Console {
+            ops: ops.clone(),
+            live: Arc::new(Live {
+                shared: shared.clone(),
+                reloader: reloader.clone(),
+            }),
+        };
+        let pages = crate::console::router(console, access);
+        tasks.spawn(crate::ops::serve_health(
+            listener,
+            ops,
+            pages,
+            cancel.clone(),
+        ));
     }
     tracing::info!(sources = config.sources.len(), rules = config.rules.len(), store = %config.store_path.display(), "vigia started");
     Ok(Running {

@@ -69,9 +69,19 @@ pub struct Judged {
 /// an item read from a file that no configured source names). The language
 /// is the source's, else detected from the text.
 pub fn judge(matcher: &Matcher, source: Option<&Source>, text: &ItemText) -> Judged {
-    let lang = source
-        .and_then(|s| s.lang)
-        .or_else(|| crate::matching::language(text));
+    judge_detected(matcher, source, text, || crate::matching::language(text))
+}
+
+/// [`judge`], with the detected language from `detect` (called only when
+/// the source sets none): a backtest judges each item twice and detects
+/// its language once.
+pub fn judge_detected(
+    matcher: &Matcher,
+    source: Option<&Source>,
+    text: &ItemText,
+    detect: impl FnOnce() -> Option<Lang>,
+) -> Judged {
+    let lang = source.and_then(|s| s.lang).or_else(detect);
     let tags: &[String] = source.map_or(&[], |s| &s.tags);
     Judged {
         lang,

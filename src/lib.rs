@@ -33,7 +33,9 @@
 //! - [`daemon`]: wires the stages together for `vigia run`, with a shutdown
 //!   signal passed in; its `poll` module is the polling loop.
 
+pub mod backtest;
 pub mod config;
+pub mod console;
 pub mod daemon;
 pub mod delivery;
 pub mod intake;

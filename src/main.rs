@@ -16,7 +16,7 @@ use vigia::delivery::Sink;
     about = "Watches feeds for detention reports and alerts Telegram channels"
 )]
 struct Cli {
-    /// The config file.
+    /// The config file, or the folder holding its vigia.toml.
     #[arg(long, global = true, env = "VIGIA_CONFIG", default_value = DEFAULT_PATH)]
     config: PathBuf,
     #[command(subcommand)]
@@ -67,6 +67,21 @@ enum Command {
     },
     /// Print the configured feeds as OPML, for a feed reader.
     ExportOpml,
+    /// Run this config (`--config`: an edited copy) over the items stored in
+    /// the last days beside the config running now, and show per rule and
+    /// channel what would newly alert and what would no longer. Nothing is
+    /// sent or stored.
+    Backtest {
+        /// How many days of stored items to run over.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// The config running now, whose store is read.
+        #[arg(long, env = "VIGIA_CONFIG", default_value = DEFAULT_PATH)]
+        against: PathBuf,
+        /// The whole report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a consistent copy of the store to PATH (safe while vigia runs).
     Backup {
         /// The copy to write; it must not exist yet.
@@ -78,6 +93,13 @@ const EXIT_RUNTIME: u8 = 1;
 const EXIT_CONFIG: u8 = 2;
 
 fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
+    // A folder stands for the vigia.toml in it.
+    let file = if path.is_dir() {
+        path.join("vigia.toml")
+    } else {
+        path.to_path_buf()
+    };
+    let path = file.as_path();
     match Config::load(path) {
         Ok(config) => Ok(config),
         Err(ConfigError::Invalid(errors)) => {
@@ -261,6 +283,11 @@ async fn main() -> ExitCode {
             print!("{}", vigia::config::opml::export(&config));
             ExitCode::SUCCESS
         }
+        Command::Backtest {
+            days,
+            against,
+            json,
+        } => backtest(&config, &against, days, json),
         Command::Backup { path } => {
             let backup =
                 vigia::store::Store::open(&config.store_path).and_then(|store| store.backup(&path));
@@ -311,6 +338,47 @@ fn import_opml(config: &std::path::Path, file: &std::path::Path) -> ExitCode {
     );
     eprintln!("{} feed(s) read from {}", feeds.len(), file.display());
     ExitCode::SUCCESS
+}
+
+/// `vigia backtest`: the loaded config is the candidate; `against` is the
+/// one running now, and its store is read.
+fn backtest(candidate: &Config, against: &std::path::Path, days: u32, json: bool) -> ExitCode {
+    if days == 0 {
+        eprintln!("error: --days must be at least 1");
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    let current = match load(against) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if !current.store_path.exists() {
+        eprintln!(
+            "error: no store at {} ({}'s store.path): nothing has been found to backtest on yet",
+            current.store_path.display(),
+            current.path.display()
+        );
+        return ExitCode::from(EXIT_RUNTIME);
+    }
+    let since = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
+    let report = vigia::store::Store::open(&current.store_path)
+        .and_then(|store| vigia::backtest::backtest(&store, &current, candidate, since));
+    match report {
+        Ok(report) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&report).expect("reports serialize")
+                );
+            } else {
+                print!("{}", vigia::backtest::render(&report, u64::from(days)));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_RUNTIME)
+        }
+    }
 }
 
 async fn send_test(config: &Config, only: Option<String>) -> ExitCode {

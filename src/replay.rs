@@ -80,7 +80,7 @@ struct JsonMatch<'a> {
 /// The items of a file or URL. A known source's kind decides how it is read
 /// (a saved page with its selectors, a channel preview); anything else is
 /// a feed.
-async fn read_items(
+pub async fn read_items(
     input: &str,
     source: Option<&Source>,
     fetcher: &Fetcher,

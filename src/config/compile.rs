@@ -20,6 +20,9 @@ pub(super) struct Compiler<'a> {
     pub(super) src: &'a str,
     pub(super) errors: Vec<Diagnostic>,
     pub(super) warnings: Vec<Diagnostic>,
+    /// A file read as this text instead of from disk: an edit being tried
+    /// (`vigia backtest`, the console) before it is saved.
+    pub(super) edit: Option<(&'a Path, &'a str)>,
 }
 
 impl Compiler<'_> {
@@ -94,6 +97,23 @@ impl Compiler<'_> {
     pub(super) fn resolve(&self, path: &str) -> PathBuf {
         self.dir.join(path)
     }
+
+    /// A list or names file's text: the edit being tried, else the file.
+    pub(super) fn read(&self, path: &Path) -> std::io::Result<String> {
+        match self.edit {
+            Some((edited, text)) if same_file(edited, path) => Ok(text.to_string()),
+            _ => std::fs::read_to_string(path),
+        }
+    }
+}
+
+/// Whether two paths name one file (as written, or once resolved).
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(a), Ok(b)) if a == b
+        )
 }
 
 /// The runtime config from the raw one: every section in turn.
@@ -165,6 +185,7 @@ pub(super) fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         store_path,
         retention,
         http_listen,
+        console_token_file: raw.http.console_token_file.as_deref().map(|p| c.resolve(p)),
         interval,
         backfill,
         source_down_after,

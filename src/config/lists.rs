@@ -116,7 +116,7 @@ pub(super) fn compile_lists(
             }
             RawList::File(rel) => {
                 let path = c.resolve(rel);
-                match std::fs::read_to_string(&path) {
+                match c.read(&path) {
                     Ok(text) => {
                         let terms = parse_list(&text, &path, &mut c.errors);
                         (path, terms)
@@ -273,7 +273,7 @@ pub(super) fn compile_names(
     let mut names = Vec::new();
     for (name, rel) in raw {
         let path = c.resolve(rel.get_ref());
-        match std::fs::read_to_string(&path) {
+        match c.read(&path) {
             Ok(text) => {
                 let people = parse_names(&text, &path, &mut c.errors);
                 names.push(NamesList {

@@ -83,21 +83,59 @@ pub enum ConfigError {
     },
     #[error("{} error(s) in the config:\n{}", .0.len(), join_lines(.0))]
     Invalid(Vec<Diagnostic>),
-    #[error("cannot read the bot token from {path} ({origin}): {source}")]
+    #[error("cannot read the {what} from {path} ({origin}): {source}")]
     TokenFile {
+        /// `bot token` or `console token`.
+        what: &'static str,
         path: PathBuf,
-        /// `telegram.token_file` or `TELEGRAM_BOT_TOKEN_FILE`.
+        /// `telegram.token_file`, `TELEGRAM_BOT_TOKEN_FILE`, …
         origin: &'static str,
         source: std::io::Error,
     },
-    #[error("the bot token file {path} ({origin}) is empty")]
-    EmptyToken { path: PathBuf, origin: &'static str },
+    #[error("the {what} file {path} ({origin}) is empty")]
+    EmptyToken {
+        what: &'static str,
+        path: PathBuf,
+        origin: &'static str,
+    },
     #[error("{name}={value:?}: {problem}")]
     Env {
         name: &'static str,
         value: String,
         problem: String,
     },
+}
+
+/// A secret from the variable `var`, else the file named by `file_var`,
+/// else the config's file; `None` when none is set. A file that is named but
+/// missing or empty is an error: the operator meant to set it.
+fn secret(
+    what: &'static str,
+    var: &'static str,
+    file_var: &'static str,
+    from_config: Option<(PathBuf, &'static str)>,
+) -> Result<Option<Secret>, ConfigError> {
+    if let Ok(value) = std::env::var(var) {
+        if !value.trim().is_empty() {
+            return Ok(Some(Secret::new(value.trim())));
+        }
+    }
+    let from_env = std::env::var_os(file_var)
+        .filter(|p| !p.is_empty())
+        .map(|p| (PathBuf::from(p), file_var));
+    let Some((path, origin)) = from_env.or(from_config) else {
+        return Ok(None);
+    };
+    let value = std::fs::read_to_string(&path).map_err(|source| ConfigError::TokenFile {
+        what,
+        path: path.clone(),
+        origin,
+        source,
+    })?;
+    if value.trim().is_empty() {
+        return Err(ConfigError::EmptyToken { what, path, origin });
+    }
+    Ok(Some(Secret::new(value.trim())))
 }
 
 fn join_lines(diags: &[Diagnostic]) -> String {
@@ -284,6 +322,9 @@ pub struct Config {
     /// Items are kept this long (their keys for ever).
     pub retention: Duration,
     pub http_listen: Option<SocketAddr>,
+    /// Where the console's token is read from when `VIGIA_CONSOLE_TOKEN` is
+    /// not set (`http.console_token_file`).
+    pub console_token_file: Option<PathBuf>,
     pub interval: Duration,
     pub backfill: Duration,
     /// A source failing this long is reported to the admins (once, and
@@ -314,8 +355,29 @@ impl Config {
         Ok(config)
     }
 
+    /// Reads and validates the config at `path` as it would be with the
+    /// list or names file `edited` holding `text`: an edit tried before it
+    /// is saved. Errors name the edited file and line as `check` would.
+    pub fn load_with_edit(path: &Path, edited: &Path, text: &str) -> Result<Config, ConfigError> {
+        let src = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut config = Self::parse_with(path, &src, Some((edited, text)))?;
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
     /// Validates `src` as if read from `path` (list files are read relative to it).
     pub fn parse(path: &Path, src: &str) -> Result<Config, ConfigError> {
+        Self::parse_with(path, src, None)
+    }
+
+    fn parse_with(
+        path: &Path,
+        src: &str,
+        edit: Option<(&Path, &str)>,
+    ) -> Result<Config, ConfigError> {
         let raw: raw::RawConfig = match toml::from_str(src) {
             Ok(raw) => raw,
             Err(e) => {
@@ -340,6 +402,7 @@ impl Config {
             src,
             errors: Vec::new(),
             warnings: Vec::new(),
+            edit,
         };
         let config = compile::compile(&mut c, raw);
         if c.errors.is_empty() {
@@ -358,32 +421,28 @@ impl Config {
     /// printed, and kept for Telegram). A file that is named but missing or
     /// empty is an error: the operator meant to send.
     pub fn telegram_token(&self) -> Result<Option<Secret>, ConfigError> {
-        if let Ok(token) = std::env::var("TELEGRAM_BOT_TOKEN") {
-            if !token.trim().is_empty() {
-                return Ok(Some(Secret::new(token.trim())));
-            }
-        }
-        let from_env = std::env::var_os("TELEGRAM_BOT_TOKEN_FILE")
-            .filter(|p| !p.is_empty())
-            .map(|p| (PathBuf::from(p), "TELEGRAM_BOT_TOKEN_FILE"));
-        let from_config = || {
+        secret(
+            "bot token",
+            "TELEGRAM_BOT_TOKEN",
+            "TELEGRAM_BOT_TOKEN_FILE",
             self.telegram
                 .token_file
                 .clone()
-                .map(|p| (p, "telegram.token_file"))
-        };
-        let Some((path, origin)) = from_env.or_else(from_config) else {
-            return Ok(None);
-        };
-        let token = std::fs::read_to_string(&path).map_err(|source| ConfigError::TokenFile {
-            path: path.clone(),
-            origin,
-            source,
-        })?;
-        if token.trim().is_empty() {
-            return Err(ConfigError::EmptyToken { path, origin });
-        }
-        Ok(Some(Secret::new(token.trim())))
+                .map(|p| (p, "telegram.token_file")),
+        )
+    }
+
+    /// The token the console asks for: `VIGIA_CONSOLE_TOKEN`, else the file
+    /// named by `VIGIA_CONSOLE_TOKEN_FILE`, else `http.console_token_file`.
+    pub fn console_token(&self) -> Result<Option<Secret>, ConfigError> {
+        secret(
+            "console token",
+            "VIGIA_CONSOLE_TOKEN",
+            "VIGIA_CONSOLE_TOKEN_FILE",
+            self.console_token_file
+                .clone()
+                .map(|p| (p, "http.console_token_file")),
+        )
     }
 
     /// Settings a container sets from its environment, over the file's:

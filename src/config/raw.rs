@@ -78,6 +78,7 @@ pub(super) struct RawStore {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawHttp {
     pub(super) listen: Option<Spanned<String>>,
+    pub(super) console_token_file: Option<String>,
 }
 
 #[derive(Deserialize, Default)]

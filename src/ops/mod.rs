@@ -179,7 +179,7 @@ pub struct Ops {
 }
 
 impl Ops {
-    async fn health(&self) -> Result<Health, StoreError> {
+    pub async fn health(&self) -> Result<Health, StoreError> {
         let telegram = self.telegram.health();
         let reload_error = self.reloads.borrow().last_error.clone();
         self.store
@@ -290,10 +290,11 @@ async fn metrics(
 }
 
 /// Serves `/healthz` (liveness), `/readyz`, `/status` and `/metrics`
-/// until `shutdown`.
+/// until `shutdown`, beside `pages` (the console's, when it is served).
 pub async fn serve_health(
     listener: tokio::net::TcpListener,
     ops: Ops,
+    pages: Router,
     shutdown: CancellationToken,
 ) {
     let app = Router::new()
@@ -301,7 +302,8 @@ pub async fn serve_health(
         .route("/readyz", get(readyz))
         .route("/status", get(status))
         .route("/metrics", get(metrics))
-        .with_state(ops);
+        .with_state(ops)
+        .merge(pages);
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await;

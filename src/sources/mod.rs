@@ -15,7 +15,7 @@ use crate::matching::ItemText;
 use crate::text::normalize::fold;
 
 /// One entry of a source, in plain text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Item {
     /// The feed's own id (RSS guid, Atom id, JSON Feed id), when it has one.
     pub guid: Option<String>,

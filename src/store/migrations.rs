@@ -162,6 +162,28 @@ pub(super) const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE sources ADD COLUMN entries_skipped INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 10: the words of every stored item, for the console's search, kept
+    // in step with `items` by triggers; alerts by channel, newest first.
+    r#"
+    CREATE VIRTUAL TABLE items_fts USING fts5(
+        title, summary, content = 'items', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO items_fts (items_fts) VALUES ('rebuild');
+    CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
+        INSERT INTO items_fts (rowid, title, summary) VALUES (new.id, new.title, new.summary);
+    END;
+    CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, summary)
+            VALUES ('delete', old.id, old.title, old.summary);
+    END;
+    CREATE TRIGGER items_fts_update AFTER UPDATE OF title, summary ON items BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, summary)
+            VALUES ('delete', old.id, old.title, old.summary);
+        INSERT INTO items_fts (rowid, title, summary) VALUES (new.id, new.title, new.summary);
+    END;
+    CREATE INDEX alerts_channel ON alerts (channel, id);
+    "#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -12,16 +12,18 @@
 //! This file opens the store and keeps each source's state; `items.rs`
 //! records items and stories, `outbox.rs` moves alerts through their
 //! states (`states.rs` spells them for SQL), `chats.rs` keeps what
-//! Telegram said of each chat, `mutes.rs` the muted rules, and
-//! `migrations.rs` the schema's history.
+//! Telegram said of each chat, `mutes.rs` the muted rules, `console.rs` what the
+//! operator's console reads, and `migrations.rs` the schema's history.
 
 mod chats;
+mod console;
 mod items;
 mod migrations;
 mod mutes;
 mod outbox;
 mod states;
 
+pub use console::{AlertRow, ChatRow, ItemRow};
 pub use outbox::{ChatDue, Delivered, OutboxCounts, RecentAlert, Recovered, StoredItem};
 pub use states::{AlertState, EntryKind};
 use std::collections::HashMap;

@@ -206,7 +206,12 @@ async fn healthz_fails_when_the_delivery_loop_stops_going_round() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = tokio_util::sync::CancellationToken::new();
-    tokio::spawn(vigia::ops::serve_health(listener, ops, stop.clone()));
+    tokio::spawn(vigia::ops::serve_health(
+        listener,
+        ops,
+        axum::Router::new(),
+        stop.clone(),
+    ));
     let healthz = format!("http://{addr}/healthz");
     let (code, body) = get_text(&healthz).await;
     assert_eq!(code, 503, "{body}");

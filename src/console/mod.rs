@@ -1,0 +1,205 @@
+//! The operator's console: read-only pages served on `http.listen` beside
+//! `/healthz` and `/metrics`, rendered on the server (askama templates in
+//! `templates/`), usable without JavaScript.
+//!
+//! Pages: `/` (state, channels, rules and their hits, mutes), `/sources`,
+//! `/alerts?channel=`, `/stories/{id}`, `/search?q=`, `/try` (what an item
+//! would do) and `/backtest` (what an edit to a list or names file would
+//! have done to the items of the last days). None changes anything.
+//!
+//! Safe by default: on a loopback address the console is open; on any
+//! other it answers only to the console token (HTTP Basic password or
+//! Bearer, compared in constant time), and is off when none is set. Every
+//! piece of feed text is escaped by the templates; links other than
+//! http(s) are not links; each answer carries a strict
+//! Content-Security-Policy (no script at all).
+
+mod pages;
+mod view;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use subtle::ConstantTimeEq;
+
+use crate::config::{Config, Secret};
+use crate::intake::Rules;
+use crate::ops::Ops;
+
+/// The config and rules running now (a reload replaces both).
+pub trait Live: Send + Sync {
+    fn config(&self) -> Config;
+    fn rules(&self) -> Arc<Rules>;
+}
+
+/// Who may see the console.
+#[derive(Clone)]
+pub enum Access {
+    /// Listening on loopback with no token set: anyone who can reach it.
+    Open,
+    /// Only requests carrying this token.
+    Token(Arc<Secret>),
+    /// Listening beyond loopback with no token: every page refuses.
+    Off,
+}
+
+impl Access {
+    /// Open on loopback; beyond it, the token when one is set, else off.
+    /// A token set while on loopback is required there too.
+    pub fn new(listen: SocketAddr, token: Option<Secret>) -> Self {
+        match token {
+            Some(t) => Access::Token(Arc::new(t)),
+            None if listen.ip().is_loopback() => Access::Open,
+            None => Access::Off,
+        }
+    }
+
+    /// What the start-up log says of the console.
+    pub fn describe(&self, listen: SocketAddr) -> String {
+        match self {
+            Access::Open => format!("console at http://{listen}/ (loopback only, no token)"),
+            Access::Token(_) => format!(
+                "console at http://{listen}/ asks for the console token (any user name, the token as password)"
+            ),
+            Access::Off => format!(
+                "console off: http.listen {listen} is not a loopback address and no console token is set (VIGIA_CONSOLE_TOKEN, VIGIA_CONSOLE_TOKEN_FILE or http.console_token_file)"
+            ),
+        }
+    }
+
+    /// Whether `req` may see the console.
+    fn admits(&self, req: &Request) -> bool {
+        match self {
+            Access::Open => true,
+            Access::Off => false,
+            Access::Token(token) => presented(req)
+                .is_some_and(|given| bool::from(given.as_bytes().ct_eq(token.expose().as_bytes()))),
+        }
+    }
+}
+
+/// The token a request presents: a Bearer token, or a Basic password.
+fn presented(req: &Request) -> Option<String> {
+    use base64::Engine as _;
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, rest) = value.split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(rest.trim().to_string());
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(rest.trim())
+            .ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        return text
+            .split_once(':')
+            .map(|(_, password)| password.to_string());
+    }
+    None
+}
+
+/// What the console's handlers read.
+#[derive(Clone)]
+pub struct Console {
+    pub ops: Ops,
+    pub live: Arc<dyn Live>,
+}
+
+/// The console's pages, behind `access`, each answer with its security
+/// headers.
+pub fn router(console: Console, access: Access) -> Router {
+    Router::new()
+        .route("/", get(pages::overview))
+        .route("/sources", get(pages::sources))
+        .route("/alerts", get(pages::alerts))
+        .route("/stories/{id}", get(pages::story))
+        .route("/search", get(pages::search))
+        .route("/try", get(pages::try_form).post(pages::try_item))
+        .route("/backtest", get(pages::backtest_form).post(pages::backtest))
+        .route("/console.css", get(css))
+        .with_state(console)
+        .route_layer(middleware::from_fn_with_state(access, guard))
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../templates/console.css"),
+    )
+}
+
+/// No script, no frames, nothing from elsewhere; forms post here only.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'";
+
+async fn guard(State(access): State<Access>, req: Request, next: Next) -> Response {
+    let mut response = if !access.admits(&req) {
+        refused(&access)
+    } else if req.method() == Method::POST && !same_origin(&req) {
+        // Another site's page cannot make an operator's browser run a
+        // backtest or fetch a URL through vigia.
+        (
+            StatusCode::FORBIDDEN,
+            "a form of another site was sent to the console; use the console's own pages",
+        )
+            .into_response()
+    } else {
+        next.run(req).await
+    };
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn refused(access: &Access) -> Response {
+    match access {
+        Access::Off => (
+            StatusCode::FORBIDDEN,
+            "the console is off: vigia listens beyond loopback and no console token is set \
+             (VIGIA_CONSOLE_TOKEN, VIGIA_CONSOLE_TOKEN_FILE or http.console_token_file)",
+        )
+            .into_response(),
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            [(
+                header::WWW_AUTHENTICATE,
+                "Basic realm=\"vigia console\", charset=\"UTF-8\"",
+            )],
+            "the console asks for its token: any user name, the console token as password",
+        )
+            .into_response(),
+    }
+}
+
+/// A POST from the console's own pages: its `Origin`, when the browser
+/// sends one, is this host.
+fn same_origin(req: &Request) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return true;
+    };
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let origin = origin.to_str().ok().and_then(|o| o.split_once("://"));
+    matches!((origin, host), (Some((_, o)), Some(h)) if o == h)
+}
