@@ -30,6 +30,9 @@
 //!   `/metrics` and the Telegram commands.
 //! - [`replay`]: match files or URLs without storing or sending (`vigia
 //!   replay`, `vigia why`), through the same `intake::judge`.
+//! - [`backtest`]: a candidate config run beside the running one over the
+//!   stored items of the last days (`vigia backtest`, the console).
+//! - [`console`]: the operator's read-only web pages on `http.listen`.
 //! - [`daemon`]: wires the stages together for `vigia run`, with a shutdown
 //!   signal passed in; its `poll` module is the polling loop.
 

@@ -123,6 +123,8 @@ pub fn router(console: Console, access: Access) -> Router {
         .route("/try", get(pages::try_form).post(pages::try_item))
         .route("/backtest", get(pages::backtest_form).post(pages::backtest))
         .route("/console.css", get(css))
+        // Browsers ask for it on every page; no icon, and no error either.
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .with_state(console)
         .route_layer(middleware::from_fn_with_state(access, guard))
 }
@@ -164,7 +166,7 @@ async fn guard(State(access): State<Access>, req: Request, next: Next) -> Respon
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
@@ -190,16 +192,17 @@ fn refused(access: &Access) -> Response {
     }
 }
 
-/// A POST from the console's own pages: its `Origin`, when the browser
-/// sends one, is this host.
+/// A POST from the console's own pages: the browser says so in
+/// `Sec-Fetch-Site`, or else its `Origin` is this host.
 fn same_origin(req: &Request) -> bool {
-    let Some(origin) = req.headers().get(header::ORIGIN) else {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return matches!(site.to_str(), Ok("same-origin" | "none"));
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let origin = origin.to_str().ok().and_then(|o| o.split_once("://"));
     matches!((origin, host), (Some((_, o)), Some(h)) if o == h)
 }

@@ -430,3 +430,71 @@ async fn the_backtest_command_compares_an_edited_copy_with_the_running_config() 
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("detention.txt:2:"), "{stderr}");
 }
+
+/// The pages in Debian's Chromium, driven by `tests/browser/console.mjs`
+/// (playwright-core from npm). `.ci/run` installs both and sets
+/// `VIGIA_BROWSER_TEST=1`, which makes a missing browser a failure; without
+/// it the test says it is skipped. Screenshots go to
+/// `target/tmp/console-screenshots/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_real_browser() {
+    let browser_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let missing: Vec<&str> = [
+        (
+            browser_dir.join("node_modules/playwright-core").exists(),
+            "playwright-core (npm ci --prefix tests/browser)",
+        ),
+        (std::path::Path::new(&chromium).exists(), "Chromium"),
+        (
+            std::process::Command::new("node")
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success()),
+            "node",
+        ),
+    ]
+    .into_iter()
+    .filter(|(ok, _)| !ok)
+    .map(|(_, what)| what)
+    .collect();
+    if !missing.is_empty() {
+        let required = std::env::var("VIGIA_BROWSER_TEST").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "the browser test cannot run: missing {missing:?}"
+        );
+        eprintln!("SKIPPED console::in_a_real_browser: missing {missing:?}");
+        return;
+    }
+    let s = seeded(unused_addr(), "").await;
+    let story = s
+        .running
+        .handle
+        .store()
+        .story_members()
+        .unwrap()
+        .into_iter()
+        .find(|(_, t)| t.contains("SNTP"))
+        .unwrap()
+        .0;
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
+    let out = tokio::process::Command::new("node")
+        .arg(browser_dir.join("console.mjs"))
+        .arg(format!("http://{}", s.listen))
+        .arg(&shots)
+        .arg(story.to_string())
+        .env("CHROMIUM", &chromium)
+        .output()
+        .await
+        .unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{report}");
+    assert!(report.contains("every check passed"), "{report}");
+    assert!(shots.join("alerts.png").exists());
+    s.running.shutdown().await;
+}

@@ -597,3 +597,24 @@ fn a_utf8_feed_served_as_latin1_keeps_its_accents() {
             .items;
     assert_eq!(items[0].title, "Detención en Mérida");
 }
+
+/// A browser posting a console form under `Referrer-Policy: no-referrer`
+/// sends `Origin: null`; the console's own forms were refused as another
+/// site's. `Sec-Fetch-Site` decides, and a cross-site post is still refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_forms_posted_by_a_browser_with_origin_null_are_accepted() {
+    let s = crate::console::seeded(crate::support::unused_addr(), "").await;
+    let post = |site: &'static str| {
+        reqwest::Client::new()
+            .post(format!("http://{}/try", s.listen))
+            .header("Origin", "null")
+            .header("Sec-Fetch-Site", site)
+            .form(&[("text", "Detienen en Caracas"), ("url", "")])
+            .send()
+    };
+    let resp = post("same-origin").await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(resp.text().await.unwrap().contains("would alert"));
+    assert_eq!(post("cross-site").await.unwrap().status().as_u16(), 403);
+    s.running.shutdown().await;
+}
