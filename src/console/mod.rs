@@ -206,3 +206,50 @@ fn same_origin(req: &Request) -> bool {
     let origin = origin.to_str().ok().and_then(|o| o.split_once("://"));
     matches!((origin, host), (Some((_, o)), Some(h)) if o == h)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_on_loopback_token_beyond_and_off_without_one() {
+        let local: SocketAddr = "127.0.0.1:9187".parse().unwrap();
+        let v6: SocketAddr = "[::1]:9187".parse().unwrap();
+        let any: SocketAddr = "0.0.0.0:9187".parse().unwrap();
+        assert!(matches!(Access::new(local, None), Access::Open));
+        assert!(matches!(Access::new(v6, None), Access::Open));
+        assert!(matches!(Access::new(any, None), Access::Off));
+        assert!(matches!(
+            Access::new(any, Some(Secret::new("t"))),
+            Access::Token(_)
+        ));
+        // A token set on loopback is asked for there too.
+        assert!(matches!(
+            Access::new(local, Some(Secret::new("t"))),
+            Access::Token(_)
+        ));
+    }
+
+    fn request(auth: &str) -> Request {
+        Request::builder()
+            .header(header::AUTHORIZATION, auth)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    }
+
+    #[test]
+    fn the_token_is_taken_as_bearer_or_basic_password_and_nothing_else() {
+        let access = Access::Token(Arc::new(Secret::new("s3cret")));
+        assert!(access.admits(&request("Bearer s3cret")));
+        // "anyone:s3cret", and a password holding a colon.
+        assert!(access.admits(&request("Basic YW55b25lOnMzY3JldA==")));
+        let colon = Access::Token(Arc::new(Secret::new("a:b")));
+        assert!(colon.admits(&request("Basic dTphOmI=")));
+        assert!(!access.admits(&request("Bearer s3cre")));
+        assert!(!access.admits(&request("Bearer s3cret2")));
+        // "s3cret" as the user name, no password.
+        assert!(!access.admits(&request("Basic czNjcmV0Og==")));
+        assert!(!access.admits(&request("s3cret")));
+        assert!(!access.admits(&request("Basic !!!")));
+    }
+}

@@ -165,14 +165,28 @@ pub(super) async fn overview(State(c): State<Console>) -> Response {
             .map(|(r, t)| format!("{r} until {}", when(*t)))
             .collect(),
         config: format!(
-            "{}: {} sources, {} lists, {} names files, {} rules",
+            "{}: {} sources, {} lists, {} names files, {} rules; {}",
             config.path.display(),
             config.sources.len(),
             config.lists.len(),
             config.names.len(),
-            config.rules.len()
+            config.rules.len(),
+            reloaded(&c.ops.reloads.borrow())
         ),
     })
+}
+
+/// What became of the last edit to the config, so that an operator who
+/// saved one sees here whether it applied.
+fn reloaded(status: &crate::ops::ReloadStatus) -> String {
+    match (&status.last_error, status.last_applied_at) {
+        (Some(e), _) => format!(
+            "the last edit was rejected, vigia runs on the previous config: {}",
+            e.lines().nth(1).unwrap_or(e).trim()
+        ),
+        (None, Some(at)) => format!("the last edit was applied at {}", when(at)),
+        (None, None) => "running as started".to_string(),
+    }
 }
 
 // ---- sources -------------------------------------------------------------
@@ -750,5 +764,16 @@ fn report_view(r: &crate::backtest::Report, edits: Vec<String>) -> ReportView {
         unchanged: r.unchanged(),
         edits,
         groups,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_edit_shows_the_lines_it_removes_and_adds() {
+        let saved = "# detention\ndetienen\narrested\n\n";
+        let edited = "# detention\narrested\ndetenido\n";
+        assert_eq!(super::edits(saved, edited), ["- detienen", "+ detenido"]);
+        assert!(super::edits(saved, saved).is_empty());
     }
 }

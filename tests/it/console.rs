@@ -498,3 +498,29 @@ async fn in_a_real_browser() {
     assert!(shots.join("alerts.png").exists());
     s.running.shutdown().await;
 }
+
+/// After saving an edit tried on the backtest page, the overview says
+/// whether vigia applied it, so no log needs reading.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_says_whether_a_saved_edit_was_applied() {
+    let s = seeded(unused_addr(), "").await;
+    let base = format!("http://{}", s.listen);
+    let (_, _, body) = get(&format!("{base}/"), None).await;
+    assert!(body.contains("running as started"), "{body}");
+
+    let list = s.dir.path().join("detention.txt");
+    std::fs::write(&list, "detienen\nde*tenido\n").unwrap();
+    assert!(s.running.handle.reload().await.is_err());
+    let (_, _, body) = get(&format!("{base}/"), None).await;
+    assert!(
+        body.contains("the last edit was rejected, vigia runs on the previous config"),
+        "{body}"
+    );
+    assert!(body.contains("detention.txt:2:"), "{body}");
+
+    std::fs::write(&list, "detienen\ndetenido\n").unwrap();
+    s.running.handle.reload().await.unwrap();
+    let (_, _, body) = get(&format!("{base}/"), None).await;
+    assert!(body.contains("the last edit was applied at"), "{body}");
+    s.running.shutdown().await;
+}
