@@ -296,7 +296,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let lists = root.join("config/lists");
     let mut toml = format!(
-        "[channels]\nalerts = -1001\n[store]\npath = \"vigia.db\"\n\
+        "[channels]\nalerts = -1001\n[store]\npath = \"data/vigia.db\"\n\
          [defaults]\ninterval = \"24h\"\nbackfill = \"1h\"\nhost_gap = \"0s\"\n\
          [lists]\ndetention = \"{0}/detention.txt\"\nvenezuela = \"{0}/venezuela.txt\"\n\
          political = \"{0}/political.txt\"\ncrime = \"{0}/crime.txt\"\nnoise = \"{0}/noise.txt\"\n\

@@ -11,7 +11,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -54,11 +54,56 @@ struct Shared {
     /// Who is told when a source goes down or comes back; a reload
     /// replaces the list for delivery and commands too.
     admins: Admins,
+    /// Polls past their fetch: see [`PARALLEL_POLLS`].
+    polls: Arc<tokio::sync::Semaphore>,
+    /// Polls answered 304 not yet written: (source, when, next poll).
+    unchanged: std::sync::Mutex<Vec<crate::store::UnchangedPoll>>,
 }
+
+/// Polls whose request has left, up to the end of recording their items.
+/// Fetching outpaces the one store, so without a bound every due source's
+/// body and items would wait in memory at once (hundreds of MB at 10,000
+/// feeds). A poll waiting for its host's turn holds none.
+const PARALLEL_POLLS: usize = 32;
 
 impl Shared {
     fn rules(&self) -> Arc<Rules> {
         self.rules.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Notes a poll answered 304 of a source that was not failing: when it
+    /// succeeded and when it polls next. [`Shared::write_unchanged`] writes
+    /// them, many in one transaction.
+    fn unchanged(&self, source: &str, at: DateTime<Utc>, next: DateTime<Utc>) {
+        self.unchanged
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((source.to_string(), at, next));
+    }
+
+    async fn write_unchanged(&self) -> Result<(), StoreError> {
+        let polls = std::mem::take(&mut *self.unchanged.lock().unwrap_or_else(|e| e.into_inner()));
+        if polls.is_empty() {
+            return Ok(());
+        }
+        self.store.call(move |s| s.polls_unchanged(&polls)).await
+    }
+}
+
+/// Writes the unchanged polls noted meanwhile, every second and at shutdown:
+/// a 304 otherwise costs a transaction of its own, and most polls are 304s.
+async fn write_unchanged(shared: Arc<Shared>, cancel: CancellationToken) {
+    loop {
+        let stop = tokio::select! {
+            _ = cancel.cancelled() => true,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => false,
+        };
+        if let Err(e) = shared.write_unchanged().await {
+            tracing::warn!(error = %e, "could not record unchanged polls; will try again");
+        }
+        if stop {
+            return;
+        }
     }
 }
 
@@ -362,7 +407,10 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
         wake,
         metrics: metrics.clone(),
         admins: admins.clone(),
+        polls: Arc::new(tokio::sync::Semaphore::new(PARALLEL_POLLS)),
+        unchanged: Default::default(),
     });
+    tasks.spawn(write_unchanged(shared.clone(), cancel.clone()));
     let mut supervisor = Supervisor {
         pollers: BTreeMap::new(),
         tasks: JoinSet::new(),

@@ -120,7 +120,12 @@ fn same_file(a: &Path, b: &Path) -> bool {
 pub(super) fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
     let telegram = telegram(c, &raw.telegram);
     let channels = channels(c, &raw.channels);
-    let store_path = c.resolve(raw.store.path.as_deref().unwrap_or("../data/vigia.db"));
+    let store_path = c.resolve(
+        raw.store
+            .path
+            .as_ref()
+            .map_or("../data/vigia.db", |p| p.get_ref()),
+    );
     let http_listen = raw
         .http
         .listen
@@ -178,6 +183,25 @@ pub(super) fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
     let names = super::lists::compile_names(c, &raw.names);
     let sources = super::sources::compile_sources(c, &raw.sources, interval);
     let rules = super::rules::compile_rules(c, &raw, &lists, &names, &channels, &sources);
+    // Hot reload watches the folders of the config files: a store in one
+    // of them wakes the watcher on every write.
+    let folder = |p: &Path| p.parent().map(Path::to_path_buf).unwrap_or_default();
+    let store_dir = folder(&store_path);
+    let watched = std::iter::once(c.file.to_path_buf())
+        .chain(lists.iter().map(|l| l.file.clone()))
+        .chain(names.iter().map(|n| n.file.clone()));
+    if let Some(file) = watched.into_iter().find(|f| folder(f) == store_dir) {
+        let line = raw.store.path.as_ref().map(|p| c.line(p.span().start));
+        c.warnings.push(Diagnostic {
+            file: c.file.to_path_buf(),
+            line,
+            message: format!(
+                "store.path {} is in the folder of {}, which vigia watches for edits: every write to the store wakes the watcher; put the store in a folder of its own (the default is ../data/vigia.db)",
+                store_path.display(),
+                file.display()
+            ),
+        });
+    }
     Config {
         path: c.file.to_path_buf(),
         telegram,

@@ -509,6 +509,20 @@ mod tests {
     }
 
     #[test]
+    fn a_store_in_a_watched_config_folder_is_warned_about() {
+        let dir = tempfile::tempdir().unwrap();
+        let warned = |store: &str| {
+            let c = parse(dir.path(), &format!("[store]\npath = {store:?}\n")).unwrap();
+            c.warnings
+                .iter()
+                .any(|w| w.message.contains("which vigia watches for edits"))
+        };
+        assert!(warned("vigia.db"));
+        assert!(!warned("data/vigia.db"));
+        assert!(!warned("../data/vigia.db"));
+    }
+
+    #[test]
     fn google_news_sources_build_their_url_and_keep_to_a_minute() {
         let dir = tempfile::tempdir().unwrap();
         let c = parse(

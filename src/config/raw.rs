@@ -70,7 +70,7 @@ pub(super) enum RawChat {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawStore {
-    pub(super) path: Option<String>,
+    pub(super) path: Option<Spanned<String>>,
     pub(super) retention: Option<Spanned<String>>,
 }
 

@@ -28,6 +28,10 @@ pub(super) async fn poll_loop(
         + Duration::from_secs(10)
             .min(source.interval)
             .mul_f64(fastrand::f64());
+    // The source's state as the store has it: read at the first poll, then
+    // kept as each poll writes it (this task is its only writer), so a poll
+    // does not read it back. `None` again after a store failure.
+    let mut state: Option<SourceState> = None;
     loop {
         let reply = tokio::select! {
             _ = cancel.cancelled() => break,
@@ -36,9 +40,13 @@ pub(super) async fn poll_loop(
         };
         let delay = tokio::select! {
             _ = cancel.cancelled() => break,
-            delay = poll_once(&source, &shared) => delay,
+            delay = poll_once(&source, &shared, &mut state) => delay,
         };
         if let Some(reply) = reply {
+            // Asked for: answered once everything the poll did is written.
+            if let Err(e) = shared.write_unchanged().await {
+                tracing::error!(error = %e, "store failure recording unchanged polls");
+            }
             let _ = reply.send(());
         }
         next = Instant::now() + delay;
@@ -46,27 +54,70 @@ pub(super) async fn poll_loop(
 }
 
 /// Polls once; returns the wait before the next poll.
-async fn poll_once(source: &Source, shared: &Arc<Shared>) -> Duration {
-    match try_poll(source, shared).await {
+async fn poll_once(
+    source: &Source,
+    shared: &Arc<Shared>,
+    state: &mut Option<SourceState>,
+) -> Duration {
+    match try_poll(source, shared, state).await {
         Ok(delay) => delay,
         Err(e) => {
             tracing::error!(source = %source.name, error = %e, "store failure while polling");
+            *state = None;
             jittered(source.interval)
         }
     }
 }
 
 /// Fetches, reads and takes one poll's items; returns the wait before the
-/// next poll.
-async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, StoreError> {
+/// next poll. `cached` is the source's state, updated as it is written.
+async fn try_poll(
+    source: &Source,
+    shared: &Arc<Shared>,
+    cached: &mut Option<SourceState>,
+) -> Result<Duration, StoreError> {
     // Lists and rules as they are now: a reload applies from the next poll.
     let rules = shared.rules();
-    let name = source.name.clone();
-    let state = shared.store.call(move |s| s.source_state(&name)).await?;
+    let state = match cached.take() {
+        Some(state) => state,
+        None => {
+            let name = source.name.clone();
+            shared.store.call(move |s| s.source_state(&name)).await?
+        }
+    };
     let started = Instant::now();
-    let (items, skipped, validators, hint) = match read(source, shared, &state, started).await {
-        Read::Failed(failure) => return failed(source, shared, &rules, &state, failure).await,
-        Read::NotModified { hint } => return succeeded(source, shared, None, 0, hint).await,
+    // Held until this poll's items are recorded: see `PARALLEL_POLLS`.
+    let (read, _permit) = read(source, shared, &state, started).await;
+    let (items, skipped, validators, hint) = match read {
+        Read::Failed(failure) => {
+            let error = failure.1.clone();
+            let delay = failed(source, shared, &rules, &state, failure).await?;
+            *cached = Some(SourceState {
+                consecutive_failures: state.consecutive_failures + 1,
+                last_error: Some(error),
+                ..state
+            });
+            return Ok(delay);
+        }
+        Read::NotModified { hint } if state.consecutive_failures == 0 => {
+            // Nothing changed and nothing to tell: written with the other
+            // unchanged polls, in one transaction a second.
+            let delay = success_delay(source.interval, hint);
+            let next = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+            shared.unchanged(&source.name, Utc::now(), next);
+            *cached = Some(state);
+            return Ok(delay);
+        }
+        Read::NotModified { hint } => {
+            let delay = succeeded(source, shared, None, 0, hint).await?;
+            *cached = Some(SourceState {
+                polled_before: true,
+                consecutive_failures: 0,
+                last_error: None,
+                ..state
+            });
+            return Ok(delay);
+        }
         Read::Items {
             items,
             skipped,
@@ -98,8 +149,15 @@ async fn try_poll(source: &Source, shared: &Arc<Shared>) -> Result<Duration, Sto
     .emit(&shared.metrics);
     // Validators are saved only now, after the items: a crash in between
     // refetches the body rather than hiding its items behind a 304.
-    let read = Some((validators, skipped.len()));
-    succeeded(source, shared, read, new_items, hint).await
+    let read = Some((validators.clone(), skipped.len()));
+    let delay = succeeded(source, shared, read, new_items, hint).await?;
+    *cached = Some(SourceState {
+        validators,
+        polled_before: true,
+        consecutive_failures: 0,
+        last_error: None,
+    });
+    Ok(delay)
 }
 
 /// What a fetch and its parse gave.
@@ -123,8 +181,25 @@ type Failure = (&'static str, String, Option<Duration>);
 
 /// Fetches the source (conditionally, with the stored validators) and
 /// parses what came back.
-async fn read(source: &Source, shared: &Shared, state: &SourceState, started: Instant) -> Read {
-    let fetched = shared.fetcher.get(&source.url, &state.validators).await;
+async fn read(
+    source: &Source,
+    shared: &Shared,
+    state: &SourceState,
+    started: Instant,
+) -> (Read, Option<tokio::sync::OwnedSemaphorePermit>) {
+    let (fetched, permit) = shared
+        .fetcher
+        .get_bounded(&source.url, &state.validators, Some(&shared.polls))
+        .await;
+    (parse(source, shared, fetched, started), permit)
+}
+
+fn parse(
+    source: &Source,
+    shared: &Shared,
+    fetched: Result<fetch::Fetched, fetch::FetchError>,
+    started: Instant,
+) -> Read {
     Fetched {
         elapsed: started.elapsed(),
     }

@@ -160,12 +160,36 @@ impl Fetcher {
     /// GETs `url`, conditionally when `validators` are given; a `file://`
     /// URL is read from disk, within the same size limit.
     pub async fn get(&self, url: &str, validators: &Validators) -> Result<Fetched, FetchError> {
+        self.get_bounded(url, validators, None).await.0
+    }
+
+    /// [`Fetcher::get`], taking one of `work`'s permits once the host's turn
+    /// has come and before the request leaves. The caller holds the permit
+    /// until it is done with what came back, so that bodies and their items
+    /// in memory at once are bounded by `work`, and waiting for a busy host
+    /// never holds one.
+    pub async fn get_bounded(
+        &self,
+        url: &str,
+        validators: &Validators,
+        work: Option<&Arc<tokio::sync::Semaphore>>,
+    ) -> (
+        Result<Fetched, FetchError>,
+        Option<tokio::sync::OwnedSemaphorePermit>,
+    ) {
+        let permit = || async {
+            match work {
+                Some(w) => w.clone().acquire_owned().await.ok(),
+                None => None,
+            }
+        };
         if let Some(path) = url::Url::parse(url)
             .ok()
             .filter(|u| u.scheme() == "file")
             .and_then(|u| u.to_file_path().ok())
         {
-            return self.read_file(&path).await;
+            let permit = permit().await;
+            return (self.read_file(&path).await, permit);
         }
         // Politeness: one request at a time per host, and a gap between them.
         let host = url::Url::parse(url)
@@ -183,9 +207,10 @@ impl Fetcher {
         if let Some(at) = *last {
             tokio::time::sleep_until(at + self.limits.host_gap).await;
         }
+        let permit = permit().await;
         let result = self.get_http(url, validators).await;
         *last = Some(tokio::time::Instant::now());
-        result
+        (result, permit)
     }
 
     async fn get_http(&self, url: &str, validators: &Validators) -> Result<Fetched, FetchError> {

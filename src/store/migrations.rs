@@ -165,9 +165,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // 10: the words of every stored item, for the console's search, kept
     // in step with `items` by triggers; alerts by channel, newest first.
     r#"
+    -- Words only (detail = none): a search asks for every word, never a
+    -- phrase, and the index costs a poll least to keep up.
     CREATE VIRTUAL TABLE items_fts USING fts5(
         title, summary, content = 'items', content_rowid = 'id',
-        tokenize = 'unicode61 remove_diacritics 2'
+        tokenize = 'unicode61 remove_diacritics 2', detail = none, columnsize = 0
     );
     INSERT INTO items_fts (items_fts) VALUES ('rebuild');
     CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN

@@ -89,6 +89,9 @@ pub struct SourceState {
     pub last_error: Option<String>,
 }
 
+/// A poll answered 304: (source, when, when it polls next).
+pub type UnchangedPoll = (String, DateTime<Utc>, DateTime<Utc>);
+
 /// What the store knows of a source's health.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SourceHealth {
@@ -317,6 +320,26 @@ impl Store {
         }
         tx.commit().context("commit poll success")?;
         Ok(was_down.map(from_millis))
+    }
+
+    /// Records polls answered 304 of sources that were not failing, many
+    /// in one transaction: only when they succeeded and when each polls
+    /// next change.
+    pub fn polls_unchanged(&self, polls: &[UnchangedPoll]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().context("begin unchanged polls")?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "UPDATE sources SET last_success_at = ?2, next_poll_at = ?3 WHERE name = ?1",
+                )
+                .context("prepare unchanged polls")?;
+            for (name, at, next) in polls {
+                stmt.execute(params![name, millis(*at), millis(*next)])
+                    .context("record unchanged poll")?;
+            }
+        }
+        tx.commit().context("commit unchanged polls")
     }
 
     /// Records a failed poll. Returns since when the source has been
