@@ -262,10 +262,19 @@ impl Drop for Server {
 
 /// Peak resident memory of this process, in MB.
 fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+/// Resident memory of this process now, in MB.
+fn rss_mb() -> f64 {
+    status_mb("VmRSS:")
+}
+
+fn status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
 }
@@ -312,6 +321,7 @@ fn main() {
     let path = dir.path().join("vigia.toml");
     std::fs::write(&path, toml).unwrap();
     let config = vigia::config::Config::load(&path).unwrap();
+    let mut rss = vec![("config read", rss_mb())];
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -324,6 +334,7 @@ fn main() {
             .await
             .unwrap();
         let h = running.handle.clone();
+        rss.push(("daemon started", rss_mb()));
         let not_modified = |h: &vigia::daemon::Handle| {
             let text = h.metrics().render(h.store(), &[]).unwrap();
             text.lines()
@@ -351,6 +362,7 @@ fn main() {
             } else {
                 0
             };
+            rss.push((name, rss_mb()));
             cycles.push(Cycle {
                 name,
                 cpu: cpu1 - cpu0,
@@ -360,7 +372,7 @@ fn main() {
         }
         running.shutdown().await;
     });
-    let rss = peak_rss_mb();
+    let peak = peak_rss_mb();
     drop(server);
 
     println!("vigia, {n} feeds of {ITEMS} items on {HOSTS} loopback hosts:");
@@ -378,7 +390,13 @@ fn main() {
             c.missed_304
         );
     }
-    println!("peak RSS: {rss:.0} MB");
+    let after: Vec<String> = rss.iter().map(|(at, mb)| format!("{at} {mb:.0}")).collect();
+    println!("peak RSS: {peak:.0} MB (MB after: {})", after.join(", "));
+    println!(
+        "at the end: {:.0} MB anonymous (heap, stacks), {:.0} MB of files (the program's code)",
+        status_mb("RssAnon:"),
+        status_mb("RssFile:")
+    );
     if vs_newsboat {
         newsboat(n, &cycles);
     }

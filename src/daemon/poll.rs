@@ -38,9 +38,11 @@ pub(super) async fn poll_loop(
             _ = tokio::time::sleep_until(next) => None,
             Some(reply) = requests.recv() => Some(reply),
         };
+        // Boxed: a poll's future is many kilobytes, and a task sized for it
+        // would keep them while it sleeps (10,000 sources sleep at once).
         let delay = tokio::select! {
             _ = cancel.cancelled() => break,
-            delay = poll_once(&source, &shared, &mut state) => delay,
+            delay = Box::pin(poll_once(&source, &shared, &mut state)) => delay,
         };
         if let Some(reply) = reply {
             // Asked for: answered once everything the poll did is written.

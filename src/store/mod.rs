@@ -168,7 +168,14 @@ pub struct PendingAlert {
 
 pub struct Store {
     conn: Mutex<Connection>,
+    /// Async callers on the blocking pool at once (see [`Store::call`]).
+    callers: tokio::sync::Semaphore,
 }
+
+/// Store calls sent to tokio's blocking pool at once. They take turns on
+/// one connection anyway; without a bound, 10,000 pollers starting
+/// together would each hold a blocking thread (and its stack) waiting.
+const CALLERS: usize = 2;
 
 fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -203,6 +210,7 @@ impl Store {
         migrations::apply(&mut conn, path)?;
         Ok(Self {
             conn: Mutex::new(conn),
+            callers: tokio::sync::Semaphore::new(CALLERS),
         })
     }
 
@@ -212,6 +220,7 @@ impl Store {
         self: &Arc<Self>,
         f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
+        let _turn = self.callers.acquire().await.expect("never closed");
         let store = self.clone();
         tokio::task::spawn_blocking(move || f(&store))
             .await
