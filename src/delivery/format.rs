@@ -167,28 +167,37 @@ pub fn render(alert: &PendingAlert, mode: Mode) -> String {
 /// Most outlets an edit names one by one; the rest are counted.
 const MAX_ALSO: usize = 15;
 
+/// Characters of each added report's headline shown in the footer.
+const ALSO_TITLE: usize = 120;
+
 /// Renders the story's message with the later reports in "Also reported
-/// by", within Telegram's limit (the summary gives way first).
+/// by", each with its outlet and its own headline (so that a report joined
+/// to the wrong story shows as such), within Telegram's limit (the summary
+/// gives way first).
 pub fn render_edit(alert: &PendingAlert, mode: Mode) -> String {
     let html = mode == Mode::Html;
     let shown: Vec<String> = alert
         .also
         .iter()
         .take(MAX_ALSO)
-        .map(
-            |(source, link)| match link.as_deref().filter(|l| l.starts_with("http")) {
-                Some(link) if html => {
-                    format!("<a href=\"{}\">{}</a>", escape(link), escape(source))
-                }
-                Some(link) => format!("{source} ({link})"),
-                None if html => escape(source),
-                None => source.clone(),
-            },
-        )
+        .map(|r| {
+            let title = shorten(&r.title, ALSO_TITLE, Mode::Plain);
+            match r.link.as_deref().filter(|l| l.starts_with("http")) {
+                Some(link) if html => format!(
+                    "• {}: <a href=\"{}\">{}</a>",
+                    escape(&r.source),
+                    escape(link),
+                    escape(&title)
+                ),
+                Some(link) => format!("• {}: {title} ({link})", r.source),
+                None if html => format!("• {}: {}", escape(&r.source), escape(&title)),
+                None => format!("• {}: {title}", r.source),
+            }
+        })
         .collect();
-    let mut footer = format!("\n\n📣 Also reported by: {}", shown.join(", "));
+    let mut footer = format!("\n\n📣 Also reported by:\n{}", shown.join("\n"));
     if alert.also.len() > MAX_ALSO {
-        footer.push_str(&format!(" and {} more", alert.also.len() - MAX_ALSO));
+        footer.push_str(&format!("\nand {} more", alert.also.len() - MAX_ALSO));
     }
     let limit = alert.max_len.unwrap_or(MAX_MESSAGE).min(MAX_MESSAGE);
     let mut first = alert.clone();

@@ -256,6 +256,16 @@ impl Store {
     }
 }
 
+/// A story's first alert in a channel. CROSS JOIN keeps the story's few
+/// items as the outer loop: otherwise SQLite may walk the channel's every
+/// alert in id order (index `alerts_channel`) looking for one of them.
+pub(super) const STORY_ROOT: &str = concat!(
+    "SELECT a.id FROM items i CROSS JOIN alerts a ON a.item_id = i.id
+     WHERE i.story_id = ?1 AND a.channel = ?2 AND a.kind = ",
+    sql!(alert),
+    " ORDER BY a.id LIMIT 1"
+);
+
 /// The story an item joined (or began), and how its alerts relate to it.
 struct Joined {
     story: i64,
@@ -276,19 +286,9 @@ impl Joined {
         if !self.existed {
             return Ok(None);
         }
-        tx.query_row(
-            concat!(
-                "SELECT a.id FROM alerts a JOIN items i ON i.id = a.item_id
-             WHERE i.story_id = ?1 AND a.channel = ?2 AND a.kind = ",
-                sql!(alert),
-                "
-             ORDER BY a.id LIMIT 1"
-            ),
-            params![self.story, channel],
-            |r| r.get(0),
-        )
-        .optional()
-        .context("find story root")
+        tx.query_row(STORY_ROOT, params![self.story, channel], |r| r.get(0))
+            .optional()
+            .context("find story root")
     }
 }
 
@@ -304,9 +304,12 @@ fn join_story(
     window: std::time::Duration,
 ) -> Result<Joined, StoreError> {
     let since = millis(now) - i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
-    // Earlier story items within the window sharing enough words: counted
-    // from the word index, so only those that can pass are read.
-    let mut shared: HashMap<i64, (usize, usize)> = HashMap::new();
+    // Earlier story items within the window sharing enough words, or every
+    // word of a person this item names: counted from the word index, so
+    // only those that can pass are read.
+    let person_words: std::collections::BTreeSet<&str> =
+        words.people.iter().flat_map(|p| p.split(' ')).collect();
+    let mut shared: HashMap<i64, (usize, usize, Vec<&str>)> = HashMap::new();
     {
         let mut stmt = tx
             .prepare_cached(
@@ -321,11 +324,23 @@ fn join_story(
                 .context("query story terms")?;
             for row in rows {
                 let (id, len) = row.context("read story term")?;
-                shared.entry(id).or_insert((0, len.max(0) as usize)).0 += 1;
+                let entry = shared
+                    .entry(id)
+                    .or_insert((0, len.max(0) as usize, Vec::new()));
+                entry.0 += 1;
+                if person_words.contains(term.as_str()) {
+                    entry.2.push(term);
+                }
             }
         }
     }
-    shared.retain(|_, (n, len)| crate::stories::may_be_same(*n, words.words.len().min(*len)));
+    shared.retain(|_, (n, len, named)| {
+        crate::stories::may_be_same(*n, words.words.len().min(*len))
+            || words
+                .people
+                .iter()
+                .any(|p| p.split(' ').all(|w| named.contains(&w)))
+    });
     let candidates: Vec<(i64, crate::stories::Words, Vec<String>)> = {
         let mut stmt = tx
             .prepare_cached("SELECT story_id, story_words, explanation FROM items WHERE id = ?1")

@@ -132,6 +132,15 @@ pub struct NewItem {
     pub story: Option<(crate::stories::Words, std::time::Duration)>,
 }
 
+/// A later report of a story, as its message's footer names it: a wrong
+/// join is then visible to the reader.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AlsoReport {
+    pub source: String,
+    pub title: String,
+    pub link: Option<String>,
+}
+
 /// An entry of the outbox, with what is needed to render it: an alert, or
 /// an admin notice (`notice` holds its text; the item fields are empty).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -161,9 +170,9 @@ pub struct PendingAlert {
     /// For an edit or reply: the story's message in this chat (none when
     /// it was printed rather than sent).
     pub root_message: Option<i32>,
-    /// For an edit: the other reports of the story so far, (source, link).
-    /// The item fields are then the story's first item, as first sent.
-    pub also: Vec<(String, Option<String>)>,
+    /// For an edit: the other reports of the story so far. The item fields
+    /// are then the story's first item, as first sent.
+    pub also: Vec<AlsoReport>,
 }
 
 pub struct Store {

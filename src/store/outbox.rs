@@ -161,12 +161,18 @@ fn story_entry(conn: &Connection, entry: &mut PendingAlert) -> Result<(), StoreE
     entry.explanation = first.explanation;
     let mut stmt = conn
         .prepare_cached(
-            "SELECT i.source, i.link FROM alerts a JOIN items i ON i.id = a.item_id
+            "SELECT i.source, i.title, i.link FROM alerts a JOIN items i ON i.id = a.item_id
              WHERE a.root_id = ?1 AND a.id <= ?2 ORDER BY a.id",
         )
         .context("prepare story reports")?;
     let rows = stmt
-        .query_map(params![root, entry.id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_map(params![root, entry.id], |r| {
+            Ok(super::AlsoReport {
+                source: r.get(0)?,
+                title: r.get(1)?,
+                link: r.get(2)?,
+            })
+        })
         .context("query story reports")?;
     entry.also = rows
         .collect::<Result<_, _>>()

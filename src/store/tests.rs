@@ -487,7 +487,11 @@ fn a_story_s_later_items_edit_or_answer_its_message() {
     assert_eq!(edit.title, STORY, "an edit renders the story's first item");
     assert_eq!(
         edit.also,
-        [("S".to_string(), Some("https://example.org/b".to_string()))]
+        [super::AlsoReport {
+            source: "S".into(),
+            title: later.into(),
+            link: Some("https://example.org/b".into())
+        }]
     );
     store.mark_sent(edit.id, Some(41), now + secs(60)).unwrap();
     let (reply, _) = store.head("@one_chat", now + secs(60)).unwrap().unwrap();
@@ -568,4 +572,26 @@ fn retention_deletes_old_items_but_keeps_their_keys_and_open_alerts() {
         "a pruned item is still known"
     );
     assert!(store.head("@two_chat", Utc::now()).unwrap().is_some());
+}
+
+/// Finding a story's first alert read the channel's every alert once the
+/// console's `alerts_channel` index existed: 2.6 → 4.7 ms a join at 30,000
+/// stories. It must start from the story's items.
+#[test]
+fn a_story_s_first_alert_is_found_from_the_story_s_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    let conn = store.conn();
+    let plan: Vec<String> = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {}", super::items::STORY_ROOT))
+        .unwrap()
+        .query_map(rusqlite::params![1, "alerts"], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(plan[0].contains("items_story"), "{plan:?}");
+    assert!(
+        !plan.iter().any(|l| l.contains("alerts_channel")),
+        "{plan:?}"
+    );
 }

@@ -618,3 +618,46 @@ async fn console_forms_posted_by_a_browser_with_origin_null_are_accepted() {
     assert_eq!(post("cross-site").await.unwrap().status().as_u16(), 403);
     s.running.shutdown().await;
 }
+
+/// Two councillors of one city detained the same day, reported alike: the
+/// first headline names no one, the summaries name different people. The
+/// second was folded into the first one's story, and never alerted.
+#[test]
+fn two_people_detained_alike_the_same_day_are_two_stories() {
+    use vigia::stories::{same_story, words};
+    let first = words(
+        "Detienen a concejal de Barquisimeto tras sesión del concejo",
+        "El concejal opositor Ramón Figueroa fue detenido por funcionarios del SEBIN al salir de la sesión del concejo municipal de Iribarren.",
+    );
+    let second = words(
+        "Detienen a concejal de Barquisimeto al salir de la sesión del concejo",
+        "La concejala Yelitza Márquez fue detenida por funcionarios del SEBIN al salir de la sesión del concejo municipal de Iribarren.",
+    );
+    assert!(vigia::stories::overlap(&first, &second).0 >= vigia::stories::THRESHOLD);
+    assert!(!same_story(&first, &[], &second, &[]));
+    assert!(!same_story(&second, &[], &first, &[]));
+}
+
+/// Two reports naming the same watched person, in other words and another
+/// language, were sent twice: a shared watched person never counted.
+#[test]
+fn reports_naming_the_same_watched_person_join_across_languages() {
+    use vigia::stories::{same_story, words};
+    let es = words(
+        "Detienen a la activista Rocío San Miguel en Maiquetía",
+        "Funcionarios la detuvieron cuando iba a viajar con su hija.",
+    );
+    let en = words(
+        "Venezuela holds rights lawyer at the airport, family says",
+        "Authorities detained Rocío San Miguel as she was about to travel, her family said.",
+    );
+    let watched = ["Rocío San Miguel".to_string()];
+    assert!(vigia::stories::overlap(&es, &en).0 < vigia::stories::THRESHOLD);
+    assert!(same_story(&es, &watched, &en, &watched));
+    // Her release, the same day, is news of its own.
+    let freed = words(
+        "Liberan a la activista Rocío San Miguel",
+        "La activista fue excarcelada con medidas cautelares.",
+    );
+    assert!(!same_story(&es, &watched, &freed, &watched));
+}

@@ -241,7 +241,7 @@ async fn broken_and_hostile_sources_never_stop_good_ones_nor_alert_junk() {
         .text
         .starts_with("🚨 <b>Detienen a defensora de derechos humanos en Caracas</b>"));
     assert!(
-        edits[0].text.contains("📣 Also reported by: "),
+        edits[0].text.contains("📣 Also reported by:\n• "),
         "{}",
         edits[0].text
     );

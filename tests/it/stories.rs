@@ -82,13 +82,21 @@ async fn three_reports_of_one_story_are_one_message_then_edits_and_a_new_name_a_
     assert!(edits.iter().all(|e| e.chat == ALERTS && e.message_id == 1));
     let last = &edits[1].text;
     assert!(last.starts_with(&to_alerts[0].text), "{last}");
-    let also = last.rsplit("📣 Also reported by: ").next().unwrap();
+    // Each added report with its outlet and its own headline, linked.
+    let also = last.rsplit("📣 Also reported by:\n").next().unwrap();
+    let lines: Vec<&str> = also.lines().collect();
+    assert_eq!(lines.len(), 2, "{also}");
     assert!(
-        also.contains(">Second outlet</a>") && also.contains(">Third outlet</a>"),
+        lines[0].starts_with("• Second outlet: <a href=\"")
+            && lines[0]
+                .contains("/news/b1\">SEBIN detiene al periodista Juan Pérez en Caracas</a>"),
         "{also}"
     );
     assert!(
-        also.contains("/news/b1") && also.contains("/news/c1"),
+        lines[1].starts_with("• Third outlet: <a href=\"")
+            && lines[1].contains(
+                "/news/c1\">Sindicato de prensa denuncia detención del periodista Juan Pérez en Caracas</a>"
+            ),
         "{also}"
     );
 
@@ -127,5 +135,63 @@ async fn three_reports_of_one_story_are_one_message_then_edits_and_a_new_name_a_
     );
     assert_eq!(bot.with(|st| st.edits.len()), 2);
 
+    running.shutdown().await;
+}
+
+/// Through the store's word index: an English report of a detention joins
+/// the Spanish one naming the same person (few words in common), and a
+/// second person detained alike the same day gets an alert of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_person_joins_across_languages_and_another_person_is_a_story_of_its_own() {
+    let feed = FeedServer::start(vec![
+        Entry::new(
+            "es",
+            "Detienen a concejal de Caracas tras sesión del concejo",
+            "El concejal opositor Ramón Figueroa fue detenido por funcionarios del SEBIN al salir de la sesión del concejo municipal en Caracas.",
+            Duration::minutes(30),
+        ),
+        Entry::new(
+            "other",
+            "Detienen a concejal de Caracas al salir de la sesión del concejo",
+            "La concejala Yelitza Márquez fue detenida por funcionarios del SEBIN al salir de la sesión del concejo municipal en Caracas.",
+            Duration::minutes(20),
+        ),
+        Entry::new(
+            "en",
+            "Opposition councilman arrested in Venezuela's capital",
+            "Ramón Figueroa, an opposition city councilman, was arrested by SEBIN agents in Caracas as he left a council session, colleagues said.",
+            Duration::minutes(10),
+        ),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::load(&write_config(
+        dir.path(),
+        &feed.url,
+        "http://127.0.0.1:9",
+        "",
+    ))
+    .unwrap();
+    let running = daemon::start(&config, Sink::Stdout).await.unwrap();
+    running.handle.poll_now().await;
+    let members = running.handle.store().story_members().unwrap();
+    let story_of = |needle: &str| {
+        members
+            .iter()
+            .find(|(_, t)| t.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: {members:#?}"))
+            .0
+    };
+    assert_eq!(members.len(), 3, "{members:#?}");
+    assert_eq!(
+        story_of("tras sesión"),
+        story_of("councilman"),
+        "{members:#?}"
+    );
+    assert_ne!(
+        story_of("tras sesión"),
+        story_of("al salir"),
+        "{members:#?}"
+    );
     running.shutdown().await;
 }
