@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{mpsc, oneshot, watch, Notify};
+use tokio::sync::{oneshot, watch, Notify};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -125,9 +125,35 @@ impl crate::console::Live for Live {
 
 /// One source's polling task.
 struct Poller {
-    source: Source,
+    /// Shared with the task: 10,000 sources are not copied twice.
+    source: Arc<Source>,
     cancel: CancellationToken,
-    requests: mpsc::Sender<PollRequest>,
+    now: Arc<PollNow>,
+}
+
+/// Requests to poll a source now, each answered once a poll that began
+/// after it is recorded. Lighter than a channel per source.
+#[derive(Default)]
+struct PollNow {
+    wake: Notify,
+    waiting: std::sync::Mutex<Vec<oneshot::Sender<()>>>,
+}
+
+impl PollNow {
+    fn ask(&self) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        self.waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tx);
+        self.wake.notify_one();
+        rx
+    }
+
+    /// The requests made so far, to answer after the poll that starts now.
+    fn take(&self) -> Vec<oneshot::Sender<()>> {
+        std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 /// The polling tasks, by source name; a reload adds, stops and restarts them.
@@ -141,12 +167,13 @@ struct Supervisor {
 
 impl Supervisor {
     fn spawn(&mut self, source: Source) {
-        let (tx, rx) = mpsc::channel(4);
+        let source = Arc::new(source);
+        let now = Arc::new(PollNow::default());
         let cancel = self.root.child_token();
         self.tasks.spawn(poll_loop(
             source.clone(),
             self.shared.clone(),
-            rx,
+            now.clone(),
             cancel.clone(),
         ));
         self.pollers.insert(
@@ -154,7 +181,7 @@ impl Supervisor {
             Poller {
                 source,
                 cancel,
-                requests: tx,
+                now,
             },
         );
     }
@@ -176,7 +203,7 @@ impl Supervisor {
         });
         for source in sources {
             match self.pollers.get(&source.name) {
-                Some(p) if p.source == *source => {}
+                Some(p) if *p.source == *source => {}
                 Some(p) => {
                     p.cancel.cancel();
                     restarted += 1;
@@ -191,9 +218,6 @@ impl Supervisor {
         (added, removed, restarted)
     }
 }
-
-/// A request to poll now, answered when the poll's items are recorded.
-type PollRequest = oneshot::Sender<()>;
 
 /// Controls a running daemon.
 #[derive(Clone)]
@@ -214,17 +238,10 @@ impl Handle {
 
     /// Polls every source now and returns when all of them are done.
     pub async fn poll_now(&self) {
-        let senders: Vec<mpsc::Sender<PollRequest>> = {
+        let waits: Vec<oneshot::Receiver<()>> = {
             let sup = self.supervisor.lock().await;
-            sup.pollers.values().map(|p| p.requests.clone()).collect()
+            sup.pollers.values().map(|p| p.now.ask()).collect()
         };
-        let mut waits = Vec::new();
-        for p in senders {
-            let (tx, rx) = oneshot::channel();
-            if p.send(tx).await.is_ok() {
-                waits.push(rx);
-            }
-        }
         for w in waits {
             let _ = w.await;
         }

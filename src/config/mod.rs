@@ -625,7 +625,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            c.sources[0].page.as_ref(),
+            c.sources[0].page.as_deref(),
             Some(&PageSelectors::parse("article", "h2", None, None, None).unwrap())
         );
         assert_eq!(c.sources[1].url, "https://t.me/s/elpitazotv");

@@ -90,8 +90,9 @@ pub struct Source {
     pub kind: SourceKind,
     /// What is fetched: an http(s) URL, or a `file://` URL for a local feed.
     pub url: String,
-    /// A `page` source's selectors.
-    pub page: Option<PageSelectors>,
+    /// A `page` source's selectors (boxed: most sources are feeds, and
+    /// 10,000 of them should not each carry room for selectors).
+    pub page: Option<Box<PageSelectors>>,
     pub interval: Duration,
     /// Labels that rules can require.
     pub tags: Vec<String>,
@@ -319,7 +320,7 @@ pub(super) fn compile_sources(
             name,
             kind,
             url,
-            page: page.flatten(),
+            page: page.flatten().map(Box::new),
             interval,
             tags: src.tags.clone(),
             lang,

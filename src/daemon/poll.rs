@@ -5,12 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::events::{Fetched, NotModified, PollFailed, Polled, SourceBack, SourceDown};
-use super::{tell_admins, PollRequest, Shared};
+use super::{tell_admins, PollNow, Shared};
 use crate::config::Source;
 use crate::intake::{self, Rules};
 use crate::sources::fetch::{self, Validators};
@@ -18,9 +17,9 @@ use crate::sources::{parse_source, Item};
 use crate::store::{SourceState, StoreError};
 
 pub(super) async fn poll_loop(
-    source: Source,
+    source: Arc<Source>,
     shared: Arc<Shared>,
-    mut requests: mpsc::Receiver<PollRequest>,
+    now: Arc<PollNow>,
     cancel: CancellationToken,
 ) {
     // Spread the first polls over a few seconds rather than all at once.
@@ -33,10 +32,10 @@ pub(super) async fn poll_loop(
     // does not read it back. `None` again after a store failure.
     let mut state: Option<SourceState> = None;
     loop {
-        let reply = tokio::select! {
+        let replies = tokio::select! {
             _ = cancel.cancelled() => break,
-            _ = tokio::time::sleep_until(next) => None,
-            Some(reply) = requests.recv() => Some(reply),
+            _ = tokio::time::sleep_until(next) => Vec::new(),
+            _ = now.wake.notified() => now.take(),
         };
         // Boxed: a poll's future is many kilobytes, and a task sized for it
         // would keep them while it sleeps (10,000 sources sleep at once).
@@ -44,12 +43,14 @@ pub(super) async fn poll_loop(
             _ = cancel.cancelled() => break,
             delay = Box::pin(poll_once(&source, &shared, &mut state)) => delay,
         };
-        if let Some(reply) = reply {
+        if !replies.is_empty() {
             // Asked for: answered once everything the poll did is written.
             if let Err(e) = shared.write_unchanged().await {
                 tracing::error!(error = %e, "store failure recording unchanged polls");
             }
-            let _ = reply.send(());
+            for reply in replies {
+                let _ = reply.send(());
+            }
         }
         next = Instant::now() + delay;
     }
