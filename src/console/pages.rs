@@ -683,8 +683,11 @@ pub(super) async fn backtest(State(c): State<Console>, Form(f): Form<BacktestFor
     let result = tokio::task::spawn_blocking(move || {
         let candidate = crate::config::Config::load_with_edit(&current.path, &edited, &edit_text)?;
         let since = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
+        // On a connection of its own: a month of items takes seconds to
+        // read, and polling and delivery go on meanwhile.
+        let reader = store.reader()?;
         Ok::<_, BacktestError>(crate::backtest::backtest(
-            &store, &current, &candidate, since,
+            &reader, &current, &candidate, since,
         )?)
     })
     .await

@@ -177,6 +177,8 @@ pub struct PendingAlert {
 
 pub struct Store {
     conn: Mutex<Connection>,
+    /// The file, for [`Store::reader`].
+    path: PathBuf,
     /// Async callers on the blocking pool at once (see [`Store::call`]).
     callers: tokio::sync::Semaphore,
 }
@@ -219,6 +221,29 @@ impl Store {
         migrations::apply(&mut conn, path)?;
         Ok(Self {
             conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+            callers: tokio::sync::Semaphore::new(CALLERS),
+        })
+    }
+
+    /// A second, read-only connection to the same file, for a long read
+    /// (a backtest over a month of items) that must not hold up polling
+    /// and delivery on the main one: WAL lets it read while they write.
+    pub fn reader(&self) -> Result<Self, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: self.path.clone(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            &self.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_err)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            path: self.path.clone(),
             callers: tokio::sync::Semaphore::new(CALLERS),
         })
     }

@@ -595,3 +595,32 @@ fn a_story_s_first_alert_is_found_from_the_story_s_items() {
         "{plan:?}"
     );
 }
+
+/// A backtest from the console read a month of items on the daemon's one
+/// connection, holding up every poll and send for seconds. It reads on a
+/// connection of its own: the store takes writes while it reads.
+#[test]
+fn a_long_read_on_a_reader_does_not_hold_up_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    let now = Utc::now();
+    store
+        .record(&[item("a", &[]), item("b", &[])], now)
+        .unwrap();
+    let reader = store.reader().unwrap();
+    let mut written = 0;
+    let read = reader
+        .each_item_since(now - chrono::Duration::hours(1), |_| {
+            // Written while the read is open; with one connection shared,
+            // this would wait on the reader forever.
+            written += store
+                .record(&[item(&format!("new {written}"), &[])], now)
+                .map(|_| 1)
+                .unwrap();
+        })
+        .unwrap();
+    assert_eq!((read, written), (2, 2));
+    assert_eq!(store.item_count().unwrap(), 4);
+    // The reader cannot write.
+    assert!(reader.record(&[item("c", &[])], now).is_err());
+}
