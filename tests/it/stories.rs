@@ -82,9 +82,11 @@ async fn three_reports_of_one_story_are_one_message_then_edits_and_a_new_name_a_
     assert!(edits.iter().all(|e| e.chat == ALERTS && e.message_id == 1));
     let last = &edits[1].text;
     assert!(last.starts_with(&to_alerts[0].text), "{last}");
-    // Each added report with its outlet and its own headline, linked.
+    // Each added report with its outlet and its own headline, linked (the
+    // two outlets were polled at once: either may come first).
     let also = last.rsplit("📣 Also reported by:\n").next().unwrap();
-    let lines: Vec<&str> = also.lines().collect();
+    let mut lines: Vec<&str> = also.lines().collect();
+    lines.sort();
     assert_eq!(lines.len(), 2, "{also}");
     assert!(
         lines[0].starts_with("• Second outlet: <a href=\"")
