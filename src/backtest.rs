@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::config::{Config, Lang};
 use crate::intake;
-use crate::matching::{Field, ItemText, Matcher};
+use crate::matching::{field_spans, Field, ItemText, Matcher};
 use crate::store::{ItemRow, Store, StoreError};
 
 /// An item the two configs judge differently.
@@ -236,7 +236,8 @@ pub fn render(report: &Report, days: u64) -> String {
             for (sign, list) in [("+", &g.gained), ("-", &g.lost)] {
                 for &i in list.iter().take(SHOWN) {
                     let c = &report.changed[i];
-                    let title = highlight(&c.title, field_spans(&c.highlights, Field::Title));
+                    let spans = field_spans(&c.highlights, Field::Title);
+                    let title = crate::replay::highlight(&c.title, &spans, false);
                     let _ = writeln!(out, "  {sign} {title}");
                     let _ = writeln!(
                         out,
@@ -257,31 +258,5 @@ pub fn render(report: &Report, days: u64) -> String {
             }
         }
     }
-    out
-}
-
-/// The spans of one field.
-pub fn field_spans(spans: &[(Field, Range<usize>)], field: Field) -> Vec<Range<usize>> {
-    spans
-        .iter()
-        .filter(|(f, _)| *f == field)
-        .map(|(_, s)| s.clone())
-        .collect()
-}
-
-fn highlight(text: &str, spans: Vec<Range<usize>>) -> String {
-    let mut out = String::with_capacity(text.len() + spans.len() * 2);
-    let mut at = 0;
-    for s in spans {
-        if s.start < at || s.end > text.len() {
-            continue;
-        }
-        out.push_str(&text[at..s.start]);
-        out.push('[');
-        out.push_str(&text[s.clone()]);
-        out.push(']');
-        at = s.end;
-    }
-    out.push_str(&text[at..]);
     out
 }

@@ -211,7 +211,8 @@ pub async fn replay(
     Ok(alerting)
 }
 
-fn highlight(text: &str, spans: &[Range<usize>], color: bool) -> String {
+/// `text` with `spans` marked: in colour, or in `[brackets]`.
+pub(crate) fn highlight(text: &str, spans: &[Range<usize>], color: bool) -> String {
     let (open, close) = if color {
         ("\x1b[1;31m", "\x1b[0m")
     } else {
@@ -244,13 +245,7 @@ fn write_human(
 ) -> std::io::Result<()> {
     let alert = story.is_some();
     let text: ItemText<'_> = item.text();
-    let field_spans = |f: Field| {
-        spans
-            .iter()
-            .filter(|(g, _)| *g == f)
-            .map(|(_, s)| s.clone())
-            .collect::<Vec<_>>()
-    };
+    let field_spans = |f: Field| crate::matching::field_spans(spans, f);
     writeln!(
         out,
         "{} {}",

@@ -462,6 +462,8 @@ pub(super) async fn try_item(State(c): State<Console>, Form(f): Form<TryForm>) -
     let config = c.live.config();
     let rules = c.live.rules();
     let url = f.url.trim().to_string();
+    // A configured source's URL is read and judged as that source.
+    let source = config.sources.iter().find(|s| s.url == url);
     let (items, error) = if !url.is_empty() {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             (
@@ -469,7 +471,6 @@ pub(super) async fn try_item(State(c): State<Console>, Form(f): Form<TryForm>) -
                 Some(format!("{url:?} is not an http(s) address")),
             )
         } else {
-            let source = config.sources.iter().find(|s| s.url == url);
             let fetcher = crate::sources::fetch::Fetcher::new(Default::default());
             match crate::replay::read_items(&url, source, &fetcher).await {
                 Ok(items) if items.is_empty() => (Vec::new(), Some(format!("{url} holds no item"))),
@@ -495,7 +496,6 @@ pub(super) async fn try_item(State(c): State<Console>, Form(f): Form<TryForm>) -
     let results = items
         .iter()
         .map(|item| {
-            let source = config.sources.iter().find(|s| s.url == url);
             let tags: &[String] = source.map_or(&[], |s| &s.tags);
             let judged = crate::intake::judge(&rules.matcher, source, &item.text());
             let e = rules.matcher.explain(&judged.verdict);
@@ -506,7 +506,7 @@ pub(super) async fn try_item(State(c): State<Console>, Form(f): Form<TryForm>) -
                 .render();
             let mut matched = e.terms.clone();
             matched.extend(e.names.iter().cloned());
-            let field = |f| crate::backtest::field_spans(&spans, f);
+            let field = |f| crate::matching::field_spans(&spans, f);
             Tried {
                 alerts: judged.verdict.alerts(),
                 channels: e.channels.clone(),

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::intake;
-use crate::matching::{Field, ItemText, Matcher};
+use crate::matching::{field_spans, Field, ItemText, Matcher};
 use crate::store::ItemRow;
 
 /// A run of text, highlighted or not.
@@ -95,10 +95,6 @@ pub fn link(href: Option<&str>, text: Vec<Seg>) -> Link {
     Link { href, text }
 }
 
-fn spans_of(spans: &[(Field, Range<usize>)], field: Field) -> Vec<Range<usize>> {
-    crate::backtest::field_spans(spans, field)
-}
-
 /// An item with what the running config highlights in it (the terms and
 /// names of the rules it fires now) and the rules it fired when found.
 pub fn item(row: &ItemRow, matcher: &Matcher, config: &Config) -> ItemView {
@@ -120,7 +116,7 @@ pub fn item(row: &ItemRow, matcher: &Matcher, config: &Config) -> ItemView {
     ItemView {
         title: link(
             row.link.as_deref(),
-            segments(&row.title, &spans_of(&spans, Field::Title), usize::MAX),
+            segments(&row.title, &field_spans(&spans, Field::Title), usize::MAX),
         ),
         source: row.source.clone(),
         found_at: when(row.found_at),
@@ -128,7 +124,7 @@ pub fn item(row: &ItemRow, matcher: &Matcher, config: &Config) -> ItemView {
         rules,
         summary: segments(
             &row.summary,
-            &spans_of(&spans, Field::Summary),
+            &field_spans(&spans, Field::Summary),
             SUMMARY_CHARS,
         ),
         matched,
@@ -149,7 +145,11 @@ pub fn changed(c: &crate::backtest::Changed) -> ItemView {
     ItemView {
         title: link(
             c.link.as_deref(),
-            segments(&c.title, &spans_of(&c.highlights, Field::Title), usize::MAX),
+            segments(
+                &c.title,
+                &field_spans(&c.highlights, Field::Title),
+                usize::MAX,
+            ),
         ),
         source: c.source.clone(),
         found_at: when(c.found_at),
@@ -157,7 +157,7 @@ pub fn changed(c: &crate::backtest::Changed) -> ItemView {
         rules: vec![format!("{} → {}", show(&c.before), show(&c.after))],
         summary: segments(
             &c.summary,
-            &spans_of(&c.highlights, Field::Summary),
+            &field_spans(&c.highlights, Field::Summary),
             SUMMARY_CHARS,
         ),
         matched,

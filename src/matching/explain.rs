@@ -107,3 +107,12 @@ impl Matcher {
         (lists, names)
     }
 }
+
+/// The spans of one field, out of [`Matcher::highlights`]' list.
+pub fn field_spans(spans: &[(Field, Range<usize>)], field: Field) -> Vec<Range<usize>> {
+    spans
+        .iter()
+        .filter(|(f, _)| *f == field)
+        .map(|(_, s)| s.clone())
+        .collect()
+}

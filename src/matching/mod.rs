@@ -17,6 +17,7 @@
 mod automaton;
 pub mod eval;
 mod explain;
+pub use explain::field_spans;
 mod hits;
 use hits::within;
 pub mod names;

@@ -26,6 +26,21 @@ pub struct Seeded {
     _feed: FeedServer,
 }
 
+impl Seeded {
+    /// The story of the two reports of Juan Pérez's detention.
+    pub fn pérez_story(&self) -> i64 {
+        self.running
+            .handle
+            .store()
+            .story_members()
+            .unwrap()
+            .into_iter()
+            .find(|(_, t)| t.contains("SNTP"))
+            .expect("the SNTP report has a story")
+            .0
+    }
+}
+
 pub async fn seeded(listen: SocketAddr, extra: &str) -> Seeded {
     let feed = FeedServer::start(vec![
         Entry::new("a1", HOSTILE_TITLE, HOSTILE_SUMMARY, chrono::Duration::minutes(30)),
@@ -179,16 +194,7 @@ async fn every_page_shows_what_the_store_holds_with_feed_text_escaped() {
         .to_string();
 
     // The story of the two reports of Juan Pérez's detention, in order.
-    let pérez_story: i64 = s
-        .running
-        .handle
-        .store()
-        .story_members()
-        .unwrap()
-        .into_iter()
-        .find(|(_, t)| t.contains("SNTP"))
-        .unwrap()
-        .0;
+    let pérez_story = s.pérez_story();
     let (code, _, body) = get(&format!("{base}/stories/{pérez_story}"), None).await;
     assert_eq!(code, 200);
     let first = body.find("a periodista Juan Pérez en").expect(&body);
@@ -468,16 +474,7 @@ async fn in_a_real_browser() {
         return;
     }
     let s = seeded(unused_addr(), "").await;
-    let story = s
-        .running
-        .handle
-        .store()
-        .story_members()
-        .unwrap()
-        .into_iter()
-        .find(|(_, t)| t.contains("SNTP"))
-        .unwrap()
-        .0;
+    let story = s.pérez_story();
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
     let out = tokio::process::Command::new("node")
         .arg(browser_dir.join("console.mjs"))
