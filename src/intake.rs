@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{ChatRef, Config, Lang, Source};
 use crate::matching::{Explanation, ItemText, Matcher, Verdict};
-use crate::sources::{key_hash, unique_links, Item};
+use crate::sources::{item_keys, key_hash, Item};
 use crate::store::{NewItem, Store, StoreError};
 
 /// Characters of summary kept for an alert: Telegram's message limit, so
@@ -100,7 +100,8 @@ pub struct PollOutcome {
     pub fired: Vec<String>,
 }
 
-/// Takes one poll's items (as parsed, newest first) from `source`.
+/// Takes one poll's items (as parsed, newest first, their text unread or
+/// not) from `source`.
 /// `first_poll` is true until a poll of the source has succeeded.
 pub async fn take(
     store: &std::sync::Arc<Store>,
@@ -113,19 +114,16 @@ pub async fn take(
     // Feeds list newest first; record (and alert) oldest first.
     items.reverse();
     let keys = keys(&source.name, &items);
-    let unseen = {
-        let keys = keys.clone();
-        store.call(move |s| s.unseen(&keys)).await?
-    };
-    let muted: HashSet<String> = store
-        .call(move |s| s.muted_rules(now))
-        .await?
-        .into_iter()
-        .map(|(rule, _)| rule)
-        .collect();
+    let (keys, unseen, muted) = store
+        .call(move |s| {
+            let unseen = s.unseen(&keys)?;
+            Ok((keys, unseen, s.muted_rules(now)?))
+        })
+        .await?;
+    let muted: HashSet<String> = muted.into_iter().map(|(rule, _)| rule).collect();
     let backfill_from = now - chrono::Duration::from_std(rules.backfill).unwrap_or_default();
     let mut outcome = PollOutcome::default();
-    for ((item, keys), new) in items.into_iter().zip(keys).zip(unseen) {
+    for ((mut item, keys), new) in items.into_iter().zip(keys).zip(unseen) {
         if !new {
             continue;
         }
@@ -134,6 +132,7 @@ pub async fn take(
             outcome.backfilled += 1;
             None
         } else {
+            item.read_text();
             let judged = judge(&rules.matcher, Some(source), &item.text());
             judged
                 .verdict
@@ -153,10 +152,9 @@ pub async fn take(
 /// Each item's keys, hashed: its own first, then the others it is known by
 /// (its link's, when the link is unique in the feed).
 fn keys(source: &str, items: &[Item]) -> Vec<Vec<[u8; 16]>> {
-    items
+    item_keys(source, items)
         .iter()
-        .zip(unique_links(items))
-        .map(|(i, unique)| i.keys(source, unique).iter().map(|k| key_hash(k)).collect())
+        .map(|keys| keys.iter().map(|k| key_hash(k)).collect())
         .collect()
 }
 

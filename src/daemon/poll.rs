@@ -13,7 +13,7 @@ use super::{tell_admins, PollNow, Shared};
 use crate::config::Source;
 use crate::intake::{self, Rules};
 use crate::sources::fetch::{self, Validators};
-use crate::sources::{parse_source, Item};
+use crate::sources::{parse_source_unread, Item};
 use crate::store::{SourceState, StoreError};
 
 pub(super) async fn poll_loop(
@@ -112,7 +112,7 @@ async fn try_poll(
             return Ok(delay);
         }
         Read::NotModified { hint } => {
-            let delay = succeeded(source, shared, None, 0, hint).await?;
+            let delay = not_modified_after_failures(source, shared, hint).await?;
             *cached = Some(SourceState {
                 polled_before: true,
                 consecutive_failures: 0,
@@ -132,11 +132,17 @@ async fn try_poll(
     let first_poll = !state.polled_before;
     let outcome = intake::take(&shared.store, &rules, source, first_poll, items, now).await?;
     let new_items = outcome.items.len();
-    let (queued, outcome) = shared
+    let delay = success_delay(source.interval, hint);
+    let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
+    let (name, v, skipped_n) = (source.name.clone(), validators.clone(), skipped.len());
+    let (queued, outcome, back) = shared
         .store
         .call(move |s| {
-            s.record(&outcome.items, now)
-                .map(|queued| (queued, outcome))
+            let queued = s.record(&outcome.items, now)?;
+            // Validators are saved only after the items: a crash in between
+            // refetches the body rather than hiding its items behind a 304.
+            let back = s.poll_succeeded(&name, Some(&v), new_items, Some(skipped_n), now, next)?;
+            Ok((queued, outcome, back))
         })
         .await?;
     if queued > 0 {
@@ -150,10 +156,7 @@ async fn try_poll(
         elapsed: started.elapsed(),
     }
     .emit(&shared.metrics);
-    // Validators are saved only now, after the items: a crash in between
-    // refetches the body rather than hiding its items behind a 304.
-    let read = Some((validators.clone(), skipped.len()));
-    let delay = succeeded(source, shared, read, new_items, hint).await?;
+    source_back(source, shared, back).await?;
     *cached = Some(SourceState {
         validators,
         polled_before: true,
@@ -225,7 +228,7 @@ fn parse(
             url,
         }) => (body, validators, max_age, content_type, url),
     };
-    match parse_source(source, &body, content_type.as_deref(), &url) {
+    match parse_source_unread(source, &body, content_type.as_deref(), &url) {
         Ok(parsed) => Read::Items {
             items: parsed.items,
             skipped: parsed.skipped,
@@ -280,37 +283,42 @@ async fn failed(
     Ok(delay)
 }
 
-/// Records a successful poll and tells the admins if the source had been
-/// down. `read` is the new validators and how many entries were skipped,
-/// when a body was read (not on a 304).
-async fn succeeded(
+/// Records a 304 of a source that had been failing, and tells the admins
+/// if it had been down.
+async fn not_modified_after_failures(
     source: &Source,
     shared: &Shared,
-    read: Option<(Validators, usize)>,
-    new_items: usize,
     hint: Option<Duration>,
 ) -> Result<Duration, StoreError> {
     let name = source.name.clone();
     let delay = success_delay(source.interval, hint);
     let now = Utc::now();
     let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
-    let n = name.clone();
     let back = shared
         .store
-        .call(move |s| {
-            let (validators, skipped) = read.unzip();
-            s.poll_succeeded(&n, validators.as_ref(), new_items, skipped, now, next)
-        })
+        .call(move |s| s.poll_succeeded(&name, None, 0, None, now, next))
         .await?;
+    source_back(source, shared, back).await?;
+    Ok(delay)
+}
+
+/// Tells the admins a source that was down works again (`back`: since
+/// when it had failed).
+async fn source_back(
+    source: &Source,
+    shared: &Shared,
+    back: Option<chrono::DateTime<Utc>>,
+) -> Result<(), StoreError> {
+    let name = &source.name;
     if let Some(since) = back {
-        SourceBack { source: &name }.emit();
+        SourceBack { source: name }.emit();
         let text = format!(
             "✅ Source {name} works again (it had been failing since {}).",
             since.format("%Y-%m-%d %H:%M UTC")
         );
         tell_admins(shared, text).await?;
     }
-    Ok(delay)
+    Ok(())
 }
 
 /// `interval` ± 10%, so sources started together drift apart.

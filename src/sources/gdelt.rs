@@ -62,6 +62,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<Item>, ParseError> {
                 },
                 content: String::new(),
                 published: seen(&a.seendate),
+                unread: None,
             }
         })
         .collect())

@@ -26,6 +26,10 @@ pub struct Item {
     /// Full content when the feed carries it.
     pub content: String,
     pub published: Option<DateTime<Utc>>,
+    /// The summary and content as a feed wrote them, until
+    /// [`Item::read_text`] makes them text: a poll does that only for the
+    /// items it has not seen. `None` once read.
+    pub(crate) unread: Option<Box<feed::Unread>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +65,20 @@ pub fn parse_source(
     content_type: Option<&str>,
     base: &str,
 ) -> Result<feed::Parsed, ParseError> {
+    let mut parsed = parse_source_unread(source, body, content_type, base)?;
+    parsed.items.iter_mut().for_each(Item::read_text);
+    Ok(parsed)
+}
+
+/// [`parse_source`], with each feed item's summary and content left as the
+/// feed wrote them until [`Item::read_text`]: most items of a changed feed
+/// were seen before, and turning their HTML into text is wasted on them.
+pub fn parse_source_unread(
+    source: &crate::config::Source,
+    body: &[u8],
+    content_type: Option<&str>,
+    base: &str,
+) -> Result<feed::Parsed, ParseError> {
     use crate::config::SourceKind;
     let items = |items| feed::Parsed {
         items,
@@ -72,7 +90,7 @@ pub fn parse_source(
         }
         (SourceKind::TelegramChannel, _) => Ok(items(page::telegram_channel(body)?)),
         (SourceKind::Gdelt, _) => Ok(items(gdelt::parse(body)?)),
-        _ => feed::parse(body, Some(base), content_type),
+        _ => feed::parse_unread(body, Some(base), content_type),
     }
 }
 
@@ -84,6 +102,13 @@ pub fn parse_feed(body: &[u8], base: Option<&str>) -> Result<Vec<Item>, ParseErr
 }
 
 impl Item {
+    /// Makes the summary and content text, if a feed left them unread.
+    pub fn read_text(&mut self) {
+        if let Some(unread) = self.unread.take() {
+            (self.summary, self.content) = unread.read();
+        }
+    }
+
     /// The fields matching looks at.
     pub fn text(&self) -> ItemText<'_> {
         ItemText {
@@ -113,45 +138,46 @@ impl Item {
         }
         format!("title:{source}\n{}", fold(&self.title))
     }
-
-    /// Every key the item is known by: [`Item::key`] first, then its
-    /// canonical link's when the item has an id and `link_unique` (no other
-    /// item of the same fetch has that link). A feed whose ids change on
-    /// every fetch while links stay then repeats nothing; a feed that gives
-    /// every item the same link loses none.
-    ///
-    /// A link's key under the canonical form of earlier versions is listed
-    /// too where it differs, so an item recorded before an upgrade is still
-    /// known after it.
-    pub fn keys(&self, source: &str, link_unique: bool) -> Vec<String> {
-        let key = self.key(source);
-        let mut keys = vec![key];
-        if let Some(link) = &self.link {
-            if self.guid.is_none() || link_unique {
-                for form in [canonical_link(link), legacy_canonical_link(link)] {
-                    let key = format!("link:{form}");
-                    if !keys.contains(&key) {
-                        keys.push(key);
-                    }
-                }
-            }
-        }
-        keys
-    }
 }
 
-/// For each item, whether its link is shared by no other item of `items`.
-pub fn unique_links(items: &[Item]) -> Vec<bool> {
+/// Every key each item of one fetch is known by: [`Item::key`] first, then
+/// its canonical link's when the item has an id and no other item of the
+/// fetch has that link. A feed whose ids change on every fetch while links
+/// stay then repeats nothing; a feed that gives every item the same link
+/// loses none.
+///
+/// A link's key under the canonical form of earlier versions is listed too
+/// where it differs, so an item recorded before an upgrade is still known
+/// after it. Each link is parsed once.
+pub fn item_keys(source: &str, items: &[Item]) -> Vec<Vec<String>> {
+    let forms: Vec<Option<(String, String)>> = items
+        .iter()
+        .map(|i| i.link.as_deref().map(link_forms))
+        .collect();
     let mut counts = std::collections::HashMap::new();
-    for link in items.iter().filter_map(|i| i.link.as_deref()) {
-        *counts.entry(canonical_link(link)).or_insert(0) += 1;
+    for (canonical, _) in forms.iter().flatten() {
+        *counts.entry(canonical.as_str()).or_insert(0) += 1;
     }
     items
         .iter()
-        .map(|i| {
-            i.link
-                .as_deref()
-                .is_some_and(|l| counts.get(&canonical_link(l)) == Some(&1))
+        .zip(&forms)
+        .map(|(item, forms)| {
+            let mut keys = vec![match (&item.guid, forms) {
+                (Some(_), _) => item.key(source),
+                (None, Some((canonical, _))) => format!("link:{canonical}"),
+                (None, None) => item.key(source),
+            }];
+            if let Some((canonical, legacy)) = forms {
+                if item.guid.is_none() || counts[canonical.as_str()] == 1 {
+                    for form in [canonical, legacy] {
+                        let key = format!("link:{form}");
+                        if !keys.contains(&key) {
+                            keys.push(key);
+                        }
+                    }
+                }
+            }
+            keys
         })
         .collect()
 }
@@ -198,9 +224,21 @@ fn is_tracking_param(key: &str) -> bool {
 /// AMP cache), and no trailing slash. A link that is not a URL stays as it
 /// is, trimmed.
 pub fn canonical_link(link: &str) -> String {
-    let Ok(mut url) = url::Url::parse(link.trim()) else {
-        return link.trim().to_string();
-    };
+    match url::Url::parse(link.trim()) {
+        Ok(url) => canonical(url),
+        Err(_) => link.trim().to_string(),
+    }
+}
+
+/// A link's [`canonical_link`] and its legacy form, from one parse.
+fn link_forms(link: &str) -> (String, String) {
+    match url::Url::parse(link.trim()) {
+        Ok(url) => (canonical(url.clone()), legacy_canonical(url)),
+        Err(_) => (link.trim().to_string(), link.trim().to_string()),
+    }
+}
+
+fn canonical(mut url: url::Url) -> String {
     if let Some(origin) = amp_cache_origin(&url) {
         url = origin;
     }
@@ -269,10 +307,7 @@ fn amp_cache_origin(url: &url::Url) -> Option<url::Url> {
 
 /// The canonical form vigia used before AMP folding, sorting and trailing
 /// slashes, kept so that items recorded under it are still known.
-fn legacy_canonical_link(link: &str) -> String {
-    let Ok(mut url) = url::Url::parse(link.trim()) else {
-        return link.trim().to_string();
-    };
+fn legacy_canonical(mut url: url::Url) -> String {
     url.set_fragment(None);
     if url.query().is_some() {
         let kept: Vec<(String, String)> = url
@@ -322,6 +357,31 @@ mod tests {
             "2024-07-02T18:58:44+00:00"
         );
         assert_eq!(items[1].guid, None);
+    }
+
+    #[test]
+    fn text_left_unread_by_a_poll_reads_as_a_full_parse_gives_it() {
+        let media = r#"<?xml version="1.0"?>
+<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title>
+<item><title>Video</title><link>https://example.org/v</link>
+<media:group><media:description>Detenido &lt;b&gt;en&lt;/b&gt; Caracas</media:description></media:group>
+</item></channel></rss>"#;
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>urn:t</id>
+<entry><id>urn:1</id><title>A</title><summary type="text">a &lt;b&gt; stays</summary>
+<content type="html">&lt;p&gt;Full&lt;/p&gt;</content></entry></feed>"#;
+        for doc in [RSS, media, atom] {
+            let full = feed::parse(doc.as_bytes(), None, None).unwrap().items;
+            let mut unread = feed::parse_unread(doc.as_bytes(), None, None)
+                .unwrap()
+                .items;
+            assert!(unread.iter().all(|i| i.summary.is_empty()));
+            unread.iter_mut().for_each(Item::read_text);
+            assert_eq!(unread, full);
+            assert!(!full[0].summary.is_empty(), "{doc}");
+        }
+        let atom = feed::parse(atom.as_bytes(), None, None).unwrap().items;
+        assert_eq!(atom[0].summary, "a <b> stays");
+        assert_eq!(atom[0].content, "Full");
     }
 
     #[test]
@@ -488,6 +548,7 @@ mod tests {
             summary: String::new(),
             content: String::new(),
             published: None,
+            unread: None,
         };
         // Every statement links to the same page: each keeps only its id.
         let items = [
@@ -495,11 +556,13 @@ mod tests {
             item("2", "https://gov.example/press?utm_source=rss"),
             item("3", "https://gov.example/news/3"),
         ];
-        assert_eq!(unique_links(&items), vec![false, false, true]);
-        assert_eq!(items[0].keys("S", false), vec!["id:S\n1"]);
         assert_eq!(
-            items[2].keys("S", true),
-            vec!["id:S\n3", "link:https://gov.example/news/3"]
+            item_keys("S", &items),
+            vec![
+                vec!["id:S\n1".to_string()],
+                vec!["id:S\n2".to_string()],
+                vec!["id:S\n3".into(), "link:https://gov.example/news/3".into()],
+            ]
         );
     }
 }

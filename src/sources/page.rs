@@ -61,6 +61,7 @@ pub fn extract(
             summary,
             content: String::new(),
             published,
+            unread: None,
         });
     }
     if items.is_empty() {
@@ -262,6 +263,7 @@ pub fn telegram_channel(body: &[u8]) -> Result<Vec<Item>, ParseError> {
             summary: lines.join("\n"),
             content: String::new(),
             published,
+            unread: None,
         });
     }
     if items.is_empty() {

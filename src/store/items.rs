@@ -12,7 +12,10 @@ impl Store {
     /// For each item (its keys), whether none of its keys was ever recorded.
     pub fn unseen(&self, items: &[Vec<[u8; 16]>]) -> Result<Vec<bool>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn
+        // One read transaction: each statement outside one would take and
+        // drop SQLite's shared lock again.
+        let tx = conn.unchecked_transaction().context("begin seen check")?;
+        let mut stmt = tx
             .prepare_cached("SELECT 1 FROM item_keys WHERE key = ?1")
             .context("prepare seen check")?;
         let mut out = Vec::with_capacity(items.len());
@@ -26,6 +29,8 @@ impl Store {
             }
             out.push(!seen);
         }
+        drop(stmt);
+        tx.commit().context("end seen check")?;
         Ok(out)
     }
 
@@ -34,6 +39,20 @@ impl Store {
     /// source with the same key) is skipped with its alerts. Returns the
     /// number of alerts queued.
     pub fn record(&self, items: &[NewItem], now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let recorded = self.record_in_one_transaction(items, now);
+        if recorded.is_err() {
+            // The transaction rolled back: the ids of its items may be given
+            // again, so what was kept of them must go.
+            self.recent().items.clear();
+        }
+        recorded
+    }
+
+    fn record_in_one_transaction(
+        &self,
+        items: &[NewItem],
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction().context("begin record")?;
         let mut queued = 0;
@@ -104,7 +123,19 @@ impl Store {
                 }
                 let joined = match (&item.story, &item.explanation) {
                     (Some((words, window)), Some(explanation)) => {
-                        Some(join_story(&tx, item_id, words, explanation, now, *window)?)
+                        let mut recent = self.recent();
+                        let found = StoryItem {
+                            found_at: millis(now),
+                            words,
+                        };
+                        Some(join_story(
+                            &tx,
+                            &mut recent,
+                            item_id,
+                            found,
+                            explanation,
+                            *window,
+                        )?)
                     }
                     _ => None,
                 };
@@ -292,24 +323,59 @@ impl Joined {
     }
 }
 
+/// The earlier story items an alerting item is compared with, parsed once:
+/// each alerting item is compared with every recent item that shares
+/// enough of its words (hundreds, when a country's news is told in the
+/// same words), and an item's story and words never change once written.
+/// Items older than the story window are dropped as they age out.
+#[derive(Default)]
+pub(super) struct Recent {
+    pub(super) items: std::collections::BTreeMap<i64, std::sync::Arc<Earlier>>,
+}
+
+impl Store {
+    pub(super) fn recent(&self) -> std::sync::MutexGuard<'_, Recent> {
+        self.recent.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// One earlier item, as the join compares it.
+pub(super) struct Earlier {
+    story: i64,
+    found_at: i64,
+    words: crate::stories::Words,
+    /// The watched people it named.
+    names: Vec<String>,
+}
+
+/// The new item: when it was found and its words.
+struct StoryItem<'a> {
+    found_at: i64,
+    words: &'a crate::stories::Words,
+}
+
 /// Puts an alerting item in the story it tells (see [`crate::stories`]):
 /// one with an item found within `window` whose text is a near-duplicate,
 /// else a new one.
 fn join_story(
     tx: &rusqlite::Transaction<'_>,
+    recent: &mut Recent,
     item_id: i64,
-    words: &crate::stories::Words,
+    item: StoryItem<'_>,
     explanation: &Explanation,
-    now: DateTime<Utc>,
     window: std::time::Duration,
 ) -> Result<Joined, StoreError> {
-    let since = millis(now) - i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+    let words = item.words;
+    let since = item.found_at - i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+    recent.items.retain(|_, e| e.found_at >= since);
     // Earlier story items within the window sharing enough words, or every
     // word of a person this item names: counted from the word index, so
-    // only those that can pass are read.
+    // only those that can pass are compared.
     let person_words: std::collections::BTreeSet<&str> =
         words.people.iter().flat_map(|p| p.split(' ')).collect();
-    let mut shared: HashMap<i64, (usize, usize, Vec<&str>)> = HashMap::new();
+    // (item, its word count, the term if it is a person's word), sorted
+    // and counted per item: cheaper than a map over thousands of rows.
+    let mut rows: Vec<(i64, usize, Option<&str>)> = Vec::new();
     {
         let mut stmt = tx
             .prepare_cached(
@@ -317,40 +383,45 @@ fn join_story(
             )
             .context("prepare story terms")?;
         for term in &words.words {
-            let rows = stmt
+            let person = person_words
+                .contains(term.as_str())
+                .then_some(term.as_str());
+            let found = stmt
                 .query_map(params![term, since], |r| {
                     Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
                 })
                 .context("query story terms")?;
-            for row in rows {
+            for row in found {
                 let (id, len) = row.context("read story term")?;
-                let entry = shared
-                    .entry(id)
-                    .or_insert((0, len.max(0) as usize, Vec::new()));
-                entry.0 += 1;
-                if person_words.contains(term.as_str()) {
-                    entry.2.push(term);
-                }
+                rows.push((id, len.max(0) as usize, person));
             }
         }
     }
-    shared.retain(|_, (n, len, named)| {
-        crate::stories::may_be_same(*n, words.words.len().min(*len))
-            || words
-                .people
-                .iter()
-                .any(|p| p.split(' ').all(|w| named.contains(&w)))
-    });
-    let candidates: Vec<(i64, crate::stories::Words, Vec<String>)> = {
+    rows.sort_unstable_by_key(|r| r.0);
+    let ids: Vec<i64> = rows
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|same| {
+            let named = |w: &str| same.iter().any(|r| r.2 == Some(w));
+            crate::stories::may_be_same(same.len(), words.words.len().min(same[0].1))
+                || words.people.iter().any(|p| p.split(' ').all(named))
+        })
+        .map(|same| same[0].0)
+        .collect();
+    let mut candidates = Vec::with_capacity(ids.len());
+    {
         let mut stmt = tx
-            .prepare_cached("SELECT story_id, story_words, explanation FROM items WHERE id = ?1")
+            .prepare_cached(
+                "SELECT story_id, story_words, explanation, found_at FROM items WHERE id = ?1",
+            )
             .context("prepare story candidate")?;
-        let mut out = Vec::new();
-        let mut ids: Vec<i64> = shared.into_keys().collect();
-        ids.sort_unstable();
         for id in ids {
-            let (story, stored, explanation): (Option<i64>, Option<String>, Option<String>) = stmt
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            if let Some(earlier) = recent.items.get(&id) {
+                candidates.push(earlier.clone());
+                continue;
+            }
+            type Row = (Option<i64>, Option<String>, Option<String>, i64);
+            let (story, stored, explanation, found_at): Row = stmt
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .context("read story candidate")?;
             let (Some(story), Some(stored)) = (story, stored) else {
                 continue;
@@ -359,14 +430,20 @@ fn join_story(
                 .and_then(|e| serde_json::from_str::<Explanation>(&e).ok())
                 .map(|e| e.names)
                 .unwrap_or_default();
-            out.push((story, crate::stories::from_stored(&stored), names));
+            let earlier = std::sync::Arc::new(Earlier {
+                story,
+                found_at,
+                words: crate::stories::from_stored(&stored),
+                names,
+            });
+            recent.items.insert(id, earlier.clone());
+            candidates.push(earlier);
         }
-        out
-    };
+    }
     let found = crate::stories::best_story(
         words,
         &explanation.names,
-        candidates.iter().map(|(s, w, n)| (*s, w, &n[..])),
+        candidates.iter().map(|e| (e.story, &e.words, &e.names[..])),
     );
     let (story, kind, existed) = match found {
         Some(story) => {
@@ -401,7 +478,7 @@ fn join_story(
             tx.execute(
                 "INSERT INTO stories (created_at, rules) VALUES (?1, ?2)",
                 params![
-                    millis(now),
+                    item.found_at,
                     serde_json::to_string(&explanation.rules).expect("strings serialize")
                 ],
             )
@@ -423,7 +500,7 @@ fn join_story(
         insert_term
             .execute(params![
                 term,
-                millis(now),
+                item.found_at,
                 item_id,
                 words.words.len() as i64
             ])

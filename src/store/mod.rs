@@ -26,7 +26,6 @@ mod states;
 pub use console::{AlertRow, ChatRow, ItemRow};
 pub use outbox::{ChatDue, Delivered, OutboxCounts, RecentAlert, Recovered, StoredItem};
 pub use states::{AlertState, EntryKind};
-use std::collections::HashMap;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -181,6 +180,8 @@ pub struct Store {
     path: PathBuf,
     /// Async callers on the blocking pool at once (see [`Store::call`]).
     callers: tokio::sync::Semaphore,
+    /// Recent story items, parsed (see `items::Recent`).
+    recent: Mutex<items::Recent>,
 }
 
 /// Store calls sent to tokio's blocking pool at once. They take turns on
@@ -223,6 +224,7 @@ impl Store {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
             callers: tokio::sync::Semaphore::new(CALLERS),
+            recent: Mutex::default(),
         })
     }
 
@@ -245,6 +247,7 @@ impl Store {
             conn: Mutex::new(conn),
             path: self.path.clone(),
             callers: tokio::sync::Semaphore::new(CALLERS),
+            recent: Mutex::default(),
         })
     }
 

@@ -624,3 +624,38 @@ fn a_long_read_on_a_reader_does_not_hold_up_writes() {
     // The reader cannot write.
     assert!(reader.record(&[item("c", &[])], now).is_err());
 }
+
+#[test]
+fn story_items_kept_in_memory_are_forgotten_when_a_record_rolls_back() {
+    // An id read during a transaction that rolls back is given to the next
+    // item: what was kept of it would then stand for another item.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    let now = Utc::now();
+    let later = "El SEBIN detiene al periodista Juan Pérez del diario El Sol en Caracas";
+    store.record(&[story_item("a", STORY, "r")], now).unwrap();
+    store
+        .record(&[story_item("b", later, "r")], now + secs(1))
+        .unwrap();
+    assert!(!store.recent().items.is_empty(), "b was compared with a");
+    store
+        .conn()
+        .execute_batch(
+            "CREATE TEMP TRIGGER boom BEFORE INSERT ON items WHEN NEW.title = 'boom'
+             BEGIN SELECT RAISE(ABORT, 'boom'); END",
+        )
+        .unwrap();
+    let failed = store.record(
+        &[story_item("c", later, "r"), story_item("d", "boom", "r")],
+        now + secs(2),
+    );
+    assert!(failed.is_err());
+    assert!(store.recent().items.is_empty());
+    // The join still works from the store alone.
+    store.conn().execute_batch("DROP TRIGGER boom").unwrap();
+    store
+        .record(&[story_item("c", later, "r")], now + secs(3))
+        .unwrap();
+    let stories: Vec<i64> = store.story_members().unwrap().iter().map(|m| m.0).collect();
+    assert_eq!(stories, [stories[0]; 3]);
+}

@@ -58,6 +58,18 @@ pub fn parse(
     base: Option<&str>,
     content_type: Option<&str>,
 ) -> Result<Parsed, ParseError> {
+    let mut parsed = parse_unread(body, base, content_type)?;
+    parsed.items.iter_mut().for_each(Item::read_text);
+    Ok(parsed)
+}
+
+/// [`parse`], with each item's summary and content left unread until
+/// [`Item::read_text`].
+pub fn parse_unread(
+    body: &[u8],
+    base: Option<&str>,
+    content_type: Option<&str>,
+) -> Result<Parsed, ParseError> {
     let text = decode(body, content_type);
     let is_xml = text.trim_start().starts_with('<');
     let document: Cow<str> = if is_xml {
@@ -176,16 +188,6 @@ fn describe_entry(entry: &str) -> String {
 }
 
 fn item_from_entry(e: feed_rs::model::Entry, atom: bool) -> Item {
-    // Markup is stripped only where the feed says the text is HTML; an Atom
-    // `type="text"` title is kept as written, angle brackets and all. RSS
-    // says nothing, and its titles and descriptions often carry markup.
-    let text = |t: Option<feed_rs::model::Text>| {
-        t.map(|t| match (atom, t.content_type.to_string().as_str()) {
-            (true, "text/plain") => collapse_whitespace(&t.content),
-            _ => html_to_text(&t.content),
-        })
-        .unwrap_or_default()
-    };
     let guid = Some(e.id.trim().to_string()).filter(|id| !id.is_empty());
     let link = e
         .links
@@ -201,31 +203,60 @@ fn item_from_entry(e: feed_rs::model::Entry, atom: bool) -> Item {
                 url::Url::parse(g).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
             })
         });
-    let mut title = text(e.title);
+    let mut title = e.title.map(|t| text(t, atom)).unwrap_or_default();
+    let mut media = e.media.into_iter();
     if title.is_empty() {
-        if let Some(media) = e.media.iter().find_map(|m| m.title.clone()) {
+        if let Some(media) = media.clone().find_map(|m| m.title) {
             title = html_to_text(&media.content);
         }
     }
-    let mut summary = text(e.summary);
-    if summary.is_empty() {
-        // Media RSS and YouTube-style feeds put the description here.
-        if let Some(desc) = e.media.iter().find_map(|m| m.description.clone()) {
-            summary = html_to_text(&desc.content);
-        }
-    }
-    let content = e
-        .content
-        .and_then(|c| c.body)
-        .map(|b| html_to_text(&b))
-        .unwrap_or_default();
     Item {
         guid,
         title,
         link,
-        summary,
-        content,
+        summary: String::new(),
+        content: String::new(),
         published: e.published.or(e.updated),
+        unread: Some(Box::new(Unread {
+            atom,
+            summary: e.summary,
+            // Media RSS and YouTube-style feeds put the description here.
+            media_description: media.find_map(|m| m.description),
+            content: e.content.and_then(|c| c.body),
+        })),
+    }
+}
+
+/// Markup is stripped only where the feed says the text is HTML; an Atom
+/// `type="text"` title is kept as written, angle brackets and all. RSS
+/// says nothing, and its titles and descriptions often carry markup.
+fn text(t: feed_rs::model::Text, atom: bool) -> String {
+    match (atom, t.content_type.to_string().as_str()) {
+        (true, "text/plain") => collapse_whitespace(&t.content),
+        _ => html_to_text(&t.content),
+    }
+}
+
+/// An entry's summary and content as the feed wrote them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unread {
+    atom: bool,
+    summary: Option<feed_rs::model::Text>,
+    media_description: Option<feed_rs::model::Text>,
+    content: Option<String>,
+}
+
+impl Unread {
+    /// The summary and the content, as text.
+    pub(super) fn read(self) -> (String, String) {
+        let mut summary = self.summary.map(|t| text(t, self.atom)).unwrap_or_default();
+        if summary.is_empty() {
+            if let Some(desc) = self.media_description {
+                summary = html_to_text(&desc.content);
+            }
+        }
+        let content = self.content.map(|b| html_to_text(&b)).unwrap_or_default();
+        (summary, content)
     }
 }
 
