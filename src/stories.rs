@@ -61,6 +61,19 @@ pub struct Words {
     /// begin as a body or a place does ("Colegio de Médicos", "Puerto
     /// Ordaz"), each as its folded, stemmed words joined by spaces.
     pub people: BTreeSet<String>,
+    /// Whom the report is about: the people its title names, else the
+    /// first person its lead names.
+    pub subject: BTreeSet<String>,
+    /// Whether the title tells of another detention than one told before
+    /// ("otros seis detenidos", "también detienen", "another journalist").
+    pub another: bool,
+    /// How many people the title or lead counts ("tres tenientes", "five
+    /// students", "20 presos"), as numbers: the same in every language.
+    pub counts: BTreeSet<u32>,
+    /// Capitalized words of the title and lead, but the first of each
+    /// sentence and countries: the places and bodies a report names
+    /// ("Tiuna", "Barinas", "DGCIM"), which most languages write alike.
+    pub proper: BTreeSet<String>,
     /// Whether the title reports a release rather than a detention.
     pub release: bool,
 }
@@ -165,6 +178,127 @@ const NOT_PEOPLE: &[&str] = &[
     "movimiento",
 ];
 
+/// Words that make a capitalized run a body or a place wherever they
+/// stand in it ("Venezuelan National Guard", "Fort Tiuna"); never a
+/// surname.
+const BODIES: &[&str] = &[
+    "national",
+    "nacional",
+    "guard",
+    "guardia",
+    "police",
+    "policia",
+    "fort",
+    "fuerte",
+    "forte",
+    "university",
+    "universidad",
+    "universidade",
+    "army",
+    "ejercito",
+    "exercito",
+    "ministry",
+    "ministerio",
+    "court",
+    "tribunal",
+    "prison",
+    "carcel",
+    "prisao",
+    "federal",
+    "council",
+    "consejo",
+    "conselho",
+    "service",
+    "servicio",
+    "servico",
+    "intelligence",
+    "inteligencia",
+    "forcas",
+    "forces",
+    "armadas",
+    "armed",
+];
+
+/// Titles before a name, folded: not part of it.
+const HONORIFICS: &[&str] = &[
+    "sor",
+    "sister",
+    "padre",
+    "father",
+    "fray",
+    "frei",
+    "monsenor",
+    "don",
+    "dona",
+    "dom",
+    "dr",
+    "dra",
+    "doctor",
+    "doctora",
+    "general",
+    "coronel",
+    "colonel",
+    "capitan",
+    "captain",
+    "teniente",
+    "lieutenant",
+    "sargento",
+    "sergeant",
+    "pastor",
+    "reverend",
+    "hermana",
+    "hermano",
+    "irma",
+    "irmao",
+    "madre",
+];
+
+/// Nouns whose next capitalized words name a place or a building, not a
+/// person ("hospital Ruiz y Páez", "plaza Simón Bolívar").
+const PLACE_NOUNS: &[&str] = &[
+    "hospital",
+    "barrio",
+    "sector",
+    "calle",
+    "avenida",
+    "plaza",
+    "puente",
+    "liceo",
+    "escuela",
+    "colegio",
+    "universidad",
+    "parroquia",
+    "municipio",
+    "urbanizacion",
+    "aeropuerto",
+    "carcel",
+    "prision",
+    "internado",
+    "estado",
+    "ciudad",
+    "street",
+    "avenue",
+    "square",
+    "bridge",
+    "airport",
+    "school",
+    "prison",
+    "rua",
+    "praca",
+    "ponte",
+    "escola",
+    "aeroporto",
+    "presidio",
+    "bairro",
+    "cidade",
+    "emisora",
+    "station",
+    "radio",
+    "diario",
+    "jornal",
+    "newspaper",
+];
+
 /// Words inside a name that are not capitalized: "Carla de la Rosa".
 const NAME_JOINERS: &[&str] = &["de", "del", "la", "da", "do", "dos", "das", "y", "e"];
 
@@ -200,11 +334,221 @@ const RELEASE: &[&str] = &[
     "liberta",
 ];
 
-/// The people a text names (see [`Words::people`]).
-fn people(text: &str, out: &mut BTreeSet<String>) {
+/// Number words of English, Spanish and Portuguese, folded, and their
+/// value. Spanish `dos` is also Portuguese for "of the": see [`counts`].
+const NUMBERS: &[(&str, u32)] = &[
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("thirteen", 13),
+    ("fourteen", 14),
+    ("fifteen", 15),
+    ("sixteen", 16),
+    ("seventeen", 17),
+    ("eighteen", 18),
+    ("nineteen", 19),
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("fifty", 50),
+    ("dos", 2),
+    ("tres", 3),
+    ("cuatro", 4),
+    ("cinco", 5),
+    ("seis", 6),
+    ("siete", 7),
+    ("ocho", 8),
+    ("nueve", 9),
+    ("diez", 10),
+    ("doce", 12),
+    ("trece", 13),
+    ("catorce", 14),
+    ("quince", 15),
+    ("dieciseis", 16),
+    ("diecisiete", 17),
+    ("dieciocho", 18),
+    ("diecinueve", 19),
+    ("veinte", 20),
+    ("treinta", 30),
+    ("cuarenta", 40),
+    ("cincuenta", 50),
+    ("dois", 2),
+    ("duas", 2),
+    ("quatro", 4),
+    ("sete", 7),
+    ("oito", 8),
+    ("nove", 9),
+    ("dez", 10),
+    ("onze", 11),
+    ("doze", 12),
+    ("treze", 13),
+    ("quatorze", 14),
+    ("catorze", 14),
+    ("quinze", 15),
+    ("dezesseis", 16),
+    ("dezessete", 17),
+    ("dezoito", 18),
+    ("dezenove", 19),
+    ("vinte", 20),
+    ("trinta", 30),
+    ("quarenta", 40),
+    ("cinquenta", 50),
+];
+
+/// Words before which Spanish `dos` is a number ("a dos", "los dos"),
+/// where Portuguese `dos` ("of the") does not stand.
+const BEFORE_DOS: &[&str] = &[
+    "a", "de", "los", "las", "y", "otros", "otras", "unos", "unas", "sus", "estos", "estas", "con",
+    "entre", "son",
+];
+
+/// Stems of countries and nationalities: nearly every report names one,
+/// so sharing it says nothing.
+const COUNTRIES: &[&str] = &[
+    "venezu", "nicara", "cuba", "cuban", "cubano", "cubana", "brasil", "brazil", "colomb",
+    "espana", "spain", "spanis", "espano", "espanh", "peru", "peruan", "argent", "chile", "chilen",
+    "mexico", "mexica", "eeuu", "united", "states", "estado", "estados", "unidos", "americ",
+    "europa", "europe", "latin", "latina",
+];
+
+/// Title words that tell of one more detention than those told before.
+const ANOTHER: &[&str] = &[
+    "otro", "otra", "otros", "otras", "tambien", "another", "also", "outro", "outra", "outros",
+    "outras", "tambem",
+];
+
+/// Spanish and Portuguese months, folded.
+const MONTHS: &[&str] = &[
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "setiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+    "janeiro",
+    "fevereiro",
+    "marco",
+    "maio",
+    "junho",
+    "julho",
+    "setembro",
+    "outubro",
+    "novembro",
+    "dezembro",
+];
+
+/// English weekdays and months, capitalized but neither place nor body.
+const CALENDAR: &[&str] = &[
+    "monday", "tuesda", "wednes", "thursd", "friday", "saturd", "sunday", "januar", "februa",
+    "march", "april", "may", "june", "july", "august", "septem", "octobe", "novemb", "decemb",
+];
+
+/// The counts a text gives: numbers from 2 to 999 written as digits or
+/// words (years and dates are not counts).
+fn counts(folded: &str, out: &mut BTreeSet<u32>) {
+    let words: Vec<&str> = folded.split(' ').collect();
+    for (i, w) in words.iter().enumerate() {
+        let value = match w.parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) if *w == "dos" => (i == 0 || BEFORE_DOS.contains(&words[i - 1])).then_some(2),
+            Err(_) => NUMBERS.iter().find(|(n, _)| n == w).map(|(_, v)| *v),
+        };
+        // "5 de Julio", "1 de mayo": a date or a street, not a count.
+        let date = words.get(i + 1).is_some_and(|w| *w == "de")
+            && words.get(i + 2).is_some_and(|m| MONTHS.contains(m));
+        if let Some(n) = value.filter(|n| (2..1000).contains(n) && !date) {
+            out.insert(n);
+        }
+    }
+}
+
+/// The capitalized words of a text that may name a place or a body (see
+/// [`Words::proper`]).
+fn proper(text: &str, out: &mut BTreeSet<String>) {
+    let n = normalize(text);
+    for (i, w) in n.words.iter().enumerate() {
+        let original = &text[w.original.clone()];
+        let folded = &n.text[w.folded.clone()];
+        let first = i == 0
+            || text[..w.original.start]
+                .trim_end()
+                .ends_with(['.', ':', '!', '?']);
+        let stemmed = stem(folded);
+        // Acronyms are mostly bodies (GNB, SEBIN), which detain many.
+        let acronym = original
+            .chars()
+            .all(|c| !c.is_alphabetic() || c.is_uppercase());
+        if !first
+            && !acronym
+            && original.chars().next().is_some_and(char::is_uppercase)
+            && content(folded)
+            && !COUNTRIES.contains(&stemmed.as_str())
+            && !CALENDAR.contains(&stemmed.as_str())
+        {
+            out.insert(stemmed);
+        }
+    }
+}
+
+/// The people a text names (see [`Words::people`]). A run that opens a
+/// sentence loses its first word when the text also writes that word in
+/// lower case ("Familia de Ramiro Colmenares", "la familia"): a headline's
+/// first word is capitalized whatever it is.
+fn people(text: &str, lower: &BTreeSet<&str>) -> Vec<String> {
     let n = normalize(text);
     let mut run: Vec<usize> = Vec::new();
-    let flush = |run: &mut Vec<usize>, out: &mut BTreeSet<String>| {
+    let mut out = Vec::new();
+    let flush = |run: &mut Vec<usize>, out: &mut Vec<String>| {
+        let opens_sentence = run.first().is_some_and(|&i| {
+            i == 0
+                || text[..n.words[i].original.start]
+                    .trim_end()
+                    .ends_with(['.', ':', '!', '?'])
+        });
+        if opens_sentence && lower.contains(&&n.text[n.words[run[0]].folded.clone()]) {
+            run.remove(0);
+            while run
+                .first()
+                .is_some_and(|&i| NAME_JOINERS.contains(&&n.text[n.words[i].folded.clone()]))
+            {
+                run.remove(0);
+            }
+        }
+        // Honorifics and ranks are not part of the name: "Sor Inés
+        // Montalván" is the "Inés Montalván" of another outlet.
+        while run.len() > 2
+            && run
+                .first()
+                .is_some_and(|&i| HONORIFICS.contains(&&n.text[n.words[i].folded.clone()]))
+        {
+            run.remove(0);
+        }
+        // A run right after a place's or a building's noun is its name:
+        // "el hospital Ruiz y Páez", "el barrio José Félix Ribas".
+        let named_place = run.first().is_some_and(|&i| {
+            (i >= 1 && PLACE_NOUNS.contains(&&n.text[n.words[i - 1].folded.clone()]))
+                || (i >= 2
+                    && NAME_JOINERS.contains(&&n.text[n.words[i - 1].folded.clone()])
+                    && PLACE_NOUNS.contains(&&n.text[n.words[i - 2].folded.clone()]))
+        });
+        if named_place {
+            run.clear();
+        }
         // Joiners may not end a name.
         while run
             .last()
@@ -219,11 +563,14 @@ fn people(text: &str, out: &mut BTreeSet<String>) {
             .collect();
         if (2..=4).contains(&capitals.len())
             && !NOT_PEOPLE.contains(&capitals[0])
+            && !capitals
+                .iter()
+                .any(|w| BODIES.contains(w) || COUNTRIES.contains(&stem(w).as_str()))
             && capitals
                 .iter()
                 .all(|w| w.len() >= 2 && !w.bytes().any(|b| b.is_ascii_digit()))
         {
-            out.insert(
+            out.push(
                 capitals
                     .iter()
                     .map(|w| stem(w))
@@ -242,7 +589,7 @@ fn people(text: &str, out: &mut BTreeSet<String>) {
             between.contains(['.', ',', ';', ':', '(', ')', '"', '!', '?'])
         };
         if broken {
-            flush(&mut run, out);
+            flush(&mut run, &mut out);
         }
         let capital = original.chars().next().is_some_and(char::is_uppercase)
             && !original
@@ -251,10 +598,11 @@ fn people(text: &str, out: &mut BTreeSet<String>) {
         if capital || (!run.is_empty() && NAME_JOINERS.contains(&folded)) {
             run.push(i);
         } else {
-            flush(&mut run, out);
+            flush(&mut run, &mut out);
         }
     }
-    flush(&mut run, out);
+    flush(&mut run, &mut out);
+    out
 }
 
 fn stem(folded_word: &str) -> String {
@@ -291,26 +639,58 @@ pub fn words(title: &str, summary: &str) -> Words {
             names.insert(stem(folded));
         }
     }
-    let mut named = BTreeSet::new();
-    people(title, &mut named);
     let lead: String = summary
         .split_whitespace()
         .take(SUMMARY_WORDS)
         .collect::<Vec<_>>()
         .join(" ");
-    people(&lead, &mut named);
+    // Words the texts also write in lower case: not names when they open
+    // a sentence.
+    let lower: BTreeSet<&str> = title
+        .split_whitespace()
+        .chain(lead.split_whitespace())
+        .filter(|w| w.chars().next().is_some_and(char::is_lowercase))
+        .collect();
+    let lower: Vec<String> = lower
+        .iter()
+        .map(|w| fold(w.trim_matches(|c: char| !c.is_alphanumeric())))
+        .collect();
+    let lower: BTreeSet<&str> = lower.iter().map(String::as_str).collect();
+    let in_title = people(title, &lower);
+    let in_lead = people(&lead, &lower);
+    let subject: BTreeSet<String> = if in_title.is_empty() {
+        in_lead.first().cloned().into_iter().collect()
+    } else {
+        in_title.iter().cloned().collect()
+    };
+    let named: BTreeSet<String> = in_title.into_iter().chain(in_lead).collect();
+    let mut numbers = BTreeSet::new();
+    counts(&t.text, &mut numbers);
+    counts(&fold(&lead), &mut numbers);
+    let mut places = BTreeSet::new();
+    proper(title, &mut places);
+    proper(&lead, &mut places);
     let release = t.text.split(' ').any(|w| RELEASE.contains(&w));
+    let another = t.text.split(' ').any(|w| ANOTHER.contains(&w));
     Words {
         words,
         names,
         people: named,
+        subject,
+        another,
+        counts: numbers,
+        proper: places,
         release,
     }
 }
 
 /// Whether `text` (folded, stemmed words joined by spaces) is wholly in `words`.
 fn mentions(words: &BTreeSet<String>, person: &str) -> bool {
-    person.split(' ').all(|w| words.contains(w))
+    // Words too short to be kept ("Fe y Alegría") cannot be asked for.
+    person
+        .split(' ')
+        .filter(|w| content(w))
+        .all(|w| words.contains(w))
 }
 
 /// Whether two items sharing `shared` words, the smaller having `smaller`,
@@ -360,9 +740,45 @@ pub fn same_story(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) 
     if number_unmentioned(a, b) && number_unmentioned(b, a) {
         return false;
     }
+    // A report about people the other never mentions, when the other is
+    // about someone: a second person's detention told beside the first
+    // ("the lawyer's colleague was also detained").
+    let about_others = |x: &Words, y: &Words| {
+        !x.subject.is_empty()
+            && !y.people.is_empty()
+            && x.subject.iter().all(|p| !mentions(&y.words, p))
+    };
+    if about_others(a, b) || about_others(b, a) {
+        return false;
+    }
     let shared_watched = a_names.iter().any(|n| b_names.contains(n));
-    let shared_person = a.people.iter().any(|p| b.people.contains(p));
-    if shared_watched || shared_person {
+    // One person, named in full or in part ("Sor Inés Montalván", "Inés
+    // Montalván").
+    let part_of = |p: &str, q: &str| {
+        let q: BTreeSet<&str> = q.split(' ').collect();
+        p.split(' ').all(|w| q.contains(w))
+    };
+    let shared_person = a
+        .people
+        .iter()
+        .any(|p| b.people.iter().any(|q| part_of(p, q) || part_of(q, p)));
+    if shared_watched {
+        return true;
+    }
+    // "Otros seis detenidos": one more detention, not the one told before
+    // (the people both name may be the first one's).
+    if a.another != b.another {
+        return false;
+    }
+    if shared_person {
+        return true;
+    }
+    // The same number of people in the same named place or body ("tres
+    // tenientes ... Fuerte Tiuna", "three lieutenants ... Fort Tiuna"):
+    // what a report naming no one is told by, in any language.
+    let shared_count = a.counts.iter().any(|n| b.counts.contains(n));
+    let no_one_else = !unmentioned(a, b) && !unmentioned(b, a);
+    if shared_count && no_one_else && !a.proper.is_disjoint(&b.proper) {
         return true;
     }
     // Each title names someone or somewhere the other report never
@@ -533,8 +949,14 @@ pub fn to_stored(words: &Words) -> String {
     let mut lines: Vec<String> = words.words.iter().cloned().collect();
     lines.extend(words.names.iter().map(|n| format!("^{n}")));
     lines.extend(words.people.iter().map(|p| format!("@{p}")));
+    lines.extend(words.subject.iter().map(|p| format!("%{p}")));
+    lines.extend(words.counts.iter().map(|n| format!("#{n}")));
+    lines.extend(words.proper.iter().map(|p| format!("~{p}")));
     if words.release {
         lines.push("!release".to_string());
+    }
+    if words.another {
+        lines.push("!another".to_string());
     }
     lines.join("\n")
 }
@@ -546,10 +968,18 @@ pub fn from_stored(stored: &str) -> Words {
     for line in stored.split('\n').filter(|w| !w.is_empty()) {
         if line == "!release" {
             out.release = true;
+        } else if line == "!another" {
+            out.another = true;
         } else if let Some(name) = line.strip_prefix('^') {
             out.names.insert(name.to_string());
         } else if let Some(person) = line.strip_prefix('@') {
             out.people.insert(person.to_string());
+        } else if let Some(person) = line.strip_prefix('%') {
+            out.subject.insert(person.to_string());
+        } else if let Some(n) = line.strip_prefix('#').and_then(|n| n.parse().ok()) {
+            out.counts.insert(n);
+        } else if let Some(place) = line.strip_prefix('~') {
+            out.proper.insert(place.to_string());
         } else {
             out.words.insert(line.to_string());
         }
