@@ -368,24 +368,20 @@ fn join_story(
     let words = item.words;
     let since = item.found_at - i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
     recent.items.retain(|_, e| e.found_at >= since);
-    // Earlier story items within the window sharing enough words, or every
-    // word of a person this item names: counted from the word index, so
+    // Earlier story items within the window that share what a join needs
+    // (see `stories::may_join`), counted from the story index, so that
     // only those that can pass are compared.
-    let person_words: std::collections::BTreeSet<&str> =
-        words.people.iter().flat_map(|p| p.split(' ')).collect();
-    // (item, its word count, the term if it is a person's word), sorted
-    // and counted per item: cheaper than a map over thousands of rows.
-    let mut rows: Vec<(i64, usize, Option<&str>)> = Vec::new();
+    let terms = crate::stories::index_terms(words, &explanation.names);
+    // (item, its word count, the shared term), sorted and counted per
+    // item: cheaper than a map over thousands of rows.
+    let mut rows: Vec<(i64, usize, &str)> = Vec::new();
     {
         let mut stmt = tx
             .prepare_cached(
                 "SELECT item_id, words FROM story_terms WHERE term = ?1 AND found_at >= ?2",
             )
             .context("prepare story terms")?;
-        for term in &words.words {
-            let person = person_words
-                .contains(term.as_str())
-                .then_some(term.as_str());
+        for term in &terms {
             let found = stmt
                 .query_map(params![term, since], |r| {
                     Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
@@ -393,7 +389,7 @@ fn join_story(
                 .context("query story terms")?;
             for row in found {
                 let (id, len) = row.context("read story term")?;
-                rows.push((id, len.max(0) as usize, person));
+                rows.push((id, len.max(0) as usize, term.as_str()));
             }
         }
     }
@@ -401,9 +397,11 @@ fn join_story(
     let ids: Vec<i64> = rows
         .chunk_by(|a, b| a.0 == b.0)
         .filter(|same| {
-            let named = |w: &str| same.iter().any(|r| r.2 == Some(w));
-            crate::stories::may_be_same(same.len(), words.words.len().min(same[0].1))
-                || words.people.iter().any(|p| p.split(' ').all(named))
+            let mut shared = crate::stories::Shared::default();
+            for row in *same {
+                shared.add_term(row.2);
+            }
+            crate::stories::may_join(&shared, words.words.len().min(same[0].1))
         })
         .map(|same| same[0].0)
         .collect();
@@ -496,7 +494,7 @@ fn join_story(
             "INSERT INTO story_terms (term, found_at, item_id, words) VALUES (?1, ?2, ?3, ?4)",
         )
         .context("prepare story term insert")?;
-    for term in &words.words {
+    for term in &terms {
         insert_term
             .execute(params![
                 term,

@@ -661,3 +661,74 @@ fn reports_naming_the_same_watched_person_join_across_languages() {
     );
     assert!(!same_story(&es, &watched, &freed, &watched));
 }
+
+/// Bug: the store read an earlier story item only when the two shared
+/// enough words or every word of a person's name, so reports that the
+/// join rules put together by a watched name, or by a count and a place
+/// across languages, were scored as joined by `stories::evaluate` and sent
+/// as two alerts in operation. The store now asks its index for the same
+/// evidence the rules join on: every story set groups alike in both.
+#[test]
+fn the_store_groups_every_story_set_as_the_scored_join_does() {
+    use vigia::store::{NewItem, Store};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = vigia::config::Config::load(&root.join("config/vigia.toml")).unwrap();
+    let matcher = vigia::matching::Matcher::new(&config);
+    let window = std::time::Duration::from_secs(72 * 3600);
+    for set in ["", "2", "3", "4", "5", "6", "7"] {
+        let path = root.join(format!("tests/fixtures/stories{set}.tsv"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let scored = vigia::stories::evaluate(&config, &text, 72.0);
+        let mut rows: Vec<(f64, &str, &str)> = text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                (f[1].parse().unwrap(), f[3], f.get(4).copied().unwrap_or(""))
+            })
+            .collect();
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("v.db")).unwrap();
+        let start = chrono::Utc::now();
+        for (i, (hours, title, summary)) in rows.iter().enumerate() {
+            let text = vigia::matching::ItemText {
+                title,
+                summary,
+                content: "",
+            };
+            let mut explanation = matcher.explain(&matcher.check(&text, &[]));
+            explanation.rules = vec!["r".into()];
+            let found = start + chrono::Duration::milliseconds((hours * 3_600_000.0) as i64);
+            let item = NewItem {
+                key: (i as u128).to_be_bytes(),
+                aliases: vec![],
+                source: "s".into(),
+                title: title.to_string(),
+                link: None,
+                summary: summary.to_string(),
+                published: None,
+                explanation: Some(explanation),
+                alerts: vec![("alerts".into(), "-1001".into())],
+                muted_rule: None,
+                story: Some((vigia::stories::words(title, summary), window)),
+            };
+            assert_eq!(store.record(&[item], found).unwrap(), 1);
+        }
+        let stored: Vec<i64> = store.story_members().unwrap().iter().map(|m| m.0).collect();
+        let roots: Vec<&str> = scored.grouping.iter().map(|g| g.1.as_str()).collect();
+        assert_eq!(stored.len(), roots.len(), "{}", path.display());
+        for i in 0..roots.len() {
+            for j in i + 1..roots.len() {
+                assert_eq!(
+                    stored[i] == stored[j],
+                    roots[i] == roots[j],
+                    "{}: {:?} and {:?}",
+                    path.display(),
+                    scored.grouping[i].0,
+                    scored.grouping[j].0
+                );
+            }
+        }
+    }
+}

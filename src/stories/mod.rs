@@ -7,20 +7,29 @@
 //! the story of an earlier alerting item found within the window
 //! (`defaults.story_window`, 72 h) when their texts are near-duplicates.
 //!
-//! Near-duplicates are judged on the *content words* of title and summary:
-//! folded (see [`crate::text::normalize`](mod@crate::text::normalize)), without the stopwords of
-//! English, Spanish and Portuguese, cut to their first [`STEM`] letters so
-//! that `detenido`, `detenida` and `detenidos` meet. Two items are one story
-//! when the overlap of those word sets, |A ∩ B| / min(|A|, |B|), reaches
-//! [`THRESHOLD`] and they share at least [`MIN_SHARED`] words, unless each
-//! names a watched person and the people differ, or each title has a name
-//! or number the other report never mentions (two detentions the same day,
-//! told in the same words, are two stories). The threshold was chosen
-//! on `tests/fixtures/stories.tsv` (see the README, "Stories").
+//! Two reports are one story by what identifies a detention, read from
+//! the title and the lead by [`words`]: the people named, whom the report
+//! is about, how many people it counts, the proper nouns of places and
+//! bodies, whether it tells of a release or of another detention, and the
+//! *content words*: folded (see [`crate::text::normalize`](mod@crate::text::normalize)),
+//! without the stopwords of English, Spanish and Portuguese, cut to their
+//! first [`STEM`] letters so that `detenido`, `detenida` and `detenidos`
+//! meet. [`same_story`] weighs them in a fixed order, vetoes first (see
+//! docs/architecture.md, "Stories"); word overlap, |A ∩ B| / min(|A|, |B|)
+//! from [`THRESHOLD`] with at least [`MIN_SHARED`] words, decides last.
+//! When unsure, a report stays a story of its own: a repeat is better than
+//! a detention lost inside another. Scored on the story sets in
+//! `tests/fixtures/` (see docs/benchmarks.md, "Stories").
 
 use std::collections::BTreeSet;
 
 use crate::text::normalize::{fold, normalize};
+
+mod eval;
+mod lists;
+
+pub use eval::{evaluate, pairwise, StoryReport};
+use lists::*;
 
 /// Words are compared on their first letters only.
 pub const STEM: usize = 6;
@@ -31,20 +40,6 @@ pub const MIN_SHARED: usize = 5;
 /// Only so many words of the summary count: a lead says what happened, the
 /// rest of an article says much else.
 const SUMMARY_WORDS: usize = 40;
-
-const STOPWORDS: &[&str] = &[
-    // en
-    "the", "and", "for", "was", "were", "with", "from", "that", "this", "has", "have", "had", "are",
-    "his", "her", "its", "their", "they", "but", "not", "after", "over", "into", "about", "who",
-    "which", "will", "been", "said", "says", "also", "more", "than", "other", "new",
-    // es
-    "los", "las", "del", "por", "para", "con", "una", "uno", "que", "sus", "fue", "han", "como",
-    "mas", "pero", "sin", "sobre", "tras", "desde", "este", "esta", "ese", "esa", "entre", "hasta",
-    "segun", "durante", "donde", "cuando", "tambien", "dijo", "ser", "son", "era", "hay", "muy",
-    // pt
-    "dos", "das", "nos", "nas", "pelo", "pela", "com", "uma", "foi", "sao", "seu", "sua", "ao",
-    "aos", "apos", "entre", "como", "mais", "mas", "tambem", "disse", "sobre", "ate", "isso",
-];
 
 /// What an item is compared on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -65,7 +60,8 @@ pub struct Words {
     /// first person its lead names.
     pub subject: BTreeSet<String>,
     /// Whether the title tells of another detention than one told before
-    /// ("otros seis detenidos", "también detienen", "another journalist").
+    /// ("otros seis detenidos", "también detienen", "another journalist"),
+    /// or of a relative's ("la esposa de", "the son of").
     pub another: bool,
     /// How many people the title or lead counts ("tres tenientes", "five
     /// students", "20 presos"), as numbers: the same in every language.
@@ -77,386 +73,6 @@ pub struct Words {
     /// Whether the title reports a release rather than a detention.
     pub release: bool,
 }
-
-/// First words of capitalized runs that name a body, a place or a title,
-/// not a person: such a run is never taken for someone's name.
-const NOT_PEOPLE: &[&str] = &[
-    "colegio",
-    "comite",
-    "foro",
-    "federacion",
-    "universidad",
-    "university",
-    "palacio",
-    "palace",
-    "fuerte",
-    "puerto",
-    "san",
-    "santa",
-    "santo",
-    "sao",
-    "ciudad",
-    "estado",
-    "state",
-    "hospital",
-    "tribunal",
-    "ministerio",
-    "ministry",
-    "direccion",
-    "policia",
-    "police",
-    "guardia",
-    "guard",
-    "sindicato",
-    "cancilleria",
-    "defensoria",
-    "consejo",
-    "concejo",
-    "asamblea",
-    "fiscalia",
-    "human",
-    "rights",
-    "department",
-    "attorney",
-    "army",
-    "national",
-    "nacional",
-    "servicio",
-    "fuerza",
-    "fuerzas",
-    "armada",
-    "ejercito",
-    "voluntad",
-    "primero",
-    "vente",
-    "partido",
-    "control",
-    "provea",
-    "amnistia",
-    "amnesty",
-    "naciones",
-    "united",
-    "union",
-    "organizacion",
-    "alto",
-    "corte",
-    "court",
-    "supreme",
-    "suprema",
-    "casa",
-    "white",
-    "buenos",
-    "los",
-    "las",
-    "el",
-    "la",
-    "the",
-    "rio",
-    "nueva",
-    "new",
-    "costa",
-    "punto",
-    "isla",
-    "lago",
-    "cerro",
-    "itamaraty",
-    "farnesina",
-    "el helicoide",
-    "rodeo",
-    "zona",
-    "barrio",
-    "plaza",
-    "avenida",
-    "calle",
-    "centro",
-    "instituto",
-    "escuela",
-    "liceo",
-    "banco",
-    "empresa",
-    "grupo",
-    "movimiento",
-];
-
-/// Words that make a capitalized run a body or a place wherever they
-/// stand in it ("Venezuelan National Guard", "Fort Tiuna"); never a
-/// surname.
-const BODIES: &[&str] = &[
-    "national",
-    "nacional",
-    "guard",
-    "guardia",
-    "police",
-    "policia",
-    "fort",
-    "fuerte",
-    "forte",
-    "university",
-    "universidad",
-    "universidade",
-    "army",
-    "ejercito",
-    "exercito",
-    "ministry",
-    "ministerio",
-    "court",
-    "tribunal",
-    "prison",
-    "carcel",
-    "prisao",
-    "federal",
-    "council",
-    "consejo",
-    "conselho",
-    "service",
-    "servicio",
-    "servico",
-    "intelligence",
-    "inteligencia",
-    "forcas",
-    "forces",
-    "armadas",
-    "armed",
-];
-
-/// Titles before a name, folded: not part of it.
-const HONORIFICS: &[&str] = &[
-    "sor",
-    "sister",
-    "padre",
-    "father",
-    "fray",
-    "frei",
-    "monsenor",
-    "don",
-    "dona",
-    "dom",
-    "dr",
-    "dra",
-    "doctor",
-    "doctora",
-    "general",
-    "coronel",
-    "colonel",
-    "capitan",
-    "captain",
-    "teniente",
-    "lieutenant",
-    "sargento",
-    "sergeant",
-    "pastor",
-    "reverend",
-    "hermana",
-    "hermano",
-    "irma",
-    "irmao",
-    "madre",
-];
-
-/// Nouns whose next capitalized words name a place or a building, not a
-/// person ("hospital Ruiz y Páez", "plaza Simón Bolívar").
-const PLACE_NOUNS: &[&str] = &[
-    "hospital",
-    "barrio",
-    "sector",
-    "calle",
-    "avenida",
-    "plaza",
-    "puente",
-    "liceo",
-    "escuela",
-    "colegio",
-    "universidad",
-    "parroquia",
-    "municipio",
-    "urbanizacion",
-    "aeropuerto",
-    "carcel",
-    "prision",
-    "internado",
-    "estado",
-    "ciudad",
-    "street",
-    "avenue",
-    "square",
-    "bridge",
-    "airport",
-    "school",
-    "prison",
-    "rua",
-    "praca",
-    "ponte",
-    "escola",
-    "aeroporto",
-    "presidio",
-    "bairro",
-    "cidade",
-    "emisora",
-    "station",
-    "radio",
-    "diario",
-    "jornal",
-    "newspaper",
-];
-
-/// Words inside a name that are not capitalized: "Carla de la Rosa".
-const NAME_JOINERS: &[&str] = &["de", "del", "la", "da", "do", "dos", "das", "y", "e"];
-
-/// Title words that report a release (verbs and participles, not the
-/// noun: "exigen su liberación" is no release).
-const RELEASE: &[&str] = &[
-    "liberan",
-    "liberaron",
-    "libero",
-    "liberado",
-    "liberada",
-    "liberados",
-    "liberadas",
-    "excarcelan",
-    "excarcelaron",
-    "excarcelado",
-    "excarcelada",
-    "excarcelados",
-    "excarcela",
-    "releases",
-    "released",
-    "frees",
-    "freed",
-    "solto",
-    "soltou",
-    "solta",
-    "soltos",
-    "libertado",
-    "libertada",
-    "libertados",
-    "libertadas",
-    "libertou",
-    "liberta",
-];
-
-/// Number words of English, Spanish and Portuguese, folded, and their
-/// value. Spanish `dos` is also Portuguese for "of the": see [`counts`].
-const NUMBERS: &[(&str, u32)] = &[
-    ("two", 2),
-    ("three", 3),
-    ("four", 4),
-    ("five", 5),
-    ("six", 6),
-    ("seven", 7),
-    ("eight", 8),
-    ("nine", 9),
-    ("ten", 10),
-    ("eleven", 11),
-    ("twelve", 12),
-    ("thirteen", 13),
-    ("fourteen", 14),
-    ("fifteen", 15),
-    ("sixteen", 16),
-    ("seventeen", 17),
-    ("eighteen", 18),
-    ("nineteen", 19),
-    ("twenty", 20),
-    ("thirty", 30),
-    ("forty", 40),
-    ("fifty", 50),
-    ("dos", 2),
-    ("tres", 3),
-    ("cuatro", 4),
-    ("cinco", 5),
-    ("seis", 6),
-    ("siete", 7),
-    ("ocho", 8),
-    ("nueve", 9),
-    ("diez", 10),
-    ("doce", 12),
-    ("trece", 13),
-    ("catorce", 14),
-    ("quince", 15),
-    ("dieciseis", 16),
-    ("diecisiete", 17),
-    ("dieciocho", 18),
-    ("diecinueve", 19),
-    ("veinte", 20),
-    ("treinta", 30),
-    ("cuarenta", 40),
-    ("cincuenta", 50),
-    ("dois", 2),
-    ("duas", 2),
-    ("quatro", 4),
-    ("sete", 7),
-    ("oito", 8),
-    ("nove", 9),
-    ("dez", 10),
-    ("onze", 11),
-    ("doze", 12),
-    ("treze", 13),
-    ("quatorze", 14),
-    ("catorze", 14),
-    ("quinze", 15),
-    ("dezesseis", 16),
-    ("dezessete", 17),
-    ("dezoito", 18),
-    ("dezenove", 19),
-    ("vinte", 20),
-    ("trinta", 30),
-    ("quarenta", 40),
-    ("cinquenta", 50),
-];
-
-/// Words before which Spanish `dos` is a number ("a dos", "los dos"),
-/// where Portuguese `dos` ("of the") does not stand.
-const BEFORE_DOS: &[&str] = &[
-    "a", "de", "los", "las", "y", "otros", "otras", "unos", "unas", "sus", "estos", "estas", "con",
-    "entre", "son",
-];
-
-/// Stems of countries and nationalities: nearly every report names one,
-/// so sharing it says nothing.
-const COUNTRIES: &[&str] = &[
-    "venezu", "nicara", "cuba", "cuban", "cubano", "cubana", "brasil", "brazil", "colomb",
-    "espana", "spain", "spanis", "espano", "espanh", "peru", "peruan", "argent", "chile", "chilen",
-    "mexico", "mexica", "eeuu", "united", "states", "estado", "estados", "unidos", "americ",
-    "europa", "europe", "latin", "latina",
-];
-
-/// Title words that tell of one more detention than those told before.
-const ANOTHER: &[&str] = &[
-    "otro", "otra", "otros", "otras", "tambien", "another", "also", "outro", "outra", "outros",
-    "outras", "tambem",
-];
-
-/// Spanish and Portuguese months, folded.
-const MONTHS: &[&str] = &[
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "setiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-    "janeiro",
-    "fevereiro",
-    "marco",
-    "maio",
-    "junho",
-    "julho",
-    "setembro",
-    "outubro",
-    "novembro",
-    "dezembro",
-];
-
-/// English weekdays and months, capitalized but neither place nor body.
-const CALENDAR: &[&str] = &[
-    "monday", "tuesda", "wednes", "thursd", "friday", "saturd", "sunday", "januar", "februa",
-    "march", "april", "may", "june", "july", "august", "septem", "octobe", "novemb", "decemb",
-];
 
 /// The counts a text gives: numbers from 2 to 999 written as digits or
 /// words (years and dates are not counts).
@@ -540,14 +156,28 @@ fn people(text: &str, lower: &BTreeSet<&str>) -> Vec<String> {
         }
         // A run right after a place's or a building's noun is its name:
         // "el hospital Ruiz y Páez", "el barrio José Félix Ribas".
+        // Not across punctuation: "del hospital, Oswaldo Rengifo".
+        let joined = |i: usize| {
+            !text[n.words[i - 1].original.end..n.words[i].original.start]
+                .contains([',', '.', ';', ':', '(', ')'])
+        };
         let named_place = run.first().is_some_and(|&i| {
-            (i >= 1 && PLACE_NOUNS.contains(&&n.text[n.words[i - 1].folded.clone()]))
+            (i >= 1 && joined(i) && PLACE_NOUNS.contains(&&n.text[n.words[i - 1].folded.clone()]))
                 || (i >= 2
+                    && joined(i)
+                    && joined(i - 1)
                     && NAME_JOINERS.contains(&&n.text[n.words[i - 1].folded.clone()])
                     && PLACE_NOUNS.contains(&&n.text[n.words[i - 2].folded.clone()]))
         });
         if named_place {
             run.clear();
+        }
+        // A nationality before a name is not part of it: "Brazilian
+        // YouTuber Caio Ferraz".
+        while run.first().is_some_and(|&i| {
+            COUNTRIES.contains(&stem(&n.text[n.words[i].folded.clone()]).as_str())
+        }) {
+            run.remove(0);
         }
         // Joiners may not end a name.
         while run
@@ -595,7 +225,22 @@ fn people(text: &str, lower: &BTreeSet<&str>) -> Vec<String> {
             && !original
                 .chars()
                 .all(|c| !c.is_alphabetic() || c.is_uppercase());
-        if capital || (!run.is_empty() && NAME_JOINERS.contains(&folded)) {
+        // "la" joins a name only after "de" ("Carla de la Rosa"), never
+        // alone ("Alimenta la Solidaridad" is a body).
+        let joins = NAME_JOINERS.contains(&folded)
+            && (folded != "la"
+                || run
+                    .last()
+                    .is_some_and(|&j| &n.text[n.words[j].folded.clone()] == "de"));
+        // "Eduardo Rangel y Luis Medina" are two people.
+        let and = matches!(folded, "y" | "e" | "and");
+        let capitals_in_run = run
+            .iter()
+            .filter(|&&j| !NAME_JOINERS.contains(&&n.text[n.words[j].folded.clone()]))
+            .count();
+        if and && capitals_in_run >= 2 {
+            flush(&mut run, &mut out);
+        } else if capital || (!run.is_empty() && joins) {
             run.push(i);
         } else {
             flush(&mut run, &mut out);
@@ -635,7 +280,9 @@ pub fn words(title: &str, summary: &str) -> Words {
             .trim_end()
             .ends_with(['.', ':', '!', '?']);
         let number = folded.bytes().any(|b| b.is_ascii_digit());
-        if number || i > 0 && capital && !after_stop && content(folded) {
+        // Countries say nothing: nearly every report names one.
+        let country = COUNTRIES.contains(&stem(folded).as_str());
+        if number || i > 0 && capital && !after_stop && content(folded) && !country {
             names.insert(stem(folded));
         }
     }
@@ -658,7 +305,22 @@ pub fn words(title: &str, summary: &str) -> Words {
     let lower: BTreeSet<&str> = lower.iter().map(String::as_str).collect();
     let in_title = people(title, &lower);
     let in_lead = people(&lead, &lower);
-    let subject: BTreeSet<String> = if in_title.is_empty() {
+    let title_words: Vec<&str> = t.text.split(' ').collect();
+    let kin = title_words
+        .windows(2)
+        .any(|p| KIN.contains(&p[0]) && KIN_OF.contains(&p[1]));
+    let another = kin || title_words.iter().any(|w| ANOTHER.contains(w));
+    // A title telling of a relative's detention names the first one's
+    // person ("la esposa de José Daniel Ferrán"): the lead names whom it
+    // is about.
+    let subject: BTreeSet<String> = if kin {
+        in_lead
+            .iter()
+            .find(|p| !in_title.contains(p))
+            .cloned()
+            .into_iter()
+            .collect()
+    } else if in_title.is_empty() {
         in_lead.first().cloned().into_iter().collect()
     } else {
         in_title.iter().cloned().collect()
@@ -671,7 +333,6 @@ pub fn words(title: &str, summary: &str) -> Words {
     proper(title, &mut places);
     proper(&lead, &mut places);
     let release = t.text.split(' ').any(|w| RELEASE.contains(&w));
-    let another = t.text.split(' ').any(|w| ANOTHER.contains(&w));
     Words {
         words,
         names,
@@ -698,6 +359,69 @@ fn mentions(words: &BTreeSet<String>, person: &str) -> bool {
 /// before reading an earlier item.
 pub fn may_be_same(shared: usize, smaller: usize) -> bool {
     smaller > 0 && shared >= MIN_SHARED && shared as f64 / smaller as f64 >= THRESHOLD
+}
+
+/// The terms the store's story index holds for an item: its words, and,
+/// marked so that they never meet a word, each word of the people it names
+/// (`@`), its counts (`#`), proper nouns (`~`) and watched names (`=`).
+pub fn index_terms(words: &Words, names: &[String]) -> BTreeSet<String> {
+    let mut terms: BTreeSet<String> = words.words.clone();
+    for p in &words.people {
+        terms.extend(p.split(' ').map(|w| format!("@{w}")));
+    }
+    terms.extend(words.counts.iter().map(|n| format!("#{n}")));
+    terms.extend(words.proper.iter().map(|p| format!("~{p}")));
+    terms.extend(names.iter().map(|n| format!("={n}")));
+    terms
+}
+
+/// What two items have in common, as far as the story index tells: the
+/// evidence [`same_story`] can join on.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Shared {
+    pub words: usize,
+    pub person_words: usize,
+    pub watched: bool,
+    pub count: bool,
+    pub proper: usize,
+}
+
+impl Shared {
+    /// Counts one index term (see [`index_terms`]) both items have.
+    pub fn add_term(&mut self, term: &str) {
+        match term.as_bytes().first() {
+            Some(b'@') => self.person_words += 1,
+            Some(b'#') => self.count = true,
+            Some(b'~') => self.proper += 1,
+            Some(b'=') => self.watched = true,
+            _ => self.words += 1,
+        }
+    }
+
+    /// What two items share, from their words.
+    pub fn between(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Shared {
+        fn person_words(w: &Words) -> BTreeSet<&str> {
+            w.people.iter().flat_map(|p| p.split(' ')).collect()
+        }
+        Shared {
+            words: a.words.intersection(&b.words).count(),
+            person_words: person_words(a).intersection(&person_words(b)).count(),
+            watched: a_names.iter().any(|n| b_names.contains(n)),
+            count: !a.counts.is_disjoint(&b.counts),
+            proper: a.proper.intersection(&b.proper).count(),
+        }
+    }
+}
+
+/// Whether two items sharing `shared`, the smaller having `smaller` words,
+/// can be one story: enough words in common, two words of a person's name,
+/// a watched person, or a count and a proper noun. What the store asks its
+/// index before reading an earlier item, so that only those are compared.
+pub fn may_join(shared: &Shared, smaller: usize) -> bool {
+    may_be_same(shared.words, smaller)
+        || shared.person_words >= 2
+        || shared.watched
+        || shared.count && shared.proper > 0
 }
 
 /// How much two items' words overlap, 0 to 1, and how many they share.
@@ -765,13 +489,36 @@ pub fn same_story(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) 
     if shared_watched {
         return true;
     }
-    // "Otros seis detenidos": one more detention, not the one told before
-    // (the people both name may be the first one's).
-    if a.another != b.another {
+    // "Otros seis detenidos", "la esposa de": one more detention, not the
+    // one told before (the people both name may be the first one's),
+    // unless both are about the same person.
+    let same_subject = a
+        .subject
+        .iter()
+        .any(|p| b.subject.iter().any(|q| part_of(p, q) || part_of(q, p)));
+    if a.another != b.another && !same_subject {
         return false;
     }
     if shared_person {
         return true;
+    }
+    // "Dos manifestantes", "tres madres": different groups.
+    if !a.counts.is_empty() && !b.counts.is_empty() && a.counts.is_disjoint(&b.counts) {
+        return false;
+    }
+    // Each title names somewhere the other report never mentions ("tres
+    // gerentes de Pdvsa en Anzoátegui", "tres trabajadores de Pdvsa en
+    // Zulia"): two reports. Words that translate ("Fuerte", "Fort") are
+    // not asked for.
+    let unmentioned_name = |x: &Words, y: &Words| {
+        x.names.iter().any(|n| {
+            !y.words.contains(n)
+                && !BODIES.contains(&n.as_str())
+                && !NOT_PEOPLE.contains(&n.as_str())
+        })
+    };
+    if unmentioned_name(a, b) && unmentioned_name(b, a) {
+        return false;
     }
     // The same number of people in the same named place or body ("tres
     // tenientes ... Fuerte Tiuna", "three lieutenants ... Fort Tiuna"):
@@ -800,7 +547,10 @@ pub fn best_story<'a>(
 ) -> Option<i64> {
     let mut best: Option<(f64, i64)> = None;
     for (story, other, other_names) in earlier {
-        if !same_story(words, names, other, other_names) {
+        let smaller = words.words.len().min(other.words.len());
+        if !may_join(&Shared::between(words, names, other, other_names), smaller)
+            || !same_story(words, names, other, other_names)
+        {
             continue;
         }
         let (score, _) = overlap(words, other);
@@ -809,138 +559,6 @@ pub fn best_story<'a>(
         }
     }
     best.map(|(_, story)| story)
-}
-
-/// Pairwise precision and recall of a grouping against the truth: over
-/// every pair of items, whether both put them in one group.
-pub fn pairwise(truth: &[&str], grouped: &[i64]) -> (usize, usize, usize) {
-    let (mut tp, mut fp, mut fn_) = (0, 0, 0);
-    for i in 0..truth.len() {
-        for j in i + 1..truth.len() {
-            match (truth[i] == truth[j], grouped[i] == grouped[j]) {
-                (true, true) => tp += 1,
-                (false, true) => fp += 1,
-                (true, false) => fn_ += 1,
-                (false, false) => {}
-            }
-        }
-    }
-    (tp, fp, fn_)
-}
-
-/// What grouping a labeled set of story clusters gave.
-#[derive(Debug, Default)]
-pub struct StoryReport {
-    pub tp: usize,
-    pub fp: usize,
-    pub fn_: usize,
-    /// (item, the story it joined) for every item, as `cluster: title`.
-    pub grouping: Vec<(String, String)>,
-    /// Pair counts (tp, fp, fn) by the two items' languages: `es`, `en`,
-    /// `pt`, or `cross` when they differ.
-    pub by_lang: std::collections::BTreeMap<String, (usize, usize, usize)>,
-    /// Items put in the story of another cluster: `cluster: title` → the
-    /// story's first report.
-    pub wrong: Vec<(String, String)>,
-}
-
-impl StoryReport {
-    /// Wrong joins of different people: a report put in the story of a
-    /// cluster that is not its own nor one of the same people's (by the
-    /// story sets' naming: `gallo-free` is a later event of `gallo`).
-    pub fn different_people(&self) -> Vec<&(String, String)> {
-        let cluster = |s: &str| s.split(": ").next().unwrap_or_default().to_string();
-        self.wrong
-            .iter()
-            .filter(|(item, story)| {
-                let (a, b) = (cluster(item), cluster(story));
-                !a.starts_with(&format!("{b}-")) && !b.starts_with(&format!("{a}-"))
-            })
-            .collect()
-    }
-
-    pub fn precision(&self) -> f64 {
-        self.tp as f64 / (self.tp + self.fp).max(1) as f64
-    }
-    pub fn recall(&self) -> f64 {
-        self.tp as f64 / (self.tp + self.fn_).max(1) as f64
-    }
-}
-
-/// Groups the items of a story set (`tests/fixtures/stories.tsv`: cluster,
-/// hours, source, title, summary), in time order, the way the store does,
-/// with the people the config's matcher finds in each, and scores the
-/// grouping pairwise.
-pub fn evaluate(config: &crate::config::Config, tsv: &str, window_hours: f64) -> StoryReport {
-    let matcher = crate::matching::Matcher::new(config);
-    let mut rows: Vec<(f64, &str, &str, &str)> = tsv
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            let hours = f[1].parse().expect("hours is a number");
-            (hours, f[0], f[3], f.get(4).copied().unwrap_or(""))
-        })
-        .collect();
-    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut seen: Vec<(f64, i64, Words, Vec<String>, String)> = Vec::new();
-    let mut truth = Vec::new();
-    let mut grouped = Vec::new();
-    let mut langs = Vec::new();
-    let mut report = StoryReport::default();
-    for (hours, cluster, title, summary) in rows {
-        let text = crate::matching::ItemText {
-            title,
-            summary,
-            content: "",
-        };
-        let explanation = matcher.explain(&matcher.check(&text, &[]));
-        langs.push(crate::matching::language(&text).map_or("?", |l| l.code()));
-        let w = words(title, summary);
-        let earlier = seen
-            .iter()
-            .filter(|(h, ..)| hours - h <= window_hours)
-            .map(|(_, story, w, n, _)| (*story, w, &n[..]));
-        let story = best_story(&w, &explanation.names, earlier).unwrap_or(seen.len() as i64);
-        let root = seen
-            .iter()
-            .find(|s| s.1 == story)
-            .map(|s| s.4.clone())
-            .unwrap_or_else(|| format!("{cluster}: {title}"));
-        if !root.starts_with(&format!("{cluster}: ")) {
-            report
-                .wrong
-                .push((format!("{cluster}: {title}"), root.clone()));
-        }
-        report.grouping.push((format!("{cluster}: {title}"), root));
-        seen.push((
-            hours,
-            story,
-            w,
-            explanation.names,
-            format!("{cluster}: {title}"),
-        ));
-        truth.push(cluster);
-        grouped.push(story);
-    }
-    (report.tp, report.fp, report.fn_) = pairwise(&truth, &grouped);
-    for i in 0..truth.len() {
-        for j in i + 1..truth.len() {
-            let bucket = if langs[i] == langs[j] {
-                langs[i].to_string()
-            } else {
-                "cross".to_string()
-            };
-            let counts = report.by_lang.entry(bucket).or_default();
-            match (truth[i] == truth[j], grouped[i] == grouped[j]) {
-                (true, true) => counts.0 += 1,
-                (false, true) => counts.1 += 1,
-                (true, false) => counts.2 += 1,
-                (false, false) => {}
-            }
-        }
-    }
-    report
 }
 
 /// Serializes words for the store: one per line, title names after a `^`,
@@ -1056,6 +674,99 @@ mod tests {
         assert!(words("Liberan a Carla de la Rosa", "").release);
         // Demanding a release is no release.
         assert!(!words("Exigen la liberación de Carla de la Rosa", "").release);
+    }
+
+    #[test]
+    fn people_are_split_at_and_and_lose_nationalities_and_titles() {
+        let w = words(
+            "Venezuela detains Avior pilots",
+            "Agents detained Eduardo Rangel y Luis Medina. Police held Brazilian YouTuber Caio Ferraz and Bishop Rodrigo Salgado.",
+        );
+        let got: Vec<&str> = w.people.iter().map(String::as_str).collect();
+        assert_eq!(
+            got,
+            [
+                "eduard rangel",
+                "luis medina",
+                "rodrig salgad",
+                "youtub caio ferraz"
+            ]
+        );
+        // A body with "la" inside is no person; a name after a place's
+        // noun and a comma is one.
+        let w = words(
+            "Detienen a dos voluntarios de Alimenta la Solidaridad",
+            "El jefe de mantenimiento del hospital, Oswaldo Rengifo, fue detenido.",
+        );
+        let got: Vec<&str> = w.people.iter().map(String::as_str).collect();
+        assert_eq!(got, ["oswald rengif"]);
+        // Dates and streets are not counts.
+        assert!(words("Detienen a vecinos en la calle 5 de Julio", "")
+            .counts
+            .is_empty());
+        assert_eq!(words("Detienen a cinco vecinos", "").counts, [5].into());
+    }
+
+    #[test]
+    fn a_relative_s_detention_is_a_story_of_its_own() {
+        let his = words(
+            "Detienen al opositor José Daniel Ferrán en Camagüey",
+            "El opositor José Daniel Ferrán fue detenido por la policía política en Camagüey.",
+        );
+        let hers = words(
+            "Arrestan a la esposa de José Daniel Ferrán",
+            "Nereida Ferrán, esposa del opositor José Daniel Ferrán, fue arrestada en Camagüey.",
+        );
+        assert!(hers.another);
+        assert!(!same_story(&his, &[], &hers, &[]));
+        assert!(!same_story(&hers, &[], &his, &[]));
+    }
+
+    #[test]
+    fn another_detention_joins_only_the_reports_about_its_own_person() {
+        let first = words(
+            "Detienen al concejal Alexis Morillo en Maracaibo",
+            "El dirigente opositor Alexis Morillo fue detenido por el SEBIN en Maracaibo.",
+        );
+        let another = words(
+            "Detienen a otro dirigente opositor en Zulia",
+            "El dirigente opositor Yorman Fuenmayor fue detenido en Cabimas por el SEBIN, horas después de la detención de Alexis Morillo.",
+        );
+        let named = words(
+            "SEBIN detiene a Yorman Fuenmayor en Cabimas",
+            "Yorman Fuenmayor, dirigente opositor de Cabimas, fue detenido por el SEBIN.",
+        );
+        assert!(!same_story(&first, &[], &another, &[]));
+        assert!(same_story(&another, &[], &named, &[]));
+    }
+
+    #[test]
+    fn counts_and_places_join_across_languages_and_tell_groups_apart() {
+        let es = words(
+            "Detienen a tres tenientes en Fuerte Tiuna",
+            "Tres tenientes del Ejército fueron detenidos por la DGCIM en Fuerte Tiuna, Caracas.",
+        );
+        let en = words(
+            "Venezuela arrests three lieutenants over alleged plot",
+            "Military counterintelligence arrested three army lieutenants at Fort Tiuna in Caracas.",
+        );
+        assert!(overlap(&es, &en).0 < THRESHOLD);
+        assert!(same_story(&es, &[], &en, &[]));
+        // Another count, or another place with the same employer: others.
+        let two = words(
+            "Detienen a dos tenientes en Fuerte Tiuna",
+            "Dos tenientes del Ejército fueron detenidos por la DGCIM en Fuerte Tiuna, Caracas.",
+        );
+        assert!(!same_story(&es, &[], &two, &[]));
+        let a = words(
+            "Detienen a tres gerentes de Pdvsa en Anzoátegui",
+            "Tres gerentes de la refinería fueron detenidos por la DGCIM.",
+        );
+        let b = words(
+            "Detienen a tres trabajadores de Pdvsa en Zulia",
+            "Tres trabajadores de Pdvsa fueron detenidos por la DGCIM.",
+        );
+        assert!(!same_story(&a, &[], &b, &[]));
     }
 
     #[test]
