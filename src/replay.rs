@@ -164,7 +164,7 @@ pub async fn replay(
             let story = verdict.alerts().then(|| {
                 let words = stories::words(&item.title, &item.summary);
                 let earlier = seen.iter().map(|(n, w, p, _)| (*n as i64, w, &p[..]));
-                let joined = stories::best_story(&words, &e.names, earlier).map(|n| n as usize);
+                let joined = stories::story_among(&words, &e.names, earlier).map(|n| n as usize);
                 let n = joined.unwrap_or_else(|| {
                     story_count += 1;
                     story_count

@@ -1,7 +1,7 @@
 //! Scoring the join on a labelled story set (`tests/fixtures/stories*.tsv`):
 //! what `cargo run --example stories` prints and the corpus test asserts.
 
-use super::{best_story, words, Words};
+use super::{story_among, words, Words};
 
 /// Pairwise precision and recall of a grouping against the truth: over
 /// every pair of items, whether both put them in one group.
@@ -93,7 +93,7 @@ pub fn evaluate(config: &crate::config::Config, tsv: &str, window_hours: f64) ->
             .iter()
             .filter(|(h, ..)| hours - h <= window_hours)
             .map(|(_, story, w, n, _)| (*story, w, &n[..]));
-        let story = best_story(&w, &explanation.names, earlier).unwrap_or(seen.len() as i64);
+        let story = story_among(&w, &explanation.names, earlier).unwrap_or(seen.len() as i64);
         let root = seen
             .iter()
             .find(|s| s.1 == story)

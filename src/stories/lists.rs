@@ -452,6 +452,42 @@ pub(super) const KIN: &[&str] = &[
     "namorada",
 ];
 
+/// Those who work for a person, folded: "la abogada de Omar Lugo" is the
+/// lawyer's detention. Read as kin only before a name ("el abogado de
+/// presos políticos Nelson Urdaneta" is the lawyer).
+pub(super) const ASSOCIATES: &[&str] = &[
+    "abogado",
+    "abogada",
+    "defensor",
+    "defensora",
+    "lawyer",
+    "attorney",
+    "advogado",
+    "advogada",
+    "escolta",
+    "escoltas",
+    "guardaespaldas",
+    "bodyguard",
+    "bodyguards",
+    "chofer",
+    "driver",
+    "motorista",
+    "asistente",
+    "assistant",
+    "secretario",
+    "secretaria",
+    "secretary",
+    "asesor",
+    "asesora",
+    "aide",
+    "aides",
+    "assessor",
+    "assessora",
+];
+
+/// Prepositions before where a title says something happened.
+pub(super) const PLACE_AT: &[&str] = &["en", "in", "em", "at", "na", "no"];
+
 /// Words after a kin word that say whose kin: "esposa de", "wife of".
 pub(super) const KIN_OF: &[&str] = &["de", "del", "of", "da", "do"];
 

@@ -70,6 +70,10 @@ pub struct Words {
     /// sentence and countries: the places and bodies a report names
     /// ("Tiuna", "Barinas", "DGCIM"), which most languages write alike.
     pub proper: BTreeSet<String>,
+    /// Where the title says it happened: the capitalized words right after
+    /// "en", "in", "em", "at" ("en Catia", "in Fort Tiuna"), countries
+    /// aside.
+    pub place: BTreeSet<String>,
     /// Whether the title reports a release rather than a detention.
     pub release: bool,
 }
@@ -270,6 +274,8 @@ pub fn words(title: &str, summary: &str) -> Words {
         .map(stem)
         .collect();
     let mut names = BTreeSet::new();
+    let mut place = BTreeSet::new();
+    let mut at = false;
     for (i, w) in t.words.iter().enumerate() {
         let folded = &t.text[w.folded.clone()];
         let capital = title[w.original.clone()]
@@ -284,6 +290,15 @@ pub fn words(title: &str, summary: &str) -> Words {
         let country = COUNTRIES.contains(&stem(folded).as_str());
         if number || i > 0 && capital && !after_stop && content(folded) && !country {
             names.insert(stem(folded));
+        }
+        // A place's name runs on through joiners ("en Santa Elena de
+        // Uairén") and ends at the first other lower-case word.
+        if at && capital {
+            if content(folded) && !country {
+                place.insert(stem(folded));
+            }
+        } else {
+            at = PLACE_AT.contains(&folded) || at && NAME_JOINERS.contains(&folded);
         }
     }
     let lead: String = summary
@@ -306,9 +321,19 @@ pub fn words(title: &str, summary: &str) -> Words {
     let in_title = people(title, &lower);
     let in_lead = people(&lead, &lower);
     let title_words: Vec<&str> = t.text.split(' ').collect();
-    let kin = title_words
-        .windows(2)
-        .any(|p| KIN.contains(&p[0]) && KIN_OF.contains(&p[1]));
+    let capital_at = |i: usize| {
+        t.words.get(i).is_some_and(|w| {
+            title[w.original.clone()]
+                .chars()
+                .next()
+                .is_some_and(char::is_uppercase)
+        })
+    };
+    let kin = (0..title_words.len().saturating_sub(1)).any(|i| {
+        KIN_OF.contains(&title_words[i + 1])
+            && (KIN.contains(&title_words[i])
+                || ASSOCIATES.contains(&title_words[i]) && capital_at(i + 2))
+    });
     let another = kin || title_words.iter().any(|w| ANOTHER.contains(w));
     // A title telling of a relative's detention names the first one's
     // person ("la esposa de José Daniel Ferrán"): the lead names whom it
@@ -341,6 +366,7 @@ pub fn words(title: &str, summary: &str) -> Words {
         another,
         counts: numbers,
         proper: places,
+        place,
         release,
     }
 }
@@ -361,17 +387,21 @@ pub fn may_be_same(shared: usize, smaller: usize) -> bool {
     smaller > 0 && shared >= MIN_SHARED && shared as f64 / smaller as f64 >= THRESHOLD
 }
 
-/// The terms the store's story index holds for an item: its words, and,
-/// marked so that they never meet a word, each word of the people it names
-/// (`@`), its counts (`#`), proper nouns (`~`) and watched names (`=`).
+/// The terms the store's story index holds for an item, and looks up for
+/// a new one: its words, and, marked so that they never meet a word, each
+/// word of the people it names (`@`), its watched names (`=`), and its
+/// counts (`#`) and proper nouns (`~`) when it has both (they only join
+/// together).
 pub fn index_terms(words: &Words, names: &[String]) -> BTreeSet<String> {
     let mut terms: BTreeSet<String> = words.words.clone();
     for p in &words.people {
         terms.extend(p.split(' ').map(|w| format!("@{w}")));
     }
-    terms.extend(words.counts.iter().map(|n| format!("#{n}")));
-    terms.extend(words.proper.iter().map(|p| format!("~{p}")));
     terms.extend(names.iter().map(|n| format!("={n}")));
+    if !words.counts.is_empty() && !words.proper.is_empty() {
+        terms.extend(words.counts.iter().map(|n| format!("#{n}")));
+        terms.extend(words.proper.iter().map(|p| format!("~{p}")));
+    }
     terms
 }
 
@@ -520,6 +550,21 @@ pub fn same_story(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) 
     if unmentioned_name(a, b) && unmentioned_name(b, a) {
         return false;
     }
+    // Both titles say where, in different places, and one of them is
+    // never mentioned by the other ("cuatro choferes ... en Catia", "...
+    // en Petare, horas después de las detenciones en Catia").
+    let place_unmentioned = |x: &Words, y: &Words| {
+        x.place
+            .iter()
+            .all(|p| !y.words.contains(p) && !y.proper.contains(p))
+    };
+    if !a.place.is_empty()
+        && !b.place.is_empty()
+        && a.place.is_disjoint(&b.place)
+        && (place_unmentioned(a, b) || place_unmentioned(b, a))
+    {
+        return false;
+    }
     // The same number of people in the same named place or body ("tres
     // tenientes ... Fuerte Tiuna", "three lieutenants ... Fort Tiuna"):
     // what a report naming no one is told by, in any language.
@@ -537,9 +582,10 @@ pub fn same_story(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) 
     may_be_same(shared, a.words.len().min(b.words.len()))
 }
 
-/// Of the earlier items (their story, words and people), the story the new
-/// item joins: the one whose member overlaps it most among those that tell
-/// the same story.
+/// Of the earlier items (their story, words and people) that share what a
+/// join needs (see [`may_join`]; the store finds them through its index),
+/// the story the new item joins: the one whose member overlaps it most
+/// among those that tell the same story.
 pub fn best_story<'a>(
     words: &Words,
     names: &[String],
@@ -547,10 +593,7 @@ pub fn best_story<'a>(
 ) -> Option<i64> {
     let mut best: Option<(f64, i64)> = None;
     for (story, other, other_names) in earlier {
-        let smaller = words.words.len().min(other.words.len());
-        if !may_join(&Shared::between(words, names, other, other_names), smaller)
-            || !same_story(words, names, other, other_names)
-        {
+        if !same_story(words, names, other, other_names) {
             continue;
         }
         let (score, _) = overlap(words, other);
@@ -559,6 +602,20 @@ pub fn best_story<'a>(
         }
     }
     best.map(|(_, story)| story)
+}
+
+/// [`best_story`] among any earlier items, as the store would find them:
+/// for scoring and replaying without a store.
+pub fn story_among<'a>(
+    words: &Words,
+    names: &[String],
+    earlier: impl IntoIterator<Item = (i64, &'a Words, &'a [String])>,
+) -> Option<i64> {
+    let found = earlier.into_iter().filter(|(_, other, other_names)| {
+        let smaller = words.words.len().min(other.words.len());
+        may_join(&Shared::between(words, names, other, other_names), smaller)
+    });
+    best_story(words, names, found)
 }
 
 /// Serializes words for the store: one per line, title names after a `^`,
@@ -570,6 +627,7 @@ pub fn to_stored(words: &Words) -> String {
     lines.extend(words.subject.iter().map(|p| format!("%{p}")));
     lines.extend(words.counts.iter().map(|n| format!("#{n}")));
     lines.extend(words.proper.iter().map(|p| format!("~{p}")));
+    lines.extend(words.place.iter().map(|p| format!("&{p}")));
     if words.release {
         lines.push("!release".to_string());
     }
@@ -598,6 +656,8 @@ pub fn from_stored(stored: &str) -> Words {
             out.counts.insert(n);
         } else if let Some(place) = line.strip_prefix('~') {
             out.proper.insert(place.to_string());
+        } else if let Some(place) = line.strip_prefix('&') {
+            out.place.insert(place.to_string());
         } else {
             out.words.insert(line.to_string());
         }
