@@ -394,13 +394,12 @@ fn join_story(
         }
     }
     rows.sort_unstable_by_key(|r| r.0);
+    let person_words = words.person_words();
     let ids: Vec<i64> = rows
         .chunk_by(|a, b| a.0 == b.0)
         .filter(|same| {
-            let mut shared = crate::stories::Shared::default();
-            for row in *same {
-                shared.add_term(row.2);
-            }
+            let shared =
+                crate::stories::Shared::from_terms(&person_words, same.iter().map(|r| r.2));
             crate::stories::may_join(&shared, words.words.len().min(same[0].1))
         })
         .map(|same| same[0].0)

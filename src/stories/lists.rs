@@ -262,6 +262,19 @@ pub(super) const PLACE_NOUNS: &[&str] = &[
     "diario",
     "jornal",
     "newspaper",
+    "mercado",
+    "market",
+    "feira",
+    "iglesia",
+    "church",
+    "igreja",
+    "terminal",
+    "estadio",
+    "stadium",
+    "hotel",
+    "playa",
+    "beach",
+    "praia",
 ];
 
 /// Words inside a name that are not capitalized: "Carla de la Rosa".

@@ -262,6 +262,16 @@ fn content(folded_word: &str) -> bool {
     folded_word.chars().count() >= 3 && !STOPWORDS.contains(&folded_word)
 }
 
+impl Words {
+    /// The words of the people it names, each once.
+    pub fn person_words(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.people.iter().flat_map(|p| p.split(' ')).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
 /// The content words and title names of an item.
 pub fn words(title: &str, summary: &str) -> Words {
     let t = normalize(title);
@@ -275,7 +285,8 @@ pub fn words(title: &str, summary: &str) -> Words {
         .collect();
     let mut names = BTreeSet::new();
     let mut place = BTreeSet::new();
-    let mut at = false;
+    // Words since the last "en", "in", "at".
+    let mut after_at: Option<usize> = None;
     for (i, w) in t.words.iter().enumerate() {
         let folded = &t.text[w.folded.clone()];
         let capital = title[w.original.clone()]
@@ -291,14 +302,20 @@ pub fn words(title: &str, summary: &str) -> Words {
         if number || i > 0 && capital && !after_stop && content(folded) && !country {
             names.insert(stem(folded));
         }
-        // A place's name runs on through joiners ("en Santa Elena de
-        // Uairén") and ends at the first other lower-case word.
-        if at && capital {
+        // The capitalized words a few lower-case ones after "en" ("en el
+        // mercado de Quinta Crespo", "en Santa Elena de Uairén"), up to the
+        // first lower-case word after them.
+        if capital && after_at.is_some_and(|n| n <= 4) {
             if content(folded) && !country {
                 place.insert(stem(folded));
             }
+            after_at = Some(0);
+        } else if PLACE_AT.contains(&folded) {
+            after_at = Some(1);
+        } else if !capital && !place.is_empty() && !NAME_JOINERS.contains(&folded) {
+            after_at = None;
         } else {
-            at = PLACE_AT.contains(&folded) || at && NAME_JOINERS.contains(&folded);
+            after_at = after_at.map(|n| n + 1);
         }
     }
     let lead: String = summary
@@ -373,11 +390,9 @@ pub fn words(title: &str, summary: &str) -> Words {
 
 /// Whether `text` (folded, stemmed words joined by spaces) is wholly in `words`.
 fn mentions(words: &BTreeSet<String>, person: &str) -> bool {
-    // Words too short to be kept ("Fe y Alegría") cannot be asked for.
-    person
-        .split(' ')
-        .filter(|w| content(w))
-        .all(|w| words.contains(w))
+    // Words too short to be kept ("Fe y Alegría") cannot be asked for. A
+    // name's words are capitalized, never stopwords: no need to ask.
+    person.split(' ').all(|w| w.len() < 3 || words.contains(w))
 }
 
 /// Whether two items sharing `shared` words, the smaller having `smaller`,
@@ -388,15 +403,12 @@ pub fn may_be_same(shared: usize, smaller: usize) -> bool {
 }
 
 /// The terms the store's story index holds for an item, and looks up for
-/// a new one: its words, and, marked so that they never meet a word, each
-/// word of the people it names (`@`), its watched names (`=`), and its
-/// counts (`#`) and proper nouns (`~`) when it has both (they only join
-/// together).
+/// a new one: its words, and, marked so that they never meet a word, its
+/// watched names (`=`), and its counts (`#`) and proper nouns (`~`) when it
+/// has both (they only join together). The words of the people it names
+/// are among its words.
 pub fn index_terms(words: &Words, names: &[String]) -> BTreeSet<String> {
     let mut terms: BTreeSet<String> = words.words.clone();
-    for p in &words.people {
-        terms.extend(p.split(' ').map(|w| format!("@{w}")));
-    }
     terms.extend(names.iter().map(|n| format!("={n}")));
     if !words.counts.is_empty() && !words.proper.is_empty() {
         terms.extend(words.counts.iter().map(|n| format!("#{n}")));
@@ -405,11 +417,12 @@ pub fn index_terms(words: &Words, names: &[String]) -> BTreeSet<String> {
     terms
 }
 
-/// What two items have in common, as far as the story index tells: the
-/// evidence [`same_story`] can join on.
+/// What a new item has in common with an earlier one, as far as the story
+/// index tells: the evidence [`same_story`] can join on.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Shared {
     pub words: usize,
+    /// Words of the new item's people that the earlier item has.
     pub person_words: usize,
     pub watched: bool,
     pub count: bool,
@@ -417,28 +430,49 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Counts one index term (see [`index_terms`]) both items have.
-    pub fn add_term(&mut self, term: &str) {
-        match term.as_bytes().first() {
-            Some(b'@') => self.person_words += 1,
-            Some(b'#') => self.count = true,
-            Some(b'~') => self.proper += 1,
-            Some(b'=') => self.watched = true,
-            _ => self.words += 1,
+    /// From the new item's index terms (see [`index_terms`]) that an
+    /// earlier item has too, each once; `person_words` are the words of the
+    /// new item's people ([`Words::person_words`]).
+    pub fn from_terms<'a>(
+        person_words: &[&str],
+        terms: impl IntoIterator<Item = &'a str>,
+    ) -> Shared {
+        let mut shared = Shared::default();
+        for term in terms {
+            match term.as_bytes().first() {
+                Some(b'#') => shared.count = true,
+                Some(b'~') => shared.proper += 1,
+                Some(b'=') => shared.watched = true,
+                _ => {
+                    shared.words += 1;
+                    if person_words.contains(&term) {
+                        shared.person_words += 1;
+                    }
+                }
+            }
         }
+        shared
     }
 
-    /// What two items share, from their words.
-    pub fn between(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Shared {
-        fn person_words(w: &Words) -> BTreeSet<&str> {
-            w.people.iter().flat_map(|p| p.split(' ')).collect()
-        }
+    /// What a new item shares with an earlier one, from their words: the
+    /// same as [`Shared::from_terms`] on the index.
+    pub fn between(new: &Words, names: &[String], other: &Words, other_names: &[String]) -> Shared {
+        let person_words = new.person_words();
+        let both = !new.counts.is_empty() && !new.proper.is_empty();
+        let other_both = !other.counts.is_empty() && !other.proper.is_empty();
         Shared {
-            words: a.words.intersection(&b.words).count(),
-            person_words: person_words(a).intersection(&person_words(b)).count(),
-            watched: a_names.iter().any(|n| b_names.contains(n)),
-            count: !a.counts.is_disjoint(&b.counts),
-            proper: a.proper.intersection(&b.proper).count(),
+            words: new.words.intersection(&other.words).count(),
+            person_words: person_words
+                .iter()
+                .filter(|w| other.words.contains(**w))
+                .count(),
+            watched: names.iter().any(|n| other_names.contains(n)),
+            count: both && other_both && !new.counts.is_disjoint(&other.counts),
+            proper: if both && other_both {
+                new.proper.intersection(&other.proper).count()
+            } else {
+                0
+            },
         }
     }
 }
@@ -508,10 +542,7 @@ pub fn same_story(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) 
     let shared_watched = a_names.iter().any(|n| b_names.contains(n));
     // One person, named in full or in part ("Sor Inés Montalván", "Inés
     // Montalván").
-    let part_of = |p: &str, q: &str| {
-        let q: BTreeSet<&str> = q.split(' ').collect();
-        p.split(' ').all(|w| q.contains(w))
-    };
+    let part_of = |p: &str, q: &str| p.split(' ').all(|w| q.split(' ').any(|x| x == w));
     let shared_person = a
         .people
         .iter()
@@ -567,15 +598,26 @@ pub fn same_story(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) 
     }
     // The same number of people in the same named place or body ("tres
     // tenientes ... Fuerte Tiuna", "three lieutenants ... Fort Tiuna"):
-    // what a report naming no one is told by, in any language.
+    // what a report naming no one is told by, in any language. Not when
+    // either title names what the other never mentions ("tres médicos ...
+    // Hospital Pérez Carreño", "three nurses ... Caracas").
     let shared_count = a.counts.iter().any(|n| b.counts.contains(n));
     let no_one_else = !unmentioned(a, b) && !unmentioned(b, a);
-    if shared_count && no_one_else && !a.proper.is_disjoint(&b.proper) {
+    let nothing_else = !unmentioned_name(a, b) && !unmentioned_name(b, a);
+    if shared_count && no_one_else && nothing_else && !a.proper.is_disjoint(&b.proper) {
         return true;
     }
     // Each title names someone or somewhere the other report never
-    // mentions: two reports.
-    if !a.names.is_subset(&b.words) && !b.names.is_subset(&a.words) {
+    // mentions: two reports. Groups are told in the same words, so when
+    // neither names a person and their titles name nothing in common, one
+    // is enough ("dos comerciantes ... Quinta Crespo", "... de Coche").
+    let (a_other, b_other) = (unmentioned_name(a, b), unmentioned_name(b, a));
+    let groups = a.people.is_empty()
+        && b.people.is_empty()
+        && !a.names.is_empty()
+        && !b.names.is_empty()
+        && a.names.is_disjoint(&b.names);
+    if a_other && b_other || groups && (a_other || b_other) {
         return false;
     }
     let shared = a.words.intersection(&b.words).count();
@@ -827,6 +869,51 @@ mod tests {
             "Tres trabajadores de Pdvsa fueron detenidos por la DGCIM.",
         );
         assert!(!same_story(&a, &[], &b, &[]));
+    }
+
+    #[test]
+    fn an_associate_s_detention_is_a_story_of_its_own() {
+        let client = words(
+            "Detienen al exalcalde Omar Lugo en Barinas",
+            "El exalcalde de Barinas Omar Lugo fue detenido por el SEBIN.",
+        );
+        let lawyer = words(
+            "Detienen a la abogada de Omar Lugo",
+            "La abogada Rebeca Ferrer, defensora del exalcalde Omar Lugo, fue detenida por el SEBIN.",
+        );
+        assert!(!same_story(&client, &[], &lawyer, &[]));
+        // A lawyer named by whom she defends is the lawyer herself.
+        assert!(
+            !words(
+                "Detienen al abogado de presos políticos Nelson Urdaneta",
+                ""
+            )
+            .another
+        );
+    }
+
+    #[test]
+    fn groups_told_alike_in_different_places_are_two_stories() {
+        let catia = words(
+            "Detienen a cuatro choferes en protesta por pasaje en Catia",
+            "Cuatro choferes fueron detenidos por la PNB en Catia durante una protesta por el pasaje.",
+        );
+        let petare = words(
+            "Detienen a cuatro choferes en protesta por pasaje en Petare",
+            "Cuatro choferes fueron detenidos por la PNB en Petare, horas después de las detenciones en Catia.",
+        );
+        assert_eq!(petare.place, ["petare".to_string()].into());
+        assert!(!same_story(&catia, &[], &petare, &[]));
+        let coche = words(
+            "PNB detiene a dos comerciantes de Coche por especulación",
+            "La PNB detuvo a dos comerciantes del mercado de Coche, en Caracas.",
+        );
+        let crespo = words(
+            "Detienen a dos comerciantes en el mercado de Quinta Crespo",
+            "Dos comerciantes del mercado de Quinta Crespo fueron detenidos por la PNB, horas después de las detenciones en Coche.",
+        );
+        assert!(crespo.people.is_empty(), "a market's name is no person");
+        assert!(!same_story(&coche, &[], &crespo, &[]));
     }
 
     #[test]
