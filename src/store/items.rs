@@ -43,7 +43,7 @@ impl Store {
         if recorded.is_err() {
             // The transaction rolled back: the ids of its items may be given
             // again, so what was kept of them must go.
-            self.recent().items.clear();
+            self.recent().clear();
         }
         recorded
     }
@@ -328,9 +328,36 @@ impl Joined {
 /// enough of its words (hundreds, when a country's news is told in the
 /// same words), and an item's story and words never change once written.
 /// Items older than the story window are dropped as they age out.
+///
+/// The story index's rows are kept too, by term, read through on a term's
+/// first use: finding the earlier items that share a new item's words
+/// reads thousands of rows, and only this store writes them.
 #[derive(Default)]
 pub(super) struct Recent {
     pub(super) items: std::collections::BTreeMap<i64, std::sync::Arc<Earlier>>,
+    terms: std::collections::HashMap<String, TermRows>,
+    /// Joins since terms were last swept of rows older than the window.
+    joins: u32,
+}
+
+/// One term's rows in the story index: (item, its word count, found at),
+/// all those found since `since`.
+struct TermRows {
+    since: i64,
+    rows: Vec<(i64, usize, i64)>,
+}
+
+impl Recent {
+    /// Forgets everything: after a rollback, item ids may be given again.
+    pub(super) fn clear(&mut self) {
+        *self = Recent::default();
+    }
+
+    /// Whether nothing is kept.
+    #[cfg(test)]
+    pub(super) fn is_empty(&self) -> bool {
+        self.items.is_empty() && self.terms.is_empty()
+    }
 }
 
 impl Store {
@@ -368,6 +395,14 @@ fn join_story(
     let words = item.words;
     let since = item.found_at - i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
     recent.items.retain(|_, e| e.found_at >= since);
+    recent.joins += 1;
+    if recent.joins.is_multiple_of(256) {
+        recent.terms.retain(|_, t| {
+            t.rows.retain(|r| r.2 >= since);
+            t.since = t.since.max(since);
+            !t.rows.is_empty()
+        });
+    }
     // Earlier story items within the window that share what a join needs
     // (see `stories::may_join`), counted from the story index, so that
     // only those that can pass are compared.
@@ -378,19 +413,41 @@ fn join_story(
     {
         let mut stmt = tx
             .prepare_cached(
-                "SELECT item_id, words FROM story_terms WHERE term = ?1 AND found_at >= ?2",
+                "SELECT item_id, words, found_at FROM story_terms
+                 WHERE term = ?1 AND found_at >= ?2",
             )
             .context("prepare story terms")?;
         for term in &terms {
-            let found = stmt
-                .query_map(params![term, since], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-                })
-                .context("query story terms")?;
-            for row in found {
-                let (id, len) = row.context("read story term")?;
-                rows.push((id, len.max(0) as usize, term.as_str()));
+            let kept = recent
+                .terms
+                .get(term.as_str())
+                .is_some_and(|t| t.since <= since);
+            if !kept {
+                let found = stmt
+                    .query_map(params![term, since], |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, i64>(2)?,
+                        ))
+                    })
+                    .context("query story terms")?;
+                let mut read = Vec::new();
+                for row in found {
+                    let (id, len, found_at) = row.context("read story term")?;
+                    read.push((id, len.max(0) as usize, found_at));
+                }
+                recent
+                    .terms
+                    .insert(term.clone(), TermRows { since, rows: read });
             }
+            let t = &recent.terms[term.as_str()];
+            rows.extend(
+                t.rows
+                    .iter()
+                    .filter(|r| r.2 >= since)
+                    .map(|r| (r.0, r.1, term.as_str())),
+            );
         }
     }
     rows.sort_unstable_by_key(|r| r.0);
@@ -502,6 +559,9 @@ fn join_story(
                 words.words.len() as i64
             ])
             .context("insert story term")?;
+        if let Some(t) = recent.terms.get_mut(term.as_str()) {
+            t.rows.push((item_id, words.words.len(), item.found_at));
+        }
     }
     Ok(Joined {
         story,
