@@ -74,6 +74,9 @@ pub struct Words {
     /// "en", "in", "em", "at" ("en Catia", "in Fort Tiuna"), countries
     /// aside.
     pub place: BTreeSet<String>,
+    /// The nationalities the title gives (as countries: "co", "us"): two
+    /// Colombians are not two Americans.
+    pub nationals: BTreeSet<String>,
     /// Whether the title reports a release rather than a detention.
     pub release: bool,
 }
@@ -346,10 +349,18 @@ pub fn words(title: &str, summary: &str) -> Words {
                 .is_some_and(char::is_uppercase)
         })
     };
+    // The name after "de" may come after a title: "el escolta del alcalde
+    // Gustavo Lárez".
+    let named_at = |i: usize| {
+        capital_at(i)
+            || title_words
+                .get(i)
+                .is_some_and(|w| HONORIFICS.contains(w) && capital_at(i + 1))
+    };
     let kin = (0..title_words.len().saturating_sub(1)).any(|i| {
         KIN_OF.contains(&title_words[i + 1])
             && (KIN.contains(&title_words[i])
-                || ASSOCIATES.contains(&title_words[i]) && capital_at(i + 2))
+                || ASSOCIATES.contains(&title_words[i]) && named_at(i + 2))
     });
     let another = kin || title_words.iter().any(|w| ANOTHER.contains(w));
     // A title telling of a relative's detention names the first one's
@@ -384,6 +395,17 @@ pub fn words(title: &str, summary: &str) -> Words {
         counts: numbers,
         proper: places,
         place,
+        nationals: (0..title_words.len())
+            .filter(|&i| {
+                let beside = |j: Option<usize>| {
+                    j.and_then(|j| title_words.get(j))
+                        .is_some_and(|w| NOT_NATIONALS.contains(w))
+                };
+                !beside(i.checked_sub(1)) && !beside(Some(i + 1))
+            })
+            .filter_map(|i| DEMONYMS.iter().find(|(d, _)| *d == title_words[i]))
+            .map(|(_, c)| c.to_string())
+            .collect(),
         release,
     }
 }
@@ -563,8 +585,12 @@ pub fn same_story(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) 
     if shared_person {
         return true;
     }
-    // "Dos manifestantes", "tres madres": different groups.
+    // "Dos manifestantes", "tres madres": different groups; "dos
+    // colombianos", "two Americans": other people.
     if !a.counts.is_empty() && !b.counts.is_empty() && a.counts.is_disjoint(&b.counts) {
+        return false;
+    }
+    if !a.nationals.is_empty() && !b.nationals.is_empty() && a.nationals.is_disjoint(&b.nationals) {
         return false;
     }
     // Each title names somewhere the other report never mentions ("tres
@@ -670,6 +696,7 @@ pub fn to_stored(words: &Words) -> String {
     lines.extend(words.counts.iter().map(|n| format!("#{n}")));
     lines.extend(words.proper.iter().map(|p| format!("~{p}")));
     lines.extend(words.place.iter().map(|p| format!("&{p}")));
+    lines.extend(words.nationals.iter().map(|c| format!("${c}")));
     if words.release {
         lines.push("!release".to_string());
     }
@@ -700,6 +727,8 @@ pub fn from_stored(stored: &str) -> Words {
             out.proper.insert(place.to_string());
         } else if let Some(place) = line.strip_prefix('&') {
             out.place.insert(place.to_string());
+        } else if let Some(country) = line.strip_prefix('$') {
+            out.nationals.insert(country.to_string());
         } else {
             out.words.insert(line.to_string());
         }
@@ -890,6 +919,30 @@ mod tests {
             )
             .another
         );
+    }
+
+    #[test]
+    fn people_of_other_nationalities_are_other_people() {
+        let us = words(
+            "Detienen a dos estadounidenses en Mérida",
+            "Dos ciudadanos estadounidenses fueron detenidos por el SEBIN en Mérida.",
+        );
+        let co = words(
+            "Detienen a dos colombianos en Mérida",
+            "Dos ciudadanos colombianos fueron detenidos por el SEBIN en Mérida.",
+        );
+        assert!(!same_story(&us, &[], &co, &[]));
+        // A body's or a place's nationality is not its people's.
+        assert!(
+            words("Venezuela detains U.S. citizen near Colombian border", "")
+                .nationals
+                .is_empty()
+        );
+        assert!(words("La policía venezolana detiene a un turista", "")
+            .nationals
+            .is_empty());
+        // An escort named by whom he guards, after a title, is the escort.
+        assert!(words("Detienen al escolta del alcalde Gustavo Lárez", "").another);
     }
 
     #[test]
