@@ -12,8 +12,9 @@
 //!   explanations.
 //! - [`sources`]: fetching (one HTTP client, conditional GET, hard limits) and
 //!   parsing feeds and pages into [`sources::Item`]s.
-//! - [`stories`]: which alerting items tell one story (near-duplicate
-//!   reports from several outlets), so a story is one alert, edited.
+//! - [`stories`]: which alerting items tell one story (the same detention
+//!   reported by several outlets, in any language, never two people's), so
+//!   a story is one alert, edited.
 //! - [`store`]: the SQLite file: seen items, their matches, the alert outbox
 //!   and its states, what Telegram said about each chat, per-source state;
 //!   schema migrations.
