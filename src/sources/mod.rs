@@ -162,10 +162,10 @@ pub fn item_keys(source: &str, items: &[Item]) -> Vec<Vec<String>> {
         .iter()
         .zip(&forms)
         .map(|(item, forms)| {
-            let mut keys = vec![match (&item.guid, forms) {
-                (Some(_), _) => item.key(source),
-                (None, Some((canonical, _))) => format!("link:{canonical}"),
-                (None, None) => item.key(source),
+            // `Item::key`, with the link's parse already done.
+            let mut keys = vec![match forms {
+                Some((canonical, _)) if item.guid.is_none() => format!("link:{canonical}"),
+                _ => item.key(source),
             }];
             if let Some((canonical, legacy)) = forms {
                 if item.guid.is_none() || counts[canonical.as_str()] == 1 {

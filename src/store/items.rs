@@ -327,7 +327,7 @@ impl Joined {
 /// each alerting item is compared with every recent item that shares
 /// enough of its words (hundreds, when a country's news is told in the
 /// same words), and an item's story and words never change once written.
-/// Items older than the story window are dropped as they age out.
+/// Items older than the story window are swept as they age out.
 ///
 /// The story index's rows are kept too, by term, read through on a term's
 /// first use: finding the earlier items that share a new item's words
@@ -336,7 +336,7 @@ impl Joined {
 pub(super) struct Recent {
     pub(super) items: std::collections::BTreeMap<i64, std::sync::Arc<Earlier>>,
     terms: std::collections::HashMap<String, TermRows>,
-    /// Joins since terms were last swept of rows older than the window.
+    /// Joins since items and terms were last swept of what the window left.
     joins: u32,
 }
 
@@ -382,7 +382,7 @@ struct StoryItem<'a> {
 }
 
 /// Puts an alerting item in the story it tells (see [`crate::stories`]):
-/// one with an item found within `window` whose text is a near-duplicate,
+/// that of an item found within `window` that reports the same detention,
 /// else a new one.
 fn join_story(
     tx: &rusqlite::Transaction<'_>,
@@ -394,9 +394,11 @@ fn join_story(
 ) -> Result<Joined, StoreError> {
     let words = item.words;
     let since = item.found_at - i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
-    recent.items.retain(|_, e| e.found_at >= since);
+    // Rows older than the window are never read (they are filtered by
+    // `since` below), so what they point to is swept now and then.
     recent.joins += 1;
     if recent.joins.is_multiple_of(256) {
+        recent.items.retain(|_, e| e.found_at >= since);
         recent.terms.retain(|_, t| {
             t.rows.retain(|r| r.2 >= since);
             t.since = t.since.max(since);

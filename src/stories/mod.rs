@@ -363,6 +363,7 @@ pub fn words(title: &str, summary: &str) -> Words {
                 || ASSOCIATES.contains(&title_words[i]) && named_at(i + 2))
     });
     let another = kin || title_words.iter().any(|w| ANOTHER.contains(w));
+    let release = title_words.iter().any(|w| RELEASE.contains(w));
     // A title telling of a relative's detention names the first one's
     // person ("la esposa de José Daniel Ferrán"): the lead names whom it
     // is about.
@@ -385,7 +386,6 @@ pub fn words(title: &str, summary: &str) -> Words {
     let mut places = BTreeSet::new();
     proper(title, &mut places);
     proper(&lead, &mut places);
-    let release = t.text.split(' ').any(|w| RELEASE.contains(&w));
     Words {
         words,
         names,
@@ -448,7 +448,7 @@ pub struct Shared {
     pub person_words: usize,
     pub watched: bool,
     pub count: bool,
-    pub proper: usize,
+    pub proper: bool,
 }
 
 impl Shared {
@@ -463,7 +463,7 @@ impl Shared {
         for term in terms {
             match term.as_bytes().first() {
                 Some(b'#') => shared.count = true,
-                Some(b'~') => shared.proper += 1,
+                Some(b'~') => shared.proper = true,
                 Some(b'=') => shared.watched = true,
                 _ => {
                     shared.words += 1;
@@ -490,11 +490,7 @@ impl Shared {
                 .count(),
             watched: names.iter().any(|n| other_names.contains(n)),
             count: both && other_both && !new.counts.is_disjoint(&other.counts),
-            proper: if both && other_both {
-                new.proper.intersection(&other.proper).count()
-            } else {
-                0
-            },
+            proper: both && other_both && !new.proper.is_disjoint(&other.proper),
         }
     }
 }
@@ -507,7 +503,7 @@ pub fn may_join(shared: &Shared, smaller: usize) -> bool {
     may_be_same(shared.words, smaller)
         || shared.person_words >= 2
         || shared.watched
-        || shared.count && shared.proper > 0
+        || shared.count && shared.proper
 }
 
 /// How much two items' words overlap, 0 to 1, and how many they share.
@@ -523,12 +519,12 @@ pub fn overlap(a: &Words, b: &Words) -> (f64, usize) {
 /// Whether two items tell one story: their words (see [`words`]) and the
 /// watched people each names.
 ///
-/// In order: two items naming different watched people, or each naming a
-/// person the other never mentions, or one reporting a release and the
-/// other a detention, are never one story. Two items naming the same
-/// person (watched, or named alike in both) are one story, whatever their
-/// words or language. Otherwise their words decide, and when unsure they
-/// stay apart: a repeat is better than a detention lost inside another.
+/// Vetoes and joins in a fixed order (docs/architecture.md, "Stories"):
+/// different people, a release beside a detention, another detention, other
+/// counts, nationalities or places keep two items apart; the same person,
+/// or the same count in the same place, joins them in any language;
+/// otherwise their words decide. When unsure they stay apart: a repeat is
+/// better than a detention lost inside another.
 pub fn same_story(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> bool {
     if !a_names.is_empty() && !b_names.is_empty() && !a_names.iter().any(|n| b_names.contains(n)) {
         return false;
@@ -561,17 +557,12 @@ pub fn same_story(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) 
     if about_others(a, b) || about_others(b, a) {
         return false;
     }
-    let shared_watched = a_names.iter().any(|n| b_names.contains(n));
+    if a_names.iter().any(|n| b_names.contains(n)) {
+        return true;
+    }
     // One person, named in full or in part ("Sor Inés Montalván", "Inés
     // Montalván").
     let part_of = |p: &str, q: &str| p.split(' ').all(|w| q.split(' ').any(|x| x == w));
-    let shared_person = a
-        .people
-        .iter()
-        .any(|p| b.people.iter().any(|q| part_of(p, q) || part_of(q, p)));
-    if shared_watched {
-        return true;
-    }
     // "Otros seis detenidos", "la esposa de": one more detention, not the
     // one told before (the people both name may be the first one's),
     // unless both are about the same person.
@@ -582,7 +573,10 @@ pub fn same_story(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) 
     if a.another != b.another && !same_subject {
         return false;
     }
-    if shared_person {
+    if a.people
+        .iter()
+        .any(|p| b.people.iter().any(|q| part_of(p, q) || part_of(q, p)))
+    {
         return true;
     }
     // "Dos manifestantes", "tres madres": different groups; "dos
@@ -686,8 +680,10 @@ pub fn story_among<'a>(
     best_story(words, names, found)
 }
 
-/// Serializes words for the store: one per line, title names after a `^`,
-/// people after a `@`, and `!release` for a release.
+/// Serializes words for the store: one per line, content words bare, then
+/// marked by a first character: title names `^`, people `@`, the subject
+/// `%`, counts `#`, proper nouns `~`, the title's place `&`, nationalities
+/// `$`, and `!release`, `!another`.
 pub fn to_stored(words: &Words) -> String {
     let mut lines: Vec<String> = words.words.iter().cloned().collect();
     lines.extend(words.names.iter().map(|n| format!("^{n}")));
@@ -706,8 +702,8 @@ pub fn to_stored(words: &Words) -> String {
     lines.join("\n")
 }
 
-/// Reads words back from the store (those stored before people and
-/// releases were kept read as naming no one, and a detention).
+/// Reads words back from the store (what was stored before a field was
+/// kept reads as empty: no one named, a detention).
 pub fn from_stored(stored: &str) -> Words {
     let mut out = Words::default();
     for line in stored.split('\n').filter(|w| !w.is_empty()) {
