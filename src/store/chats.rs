@@ -2,8 +2,8 @@
 //! chat held because Telegram refused it, and a group that became a
 //! supergroup.
 
+use super::db::p;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
 
 use super::states::sql;
 use super::{from_millis, millis, Context, Store, StoreError};
@@ -14,8 +14,9 @@ impl Store {
         self.conn()
             .execute(
                 "INSERT INTO chats (chat, not_before) VALUES (?1, ?2)
-                 ON CONFLICT(chat) DO UPDATE SET not_before = MAX(COALESCE(not_before, 0), ?2)",
-                params![chat, millis(until)],
+                 ON CONFLICT(chat) DO UPDATE SET not_before =
+                   CASE WHEN COALESCE(chats.not_before, 0) > ?2 THEN chats.not_before ELSE ?2 END",
+                p![chat, millis(until)],
             )
             .context("chat retry_after")?;
         Ok(())
@@ -34,28 +35,27 @@ impl Store {
         next_probe: impl FnOnce(std::time::Duration) -> DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().context("begin hold")?;
+        let mut tx = conn.transaction().context("begin hold")?;
         let held_since: Option<i64> = tx
-            .query_row(
+            .query_opt(
                 "SELECT held_since FROM chats WHERE chat = ?1 AND held_since IS NOT NULL",
-                [chat],
+                p![chat],
                 |r| r.get(0),
             )
-            .optional()
             .context("read hold")?;
         let held_for = (now - from_millis(held_since.unwrap_or(millis(now))))
             .to_std()
             .unwrap_or_default();
         tx.execute(
             "INSERT INTO chats (chat, held_since, held_reason, next_probe_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(chat) DO UPDATE SET held_since = COALESCE(held_since, ?2),
+             ON CONFLICT(chat) DO UPDATE SET held_since = COALESCE(chats.held_since, ?2),
                held_reason = ?3, next_probe_at = ?4",
-            params![chat, millis(now), reason, millis(next_probe(held_for))],
+            p![chat, millis(now), reason, millis(next_probe(held_for))],
         )
         .context("hold chat")?;
         tx.execute(
             "UPDATE alerts SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
-            params![id, reason],
+            p![id, reason],
         )
         .context("count held attempt")?;
         tx.execute(
@@ -68,7 +68,7 @@ impl Store {
                 sql!(sending),
                 ")"
             ),
-            [chat],
+            p![chat],
         )
         .context("hold alerts")?;
         tx.commit().context("commit hold")?;
@@ -78,19 +78,19 @@ impl Store {
     /// Makes the pending entries of `chats` due at `now` (Telegram answers
     /// again after failing: their backoff is over). Returns how many.
     pub fn due_now(&self, chats: &[String], now: DateTime<Utc>) -> Result<usize, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached(concat!(
-                "UPDATE alerts SET next_attempt_at = ?2
-                 WHERE chat = ?1 AND state = ",
-                sql!(pending),
-                " AND next_attempt_at > ?2"
-            ))
-            .context("prepare due now")?;
+        let mut conn = self.conn();
         let mut n = 0;
         for chat in chats {
-            n += stmt
-                .execute(params![chat, millis(now)])
+            n += conn
+                .execute(
+                    concat!(
+                        "UPDATE alerts SET next_attempt_at = ?2
+                         WHERE chat = ?1 AND state = ",
+                        sql!(pending),
+                        " AND next_attempt_at > ?2"
+                    ),
+                    p![chat, millis(now)],
+                )
                 .context("make due now")?;
         }
         Ok(n)
@@ -100,18 +100,18 @@ impl Store {
     /// recorded later, go to `new`. Returns whether this is news.
     pub fn migrate_chat(&self, old: &str, new: &str) -> Result<bool, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().context("begin migrate")?;
+        let mut tx = conn.transaction().context("begin migrate")?;
         let known: bool = tx
-            .query_row(
+            .query_one(
                 "SELECT EXISTS (SELECT 1 FROM chats WHERE chat = ?1 AND migrated_to = ?2)",
-                params![old, new],
+                p![old, new],
                 |r| r.get(0),
             )
             .context("read migration")?;
         tx.execute(
             "INSERT INTO chats (chat, migrated_to) VALUES (?1, ?2)
              ON CONFLICT(chat) DO UPDATE SET migrated_to = ?2",
-            params![old, new],
+            p![old, new],
         )
         .context("record migration")?;
         tx.execute(
@@ -124,7 +124,7 @@ impl Store {
                 sql!(sending),
                 ")"
             ),
-            params![old, new],
+            p![old, new],
         )
         .context("retarget alerts")?;
         tx.commit().context("commit migrate")?;
@@ -136,7 +136,7 @@ impl Store {
         self.conn()
             .execute(
                 "UPDATE chats SET next_probe_at = ?1 WHERE held_since IS NOT NULL",
-                [millis(now)],
+                p![millis(now)],
             )
             .context("probe held chats")
     }

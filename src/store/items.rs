@@ -3,33 +3,35 @@
 //! items, and reading stored items back for `/why` and `/recent`.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
 
+use super::db::{p, Db};
 use super::states::sql;
 use super::*;
+
+/// The PostgreSQL advisory lock replicas take, in turn, to join stories.
+const STORY_LOCK: i64 = 0x7669_6769_6101;
 
 impl Store {
     /// For each item (its keys), whether none of its keys was ever recorded.
     pub fn unseen(&self, items: &[Vec<[u8; 16]>]) -> Result<Vec<bool>, StoreError> {
-        let conn = self.conn();
+        let mut conn = self.conn();
         // One read transaction: each statement outside one would take and
         // drop SQLite's shared lock again.
-        let tx = conn.unchecked_transaction().context("begin seen check")?;
-        let mut stmt = tx
-            .prepare_cached("SELECT 1 FROM item_keys WHERE key = ?1")
-            .context("prepare seen check")?;
+        let mut tx = conn.transaction().context("begin seen check")?;
         let mut out = Vec::with_capacity(items.len());
         for keys in items {
             let mut seen = false;
             for k in keys {
-                if stmt.exists([&k[..]]).context("check seen")? {
+                if tx
+                    .exists("SELECT 1 FROM item_keys WHERE key = ?1", p![&k[..]])
+                    .context("check seen")?
+                {
                     seen = true;
                     break;
                 }
             }
             out.push(!seen);
         }
-        drop(stmt);
         tx.commit().context("end seen check")?;
         Ok(out)
     }
@@ -54,54 +56,42 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().context("begin record")?;
+        let shared = conn.is_postgres();
+        let mut tx = conn.transaction().context("begin record")?;
+        if shared && items.iter().any(|i| i.story.is_some()) {
+            // Replicas join stories one at a time: two reports of one
+            // detention recorded at once would each begin a story.
+            tx.execute("SELECT pg_advisory_xact_lock(?1)", p![STORY_LOCK])
+                .context("wait for the story lock")?;
+        }
         let mut queued = 0;
-        {
-            let mut insert_item = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO items (key, source, title, link, summary, published_at, found_at, explanation)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )
-                .context("prepare item insert")?;
-            // A migrated group's alerts go to its supergroup; a held chat's
-            // alerts wait, held, behind the ones already held.
-            let mut insert_alert = tx
-                .prepare_cached(
-                    concat!("INSERT OR IGNORE INTO alerts (item_id, channel, chat, muted_rule, state,
-                                                   next_attempt_at, created_at)
-                     SELECT ?1, ?2, t.chat, ?5,
-                            CASE WHEN EXISTS (SELECT 1 FROM chats h WHERE h.chat = t.chat
-                                                AND h.held_since IS NOT NULL)
-                                 THEN ", sql!(held), " ELSE ", sql!(pending), " END,
-                            ?4, ?4
-                     FROM (SELECT COALESCE((SELECT migrated_to FROM chats WHERE chat = ?3), ?3) AS chat) t"),
-                )
-                .context("prepare alert insert")?;
-            let mut insert_key = tx
-                .prepare_cached("INSERT OR IGNORE INTO item_keys (key, item_id) VALUES (?1, ?2)")
-                .context("prepare key insert")?;
-            let mut known_key = tx
-                .prepare_cached("SELECT 1 FROM item_keys WHERE key = ?1")
-                .context("prepare key lookup")?;
-            for item in items {
-                // Seen since the poll looked (another source's poll, running
-                // beside this one, recorded the same report by its link):
-                // one report, one item.
-                let mut keys = std::iter::once(&item.key).chain(&item.aliases);
-                if keys
-                    .try_fold(false, |seen, key| {
-                        Ok::<_, rusqlite::Error>(seen || known_key.exists([&key[..]])?)
-                    })
+        for item in items {
+            // Seen since the poll looked (another source's poll, running
+            // beside this one, recorded the same report by its link):
+            // one report, one item.
+            let mut seen = false;
+            for key in std::iter::once(&item.key).chain(&item.aliases) {
+                if tx
+                    .exists("SELECT 1 FROM item_keys WHERE key = ?1", p![&key[..]])
                     .context("look up item keys")?
                 {
-                    continue;
+                    seen = true;
+                    break;
                 }
-                let explanation = item
-                    .explanation
-                    .as_ref()
-                    .map(|e| serde_json::to_string(e).expect("explanations serialize"));
-                let inserted = insert_item
-                    .execute(params![
+            }
+            if seen {
+                continue;
+            }
+            let explanation = item
+                .explanation
+                .as_ref()
+                .map(|e| serde_json::to_string(e).expect("explanations serialize"));
+            let inserted: Option<i64> = tx
+                .query_opt(
+                    "INSERT INTO items (key, source, title, link, summary, published_at, found_at, explanation)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     ON CONFLICT DO NOTHING RETURNING id",
+                    p![
                         &item.key[..],
                         item.source,
                         item.title,
@@ -110,56 +100,74 @@ impl Store {
                         item.published.map(millis),
                         millis(now),
                         explanation
-                    ])
-                    .context("insert item")?;
-                if inserted == 0 {
+                    ],
+                    |r| r.get(0),
+                )
+                .context("insert item")?;
+            let Some(item_id) = inserted else {
+                continue;
+            };
+            for key in std::iter::once(&item.key).chain(&item.aliases) {
+                tx.execute(
+                    "INSERT INTO item_keys (key, item_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                    p![&key[..], item_id],
+                )
+                .context("insert item key")?;
+            }
+            let joined = match (&item.story, &item.explanation) {
+                (Some((words, window)), Some(explanation)) => {
+                    // Only a store with one writer may trust what it kept
+                    // in memory: replicas read every join afresh.
+                    let mut scratch = Recent::default();
+                    let mut kept = (!shared).then(|| self.recent());
+                    let recent = kept.as_deref_mut().unwrap_or(&mut scratch);
+                    let found = StoryItem {
+                        found_at: millis(now),
+                        words,
+                    };
+                    Some(join_story(
+                        &mut tx,
+                        recent,
+                        item_id,
+                        found,
+                        explanation,
+                        *window,
+                    )?)
+                }
+                _ => None,
+            };
+            for (channel, chat) in &item.alerts {
+                // A migrated group's alerts go to its supergroup; a held
+                // chat's alerts wait, held, behind the ones already held.
+                let alert: Option<i64> = tx
+                    .query_opt(
+                        concat!("INSERT INTO alerts (item_id, channel, chat, muted_rule, state,
+                                                   next_attempt_at, created_at)
+                         SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), t.chat, CAST(?5 AS TEXT),
+                                CASE WHEN EXISTS (SELECT 1 FROM chats h WHERE h.chat = t.chat
+                                                    AND h.held_since IS NOT NULL)
+                                     THEN ", sql!(held), " ELSE ", sql!(pending), " END,
+                                CAST(?4 AS BIGINT), CAST(?4 AS BIGINT)
+                         FROM (SELECT COALESCE((SELECT migrated_to FROM chats WHERE chat = ?3), ?3) AS chat) t
+                         WHERE TRUE
+                         ON CONFLICT DO NOTHING RETURNING id"),
+                        p![item_id, channel, chat, millis(now), item.muted_rule],
+                        |r| r.get(0),
+                    )
+                    .context("insert alert")?;
+                let Some(alert) = alert else {
                     continue;
-                }
-                let item_id = tx.last_insert_rowid();
-                for key in std::iter::once(&item.key).chain(&item.aliases) {
-                    insert_key
-                        .execute(params![&key[..], item_id])
-                        .context("insert item key")?;
-                }
-                let joined = match (&item.story, &item.explanation) {
-                    (Some((words, window)), Some(explanation)) => {
-                        let mut recent = self.recent();
-                        let found = StoryItem {
-                            found_at: millis(now),
-                            words,
-                        };
-                        Some(join_story(
-                            &tx,
-                            &mut recent,
-                            item_id,
-                            found,
-                            explanation,
-                            *window,
-                        )?)
-                    }
-                    _ => None,
                 };
-                for (channel, chat) in &item.alerts {
-                    let inserted = insert_alert
-                        .execute(params![
-                            item_id,
-                            channel,
-                            chat,
-                            millis(now),
-                            item.muted_rule
-                        ])
-                        .context("insert alert")?;
-                    queued += inserted;
-                    // A later item of a story, where the story already has a
-                    // message: it edits or answers that message instead.
-                    if let (1, Some(joined)) = (inserted, &joined) {
-                        if let Some(root) = joined.root(&tx, channel)? {
-                            tx.execute(
-                                "UPDATE alerts SET kind = ?2, root_id = ?3 WHERE id = ?1",
-                                params![tx.last_insert_rowid(), joined.kind, root],
-                            )
-                            .context("link alert to its story")?;
-                        }
+                queued += 1;
+                // A later item of a story, where the story already has a
+                // message: it edits or answers that message instead.
+                if let Some(joined) = &joined {
+                    if let Some(root) = joined.root(&mut tx, channel)? {
+                        tx.execute(
+                            "UPDATE alerts SET kind = ?2, root_id = ?3 WHERE id = ?1",
+                            p![alert, joined.kind, root],
+                        )
+                        .context("link alert to its story")?;
                     }
                 }
             }
@@ -170,14 +178,13 @@ impl Store {
 
     /// Items recorded with their story: (story id, title), oldest first.
     pub fn story_members(&self) -> Result<Vec<(i64, String)>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT story_id, title FROM items WHERE story_id IS NOT NULL ORDER BY id")
-            .context("prepare story members")?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .context("query story members")?;
-        rows.collect::<Result<_, _>>().context("read story members")
+        self.conn()
+            .query_all(
+                "SELECT story_id, title FROM items WHERE story_id IS NOT NULL ORDER BY id",
+                p![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .context("read story members")
     }
 
     /// Deletes items found before `before`, with their alerts and story
@@ -187,10 +194,10 @@ impl Store {
     /// number of items deleted.
     pub fn prune(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().context("begin prune")?;
+        let mut tx = conn.transaction().context("begin prune")?;
         let before = millis(before);
-        tx.execute_batch(
-            "CREATE TEMP TABLE IF NOT EXISTS pruned (id INTEGER PRIMARY KEY); DELETE FROM pruned;",
+        tx.batch(
+            "CREATE TEMP TABLE IF NOT EXISTS pruned (id BIGINT PRIMARY KEY); DELETE FROM pruned;",
         )
         .context("prepare prune")?;
         tx.execute(
@@ -205,10 +212,10 @@ impl Store {
                 sql!(held),
                 ") OR a.muted_rule IS NOT NULL))"
             ),
-            [before],
+            p![before],
         )
         .context("choose pruned items")?;
-        tx.execute_batch(
+        tx.batch(
             "UPDATE item_keys SET item_id = NULL WHERE item_id IN (SELECT id FROM pruned);
              UPDATE alerts SET root_id = NULL WHERE root_id IN
                  (SELECT a.id FROM alerts a JOIN pruned p ON p.id = a.item_id);
@@ -217,11 +224,14 @@ impl Store {
         )
         .context("prune alerts and keys")?;
         let n = tx
-            .execute("DELETE FROM items WHERE id IN (SELECT id FROM pruned)", [])
+            .execute(
+                "DELETE FROM items WHERE id IN (SELECT id FROM pruned)",
+                p![],
+            )
             .context("prune items")?;
         tx.execute(
             "DELETE FROM stories WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.story_id = stories.id)",
-            [],
+            p![],
         )
         .context("prune stories")?;
         tx.commit().context("commit prune")?;
@@ -230,7 +240,7 @@ impl Store {
 
     pub fn item_count(&self) -> Result<i64, StoreError> {
         self.conn()
-            .query_row("SELECT COUNT(*) FROM items", [], |r| r.get(0))
+            .query_one("SELECT COUNT(*) FROM items", p![], |r| r.get(0))
             .context("count items")
     }
 
@@ -239,10 +249,10 @@ impl Store {
     pub fn item_by_link(&self, link: &str) -> Result<Option<StoredItem>, StoreError> {
         let canonical = crate::sources::canonical_link(link);
         self.conn()
-            .query_row(
+            .query_opt(
                 "SELECT source, title, summary, found_at FROM items
                  WHERE link = ?1 OR link = ?2 ORDER BY id DESC LIMIT 1",
-                params![link, canonical],
+                p![link, canonical],
                 |r| {
                     Ok(StoredItem {
                         source: r.get(0)?,
@@ -252,7 +262,6 @@ impl Store {
                     })
                 },
             )
-            .optional()
             .context("find item by link")
     }
 
@@ -260,30 +269,30 @@ impl Store {
     /// the reports added to a story's message), newest first: title, link,
     /// the channels it went to, and when.
     pub fn recent_alerts(&self, n: usize) -> Result<Vec<RecentAlert>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached(concat!(
-                "SELECT i.title, i.link, GROUP_CONCAT(a.channel, ', '), MAX(a.sent_at)
+        self.conn()
+            .query_all(
+                concat!(
+                    "SELECT i.title, i.link, string_agg(a.channel, ', '), MAX(a.sent_at)
                  FROM alerts a JOIN items i ON i.id = a.item_id
                  WHERE a.state = ",
-                sql!(sent),
-                " AND a.printed = 0 AND a.kind != ",
-                sql!(edit),
-                "
-                 GROUP BY a.item_id ORDER BY MAX(a.sent_at) DESC, a.item_id DESC LIMIT ?1"
-            ))
-            .context("prepare recent alerts")?;
-        let rows = stmt
-            .query_map([n as i64], |r| {
-                Ok(RecentAlert {
-                    title: r.get(0)?,
-                    link: r.get(1)?,
-                    channels: r.get(2)?,
-                    sent_at: from_millis(r.get(3)?),
-                })
-            })
-            .context("query recent alerts")?;
-        rows.collect::<Result<_, _>>().context("read recent alerts")
+                    sql!(sent),
+                    " AND a.printed = 0 AND a.kind != ",
+                    sql!(edit),
+                    "
+                 GROUP BY a.item_id, i.title, i.link
+                 ORDER BY MAX(a.sent_at) DESC, a.item_id DESC LIMIT ?1"
+                ),
+                p![n as i64],
+                |r| {
+                    Ok(RecentAlert {
+                        title: r.get(0)?,
+                        link: r.get(1)?,
+                        channels: r.get(2)?,
+                        sent_at: from_millis(r.get(3)?),
+                    })
+                },
+            )
+            .context("read recent alerts")
     }
 }
 
@@ -291,8 +300,8 @@ impl Store {
 /// items as the outer loop: otherwise SQLite may walk the channel's every
 /// alert in id order (index `alerts_channel`) looking for one of them.
 pub(super) const STORY_ROOT: &str = concat!(
-    "SELECT a.id FROM items i CROSS JOIN alerts a ON a.item_id = i.id
-     WHERE i.story_id = ?1 AND a.channel = ?2 AND a.kind = ",
+    "SELECT a.id FROM items i CROSS JOIN alerts a
+     WHERE a.item_id = i.id AND i.story_id = ?1 AND a.channel = ?2 AND a.kind = ",
     sql!(alert),
     " ORDER BY a.id LIMIT 1"
 );
@@ -309,16 +318,11 @@ struct Joined {
 impl Joined {
     /// The story's first alert in `channel`, if it has one (and this item
     /// is not it).
-    fn root(
-        &self,
-        tx: &rusqlite::Transaction<'_>,
-        channel: &str,
-    ) -> Result<Option<i64>, StoreError> {
+    fn root(&self, tx: &mut Db, channel: &str) -> Result<Option<i64>, StoreError> {
         if !self.existed {
             return Ok(None);
         }
-        tx.query_row(STORY_ROOT, params![self.story, channel], |r| r.get(0))
-            .optional()
+        tx.query_opt(STORY_ROOT, p![self.story, channel], |r| r.get(0))
             .context("find story root")
     }
 }
@@ -385,7 +389,7 @@ struct StoryItem<'a> {
 /// that of an item found within `window` that reports the same detention,
 /// else a new one.
 fn join_story(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &mut Db,
     recent: &mut Recent,
     item_id: i64,
     item: StoryItem<'_>,
@@ -412,45 +416,37 @@ fn join_story(
     // (item, its word count, the shared term), sorted and counted per
     // item: cheaper than a map over thousands of rows.
     let mut rows: Vec<(i64, usize, &str)> = Vec::new();
-    {
-        let mut stmt = tx
-            .prepare_cached(
-                "SELECT item_id, words, found_at FROM story_terms
-                 WHERE term = ?1 AND found_at >= ?2",
-            )
-            .context("prepare story terms")?;
-        for term in &terms {
-            let kept = recent
-                .terms
-                .get(term.as_str())
-                .is_some_and(|t| t.since <= since);
-            if !kept {
-                let found = stmt
-                    .query_map(params![term, since], |r| {
+    for term in &terms {
+        let kept = recent
+            .terms
+            .get(term.as_str())
+            .is_some_and(|t| t.since <= since);
+        if !kept {
+            let read = tx
+                .query_all(
+                    "SELECT item_id, words, found_at FROM story_terms
+                     WHERE term = ?1 AND found_at >= ?2",
+                    p![term, since],
+                    |r| {
                         Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, i64>(1)?,
-                            r.get::<_, i64>(2)?,
+                            r.get::<i64>(0)?,
+                            r.get::<i64>(1)?.max(0) as usize,
+                            r.get::<i64>(2)?,
                         ))
-                    })
-                    .context("query story terms")?;
-                let mut read = Vec::new();
-                for row in found {
-                    let (id, len, found_at) = row.context("read story term")?;
-                    read.push((id, len.max(0) as usize, found_at));
-                }
-                recent
-                    .terms
-                    .insert(term.clone(), TermRows { since, rows: read });
-            }
-            let t = &recent.terms[term.as_str()];
-            rows.extend(
-                t.rows
-                    .iter()
-                    .filter(|r| r.2 >= since)
-                    .map(|r| (r.0, r.1, term.as_str())),
-            );
+                    },
+                )
+                .context("read story terms")?;
+            recent
+                .terms
+                .insert(term.clone(), TermRows { since, rows: read });
         }
+        let t = &recent.terms[term.as_str()];
+        rows.extend(
+            t.rows
+                .iter()
+                .filter(|r| r.2 >= since)
+                .map(|r| (r.0, r.1, term.as_str())),
+        );
     }
     rows.sort_unstable_by_key(|r| r.0);
     let person_words = words.person_words();
@@ -464,37 +460,34 @@ fn join_story(
         .map(|same| same[0].0)
         .collect();
     let mut candidates = Vec::with_capacity(ids.len());
-    {
-        let mut stmt = tx
-            .prepare_cached(
-                "SELECT story_id, story_words, explanation, found_at FROM items WHERE id = ?1",
-            )
-            .context("prepare story candidate")?;
-        for id in ids {
-            if let Some(earlier) = recent.items.get(&id) {
-                candidates.push(earlier.clone());
-                continue;
-            }
-            type Row = (Option<i64>, Option<String>, Option<String>, i64);
-            let (story, stored, explanation, found_at): Row = stmt
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-                .context("read story candidate")?;
-            let (Some(story), Some(stored)) = (story, stored) else {
-                continue;
-            };
-            let names = explanation
-                .and_then(|e| serde_json::from_str::<Explanation>(&e).ok())
-                .map(|e| e.names)
-                .unwrap_or_default();
-            let earlier = std::sync::Arc::new(Earlier {
-                story,
-                found_at,
-                words: crate::stories::from_stored(&stored),
-                names,
-            });
-            recent.items.insert(id, earlier.clone());
-            candidates.push(earlier);
+    for id in ids {
+        if let Some(earlier) = recent.items.get(&id) {
+            candidates.push(earlier.clone());
+            continue;
         }
+        type Row = (Option<i64>, Option<String>, Option<String>, i64);
+        let (story, stored, explanation, found_at): Row = tx
+            .query_one(
+                "SELECT story_id, story_words, explanation, found_at FROM items WHERE id = ?1",
+                p![id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .context("read story candidate")?;
+        let (Some(story), Some(stored)) = (story, stored) else {
+            continue;
+        };
+        let names = explanation
+            .and_then(|e| serde_json::from_str::<Explanation>(&e).ok())
+            .map(|e| e.names)
+            .unwrap_or_default();
+        let earlier = std::sync::Arc::new(Earlier {
+            story,
+            found_at,
+            words: crate::stories::from_stored(&stored),
+            names,
+        });
+        recent.items.insert(id, earlier.clone());
+        candidates.push(earlier);
     }
     let found = crate::stories::best_story(
         words,
@@ -504,7 +497,7 @@ fn join_story(
     let (story, kind, existed) = match found {
         Some(story) => {
             let rules: String = tx
-                .query_row("SELECT rules FROM stories WHERE id = ?1", [story], |r| {
+                .query_one("SELECT rules FROM stories WHERE id = ?1", p![story], |r| {
                     r.get(0)
                 })
                 .context("read story rules")?;
@@ -517,7 +510,7 @@ fn join_story(
             }
             tx.execute(
                 "UPDATE stories SET rules = ?2 WHERE id = ?1",
-                params![
+                p![
                     story,
                     serde_json::to_string(&rules).expect("strings serialize")
                 ],
@@ -531,36 +524,30 @@ fn join_story(
             (story, kind, true)
         }
         None => {
-            tx.execute(
-                "INSERT INTO stories (created_at, rules) VALUES (?1, ?2)",
-                params![
-                    item.found_at,
-                    serde_json::to_string(&explanation.rules).expect("strings serialize")
-                ],
-            )
-            .context("insert story")?;
-            (tx.last_insert_rowid(), EntryKind::Edit, false)
+            let story = tx
+                .query_one(
+                    "INSERT INTO stories (created_at, rules) VALUES (?1, ?2) RETURNING id",
+                    p![
+                        item.found_at,
+                        serde_json::to_string(&explanation.rules).expect("strings serialize")
+                    ],
+                    |r| r.get(0),
+                )
+                .context("insert story")?;
+            (story, EntryKind::Edit, false)
         }
     };
     tx.execute(
         "UPDATE items SET story_id = ?2, story_words = ?3 WHERE id = ?1",
-        params![item_id, story, crate::stories::to_stored(words)],
+        p![item_id, story, crate::stories::to_stored(words)],
     )
     .context("put item in its story")?;
-    let mut insert_term = tx
-        .prepare_cached(
-            "INSERT INTO story_terms (term, found_at, item_id, words) VALUES (?1, ?2, ?3, ?4)",
-        )
-        .context("prepare story term insert")?;
     for term in &terms {
-        insert_term
-            .execute(params![
-                term,
-                item.found_at,
-                item_id,
-                words.words.len() as i64
-            ])
-            .context("insert story term")?;
+        tx.execute(
+            "INSERT INTO story_terms (term, found_at, item_id, words) VALUES (?1, ?2, ?3, ?4)",
+            p![term, item.found_at, item_id, words.words.len() as i64],
+        )
+        .context("insert story term")?;
         if let Some(t) = recent.terms.get_mut(term.as_str()) {
             t.rows.push((item_id, words.words.len(), item.found_at));
         }

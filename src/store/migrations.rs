@@ -1,10 +1,7 @@
 //! Schema migrations, applied in order on open; `PRAGMA user_version` holds
 //! how many have run. Never edit a shipped migration: add the next one.
 
-use std::path::Path;
-
-use rusqlite::Connection;
-
+use super::db::{Db, DbError};
 use super::StoreError;
 
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -188,28 +185,32 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
-pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let open_err = |source| StoreError::Open {
-        path: path.to_path_buf(),
+pub(super) fn apply(db: &mut Db, store: &str) -> Result<(), StoreError> {
+    let open_err = |source: DbError| StoreError::Open {
+        store: store.to_owned(),
         source,
+    };
+    let conn = match db {
+        Db::Lite(conn) => conn,
+        Db::Pg(_) => return super::pg::migrate(db, store),
     };
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(open_err)?;
+        .map_err(|e| open_err(e.into()))?;
     let known = MIGRATIONS.len() as i64;
     if version > known {
         return Err(StoreError::TooNew {
-            path: path.to_path_buf(),
+            store: store.to_owned(),
             found: version,
             known,
         });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = conn.transaction().map_err(open_err)?;
-        tx.execute_batch(sql).map_err(open_err)?;
-        tx.pragma_update(None, "user_version", i as i64 + 1)
-            .map_err(open_err)?;
-        tx.commit().map_err(open_err)?;
+        let tx = conn.transaction().map_err(|e| open_err(e.into()))?;
+        tx.execute_batch(sql)
+            .and_then(|()| tx.pragma_update(None, "user_version", i as i64 + 1))
+            .and_then(|()| tx.commit())
+            .map_err(|e| open_err(e.into()))?;
     }
     Ok(())
 }

@@ -17,21 +17,26 @@
 
 mod chats;
 mod console;
+pub(crate) mod db;
 mod items;
 mod migrations;
 mod mutes;
 mod outbox;
+mod pg;
 mod states;
 
 pub use console::{AlertRow, ChatRow, ItemRow};
 pub use outbox::{ChatDue, Delivered, OutboxCounts, RecentAlert, Recovered, StoredItem};
+pub use pg::Target as PostgresTarget;
 pub use states::{AlertState, EntryKind};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
+
+use db::{p, Db, DbError};
 
 use crate::matching::Explanation;
 use crate::sources::fetch::Validators;
@@ -43,14 +48,11 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot open the store {path}: {source}")]
-    Open {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
-    #[error("the store {path} has schema version {found}, newer than this vigia knows ({known}); upgrade vigia")]
+    #[error("cannot open the store {store}: {source}")]
+    Open { store: String, source: DbError },
+    #[error("the store {store} has schema version {found}, newer than this vigia knows ({known}); upgrade vigia")]
     TooNew {
-        path: PathBuf,
+        store: String,
         found: i64,
         known: i64,
     },
@@ -61,10 +63,15 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    #[error("{what} works on a SQLite store only; for PostgreSQL use {instead}")]
+    NotSqlite {
+        what: &'static str,
+        instead: &'static str,
+    },
     #[error("store query failed ({context}): {source}")]
     Query {
         context: &'static str,
-        source: rusqlite::Error,
+        source: DbError,
     },
 }
 
@@ -72,9 +79,12 @@ trait Context<T> {
     fn context(self, context: &'static str) -> Result<T, StoreError>;
 }
 
-impl<T> Context<T> for Result<T, rusqlite::Error> {
+impl<T, E: Into<DbError>> Context<T> for Result<T, E> {
     fn context(self, context: &'static str) -> Result<T, StoreError> {
-        self.map_err(|source| StoreError::Query { context, source })
+        self.map_err(|e| StoreError::Query {
+            context,
+            source: e.into(),
+        })
     }
 }
 
@@ -174,10 +184,27 @@ pub struct PendingAlert {
     pub also: Vec<AlsoReport>,
 }
 
+/// Where the store is: a SQLite file (one vigia), or a PostgreSQL
+/// database (any number of replicas).
+#[derive(Debug, Clone)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(PostgresTarget),
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Sqlite(path) => write!(f, "{}", path.display()),
+            Location::Postgres(target) => f.write_str(&target.url),
+        }
+    }
+}
+
 pub struct Store {
-    conn: Mutex<Connection>,
-    /// The file, for [`Store::reader`].
-    path: PathBuf,
+    conn: Mutex<Db>,
+    /// Where it is, for [`Store::reader`].
+    location: Location,
     /// Async callers on the blocking pool at once (see [`Store::call`]).
     callers: tokio::sync::Semaphore,
     /// Recent story items, parsed (see `items::Recent`).
@@ -206,11 +233,11 @@ impl Store {
                 source,
             })?;
         }
-        let open_err = |source| StoreError::Open {
-            path: path.to_path_buf(),
-            source,
+        let open_err = |source: rusqlite::Error| StoreError::Open {
+            store: path.display().to_string(),
+            source: source.into(),
         };
-        let mut conn = Connection::open(path).map_err(open_err)?;
+        let conn = Connection::open(path).map_err(open_err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
@@ -219,36 +246,66 @@ impl Store {
             .map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(open_err)?;
-        migrations::apply(&mut conn, path)?;
-        Ok(Self {
-            conn: Mutex::new(conn),
-            path: path.to_path_buf(),
+        let mut db = Db::Lite(conn);
+        migrations::apply(&mut db, &path.display().to_string())?;
+        Ok(Self::with(db, Location::Sqlite(path.to_path_buf())))
+    }
+
+    /// Opens the store wherever it is, migrating it.
+    pub fn connect(location: &Location) -> Result<Self, StoreError> {
+        match location {
+            Location::Sqlite(path) => Self::open(path),
+            Location::Postgres(target) => {
+                let mut db = pg::connect(target)?;
+                migrations::apply(&mut db, &target.url)?;
+                Ok(Self::with(db, location.clone()))
+            }
+        }
+    }
+
+    /// Whether replicas may share this store (PostgreSQL).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.location, Location::Postgres(_))
+    }
+
+    fn with(db: Db, location: Location) -> Self {
+        Self {
+            conn: Mutex::new(db),
+            location,
             callers: tokio::sync::Semaphore::new(CALLERS),
             recent: Mutex::default(),
-        })
+        }
     }
 
     /// A second, read-only connection to the same file, for a long read
     /// (a backtest over a month of items) that must not hold up polling
     /// and delivery on the main one: WAL lets it read while they write.
+    /// On PostgreSQL, a second connection.
     pub fn reader(&self) -> Result<Self, StoreError> {
-        let open_err = |source| StoreError::Open {
-            path: self.path.clone(),
-            source,
+        let path = match &self.location {
+            Location::Sqlite(path) => path,
+            Location::Postgres(target) => {
+                let mut db = pg::connect(target)?;
+                db.batch("SET default_transaction_read_only = on")
+                    .map_err(|source| StoreError::Open {
+                        store: target.url.clone(),
+                        source,
+                    })?;
+                return Ok(Self::with(db, self.location.clone()));
+            }
+        };
+        let open_err = |source: rusqlite::Error| StoreError::Open {
+            store: path.display().to_string(),
+            source: source.into(),
         };
         let conn = Connection::open_with_flags(
-            &self.path,
+            path,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(open_err)?;
-        Ok(Self {
-            conn: Mutex::new(conn),
-            path: self.path.clone(),
-            callers: tokio::sync::Semaphore::new(CALLERS),
-            recent: Mutex::default(),
-        })
+        Ok(Self::with(Db::Lite(conn), self.location.clone()))
     }
 
     /// Runs a store call on tokio's blocking pool (SQLite calls block),
@@ -277,8 +334,12 @@ impl Store {
             path: to.to_path_buf(),
             source: rusqlite::Error::InvalidPath(to.to_path_buf()),
         })?;
-        self.conn()
-            .execute("VACUUM INTO ?1", [target])
+        let db = self.conn();
+        let conn = db.sqlite().ok_or(StoreError::NotSqlite {
+            what: "vigia backup",
+            instead: "pg_dump",
+        })?;
+        conn.execute("VACUUM INTO ?1", [target])
             .map_err(|source| StoreError::Backup {
                 path: to.to_path_buf(),
                 source,
@@ -286,19 +347,19 @@ impl Store {
         Ok(())
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave SQLite inconsistent
+    fn conn(&self) -> std::sync::MutexGuard<'_, Db> {
+        // A panic while holding the lock cannot leave the store inconsistent
         // (transactions roll back on drop), so a poisoned lock is still usable.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn source_state(&self, source: &str) -> Result<SourceState, StoreError> {
-        let conn = self.conn();
-        let state = conn
-            .query_row(
+        let state = self
+            .conn()
+            .query_opt(
                 "SELECT etag, last_modified, last_success_at IS NOT NULL, consecutive_failures, last_error
                  FROM sources WHERE name = ?1",
-                [source],
+                p![source],
                 |r| {
                     Ok(SourceState {
                         validators: Validators {
@@ -311,7 +372,6 @@ impl Store {
                     })
                 },
             )
-            .optional()
             .context("read source state")?;
         Ok(state.unwrap_or_default())
     }
@@ -330,37 +390,36 @@ impl Store {
         next_poll: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().context("begin poll success")?;
+        let mut tx = conn.transaction().context("begin poll success")?;
         let was_down: Option<i64> = tx
-            .query_row(
+            .query_opt(
                 "SELECT failing_since FROM sources WHERE name = ?1 AND down_notified",
-                [source],
+                p![source],
                 |r| r.get(0),
             )
-            .optional()
             .context("read source health")?
             .flatten();
         tx.execute(
             "INSERT INTO sources (name, last_success_at, consecutive_failures, items_seen, next_poll_at)
              VALUES (?1, ?2, 0, ?3, ?4)
              ON CONFLICT(name) DO UPDATE SET last_success_at = ?2, consecutive_failures = 0,
-               last_error = NULL, error_kind = NULL, failing_since = NULL, down_notified = 0,
-               items_seen = items_seen + ?3, next_poll_at = ?4",
-            params![source, millis(now), new_items as i64, millis(next_poll)],
+               last_error = NULL, error_kind = NULL, failing_since = NULL, down_notified = FALSE,
+               items_seen = sources.items_seen + ?3, next_poll_at = ?4",
+            p![source, millis(now), new_items as i64, millis(next_poll)],
         )
         .context("record poll success")?;
         // A 304 says nothing new about the entries: the last count stands.
         if let Some(skipped) = skipped {
             tx.execute(
                 "UPDATE sources SET entries_skipped = ?2 WHERE name = ?1",
-                params![source, skipped as i64],
+                p![source, skipped as i64],
             )
             .context("record skipped entries")?;
         }
         if let Some(v) = validators {
             tx.execute(
                 "UPDATE sources SET etag = ?2, last_modified = ?3 WHERE name = ?1",
-                params![source, v.etag, v.last_modified],
+                p![source, v.etag, v.last_modified],
             )
             .context("record validators")?;
         }
@@ -373,17 +432,13 @@ impl Store {
     /// next change.
     pub fn polls_unchanged(&self, polls: &[UnchangedPoll]) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().context("begin unchanged polls")?;
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "UPDATE sources SET last_success_at = ?2, next_poll_at = ?3 WHERE name = ?1",
-                )
-                .context("prepare unchanged polls")?;
-            for (name, at, next) in polls {
-                stmt.execute(params![name, millis(*at), millis(*next)])
-                    .context("record unchanged poll")?;
-            }
+        let mut tx = conn.transaction().context("begin unchanged polls")?;
+        for (name, at, next) in polls {
+            tx.execute(
+                "UPDATE sources SET last_success_at = ?2, next_poll_at = ?3 WHERE name = ?1",
+                p![name, millis(*at), millis(*next)],
+            )
+            .context("record unchanged poll")?;
         }
         tx.commit().context("commit unchanged polls")
     }
@@ -401,27 +456,26 @@ impl Store {
         down_after: std::time::Duration,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().context("begin poll failure")?;
+        let mut tx = conn.transaction().context("begin poll failure")?;
         tx.execute(
             "INSERT INTO sources (name, last_error, error_kind, last_error_at, consecutive_failures,
                                   failing_since, next_poll_at)
              VALUES (?1, ?2, ?3, ?4, 1, ?4, ?5)
              ON CONFLICT(name) DO UPDATE SET last_error = ?2, error_kind = ?3, last_error_at = ?4,
-               consecutive_failures = consecutive_failures + 1,
-               failing_since = COALESCE(failing_since, ?4), next_poll_at = ?5",
-            params![source, error, kind, millis(now), millis(next_poll)],
+               consecutive_failures = sources.consecutive_failures + 1,
+               failing_since = COALESCE(sources.failing_since, ?4), next_poll_at = ?5",
+            p![source, error, kind, millis(now), millis(next_poll)],
         )
         .context("record poll failure")?;
         let down_ms = down_after.as_millis() as i64;
         let since: Option<i64> = tx
-            .query_row(
-                "UPDATE sources SET down_notified = 1
-                 WHERE name = ?1 AND NOT down_notified AND failing_since <= ?2 - ?3
+            .query_opt(
+                "UPDATE sources SET down_notified = TRUE
+                 WHERE name = ?1 AND NOT down_notified AND failing_since + ?3 <= ?2
                  RETURNING failing_since",
-                params![source, millis(now), down_ms],
+                p![source, millis(now), down_ms],
                 |r| r.get(0),
             )
-            .optional()
             .context("mark source down")?;
         tx.commit().context("commit poll failure")?;
         Ok(since.map(from_millis))
@@ -429,33 +483,30 @@ impl Store {
 
     /// Every source's health, as recorded.
     pub fn source_health(&self) -> Result<Vec<SourceHealth>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached(
+        self.conn()
+            .query_all(
                 "SELECT name, last_success_at, last_error, error_kind, last_error_at,
                         consecutive_failures, failing_since, items_seen, next_poll_at,
                         entries_skipped
                  FROM sources ORDER BY name",
+                p![],
+                |r| {
+                    let at = |i| r.get::<Option<i64>>(i).map(|t| t.map(from_millis));
+                    Ok(SourceHealth {
+                        name: r.get(0)?,
+                        last_success: at(1)?,
+                        last_error: r.get(2)?,
+                        error_kind: r.get(3)?,
+                        last_error_at: at(4)?,
+                        consecutive_failures: r.get(5)?,
+                        failing_since: at(6)?,
+                        items_seen: r.get(7)?,
+                        next_poll: at(8)?,
+                        entries_skipped: r.get(9)?,
+                    })
+                },
             )
-            .context("prepare source health")?;
-        let rows = stmt
-            .query_map([], |r| {
-                let at = |i| r.get::<_, Option<i64>>(i).map(|t| t.map(from_millis));
-                Ok(SourceHealth {
-                    name: r.get(0)?,
-                    last_success: at(1)?,
-                    last_error: r.get(2)?,
-                    error_kind: r.get(3)?,
-                    last_error_at: at(4)?,
-                    consecutive_failures: r.get(5)?,
-                    failing_since: at(6)?,
-                    items_seen: r.get(7)?,
-                    next_poll: at(8)?,
-                    entries_skipped: r.get(9)?,
-                })
-            })
-            .context("query source health")?;
-        rows.collect::<Result<_, _>>().context("read source health")
+            .context("read source health")
     }
 }
 

@@ -1,8 +1,8 @@
 //! Muted rules (`/mute`): their alerts are set aside until the mute ends,
 //! then sent or, if an admin unmutes with `drop`, failed on purpose.
 
+use super::db::p;
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 
 use super::states::sql;
 use super::{from_millis, millis, Context, Store, StoreError};
@@ -19,7 +19,7 @@ impl Store {
             .execute(
                 "INSERT INTO mutes (rule, until, muted_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT(rule) DO UPDATE SET until = ?2, muted_at = ?3",
-                params![rule, millis(until), millis(now)],
+                p![rule, millis(until), millis(now)],
             )
             .context("mute")?;
         Ok(())
@@ -30,14 +30,13 @@ impl Store {
         &self,
         now: DateTime<Utc>,
     ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached("SELECT rule, until FROM mutes WHERE until > ?1 ORDER BY rule")
-            .context("prepare mutes")?;
-        let rows = stmt
-            .query_map([millis(now)], |r| Ok((r.get(0)?, from_millis(r.get(1)?))))
-            .context("query mutes")?;
-        rows.collect::<Result<_, _>>().context("read mutes")
+        self.conn()
+            .query_all(
+                "SELECT rule, until FROM mutes WHERE until > ?1 ORDER BY rule",
+                p![millis(now)],
+                |r| Ok((r.get(0)?, from_millis(r.get(1)?))),
+            )
+            .context("read mutes")
     }
 
     /// Ends the mute of `rule`: its set-aside alerts are delivered now, or
@@ -50,9 +49,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<usize>, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().context("begin unmute")?;
+        let mut tx = conn.transaction().context("begin unmute")?;
         if tx
-            .execute("DELETE FROM mutes WHERE rule = ?1", [rule])
+            .execute("DELETE FROM mutes WHERE rule = ?1", p![rule])
             .context("unmute")?
             == 0
         {
@@ -68,7 +67,7 @@ impl Store {
                     sql!(held),
                     ")"
                 ),
-                params![rule, millis(now)],
+                p![rule, millis(now)],
             )
         } else {
             tx.execute(
@@ -83,7 +82,7 @@ impl Store {
                     sql!(held),
                     ")"
                 ),
-                [rule],
+                p![rule],
             )
         }
         .context("release muted alerts")?;
@@ -95,14 +94,12 @@ impl Store {
     /// next mute's end, if any.
     pub fn expire_mutes(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
         let expired: Vec<String> = {
-            let conn = self.conn();
-            let mut stmt = conn
-                .prepare_cached("SELECT rule FROM mutes WHERE until <= ?1")
-                .context("prepare expired mutes")?;
-            let rows = stmt
-                .query_map([millis(now)], |r| r.get(0))
-                .context("query expired mutes")?;
-            rows.collect::<Result<_, _>>()
+            self.conn()
+                .query_all(
+                    "SELECT rule FROM mutes WHERE until <= ?1",
+                    p![millis(now)],
+                    |r| r.get(0),
+                )
                 .context("read expired mutes")?
         };
         for rule in expired {
@@ -110,7 +107,7 @@ impl Store {
         }
         let next: Option<i64> = self
             .conn()
-            .query_row("SELECT MIN(until) FROM mutes", [], |r| r.get(0))
+            .query_one("SELECT MIN(until) FROM mutes", p![], |r| r.get(0))
             .context("next mute end")?;
         Ok(next.map(from_millis))
     }

@@ -17,11 +17,10 @@
 //! Per chat, the `chats` table keeps what Telegram said about it: a 429's
 //! `retry_after` (`not_before`), a hold, and a group's migration.
 
-use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
-
+use super::db::{p, Db, DbError, Row};
 use super::states::sql;
 use super::{from_millis, millis, AlertState, Context, EntryKind, PendingAlert, Store, StoreError};
+use chrono::{DateTime, Utc};
 
 /// When a chat's first open entry may go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +86,7 @@ const SELECT_ENTRY: &str =
             a.kind, a.root_id
      FROM alerts a LEFT JOIN items i ON i.id = a.item_id";
 
-fn read_entry(r: &Row<'_>) -> rusqlite::Result<PendingAlert> {
+fn read_entry(r: &Row<'_>) -> Result<PendingAlert, DbError> {
     let explanation: Option<String> = r.get(10)?;
     Ok(PendingAlert {
         id: r.get(0)?,
@@ -95,17 +94,17 @@ fn read_entry(r: &Row<'_>) -> rusqlite::Result<PendingAlert> {
         chat: r.get(2)?,
         attempts: r.get(3)?,
         created_at: from_millis(r.get(4)?),
-        source: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
-        title: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+        source: r.get::<Option<String>>(5)?.unwrap_or_default(),
+        title: r.get::<Option<String>>(6)?.unwrap_or_default(),
         link: r.get(7)?,
-        summary: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
-        published: r.get::<_, Option<i64>>(9)?.map(from_millis),
+        summary: r.get::<Option<String>>(8)?.unwrap_or_default(),
+        published: r.get::<Option<i64>>(9)?.map(from_millis),
         explanation: explanation
             .and_then(|e| serde_json::from_str(&e).ok())
             .unwrap_or_default(),
         notice: r.get(11)?,
         plain: r.get(12)?,
-        max_len: r.get::<_, Option<i64>>(13)?.map(|n| n.max(0) as usize),
+        max_len: r.get::<Option<i64>>(13)?.map(|n| n.max(0) as usize),
         kind: r.get(15)?,
         root_id: r.get(16)?,
         ..Default::default()
@@ -116,15 +115,15 @@ fn read_entry(r: &Row<'_>) -> rusqlite::Result<PendingAlert> {
 /// edit the first item and the reports since. An entry whose story message
 /// was never delivered (given up, or kept aside by a mute) becomes an alert
 /// of its own: a report is never lost behind a message that does not exist.
-fn story_entry(conn: &Connection, entry: &mut PendingAlert) -> Result<(), StoreError> {
+fn story_entry(conn: &mut Db, entry: &mut PendingAlert) -> Result<(), StoreError> {
     let (EntryKind::Edit | EntryKind::Reply, Some(root)) = (entry.kind, entry.root_id) else {
         entry.kind = EntryKind::Alert;
         return Ok(());
     };
     let (root_state, root_message): (AlertState, Option<i32>) = conn
-        .query_row(
+        .query_one(
             "SELECT state, message_id FROM alerts WHERE id = ?1",
-            [root],
+            p![root],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .context("read story root")?;
@@ -135,7 +134,7 @@ fn story_entry(conn: &Connection, entry: &mut PendingAlert) -> Result<(), StoreE
                 sql!(alert),
                 ", root_id = NULL WHERE id = ?1"
             ),
-            [entry.id],
+            p![entry.id],
         )
         .context("make entry an alert")?;
         entry.kind = EntryKind::Alert;
@@ -147,9 +146,9 @@ fn story_entry(conn: &Connection, entry: &mut PendingAlert) -> Result<(), StoreE
         return Ok(());
     }
     let first = conn
-        .query_row(
+        .query_one(
             &format!("{SELECT_ENTRY} WHERE a.id = ?1"),
-            [root],
+            p![root],
             read_entry,
         )
         .context("read story's first alert")?;
@@ -159,23 +158,19 @@ fn story_entry(conn: &Connection, entry: &mut PendingAlert) -> Result<(), StoreE
     entry.summary = first.summary;
     entry.published = first.published;
     entry.explanation = first.explanation;
-    let mut stmt = conn
-        .prepare_cached(
+    entry.also = conn
+        .query_all(
             "SELECT i.source, i.title, i.link FROM alerts a JOIN items i ON i.id = a.item_id
              WHERE a.root_id = ?1 AND a.id <= ?2 ORDER BY a.id",
+            p![root, entry.id],
+            |r| {
+                Ok(super::AlsoReport {
+                    source: r.get(0)?,
+                    title: r.get(1)?,
+                    link: r.get(2)?,
+                })
+            },
         )
-        .context("prepare story reports")?;
-    let rows = stmt
-        .query_map(params![root, entry.id], |r| {
-            Ok(super::AlsoReport {
-                source: r.get(0)?,
-                title: r.get(1)?,
-                link: r.get(2)?,
-            })
-        })
-        .context("query story reports")?;
-    entry.also = rows
-        .collect::<Result<_, _>>()
         .context("read story reports")?;
     Ok(())
 }
@@ -185,12 +180,13 @@ impl Store {
     /// may go: the later of its own next attempt and the chat's
     /// `retry_after`; for a held chat, its next probe.
     pub fn schedule(&self) -> Result<Vec<ChatDue>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached(concat!(
+        self.conn()
+            .query_all(
+                concat!(
                 "SELECT h.chat,
                         CASE WHEN c.held_since IS NOT NULL THEN COALESCE(c.next_probe_at, 0)
-                             ELSE MAX(a.next_attempt_at, COALESCE(c.not_before, 0)) END
+                             WHEN a.next_attempt_at > COALESCE(c.not_before, 0) THEN a.next_attempt_at
+                             ELSE COALESCE(c.not_before, 0) END
                  FROM (SELECT chat, MIN(id) AS id FROM alerts
                        WHERE state IN (",
                 sql!(pending),
@@ -200,17 +196,16 @@ impl Store {
                        GROUP BY chat) h
                  JOIN alerts a ON a.id = h.id
                  LEFT JOIN chats c ON c.chat = h.chat"
-            ))
-            .context("prepare schedule")?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(ChatDue {
-                    chat: r.get(0)?,
-                    at: from_millis(r.get(1)?),
-                })
-            })
-            .context("query schedule")?;
-        rows.collect::<Result<_, _>>().context("read schedule")
+            ),
+                p![],
+                |r| {
+                    Ok(ChatDue {
+                        chat: r.get(0)?,
+                        at: from_millis(r.get(1)?),
+                    })
+                },
+            )
+            .context("read schedule")
     }
 
     /// The chat's first open entry if it may be sent at `now`, and whether
@@ -220,14 +215,13 @@ impl Store {
         chat: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<(PendingAlert, bool)>, StoreError> {
-        let conn = self.conn();
+        let mut conn = self.conn();
         let (held, probe_at, not_before): (bool, Option<i64>, Option<i64>) = conn
-            .query_row(
+            .query_opt(
                 "SELECT held_since IS NOT NULL, next_probe_at, not_before FROM chats WHERE chat = ?1",
-                [chat],
+                p![chat],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
-            .optional()
             .context("read chat")?
             .unwrap_or((false, None, None));
         let now = millis(now);
@@ -239,22 +233,21 @@ impl Store {
         } else {
             AlertState::Pending
         };
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                "{SELECT_ENTRY} WHERE a.id = (SELECT MIN(id) FROM alerts
-                                 WHERE chat = ?1 AND state = ?2 AND muted_rule IS NULL)
-                   AND (?3 OR a.next_attempt_at <= ?4)"
-            ))
-            .context("prepare head")?;
-        let head = stmt
-            .query_row(params![chat, state, held, now], read_entry)
-            .optional()
+        let head = conn
+            .query_opt(
+                &format!(
+                    "{SELECT_ENTRY} WHERE a.id = (SELECT MIN(id) FROM alerts
+                                     WHERE chat = ?1 AND state = ?2 AND muted_rule IS NULL)
+                       AND (?3 OR a.next_attempt_at <= ?4)"
+                ),
+                p![chat, state, held, now],
+                read_entry,
+            )
             .context("read head")?;
         let Some(mut head) = head else {
             return Ok(None);
         };
-        drop(stmt);
-        story_entry(&conn, &mut head)?;
+        story_entry(&mut conn, &mut head)?;
         Ok(Some((head, held)))
     }
 
@@ -267,7 +260,7 @@ impl Store {
                     sql!(sending),
                     " WHERE id = ?1"
                 ),
-                [id],
+                p![id],
             )
             .context("mark sending")?;
         Ok(())
@@ -282,7 +275,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Delivered, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().context("begin mark sent")?;
+        let mut tx = conn.transaction().context("begin mark sent")?;
         tx.execute(
             concat!(
                 "UPDATE alerts SET state = ",
@@ -290,17 +283,19 @@ impl Store {
                 ", sent_at = ?2, message_id = ?3, attempts = attempts + 1,
                last_error = NULL WHERE id = ?1"
             ),
-            params![id, millis(now), message_id],
+            p![id, millis(now), message_id],
         )
         .context("mark alert sent")?;
         let chat: String = tx
-            .query_row("SELECT chat FROM alerts WHERE id = ?1", [id], |r| r.get(0))
+            .query_one("SELECT chat FROM alerts WHERE id = ?1", p![id], |r| {
+                r.get(0)
+            })
             .context("read sent chat")?;
         let released = tx
             .execute(
                 "UPDATE chats SET held_since = NULL, held_reason = NULL, next_probe_at = NULL
                  WHERE chat = ?1 AND held_since IS NOT NULL",
-                [&chat],
+                p![&chat],
             )
             .context("release chat")?;
         let mut delivered = Delivered::default();
@@ -314,7 +309,7 @@ impl Store {
                      WHERE chat = ?1 AND state = ",
                         sql!(held)
                     ),
-                    params![chat, millis(now)],
+                    p![chat, millis(now)],
                 )
                 .context("release held alerts")?;
             delivered.resumed = Some(n);
@@ -329,7 +324,7 @@ impl Store {
             .execute(
                 "INSERT INTO heartbeat (id, at) VALUES (1, ?1)
                  ON CONFLICT(id) DO UPDATE SET at = excluded.at",
-                [millis(now)],
+                p![millis(now)],
             )
             .context("write heartbeat")?;
         Ok(())
@@ -344,9 +339,9 @@ impl Store {
                 concat!(
                     "UPDATE alerts SET state = ",
                     sql!(sent),
-                    ", printed = 1, sent_at = ?2 WHERE id = ?1"
+                    ", printed = TRUE, sent_at = ?2 WHERE id = ?1"
                 ),
-                params![id, millis(now)],
+                p![id, millis(now)],
             )
             .context("mark printed")?;
         Ok(())
@@ -360,11 +355,11 @@ impl Store {
                 concat!(
                     "UPDATE alerts SET state = ",
                     sql!(pending),
-                    ", printed = 0, sent_at = NULL, next_attempt_at = ?1
-                 WHERE printed = 1 AND state = ",
+                    ", printed = FALSE, sent_at = NULL, next_attempt_at = ?1
+                 WHERE printed AND state = ",
                     sql!(sent)
                 ),
-                [millis(now)],
+                p![millis(now)],
             )
             .context("queue printed alerts")
     }
@@ -379,7 +374,7 @@ impl Store {
                                                AND c.held_since IS NOT NULL)
                                 THEN ", sql!(held), " ELSE ", sql!(pending), " END
                  WHERE id = ?1"),
-                params![id, millis(until), error],
+                p![id, millis(until), error],
             )
             .context("retry alert")?;
         Ok(())
@@ -394,7 +389,7 @@ impl Store {
                     sql!(failed),
                     ", attempts = attempts + 1, last_error = ?2 WHERE id = ?1"
                 ),
-                params![id, reason],
+                p![id, reason],
             )
             .context("fail alert")?;
         Ok(())
@@ -423,7 +418,7 @@ impl Store {
                     " END
                  WHERE id = ?1"
                 ),
-                params![id, plain, max_len.map(|n| n as i64), error],
+                p![id, plain, max_len.map(|n| n as i64), error],
             )
             .context("resend alert")?;
         Ok(())
@@ -436,18 +431,18 @@ impl Store {
         text: &str,
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached(concat!(
-                "INSERT INTO alerts (notice, channel, chat, state, next_attempt_at, created_at)
-                 VALUES (?1, 'admins', ?2, ",
-                sql!(pending),
-                ", ?3, ?3)"
-            ))
-            .context("prepare notice")?;
+        let mut conn = self.conn();
         for admin in admins {
-            stmt.execute(params![text, admin.to_string(), millis(now)])
-                .context("queue notice")?;
+            conn.execute(
+                concat!(
+                    "INSERT INTO alerts (notice, channel, chat, state, next_attempt_at, created_at)
+                     VALUES (?1, 'admins', ?2, ",
+                    sql!(pending),
+                    ", ?3, ?3)"
+                ),
+                p![text, admin.to_string(), millis(now)],
+            )
+            .context("queue notice")?;
         }
         Ok(admins.len())
     }
@@ -457,7 +452,7 @@ impl Store {
     /// and held chats are probed now.
     pub fn recover(&self, now: DateTime<Utc>) -> Result<Recovered, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction().context("begin recover")?;
+        let mut tx = conn.transaction().context("begin recover")?;
         let now = millis(now);
         let in_doubt = tx
             .execute(
@@ -465,7 +460,7 @@ impl Store {
                                                              AND c.held_since IS NOT NULL)
                                                 THEN ", sql!(held), " ELSE ", sql!(pending), " END
                  WHERE state = ", sql!(sending)),
-                [],
+                p![],
             )
             .context("recover in-flight alerts")?;
         let rescheduled = tx
@@ -475,13 +470,13 @@ impl Store {
                     sql!(pending),
                     " AND next_attempt_at > ?1"
                 ),
-                [now],
+                p![now],
             )
             .context("reschedule pending")?;
         let held_chats = tx
             .execute(
                 "UPDATE chats SET next_probe_at = ?1 WHERE held_since IS NOT NULL",
-                [now],
+                p![now],
             )
             .context("probe held chats")?;
         tx.commit().context("commit recover")?;
@@ -496,7 +491,7 @@ impl Store {
     pub fn oldest_pending(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let oldest: Option<i64> = self
             .conn()
-            .query_row(
+            .query_one(
                 concat!(
                     "SELECT MIN(created_at) FROM alerts
                  WHERE state IN (",
@@ -505,7 +500,7 @@ impl Store {
                     sql!(sending),
                     ") AND muted_rule IS NULL"
                 ),
-                [],
+                p![],
                 |r| r.get(0),
             )
             .context("oldest pending")?;
@@ -515,7 +510,7 @@ impl Store {
     /// Entries not yet sent nor held: pending or in flight.
     pub fn pending_count(&self) -> Result<i64, StoreError> {
         self.conn()
-            .query_row(
+            .query_one(
                 concat!(
                     "SELECT COUNT(*) FROM alerts WHERE state IN (",
                     sql!(pending),
@@ -523,31 +518,31 @@ impl Store {
                     sql!(sending),
                     ") AND muted_rule IS NULL"
                 ),
-                [],
+                p![],
                 |r| r.get(0),
             )
             .context("count pending")
     }
 
     pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached(concat!(
-                "SELECT CASE WHEN muted_rule IS NOT NULL AND state = ",
-                sql!(pending),
-                " THEN 'muted'
-                             WHEN printed = 1 AND state = ",
-                sql!(sent),
-                " THEN 'printed' ELSE state END,
+        let rows = self
+            .conn()
+            .query_all(
+                concat!(
+                    "SELECT CASE WHEN muted_rule IS NOT NULL AND state = ",
+                    sql!(pending),
+                    " THEN 'muted'
+                             WHEN printed AND state = ",
+                    sql!(sent),
+                    " THEN 'printed' ELSE state END,
                         COUNT(*) FROM alerts GROUP BY 1"
-            ))
-            .context("prepare counts")?;
-        let mut counts = OutboxCounts::default();
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+                ),
+                p![],
+                |r| Ok((r.get::<String>(0)?, r.get::<i64>(1)?)),
+            )
             .context("count outbox")?;
-        for row in rows {
-            let (state, n) = row.context("read counts")?;
+        let mut counts = OutboxCounts::default();
+        for (state, n) in rows {
             // Two labels are not states: muted (pending behind a mute) and
             // printed (sent to standard output, kept for Telegram).
             match (state.as_str(), AlertState::from_sql_str(&state)) {
@@ -565,12 +560,10 @@ impl Store {
 
     /// One entry, whatever its state (for tests and tools).
     pub fn entry(&self, id: i64) -> Result<Option<(PendingAlert, AlertState)>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached(&format!("{SELECT_ENTRY} WHERE a.id = ?1"))
-            .context("prepare entry")?;
-        stmt.query_row([id], |r| Ok((read_entry(r)?, r.get(14)?)))
-            .optional()
+        self.conn()
+            .query_opt(&format!("{SELECT_ENTRY} WHERE a.id = ?1"), p![id], |r| {
+                Ok((read_entry(r)?, r.get(14)?))
+            })
             .context("read entry")
     }
 }

@@ -1,8 +1,9 @@
 //! The outbox's entry states and kinds as Rust enums, each with one SQL
 //! spelling. Code outside the store only ever sees the enums.
 //!
-//! Rust values go to and from SQLite through `ToSql` and `FromSql` (an
-//! unknown stored value is an error, not a guess). SQL text names a state
+//! Rust values go to and from SQLite and PostgreSQL through each driver's
+//! `ToSql` and `FromSql` (an unknown stored value is an error, not a
+//! guess). SQL text names a state
 //! through [`sql!`], which expands to the quoted literal: SQLite uses a
 //! partial index (`WHERE state = 'pending'`) only when the query spells the
 //! same literal, never for a bound parameter. A test checks that the two
@@ -129,6 +130,30 @@ macro_rules! sql_conversions {
                 })
             }
         }
+
+        impl postgres::types::ToSql for $t {
+            fn to_sql(
+                &self,
+                ty: &postgres::types::Type,
+                out: &mut postgres::types::private::BytesMut,
+            ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+                postgres::types::ToSql::to_sql(&self.sql(), ty, out)
+            }
+            postgres::types::accepts!(TEXT, VARCHAR);
+            postgres::types::to_sql_checked!();
+        }
+
+        impl<'a> postgres::types::FromSql<'a> for $t {
+            fn from_sql(
+                ty: &postgres::types::Type,
+                raw: &'a [u8],
+            ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+                let s = <&str as postgres::types::FromSql>::from_sql(ty, raw)?;
+                <$t>::from_sql_str(s)
+                    .ok_or_else(|| format!("unknown {}: {s:?}", stringify!($t)).into())
+            }
+            postgres::types::accepts!(TEXT, VARCHAR);
+        }
     };
 }
 sql_conversions!(AlertState);
@@ -164,37 +189,40 @@ mod tests {
 
     #[test]
     fn every_state_and_kind_round_trips_through_the_schema() {
+        use crate::store::db::p;
         let dir = tempfile::tempdir().unwrap();
         let store = super::super::Store::open(&dir.path().join("v.db")).unwrap();
-        let conn = store.conn();
+        let mut conn = store.conn();
         // Every pair, written as the store writes them: the schema's CHECK
         // constraints accept each, and each reads back as itself.
         for state in AlertState::ALL {
             for kind in EntryKind::ALL {
                 let (s, k): (AlertState, EntryKind) = conn
-                    .query_row("SELECT ?1, ?2", rusqlite::params![state, kind], |r| {
+                    .query_one("SELECT ?1, ?2", p![state, kind], |r| {
                         Ok((r.get(0)?, r.get(1)?))
                     })
                     .unwrap();
                 assert_eq!((s, k), (state, kind));
-                conn.execute(
-                    "INSERT INTO alerts (notice, channel, chat, state, kind, created_at,
-                                         next_attempt_at)
-                     VALUES ('n', 'c', '@c', ?1, ?2, 0, 0)",
-                    rusqlite::params![state, kind],
-                )
-                .unwrap_or_else(|e| panic!("{state:?} {kind:?}: {e}"));
-                let id = conn.last_insert_rowid();
+                let id: i64 = conn
+                    .query_one(
+                        "INSERT INTO alerts (notice, channel, chat, state, kind, created_at,
+                                             next_attempt_at)
+                         VALUES ('n', 'c', '@c', ?1, ?2, 0, 0) RETURNING id",
+                        p![state, kind],
+                        |r| r.get(0),
+                    )
+                    .unwrap_or_else(|e| panic!("{state:?} {kind:?}: {e}"));
                 let back: (AlertState, EntryKind) = conn
-                    .query_row("SELECT state, kind FROM alerts WHERE id = ?1", [id], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })
+                    .query_one(
+                        "SELECT state, kind FROM alerts WHERE id = ?1",
+                        p![id],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
                     .unwrap();
                 assert_eq!(back, (state, kind));
             }
         }
-        let unknown: rusqlite::Result<AlertState> =
-            conn.query_row("SELECT 'lost'", [], |r| r.get(0));
+        let unknown = conn.query_one("SELECT 'lost'", p![], |r| r.get::<AlertState>(0));
         assert!(unknown.is_err());
     }
 }

@@ -1,5 +1,37 @@
 use super::*;
 
+#[path = "../../tests/it/support/postgres.rs"]
+mod pg_cluster;
+use crate::store as vigia_store;
+
+/// A test run on a fresh store of each engine: `NAME::sqlite` on a file
+/// in a temporary folder, `NAME::postgres` on a database of its own on the
+/// test cluster. It opens (and may reopen) the store from `location`.
+macro_rules! on_both_engines {
+    (fn $name:ident($location:ident) $body:block) => {
+        mod $name {
+            use super::*;
+
+            fn run($location: &Location) $body
+
+            #[test]
+            fn sqlite() {
+                let dir = tempfile::tempdir().unwrap();
+                run(&Location::Sqlite(dir.path().join("sub/vigia.db")));
+            }
+
+            #[test]
+            fn postgres() {
+                run(&pg_cluster::location());
+            }
+        }
+    };
+}
+
+fn open(location: &Location) -> Store {
+    Store::connect(location).unwrap()
+}
+
 fn item(key: &str, alerts: &[&str]) -> NewItem {
     NewItem {
         key: crate::sources::key_hash(key),
@@ -49,118 +81,117 @@ fn secs(n: i64) -> chrono::Duration {
     chrono::Duration::seconds(n)
 }
 
-#[test]
-fn items_and_alerts_are_recorded_once_and_survive_reopening() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sub/vigia.db");
-    let now = Utc::now();
-    {
-        let store = Store::open(&path).unwrap();
-        let keys = [vec![item("a", &[]).key], vec![item("b", &[]).key]];
-        assert_eq!(store.unseen(&keys).unwrap(), vec![true, true]);
-        let queued = store
-            .record(&[item("a", &["one", "two"]), item("b", &[])], now)
-            .unwrap();
-        assert_eq!(queued, 2);
-        assert_eq!(store.unseen(&keys).unwrap(), vec![false, false]);
-        // The same key again (another source, a race): nothing new.
-        assert_eq!(store.record(&[item("a", &["one"])], now).unwrap(), 0);
+on_both_engines! {
+    fn items_and_alerts_are_recorded_once_and_survive_reopening(location) {
+        let now = Utc::now();
+        {
+            let store = open(location);
+            let keys = [vec![item("a", &[]).key], vec![item("b", &[]).key]];
+            assert_eq!(store.unseen(&keys).unwrap(), vec![true, true]);
+            let queued = store
+                .record(&[item("a", &["one", "two"]), item("b", &[])], now)
+                .unwrap();
+            assert_eq!(queued, 2);
+            assert_eq!(store.unseen(&keys).unwrap(), vec![false, false]);
+            // The same key again (another source, a race): nothing new.
+            assert_eq!(store.record(&[item("a", &["one"])], now).unwrap(), 0);
+        }
+        let store = open(location);
+        assert_eq!(store.item_count().unwrap(), 2);
+        assert_eq!(
+            chats(&store),
+            vec![("@one_chat".into(), 0), ("@two_chat".into(), 0)]
+        );
+        let (head, probe) = store.head("@one_chat", now).unwrap().unwrap();
+        assert!(!probe);
+        assert_eq!(
+            (head.channel.as_str(), head.title.as_str()),
+            ("one", "title a")
+        );
+        assert_eq!(head.explanation.rules, vec!["r"]);
     }
-    let store = Store::open(&path).unwrap();
-    assert_eq!(store.item_count().unwrap(), 2);
-    assert_eq!(
-        chats(&store),
-        vec![("@one_chat".into(), 0), ("@two_chat".into(), 0)]
-    );
-    let (head, probe) = store.head("@one_chat", now).unwrap().unwrap();
-    assert!(!probe);
-    assert_eq!(
-        (head.channel.as_str(), head.title.as_str()),
-        ("one", "title a")
-    );
-    assert_eq!(head.explanation.rules, vec!["r"]);
 }
 
-#[test]
-fn source_state_keeps_validators_first_poll_and_health() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("v.db")).unwrap();
-    let now = Utc::now();
-    let day = std::time::Duration::from_secs(6 * 3600);
-    assert!(!store.source_state("S").unwrap().polled_before);
-    assert_eq!(
+on_both_engines! {
+    fn source_state_keeps_validators_first_poll_and_health(location) {
+        let store = open(location);
+        let now = Utc::now();
+        let day = std::time::Duration::from_secs(6 * 3600);
+        assert!(!store.source_state("S").unwrap().polled_before);
+        assert_eq!(
+            store
+                .poll_failed("S", "timeout", "timed out", now, now + secs(60), day)
+                .unwrap(),
+            None
+        );
+        let state = store.source_state("S").unwrap();
+        assert!(!state.polled_before);
+        assert_eq!(state.consecutive_failures, 1);
+        let v = Validators {
+            etag: Some("\"x\"".into()),
+            last_modified: None,
+        };
+        assert_eq!(
+            store
+                .poll_succeeded("S", Some(&v), 3, Some(0), now, now + secs(600))
+                .unwrap(),
+            None
+        );
         store
-            .poll_failed("S", "timeout", "timed out", now, now + secs(60), day)
-            .unwrap(),
-        None
-    );
-    let state = store.source_state("S").unwrap();
-    assert!(!state.polled_before);
-    assert_eq!(state.consecutive_failures, 1);
-    let v = Validators {
-        etag: Some("\"x\"".into()),
-        last_modified: None,
-    };
-    assert_eq!(
-        store
-            .poll_succeeded("S", Some(&v), 3, Some(0), now, now + secs(600))
-            .unwrap(),
-        None
-    );
-    store
-        .poll_succeeded("S", None, 2, None, now, now + secs(600))
-        .unwrap();
-    let state = store.source_state("S").unwrap();
-    assert!(state.polled_before);
-    assert_eq!(state.validators, v);
-    assert_eq!(state.consecutive_failures, 0);
+            .poll_succeeded("S", None, 2, None, now, now + secs(600))
+            .unwrap();
+        let state = store.source_state("S").unwrap();
+        assert!(state.polled_before);
+        assert_eq!(state.validators, v);
+        assert_eq!(state.consecutive_failures, 0);
 
-    // Failing for six hours: the admins are told once, and again when it is back.
-    let t = |h: i64| now + chrono::Duration::hours(h);
-    assert_eq!(
-        store
-            .poll_failed("S", "http-status", "HTTP 500", t(1), t(2), day)
-            .unwrap(),
-        None
-    );
-    assert_eq!(
-        store
-            .poll_failed("S", "http-status", "HTTP 500", t(6), t(7), day)
-            .unwrap(),
-        None
-    );
-    let down = store
-        .poll_failed("S", "timeout", "timed out", t(7), t(8), day)
-        .unwrap();
-    assert_eq!(down.map(|d| d.timestamp()), Some(t(1).timestamp()));
-    assert_eq!(
-        store
-            .poll_failed("S", "timeout", "timed out", t(8), t(9), day)
-            .unwrap(),
-        None,
-        "once"
-    );
-    let health = store.source_health().unwrap();
-    assert_eq!(health.len(), 1);
-    let h = &health[0];
-    assert_eq!((h.consecutive_failures, h.items_seen), (4, 5));
-    assert_eq!(h.error_kind.as_deref(), Some("timeout"));
-    assert_eq!(
-        h.failing_since.map(|d| d.timestamp()),
-        Some(t(1).timestamp())
-    );
-    assert_eq!(h.next_poll.map(|d| d.timestamp()), Some(t(9).timestamp()));
-    let back = store
-        .poll_succeeded("S", None, 0, None, t(9), t(10))
-        .unwrap();
-    assert_eq!(back.map(|d| d.timestamp()), Some(t(1).timestamp()));
-    assert_eq!(
-        store
-            .poll_succeeded("S", None, 0, None, t(10), t(11))
-            .unwrap(),
-        None
-    );
-    assert_eq!(store.source_health().unwrap()[0].failing_since, None);
+        // Failing for six hours: the admins are told once, and again when it is back.
+        let t = |h: i64| now + chrono::Duration::hours(h);
+        assert_eq!(
+            store
+                .poll_failed("S", "http-status", "HTTP 500", t(1), t(2), day)
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            store
+                .poll_failed("S", "http-status", "HTTP 500", t(6), t(7), day)
+                .unwrap(),
+            None
+        );
+        let down = store
+            .poll_failed("S", "timeout", "timed out", t(7), t(8), day)
+            .unwrap();
+        assert_eq!(down.map(|d| d.timestamp()), Some(t(1).timestamp()));
+        assert_eq!(
+            store
+                .poll_failed("S", "timeout", "timed out", t(8), t(9), day)
+                .unwrap(),
+            None,
+            "once"
+        );
+        let health = store.source_health().unwrap();
+        assert_eq!(health.len(), 1);
+        let h = &health[0];
+        assert_eq!((h.consecutive_failures, h.items_seen), (4, 5));
+        assert_eq!(h.error_kind.as_deref(), Some("timeout"));
+        assert_eq!(
+            h.failing_since.map(|d| d.timestamp()),
+            Some(t(1).timestamp())
+        );
+        assert_eq!(h.next_poll.map(|d| d.timestamp()), Some(t(9).timestamp()));
+        let back = store
+            .poll_succeeded("S", None, 0, None, t(9), t(10))
+            .unwrap();
+        assert_eq!(back.map(|d| d.timestamp()), Some(t(1).timestamp()));
+        assert_eq!(
+            store
+                .poll_succeeded("S", None, 0, None, t(10), t(11))
+                .unwrap(),
+            None
+        );
+        assert_eq!(store.source_health().unwrap()[0].failing_since, None);
+    }
 }
 
 #[test]
@@ -178,177 +209,175 @@ fn a_store_from_a_newer_vigia_is_refused() {
     ));
 }
 
-#[test]
-fn a_chat_sends_in_order_and_an_alert_leaves_only_when_sent_or_failed() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("v.db")).unwrap();
-    let now = Utc::now();
-    store
-        .record(&[item("a", &["one"]), item("b", &["one", "two"])], now)
-        .unwrap();
-    let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
-    assert_eq!(a.title, "title a");
-    store.mark_sending(a.id).unwrap();
-    assert_eq!(state(&store, a.id), "sending");
-    // A network failure: "a" waits a minute, and "b" waits behind it.
-    store.retry_at(a.id, now + secs(60), "502").unwrap();
-    assert_eq!(state(&store, a.id), "pending");
-    assert!(store.head("@one_chat", now).unwrap().is_none());
-    assert_eq!(
-        chats_at(&store, now),
-        vec![("@one_chat".into(), 60), ("@two_chat".into(), 0)]
-    );
-    // A new alert for "one" also queues behind "a".
-    store.record(&[item("c", &["one"])], now).unwrap();
-    let mut titles = Vec::new();
-    while let Some((next, _)) = store.head("@one_chat", now + secs(61)).unwrap() {
-        assert_eq!(next.attempts, if next.title == "title a" { 1 } else { 0 });
-        titles.push(next.title.clone());
-        store.mark_sending(next.id).unwrap();
-        store.mark_sent(next.id, Some(7), now + secs(61)).unwrap();
-    }
-    assert_eq!(titles, vec!["title a", "title b", "title c"]);
-    let counts = store.outbox_counts().unwrap();
-    assert_eq!((counts.sent, counts.pending), (3, 1));
-    // Giving up closes an alert too, and lets the chat go on.
-    let (b2, _) = store.head("@two_chat", now).unwrap().unwrap();
-    store.fail(b2.id, "gave up").unwrap();
-    assert_eq!(state(&store, b2.id), "failed");
-    assert_eq!(store.pending_count().unwrap(), 0);
-}
-
-#[test]
-fn retry_after_holds_the_chat_even_across_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v.db");
-    let now = Utc::now();
-    {
-        let store = Store::open(&path).unwrap();
-        store.record(&[item("a", &["one"])], now).unwrap();
-        let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
-        store.mark_sending(a.id).unwrap();
-        store.chat_not_before("@one_chat", now + secs(30)).unwrap();
-        store.retry_at(a.id, now, "429").unwrap();
-        // A later, shorter retry_after never shortens the wait.
-        store.chat_not_before("@one_chat", now + secs(5)).unwrap();
-    }
-    let store = Store::open(&path).unwrap();
-    store.recover(now).unwrap();
-    assert!(store.head("@one_chat", now + secs(29)).unwrap().is_none());
-    assert!(store.head("@one_chat", now + secs(30)).unwrap().is_some());
-    assert_eq!(chats_at(&store, now), vec![("@one_chat".into(), 30)]);
-}
-
-#[test]
-fn a_crash_while_sending_leaves_the_alert_to_send_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v.db");
-    let now = Utc::now();
-    let id = {
-        let store = Store::open(&path).unwrap();
+on_both_engines! {
+    fn a_chat_sends_in_order_and_an_alert_leaves_only_when_sent_or_failed(location) {
+        let store = open(location);
+        let now = Utc::now();
         store
-            .record(&[item("a", &["one"]), item("b", &["one"])], now)
+            .record(&[item("a", &["one"]), item("b", &["one", "two"])], now)
+            .unwrap();
+        let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
+        assert_eq!(a.title, "title a");
+        store.mark_sending(a.id).unwrap();
+        assert_eq!(state(&store, a.id), "sending");
+        // A network failure: "a" waits a minute, and "b" waits behind it.
+        store.retry_at(a.id, now + secs(60), "502").unwrap();
+        assert_eq!(state(&store, a.id), "pending");
+        assert!(store.head("@one_chat", now).unwrap().is_none());
+        assert_eq!(
+            chats_at(&store, now),
+            vec![("@one_chat".into(), 60), ("@two_chat".into(), 0)]
+        );
+        // A new alert for "one" also queues behind "a".
+        store.record(&[item("c", &["one"])], now).unwrap();
+        let mut titles = Vec::new();
+        while let Some((next, _)) = store.head("@one_chat", now + secs(61)).unwrap() {
+            assert_eq!(next.attempts, if next.title == "title a" { 1 } else { 0 });
+            titles.push(next.title.clone());
+            store.mark_sending(next.id).unwrap();
+            store.mark_sent(next.id, Some(7), now + secs(61)).unwrap();
+        }
+        assert_eq!(titles, vec!["title a", "title b", "title c"]);
+        let counts = store.outbox_counts().unwrap();
+        assert_eq!((counts.sent, counts.pending), (3, 1));
+        // Giving up closes an alert too, and lets the chat go on.
+        let (b2, _) = store.head("@two_chat", now).unwrap().unwrap();
+        store.fail(b2.id, "gave up").unwrap();
+        assert_eq!(state(&store, b2.id), "failed");
+        assert_eq!(store.pending_count().unwrap(), 0);
+    }
+}
+
+on_both_engines! {
+    fn retry_after_holds_the_chat_even_across_a_restart(location) {
+        let now = Utc::now();
+        {
+            let store = open(location);
+            store.record(&[item("a", &["one"])], now).unwrap();
+            let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
+            store.mark_sending(a.id).unwrap();
+            store.chat_not_before("@one_chat", now + secs(30)).unwrap();
+            store.retry_at(a.id, now, "429").unwrap();
+            // A later, shorter retry_after never shortens the wait.
+            store.chat_not_before("@one_chat", now + secs(5)).unwrap();
+        }
+        let store = open(location);
+        store.recover(now).unwrap();
+        assert!(store.head("@one_chat", now + secs(29)).unwrap().is_none());
+        assert!(store.head("@one_chat", now + secs(30)).unwrap().is_some());
+        assert_eq!(chats_at(&store, now), vec![("@one_chat".into(), 30)]);
+    }
+}
+
+on_both_engines! {
+    fn a_crash_while_sending_leaves_the_alert_to_send_again(location) {
+        let now = Utc::now();
+        let id = {
+            let store = open(location);
+            store
+                .record(&[item("a", &["one"]), item("b", &["one"])], now)
+                .unwrap();
+            let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
+            store.mark_sending(a.id).unwrap();
+            a.id
+            // dropped with "a" in flight, as a SIGKILL would leave it
+        };
+        let store = open(location);
+        let recovered = store.recover(now).unwrap();
+        assert_eq!(recovered.in_doubt, 1);
+        let (head, _) = store.head("@one_chat", now).unwrap().unwrap();
+        assert_eq!(head.id, id, "the alert in flight goes first, before b");
+    }
+}
+
+on_both_engines! {
+    fn a_refused_chat_is_held_probed_and_released_in_order(location) {
+        let store = open(location);
+        let now = Utc::now();
+        store
+            .record(&[item("a", &["one"]), item("b", &["one", "two"])], now)
             .unwrap();
         let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
         store.mark_sending(a.id).unwrap();
-        a.id
-        // dropped with "a" in flight, as a SIGKILL would leave it
-    };
-    let store = Store::open(&path).unwrap();
-    let recovered = store.recover(now).unwrap();
-    assert_eq!(recovered.in_doubt, 1);
-    let (head, _) = store.head("@one_chat", now).unwrap().unwrap();
-    assert_eq!(head.id, id, "the alert in flight goes first, before b");
-}
-
-#[test]
-fn a_refused_chat_is_held_probed_and_released_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("v.db")).unwrap();
-    let now = Utc::now();
-    store
-        .record(&[item("a", &["one"]), item("b", &["one", "two"])], now)
-        .unwrap();
-    let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
-    store.mark_sending(a.id).unwrap();
-    assert!(store
-        .hold_chat(a.id, "@one_chat", "kicked", now, |_| now + secs(300))
-        .unwrap());
-    assert!(
-        !store
+        assert!(store
             .hold_chat(a.id, "@one_chat", "kicked", now, |_| now + secs(300))
-            .unwrap(),
-        "told once"
-    );
-    assert_eq!(state(&store, a.id), "held");
-    let counts = store.outbox_counts().unwrap();
-    assert_eq!((counts.held, counts.pending), (2, 1), "two is not held up");
-    // New alerts for a held chat are held behind the others.
-    store.record(&[item("c", &["one"])], now).unwrap();
-    assert_eq!(store.outbox_counts().unwrap().held, 3);
-    assert!(
-        store.head("@one_chat", now).unwrap().is_none(),
-        "not before the probe"
-    );
-    assert_eq!(
-        chats_at(&store, now),
-        vec![("@one_chat".into(), 300), ("@two_chat".into(), 0)]
-    );
-    // The probe sends the first held alert; its success releases the rest.
-    let (probe, is_probe) = store.head("@one_chat", now + secs(300)).unwrap().unwrap();
-    assert!(is_probe);
-    assert_eq!(probe.id, a.id);
-    store.mark_sending(a.id).unwrap();
-    let delivered = store.mark_sent(a.id, Some(1), now + secs(300)).unwrap();
-    assert_eq!(delivered.resumed, Some(2));
-    let (next, is_probe) = store.head("@one_chat", now + secs(300)).unwrap().unwrap();
-    assert!(!is_probe);
-    assert_eq!(next.title, "title b");
-    // A restart probes held chats at once.
-    store
-        .hold_chat(next.id, "@one_chat", "kicked", now, |_| now + secs(900))
-        .unwrap();
-    assert_eq!(store.recover(now).unwrap().held_chats, 1);
-    assert!(store.head("@one_chat", now).unwrap().unwrap().1);
+            .unwrap());
+        assert!(
+            !store
+                .hold_chat(a.id, "@one_chat", "kicked", now, |_| now + secs(300))
+                .unwrap(),
+            "told once"
+        );
+        assert_eq!(state(&store, a.id), "held");
+        let counts = store.outbox_counts().unwrap();
+        assert_eq!((counts.held, counts.pending), (2, 1), "two is not held up");
+        // New alerts for a held chat are held behind the others.
+        store.record(&[item("c", &["one"])], now).unwrap();
+        assert_eq!(store.outbox_counts().unwrap().held, 3);
+        assert!(
+            store.head("@one_chat", now).unwrap().is_none(),
+            "not before the probe"
+        );
+        assert_eq!(
+            chats_at(&store, now),
+            vec![("@one_chat".into(), 300), ("@two_chat".into(), 0)]
+        );
+        // The probe sends the first held alert; its success releases the rest.
+        let (probe, is_probe) = store.head("@one_chat", now + secs(300)).unwrap().unwrap();
+        assert!(is_probe);
+        assert_eq!(probe.id, a.id);
+        store.mark_sending(a.id).unwrap();
+        let delivered = store.mark_sent(a.id, Some(1), now + secs(300)).unwrap();
+        assert_eq!(delivered.resumed, Some(2));
+        let (next, is_probe) = store.head("@one_chat", now + secs(300)).unwrap().unwrap();
+        assert!(!is_probe);
+        assert_eq!(next.title, "title b");
+        // A restart probes held chats at once.
+        store
+            .hold_chat(next.id, "@one_chat", "kicked", now, |_| now + secs(900))
+            .unwrap();
+        assert_eq!(store.recover(now).unwrap().held_chats, 1);
+        assert!(store.head("@one_chat", now).unwrap().unwrap().1);
+    }
 }
 
-#[test]
-fn a_migrated_group_takes_its_alerts_and_later_ones_along() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("v.db")).unwrap();
-    let now = Utc::now();
-    store.record(&[item("a", &["one"])], now).unwrap();
-    assert!(store.migrate_chat("@one_chat", "-100777").unwrap());
-    assert!(
-        !store.migrate_chat("@one_chat", "-100777").unwrap(),
-        "news once"
-    );
-    store.record(&[item("b", &["one"])], now).unwrap();
-    assert_eq!(chats(&store), vec![("-100777".into(), 0)]);
-    let (a, _) = store.head("-100777", now).unwrap().unwrap();
-    assert_eq!(a.title, "title a");
+on_both_engines! {
+    fn a_migrated_group_takes_its_alerts_and_later_ones_along(location) {
+        let store = open(location);
+        let now = Utc::now();
+        store.record(&[item("a", &["one"])], now).unwrap();
+        assert!(store.migrate_chat("@one_chat", "-100777").unwrap());
+        assert!(
+            !store.migrate_chat("@one_chat", "-100777").unwrap(),
+            "news once"
+        );
+        store.record(&[item("b", &["one"])], now).unwrap();
+        assert_eq!(chats(&store), vec![("-100777".into(), 0)]);
+        let (a, _) = store.head("-100777", now).unwrap().unwrap();
+        assert_eq!(a.title, "title a");
+    }
 }
 
-#[test]
-fn fallbacks_and_notices_are_kept_with_the_entry() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("v.db")).unwrap();
-    let now = Utc::now();
-    store.record(&[item("a", &["one"])], now).unwrap();
-    let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
-    store.resend_as(a.id, true, None, "can't parse").unwrap();
-    store
-        .resend_as(a.id, false, Some(3000), "too long")
-        .unwrap();
-    let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
-    assert!(a.plain, "plain stays once set");
-    assert_eq!((a.max_len, a.attempts), (Some(3000), 2));
-    assert_eq!(store.notice(&[42, 43], "channel held", now).unwrap(), 2);
-    let (n, _) = store.head("42", now).unwrap().unwrap();
-    assert_eq!(
-        (n.notice.as_deref(), n.channel.as_str()),
-        (Some("channel held"), "admins")
-    );
+on_both_engines! {
+    fn fallbacks_and_notices_are_kept_with_the_entry(location) {
+        let store = open(location);
+        let now = Utc::now();
+        store.record(&[item("a", &["one"])], now).unwrap();
+        let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
+        store.resend_as(a.id, true, None, "can't parse").unwrap();
+        store
+            .resend_as(a.id, false, Some(3000), "too long")
+            .unwrap();
+        let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
+        assert!(a.plain, "plain stays once set");
+        assert_eq!((a.max_len, a.attempts), (Some(3000), 2));
+        assert_eq!(store.notice(&[42, 43], "channel held", now).unwrap(), 2);
+        let (n, _) = store.head("42", now).unwrap().unwrap();
+        assert_eq!(
+            (n.notice.as_deref(), n.channel.as_str()),
+            (Some("channel held"), "admins")
+        );
+    }
 }
 
 #[test]
@@ -380,64 +409,64 @@ fn a_version_1_store_keeps_its_outbox() {
     );
 }
 
-#[test]
-fn an_item_is_seen_by_any_of_its_keys() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("v.db")).unwrap();
-    let mut a = item("guid-1", &[]);
-    let link = crate::sources::key_hash("link:https://example.org/a");
-    a.aliases = vec![link];
-    store.record(&[a], Utc::now()).unwrap();
-    // The same link under a new id is seen; a new id and link is not.
-    let churned = vec![crate::sources::key_hash("guid-2"), link];
-    let new = vec![crate::sources::key_hash("guid-3")];
-    assert_eq!(store.unseen(&[churned, new]).unwrap(), vec![false, true]);
+on_both_engines! {
+    fn an_item_is_seen_by_any_of_its_keys(location) {
+        let store = open(location);
+        let mut a = item("guid-1", &[]);
+        let link = crate::sources::key_hash("link:https://example.org/a");
+        a.aliases = vec![link];
+        store.record(&[a], Utc::now()).unwrap();
+        // The same link under a new id is seen; a new id and link is not.
+        let churned = vec![crate::sources::key_hash("guid-2"), link];
+        let new = vec![crate::sources::key_hash("guid-3")];
+        assert_eq!(store.unseen(&[churned, new]).unwrap(), vec![false, true]);
+    }
 }
 
-#[test]
-fn a_muted_rules_alerts_are_kept_aside_then_sent_or_dropped() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("v.db")).unwrap();
-    let now = Utc::now();
-    store.mute("r", now + secs(3600), now).unwrap();
-    assert_eq!(store.muted_rules(now).unwrap().len(), 1);
-    let mut a = item("a", &["one"]);
-    a.muted_rule = Some("r".into());
-    store.record(&[a, item("b", &["one"])], now).unwrap();
-    // "a" is set aside; "b" goes out, not held up behind it.
-    let (head, _) = store.head("@one_chat", now).unwrap().unwrap();
-    assert_eq!(head.title, "title b");
-    store.mark_sent(head.id, None, now).unwrap();
-    assert_eq!(store.pending_count().unwrap(), 0);
-    assert_eq!(store.outbox_counts().unwrap().muted, 1);
-    // The mute runs out: the alert is delivered.
-    assert_eq!(
-        store.expire_mutes(now).unwrap().map(|t| t.timestamp()),
-        Some((now + secs(3600)).timestamp())
-    );
-    assert_eq!(store.expire_mutes(now + secs(3600)).unwrap(), None);
-    assert_eq!(
-        store
-            .head("@one_chat", now + secs(3600))
-            .unwrap()
-            .unwrap()
-            .0
-            .title,
-        "title a"
-    );
-    // Or the operator drops them.
-    store.mute("r", now + secs(60), now).unwrap();
-    let mut c = item("c", &["two"]);
-    c.muted_rule = Some("r".into());
-    store.record(&[c], now).unwrap();
-    assert_eq!(store.unmute("r", false, now).unwrap(), Some(1));
-    assert_eq!(
-        store.unmute("r", false, now).unwrap(),
-        None,
-        "not muted any more"
-    );
-    assert!(store.head("@two_chat", now).unwrap().is_none());
-    assert_eq!(store.outbox_counts().unwrap().failed, 1);
+on_both_engines! {
+    fn a_muted_rules_alerts_are_kept_aside_then_sent_or_dropped(location) {
+        let store = open(location);
+        let now = Utc::now();
+        store.mute("r", now + secs(3600), now).unwrap();
+        assert_eq!(store.muted_rules(now).unwrap().len(), 1);
+        let mut a = item("a", &["one"]);
+        a.muted_rule = Some("r".into());
+        store.record(&[a, item("b", &["one"])], now).unwrap();
+        // "a" is set aside; "b" goes out, not held up behind it.
+        let (head, _) = store.head("@one_chat", now).unwrap().unwrap();
+        assert_eq!(head.title, "title b");
+        store.mark_sent(head.id, None, now).unwrap();
+        assert_eq!(store.pending_count().unwrap(), 0);
+        assert_eq!(store.outbox_counts().unwrap().muted, 1);
+        // The mute runs out: the alert is delivered.
+        assert_eq!(
+            store.expire_mutes(now).unwrap().map(|t| t.timestamp()),
+            Some((now + secs(3600)).timestamp())
+        );
+        assert_eq!(store.expire_mutes(now + secs(3600)).unwrap(), None);
+        assert_eq!(
+            store
+                .head("@one_chat", now + secs(3600))
+                .unwrap()
+                .unwrap()
+                .0
+                .title,
+            "title a"
+        );
+        // Or the operator drops them.
+        store.mute("r", now + secs(60), now).unwrap();
+        let mut c = item("c", &["two"]);
+        c.muted_rule = Some("r".into());
+        store.record(&[c], now).unwrap();
+        assert_eq!(store.unmute("r", false, now).unwrap(), Some(1));
+        assert_eq!(
+            store.unmute("r", false, now).unwrap(),
+            None,
+            "not muted any more"
+        );
+        assert!(store.head("@two_chat", now).unwrap().is_none());
+        assert_eq!(store.outbox_counts().unwrap().failed, 1);
+    }
 }
 
 fn story_item(key: &str, title: &str, rule: &str) -> NewItem {
@@ -456,122 +485,122 @@ fn story_item(key: &str, title: &str, rule: &str) -> NewItem {
 
 const STORY: &str = "Detienen al periodista Juan Pérez del diario El Sol en Caracas";
 
-#[test]
-fn a_story_s_later_items_edit_or_answer_its_message() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("v.db")).unwrap();
-    let now = Utc::now();
-    store.record(&[story_item("a", STORY, "r")], now).unwrap();
-    let (first, _) = store.head("@one_chat", now).unwrap().unwrap();
-    assert_eq!(first.kind, EntryKind::Alert);
-    store.mark_sent(first.id, Some(41), now).unwrap();
+on_both_engines! {
+    fn a_story_s_later_items_edit_or_answer_its_message(location) {
+        let store = open(location);
+        let now = Utc::now();
+        store.record(&[story_item("a", STORY, "r")], now).unwrap();
+        let (first, _) = store.head("@one_chat", now).unwrap().unwrap();
+        assert_eq!(first.kind, EntryKind::Alert);
+        store.mark_sent(first.id, Some(41), now).unwrap();
 
-    let later = "El SEBIN detiene al periodista Juan Pérez del diario El Sol en Caracas";
-    store
-        .record(
-            &[
-                story_item("b", later, "r"),
-                story_item("c", later, "other rule"),
-                story_item(
-                    "d",
-                    "Inundaciones en el estado Mérida dejan tres muertos",
-                    "r",
-                ),
-            ],
-            now + secs(60),
-        )
-        .unwrap();
-    let (edit, _) = store.head("@one_chat", now + secs(60)).unwrap().unwrap();
-    assert_eq!(edit.kind, EntryKind::Edit);
-    assert_eq!(edit.root_message, Some(41));
-    assert_eq!(edit.title, STORY, "an edit renders the story's first item");
-    assert_eq!(
-        edit.also,
-        [super::AlsoReport {
-            source: "S".into(),
-            title: later.into(),
-            link: Some("https://example.org/b".into())
-        }]
-    );
-    store.mark_sent(edit.id, Some(41), now + secs(60)).unwrap();
-    let (reply, _) = store.head("@one_chat", now + secs(60)).unwrap().unwrap();
-    assert_eq!(
-        (reply.kind, reply.root_message),
-        (EntryKind::Reply, Some(41))
-    );
-    assert_eq!(reply.title, later);
-    store.mark_sent(reply.id, Some(42), now + secs(60)).unwrap();
-    let (other, _) = store.head("@one_chat", now + secs(60)).unwrap().unwrap();
-    assert_eq!(other.kind, EntryKind::Alert, "another story");
-    let stories: Vec<i64> = store.story_members().unwrap().iter().map(|m| m.0).collect();
-    assert_eq!(stories[..3], [stories[0]; 3]);
-    assert_ne!(stories[3], stories[0]);
+        let later = "El SEBIN detiene al periodista Juan Pérez del diario El Sol en Caracas";
+        store
+            .record(
+                &[
+                    story_item("b", later, "r"),
+                    story_item("c", later, "other rule"),
+                    story_item(
+                        "d",
+                        "Inundaciones en el estado Mérida dejan tres muertos",
+                        "r",
+                    ),
+                ],
+                now + secs(60),
+            )
+            .unwrap();
+        let (edit, _) = store.head("@one_chat", now + secs(60)).unwrap().unwrap();
+        assert_eq!(edit.kind, EntryKind::Edit);
+        assert_eq!(edit.root_message, Some(41));
+        assert_eq!(edit.title, STORY, "an edit renders the story's first item");
+        assert_eq!(
+            edit.also,
+            [super::AlsoReport {
+                source: "S".into(),
+                title: later.into(),
+                link: Some("https://example.org/b".into())
+            }]
+        );
+        store.mark_sent(edit.id, Some(41), now + secs(60)).unwrap();
+        let (reply, _) = store.head("@one_chat", now + secs(60)).unwrap().unwrap();
+        assert_eq!(
+            (reply.kind, reply.root_message),
+            (EntryKind::Reply, Some(41))
+        );
+        assert_eq!(reply.title, later);
+        store.mark_sent(reply.id, Some(42), now + secs(60)).unwrap();
+        let (other, _) = store.head("@one_chat", now + secs(60)).unwrap().unwrap();
+        assert_eq!(other.kind, EntryKind::Alert, "another story");
+        let stories: Vec<i64> = store.story_members().unwrap().iter().map(|m| m.0).collect();
+        assert_eq!(stories[..3], [stories[0]; 3]);
+        assert_ne!(stories[3], stories[0]);
 
-    // Beyond the window, the same words are a new story.
-    store
-        .record(&[story_item("e", later, "r")], now + secs(73 * 3600))
-        .unwrap();
-    store.mark_sent(other.id, Some(43), now + secs(60)).unwrap();
-    let (late, _) = store
-        .head("@one_chat", now + secs(73 * 3600))
-        .unwrap()
-        .unwrap();
-    assert_eq!(late.kind, EntryKind::Alert);
+        // Beyond the window, the same words are a new story.
+        store
+            .record(&[story_item("e", later, "r")], now + secs(73 * 3600))
+            .unwrap();
+        store.mark_sent(other.id, Some(43), now + secs(60)).unwrap();
+        let (late, _) = store
+            .head("@one_chat", now + secs(73 * 3600))
+            .unwrap()
+            .unwrap();
+        assert_eq!(late.kind, EntryKind::Alert);
+    }
 }
 
-#[test]
-fn a_story_whose_message_was_never_delivered_sends_its_reports_as_alerts() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("v.db")).unwrap();
-    let now = Utc::now();
-    store.record(&[story_item("a", STORY, "r")], now).unwrap();
-    let (first, _) = store.head("@one_chat", now).unwrap().unwrap();
-    store.fail(first.id, "gave up").unwrap();
-    let later = "El SEBIN detiene al periodista Juan Pérez del diario El Sol en Caracas";
-    store.record(&[story_item("b", later, "r")], now).unwrap();
-    let (next, _) = store.head("@one_chat", now).unwrap().unwrap();
-    assert_eq!((next.kind, next.title.as_str()), (EntryKind::Alert, later));
+on_both_engines! {
+    fn a_story_whose_message_was_never_delivered_sends_its_reports_as_alerts(location) {
+        let store = open(location);
+        let now = Utc::now();
+        store.record(&[story_item("a", STORY, "r")], now).unwrap();
+        let (first, _) = store.head("@one_chat", now).unwrap().unwrap();
+        store.fail(first.id, "gave up").unwrap();
+        let later = "El SEBIN detiene al periodista Juan Pérez del diario El Sol en Caracas";
+        store.record(&[story_item("b", later, "r")], now).unwrap();
+        let (next, _) = store.head("@one_chat", now).unwrap().unwrap();
+        assert_eq!((next.kind, next.title.as_str()), (EntryKind::Alert, later));
+    }
 }
 
-#[test]
-fn retention_deletes_old_items_but_keeps_their_keys_and_open_alerts() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("v.db")).unwrap();
-    let old = Utc::now() - chrono::Duration::days(100);
-    store
-        .record(
-            &[
-                story_item("sent", STORY, "r"),
-                item("seen", &[]),
-                item("open", &["two"]),
-            ],
-            old,
-        )
-        .unwrap();
-    let (a, _) = store.head("@one_chat", old).unwrap().unwrap();
-    store.mark_sent(a.id, Some(1), old).unwrap();
-    store.record(&[item("new", &[])], Utc::now()).unwrap();
+on_both_engines! {
+    fn retention_deletes_old_items_but_keeps_their_keys_and_open_alerts(location) {
+        let store = open(location);
+        let old = Utc::now() - chrono::Duration::days(100);
+        store
+            .record(
+                &[
+                    story_item("sent", STORY, "r"),
+                    item("seen", &[]),
+                    item("open", &["two"]),
+                ],
+                old,
+            )
+            .unwrap();
+        let (a, _) = store.head("@one_chat", old).unwrap().unwrap();
+        store.mark_sent(a.id, Some(1), old).unwrap();
+        store.record(&[item("new", &[])], Utc::now()).unwrap();
 
-    let pruned = store
-        .prune(Utc::now() - chrono::Duration::days(90))
-        .unwrap();
-    assert_eq!(pruned, 2, "the sent and the seen-only item");
-    assert_eq!(
-        store.item_count().unwrap(),
-        2,
-        "the open alert's item and the new one"
-    );
-    assert!(store.story_members().unwrap().is_empty());
-    let keys: Vec<Vec<[u8; 16]>> = ["sent", "seen", "open", "new", "never"]
-        .iter()
-        .map(|k| vec![crate::sources::key_hash(k)])
-        .collect();
-    assert_eq!(
-        store.unseen(&keys).unwrap(),
-        [false, false, false, false, true],
-        "a pruned item is still known"
-    );
-    assert!(store.head("@two_chat", Utc::now()).unwrap().is_some());
+        let pruned = store
+            .prune(Utc::now() - chrono::Duration::days(90))
+            .unwrap();
+        assert_eq!(pruned, 2, "the sent and the seen-only item");
+        assert_eq!(
+            store.item_count().unwrap(),
+            2,
+            "the open alert's item and the new one"
+        );
+        assert!(store.story_members().unwrap().is_empty());
+        let keys: Vec<Vec<[u8; 16]>> = ["sent", "seen", "open", "new", "never"]
+            .iter()
+            .map(|k| vec![crate::sources::key_hash(k)])
+            .collect();
+        assert_eq!(
+            store.unseen(&keys).unwrap(),
+            [false, false, false, false, true],
+            "a pruned item is still known"
+        );
+        assert!(store.head("@two_chat", Utc::now()).unwrap().is_some());
+    }
 }
 
 /// Finding a story's first alert read the channel's every alert once the
@@ -583,6 +612,8 @@ fn a_story_s_first_alert_is_found_from_the_story_s_items() {
     let store = Store::open(&dir.path().join("v.db")).unwrap();
     let conn = store.conn();
     let plan: Vec<String> = conn
+        .sqlite()
+        .unwrap()
         .prepare(&format!("EXPLAIN QUERY PLAN {}", super::items::STORY_ROOT))
         .unwrap()
         .query_map(rusqlite::params![1, "alerts"], |r| r.get::<_, String>(3))
@@ -596,33 +627,33 @@ fn a_story_s_first_alert_is_found_from_the_story_s_items() {
     );
 }
 
-/// A backtest from the console read a month of items on the daemon's one
-/// connection, holding up every poll and send for seconds. It reads on a
-/// connection of its own: the store takes writes while it reads.
-#[test]
-fn a_long_read_on_a_reader_does_not_hold_up_writes() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("v.db")).unwrap();
-    let now = Utc::now();
-    store
-        .record(&[item("a", &[]), item("b", &[])], now)
-        .unwrap();
-    let reader = store.reader().unwrap();
-    let mut written = 0;
-    let read = reader
-        .each_item_since(now - chrono::Duration::hours(1), |_| {
-            // Written while the read is open; with one connection shared,
-            // this would wait on the reader forever.
-            written += store
-                .record(&[item(&format!("new {written}"), &[])], now)
-                .map(|_| 1)
-                .unwrap();
-        })
-        .unwrap();
-    assert_eq!((read, written), (2, 2));
-    assert_eq!(store.item_count().unwrap(), 4);
-    // The reader cannot write.
-    assert!(reader.record(&[item("c", &[])], now).is_err());
+// A backtest from the console read a month of items on the daemon's one
+// connection, holding up every poll and send for seconds. It reads on a
+// connection of its own: the store takes writes while it reads.
+on_both_engines! {
+    fn a_long_read_on_a_reader_does_not_hold_up_writes(location) {
+        let store = open(location);
+        let now = Utc::now();
+        store
+            .record(&[item("a", &[]), item("b", &[])], now)
+            .unwrap();
+        let reader = store.reader().unwrap();
+        let mut written = 0;
+        let read = reader
+            .each_item_since(now - chrono::Duration::hours(1), |_| {
+                // Written while the read is open; with one connection shared,
+                // this would wait on the reader forever.
+                written += store
+                    .record(&[item(&format!("new {written}"), &[])], now)
+                    .map(|_| 1)
+                    .unwrap();
+            })
+            .unwrap();
+        assert_eq!((read, written), (2, 2));
+        assert_eq!(store.item_count().unwrap(), 4);
+        // The reader cannot write.
+        assert!(reader.record(&[item("c", &[])], now).is_err());
+    }
 }
 
 #[test]
@@ -641,7 +672,7 @@ fn story_items_kept_in_memory_are_forgotten_when_a_record_rolls_back() {
     assert!(!store.recent().is_empty(), "b was compared with a");
     store
         .conn()
-        .execute_batch(
+        .batch(
             "CREATE TEMP TRIGGER boom BEFORE INSERT ON items WHEN NEW.title = 'boom'
              BEGIN SELECT RAISE(ABORT, 'boom'); END",
         )
@@ -653,7 +684,7 @@ fn story_items_kept_in_memory_are_forgotten_when_a_record_rolls_back() {
     assert!(failed.is_err());
     assert!(store.recent().is_empty());
     // The join still works from the store alone.
-    store.conn().execute_batch("DROP TRIGGER boom").unwrap();
+    store.conn().batch("DROP TRIGGER boom").unwrap();
     store
         .record(&[story_item("c", later, "r")], now + secs(3))
         .unwrap();
