@@ -305,6 +305,10 @@ impl Running {
         while self.tasks.join_next().await.is_some() {}
         let mut sup = self.handle.supervisor.lock().await;
         while sup.tasks.join_next().await.is_some() {}
+        // Nothing is in flight now: other replicas take over at once.
+        if let Err(e) = self.handle.store.call(|s| s.release_all()).await {
+            tracing::warn!(error = %e, "cannot release this replica's leases; they run out");
+        }
         tracing::info!("vigia stopped");
     }
 }
@@ -333,15 +337,31 @@ async fn retention(store: Arc<Store>, keep: Duration, cancel: CancellationToken)
     }
 }
 
+/// Keeps this replica's leases (sources being polled, chats being sent
+/// to, the commands) from running out while it lives: renewed a third of
+/// the way through, so two renewals may fail before another replica takes
+/// over.
+async fn renew_leases(store: Arc<Store>, lease: Duration, cancel: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(lease / 3) => {}
+        }
+        if let Err(e) = store.call(|s| s.renew_leases()).await {
+            tracing::warn!(error = %e, "cannot renew this replica's leases; another replica takes over if this lasts");
+        }
+    }
+}
+
 /// Opens the store and starts every task.
 pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> {
-    let store_path = config.store_path.clone();
+    let location = config.store_location()?;
     let store = Arc::new(
-        tokio::task::spawn_blocking(move || Store::open(&store_path))
+        tokio::task::spawn_blocking(move || Store::connect(&location))
             .await
             .expect("store open does not panic")?,
     );
-    let recovered = store.recover(Utc::now())?;
+    let recovered = store.call(|s| s.recover(Utc::now())).await?;
     if recovered.in_doubt > 0 {
         tracing::warn!(
             alerts = recovered.in_doubt,
@@ -357,7 +377,7 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
     }
     match &sink {
         Sink::Telegram(_) => {
-            let queued = store.unprint(Utc::now())?;
+            let queued = store.call(|s| s.unprint(Utc::now())).await?;
             if queued > 0 {
                 tracing::warn!(
                     alerts = queued,
@@ -366,7 +386,7 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
             }
         }
         Sink::Stdout => {
-            let kept = store.outbox_counts()?.printed;
+            let kept = store.call(|s| s.outbox_counts()).await?.printed;
             if kept > 0 {
                 tracing::info!(alerts = kept, "alerts printed without a token are kept; they go to Telegram once a token is set");
             }
@@ -413,6 +433,13 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
     );
     tasks.spawn(delivery.run(cancel.clone()));
     tasks.spawn(retention(store.clone(), config.retention, cancel.clone()));
+    if store.is_shared() {
+        tasks.spawn(renew_leases(
+            store.clone(),
+            config.store_lease,
+            cancel.clone(),
+        ));
+    }
 
     let shared = Arc::new(Shared {
         store: store.clone(),
@@ -509,7 +536,7 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
             cancel.clone(),
         ));
     }
-    tracing::info!(sources = config.sources.len(), rules = config.rules.len(), store = %config.store_path.display(), "vigia started");
+    tracing::info!(sources = config.sources.len(), rules = config.rules.len(), store = %config.store_location().map(|l| l.to_string()).unwrap_or_default(), "vigia started");
     Ok(Running {
         handle: Handle {
             supervisor,

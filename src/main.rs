@@ -246,11 +246,20 @@ async fn main() -> ExitCode {
         Command::SendTest { channel } => send_test(&config, channel).await,
         Command::Why { inputs } => {
             // The store is read if it is there; `why` never creates one.
-            let store = config
-                .store_path
-                .exists()
-                .then(|| vigia::store::Store::open(&config.store_path))
-                .transpose();
+            let store = match config.store_location() {
+                Ok(vigia::store::Location::Sqlite(path)) => path
+                    .exists()
+                    .then(|| vigia::store::Store::open(&path))
+                    .transpose(),
+                // PostgreSQL's client blocks: off the async workers.
+                Ok(location) => tokio::task::block_in_place(|| {
+                    vigia::store::Store::connect(&location).map(Some)
+                }),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_CONFIG);
+                }
+            };
             let store = match store {
                 Ok(s) => s.map(std::sync::Arc::new),
                 Err(e) => {
@@ -287,13 +296,21 @@ async fn main() -> ExitCode {
             days,
             against,
             json,
-        } => backtest(&config, &against, days, json),
+        } => tokio::task::block_in_place(|| backtest(&config, &against, days, json)),
         Command::Backup { path } => {
-            let backup =
-                vigia::store::Store::open(&config.store_path).and_then(|store| store.backup(&path));
+            let location = match config.store_location() {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_CONFIG);
+                }
+            };
+            let backup = tokio::task::block_in_place(|| {
+                vigia::store::Store::connect(&location).and_then(|store| store.backup(&path))
+            });
             match backup {
                 Ok(()) => {
-                    println!("{} → {}", config.store_path.display(), path.display());
+                    println!("{location} → {}", path.display());
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -351,7 +368,14 @@ fn backtest(candidate: &Config, against: &std::path::Path, days: u32, json: bool
         Ok(c) => c,
         Err(code) => return code,
     };
-    if !current.store_path.exists() {
+    let location = match current.store_location() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    if current.store_url.is_none() && !current.store_path.exists() {
         eprintln!(
             "error: no store at {} ({}'s store.path): nothing has been found to backtest on yet",
             current.store_path.display(),
@@ -360,7 +384,7 @@ fn backtest(candidate: &Config, against: &std::path::Path, days: u32, json: bool
         return ExitCode::from(EXIT_RUNTIME);
     }
     let since = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
-    let report = vigia::store::Store::open(&current.store_path)
+    let report = vigia::store::Store::connect(&location)
         .and_then(|store| vigia::backtest::backtest(&store, &current, candidate, since));
     match report {
         Ok(report) => {

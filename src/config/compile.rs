@@ -126,6 +126,22 @@ pub(super) fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
             .as_ref()
             .map_or("../data/vigia.db", |p| p.get_ref()),
     );
+    let store_url = raw.store.url.as_ref().and_then(|u| store_url(c, u));
+    if let (Some(_), Some(path)) = (&store_url, &raw.store.path) {
+        c.error(
+            path,
+            "store.path and store.url are both set: a store is a SQLite file (path) or a PostgreSQL database (url), not both".to_string(),
+        );
+    }
+    let store_lease = c.duration(&raw.store.lease, "store.lease", Duration::from_secs(15));
+    if store_lease < Duration::from_secs(3) {
+        if let Some(at) = &raw.store.lease {
+            c.error(
+                at,
+                "store.lease must be at least \"3s\": a replica renews its leases a third of the way through".to_string(),
+            );
+        }
+    }
     let http_listen = raw
         .http
         .listen
@@ -207,6 +223,9 @@ pub(super) fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         telegram,
         channels,
         store_path,
+        store_url,
+        store_password_file: raw.store.password_file.as_deref().map(|p| c.resolve(p)),
+        store_lease,
         retention,
         http_listen,
         console_token_file: raw.http.console_token_file.as_deref().map(|p| c.resolve(p)),
@@ -221,6 +240,19 @@ pub(super) fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         sources,
         rules,
         warnings: Vec::new(),
+    }
+}
+
+/// `store.url`: a PostgreSQL URL without a password (it would show
+/// wherever the URL does; it goes in `store.password_file` or
+/// `VIGIA_STORE_PASSWORD`). Errors never repeat a password written in it.
+fn store_url(c: &mut Compiler<'_>, at: &Spanned<String>) -> Option<String> {
+    match crate::store::PostgresTarget::check_url(at.get_ref()) {
+        Ok(()) => Some(at.get_ref().trim().to_string()),
+        Err(problem) => {
+            c.error(at, format!("store.url: {problem}"));
+            None
+        }
     }
 }
 

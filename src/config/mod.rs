@@ -319,6 +319,15 @@ pub struct Config {
     pub telegram: TelegramConfig,
     pub channels: BTreeMap<String, ChatRef>,
     pub store_path: PathBuf,
+    /// A PostgreSQL store shared by replicas (`store.url`), instead of the
+    /// SQLite file at `store_path`.
+    pub store_url: Option<String>,
+    /// Where its password is read from when `VIGIA_STORE_PASSWORD` is not set.
+    pub store_password_file: Option<PathBuf>,
+    /// How long a replica's hold on a source, a chat or Telegram's commands
+    /// lasts unless renewed: how soon another replica takes over from one
+    /// that died.
+    pub store_lease: Duration,
     /// Items are kept this long (their keys for ever).
     pub retention: Duration,
     pub http_listen: Option<SocketAddr>,
@@ -432,6 +441,31 @@ impl Config {
         )
     }
 
+    /// Where the store is: the PostgreSQL database of `store.url` (its
+    /// password from `VIGIA_STORE_PASSWORD`, else the file named by
+    /// `VIGIA_STORE_PASSWORD_FILE`, else `store.password_file`), else the
+    /// SQLite file of `store.path`.
+    pub fn store_location(&self) -> Result<crate::store::Location, ConfigError> {
+        let Some(url) = &self.store_url else {
+            return Ok(crate::store::Location::Sqlite(self.store_path.clone()));
+        };
+        let password = secret(
+            "store password",
+            "VIGIA_STORE_PASSWORD",
+            "VIGIA_STORE_PASSWORD_FILE",
+            self.store_password_file
+                .clone()
+                .map(|p| (p, "store.password_file")),
+        )?;
+        Ok(crate::store::Location::Postgres(
+            crate::store::PostgresTarget {
+                url: url.clone(),
+                password: password.map(|p| p.expose().to_string()),
+                lease: self.store_lease,
+            },
+        ))
+    }
+
     /// The token the console asks for: `VIGIA_CONSOLE_TOKEN`, else the file
     /// named by `VIGIA_CONSOLE_TOKEN_FILE`, else `http.console_token_file`.
     pub fn console_token(&self) -> Result<Option<Secret>, ConfigError> {
@@ -446,7 +480,7 @@ impl Config {
     }
 
     /// Settings a container sets from its environment, over the file's:
-    /// `VIGIA_HTTP_LISTEN`, `VIGIA_STORE_PATH`, `VIGIA_TELEGRAM_API_URL`,
+    /// `VIGIA_HTTP_LISTEN`, `VIGIA_STORE_PATH`, `VIGIA_STORE_URL`, `VIGIA_TELEGRAM_API_URL`,
     /// `VIGIA_LOG_FORMAT`. An empty variable is ignored.
     pub fn apply_env(
         &mut self,
@@ -469,6 +503,14 @@ impl Config {
         }
         if let Some(v) = get("VIGIA_STORE_PATH") {
             self.store_path = PathBuf::from(v.trim());
+        }
+        if let Some(v) = get("VIGIA_STORE_URL") {
+            crate::store::PostgresTarget::check_url(&v).map_err(|problem| ConfigError::Env {
+                name: "VIGIA_STORE_URL",
+                value: crate::store::PostgresTarget::redacted(&v),
+                problem,
+            })?;
+            self.store_url = Some(v.trim().to_string());
         }
         if let Some(v) = get("VIGIA_TELEGRAM_API_URL") {
             self.telegram.api_url = url::Url::parse(v.trim())
@@ -520,6 +562,54 @@ mod tests {
         assert!(warned("vigia.db"));
         assert!(!warned("data/vigia.db"));
         assert!(!warned("../data/vigia.db"));
+    }
+
+    #[test]
+    fn a_postgres_store_is_checked_and_never_shows_its_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let errors = |store: &str| -> Vec<String> {
+            parse(dir.path(), &format!("[store]\n{store}\n"))
+                .unwrap_err()
+                .iter()
+                .map(|d| format!("{}: {}", d.line.unwrap_or(0), d.message))
+                .collect()
+        };
+        let e = errors("url = \"postgres://vigia:hunter2@db/vigia\"");
+        assert_eq!(e.len(), 1, "{e:#?}");
+        // The config's first eight lines are the rule the tests share.
+        assert!(e[0].starts_with("10: store.url"), "{e:#?}");
+        assert!(e[0].contains("holds a password"), "{e:#?}");
+        assert!(!e[0].contains("hunter2"), "{e:#?}");
+        let e = errors("url = \"mysql://db/vigia\"");
+        assert!(e[0].contains("not a postgres:// URL"), "{e:#?}");
+        let e = errors("path = \"data/v.db\"\nurl = \"postgres://vigia@db/vigia\"");
+        assert!(e[0].contains("not both"), "{e:#?}");
+        let e = errors("url = \"postgres://vigia@db/vigia\"\nlease = \"1s\"");
+        assert!(e[0].starts_with("11: store.lease"), "{e:#?}");
+
+        std::fs::write(dir.path().join("pw"), "s3cret\n").unwrap();
+        let c = parse(
+            dir.path(),
+            "[store]\nurl = \"postgres://vigia@db/vigia\"\npassword_file = \"pw\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.store_lease, Duration::from_secs(15));
+        let crate::store::Location::Postgres(target) = c.store_location().unwrap() else {
+            panic!("a PostgreSQL store")
+        };
+        assert_eq!(target.password.as_deref(), Some("s3cret"));
+        assert!(!format!("{target:?} {c:?}").contains("s3cret"));
+        let mut c = c;
+        let bad = c
+            .apply_env(|name| {
+                (name == "VIGIA_STORE_URL").then(|| "postgres://vigia:hunter2@db/x".to_string())
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(
+            bad.contains("VIGIA_STORE_URL") && !bad.contains("hunter2"),
+            "{bad}"
+        );
     }
 
     #[test]

@@ -71,6 +71,9 @@ pub(super) enum RawChat {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawStore {
     pub(super) path: Option<Spanned<String>>,
+    pub(super) url: Option<Spanned<String>>,
+    pub(super) password_file: Option<String>,
+    pub(super) lease: Option<Spanned<String>>,
     pub(super) retention: Option<Spanned<String>>,
 }
 

@@ -14,7 +14,7 @@ use crate::config::Source;
 use crate::intake::{self, Rules};
 use crate::sources::fetch::{self, Validators};
 use crate::sources::{parse_source_unread, Item};
-use crate::store::{SourceState, StoreError};
+use crate::store::{LeaseKind, PollClaim, SourceState, StoreError};
 
 pub(super) async fn poll_loop(
     source: Arc<Source>,
@@ -37,12 +37,42 @@ pub(super) async fn poll_loop(
             _ = tokio::time::sleep_until(next) => Vec::new(),
             _ = now.wake.notified() => now.take(),
         };
+        let replicas = shared.store.is_shared();
+        if replicas {
+            // One replica polls a source at a time, and only when it is
+            // due: another may have polled it meanwhile, so its state is
+            // read afresh.
+            match claim(&source, &shared).await {
+                Some(wait) => {
+                    for reply in replies {
+                        let _ = reply.send(());
+                    }
+                    next = Instant::now() + wait;
+                    continue;
+                }
+                None => state = None,
+            }
+        }
         // Boxed: a poll's future is many kilobytes, and a task sized for it
         // would keep them while it sleeps (10,000 sources sleep at once).
         let delay = tokio::select! {
             _ = cancel.cancelled() => break,
             delay = Box::pin(poll_once(&source, &shared, &mut state)) => delay,
         };
+        if replicas {
+            // Its next poll is written before another replica may look.
+            if let Err(e) = shared.write_unchanged().await {
+                tracing::error!(error = %e, "store failure recording unchanged polls");
+            }
+            let name = source.name.clone();
+            let released = shared
+                .store
+                .call(move |s| s.release(LeaseKind::Source, &name))
+                .await;
+            if let Err(e) = released {
+                tracing::warn!(source = %source.name, error = %e, "cannot release a source's lease; it runs out");
+            }
+        }
         if !replies.is_empty() {
             // Asked for: answered once everything the poll did is written.
             if let Err(e) = shared.write_unchanged().await {
@@ -53,6 +83,21 @@ pub(super) async fn poll_loop(
             }
         }
         next = Instant::now() + delay;
+    }
+}
+
+/// Claims the source for a poll on a shared store; the wait before asking
+/// again when another replica has it or has just polled it.
+async fn claim(source: &Source, shared: &Arc<Shared>) -> Option<Duration> {
+    let name = source.name.clone();
+    match shared.store.call(move |s| s.claim_poll(&name)).await {
+        Ok(PollClaim::Poll) => None,
+        // Not before a moment: the other replica's poll is being written.
+        Ok(PollClaim::Wait(wait)) => Some(wait.max(Duration::from_millis(500))),
+        Err(e) => {
+            tracing::error!(source = %source.name, error = %e, "store failure claiming a poll");
+            Some(Duration::from_secs(5).min(source.interval))
+        }
     }
 }
 

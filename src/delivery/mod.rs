@@ -65,7 +65,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{Secret, TelegramConfig};
 use crate::metrics::Metrics;
-use crate::store::{EntryKind, PendingAlert, Store, StoreError};
+use crate::store::{EntryKind, Lease, LeaseKind, PendingAlert, Store, StoreError};
 pub use admins::{tell_admins, Admins};
 use format::Mode;
 use pace::{Pacer, Ticket};
@@ -341,6 +341,17 @@ impl Inner {
         shutdown: CancellationToken,
     ) -> (String, bool) {
         let mut attempted = false;
+        // On a shared store, one replica sends to a chat at a time: order,
+        // pacing and Telegram's retry_after hold across replicas.
+        match self.lease(&chat).await {
+            Some(Lease::Held | Lease::TakenOver { in_doubt: 0 }) => {}
+            Some(Lease::TakenOver { in_doubt }) => tracing::warn!(
+                chat = %chat,
+                alerts = in_doubt,
+                "took over a chat from a replica that stopped while sending; those alerts are sent again (Telegram may show them twice)"
+            ),
+            Some(Lease::Busy(_)) | None => return (chat, false),
+        }
         loop {
             if shutdown.is_cancelled() || self.paused() {
                 break;
@@ -360,6 +371,11 @@ impl Inner {
             let Some(ticket) = self.pace(&chat, &shutdown).await else {
                 break;
             };
+            // Still this replica's chat (a stall may have cost the lease).
+            if !self.lease(&chat).await.is_some_and(Lease::held) {
+                self.answered(ticket);
+                break;
+            }
             let id = alert.id;
             if let Err(e) = self.store.call(move |s| s.mark_sending(id)).await {
                 self.answered(ticket);
@@ -380,7 +396,29 @@ impl Inner {
                 }
             }
         }
+        // The chat's lease is kept: this replica's pacer knows what it sent
+        // there. It goes when this replica stops, or dies and it runs out.
         (chat, attempted)
+    }
+
+    /// Takes or renews this replica's lease on `chat`; `None` when the
+    /// store cannot say.
+    async fn lease(&self, chat: &str) -> Option<Lease> {
+        if !self.store.is_shared() {
+            return Some(Lease::Held);
+        }
+        let chat = chat.to_string();
+        match self
+            .store
+            .call(move |s| s.lease(LeaseKind::Chat, &chat))
+            .await
+        {
+            Ok(lease) => Some(lease),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot take a chat's lease");
+                None
+            }
+        }
     }
 
     fn paused(&self) -> bool {

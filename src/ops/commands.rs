@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::delivery::telegram::describe;
 use crate::delivery::{Admins, Telegram};
-use crate::store::{Store, StoreError};
+use crate::store::{Lease, LeaseKind, Store, StoreError};
 
 #[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
 #[command(rename_rule = "lowercase", description = "vigia answers its admins:")]
@@ -190,6 +190,25 @@ pub fn answer(store: &Store, command: &Command, rules: &[String]) -> Result<Stri
     })
 }
 
+/// How long to wait before asking again, when another replica reads the
+/// commands (or the store cannot say who does).
+async fn commands_elsewhere(store: &Arc<Store>) -> Option<Duration> {
+    if !store.is_shared() {
+        return None;
+    }
+    match store
+        .call(|s| s.lease(LeaseKind::Commands, "telegram"))
+        .await
+    {
+        Ok(Lease::Busy(wait)) => Some(wait + Duration::from_millis(100)),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot take the commands' lease; retrying");
+            Some(Duration::from_secs(5))
+        }
+    }
+}
+
 /// Answers commands until `cancel`.
 pub async fn serve(
     telegram: Telegram,
@@ -226,6 +245,14 @@ pub async fn serve(
     };
     let mut offset = 0i32;
     loop {
+        // Replicas on one store: one reads the commands (a second
+        // getUpdates would be refused with 409); the others wait to take over.
+        if let Some(wait) = commands_elsewhere(&store).await {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = tokio::time::sleep(wait) => continue,
+            }
+        }
         let request = bot.get_updates().offset(offset).timeout(LONG_POLL);
         let updates = tokio::select! {
             _ = cancel.cancelled() => break,

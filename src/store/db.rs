@@ -88,23 +88,41 @@ impl Row<'_> {
 }
 
 pub struct Pg {
-    client: postgres::Client,
+    /// Always there but while being dropped.
+    client: Option<postgres::Client>,
     statements: HashMap<String, postgres::Statement>,
+}
+
+impl Drop for Pg {
+    fn drop(&mut self) {
+        // Closing the connection blocks on the client's own runtime, which
+        // tokio forbids on an async worker (where the last `Arc<Store>`
+        // may go): closed on a thread of its own then.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            if let Some(client) = self.client.take() {
+                std::thread::spawn(move || drop(client));
+            }
+        }
+    }
 }
 
 impl Pg {
     pub fn new(client: postgres::Client) -> Self {
         Self {
-            client,
+            client: Some(client),
             statements: HashMap::new(),
         }
+    }
+
+    fn client(&mut self) -> &mut postgres::Client {
+        self.client.as_mut().expect("only taken when dropped")
     }
 
     fn prepare(&mut self, sql: &str) -> Result<postgres::Statement, DbError> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let statement = self.client.prepare(&dollar_params(sql))?;
+        let statement = self.client().prepare(&dollar_params(sql))?;
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
@@ -134,7 +152,7 @@ impl Db {
             Db::Lite(c) => Ok(c.prepare_cached(sql)?.execute(&lite_params(params)[..])?),
             Db::Pg(pg) => {
                 let s = pg.prepare(sql)?;
-                Ok(pg.client.execute(&s, &pg_params(params))? as usize)
+                Ok(pg.client().execute(&s, &pg_params(params))? as usize)
             }
         }
     }
@@ -143,7 +161,7 @@ impl Db {
     pub fn batch(&mut self, sql: &str) -> Result<(), DbError> {
         match self {
             Db::Lite(c) => Ok(c.execute_batch(sql)?),
-            Db::Pg(pg) => Ok(pg.client.batch_execute(sql)?),
+            Db::Pg(pg) => Ok(pg.client().batch_execute(sql)?),
         }
     }
 
@@ -165,7 +183,7 @@ impl Db {
             }
             Db::Pg(pg) => {
                 let s = pg.prepare(sql)?;
-                match pg.client.query_opt(&s, &pg_params(params))? {
+                match pg.client().query_opt(&s, &pg_params(params))? {
                     Some(r) => f(&Row::Pg(&r)).map(Some),
                     None => Ok(None),
                 }
@@ -222,7 +240,7 @@ impl Db {
             Db::Pg(pg) => {
                 use postgres::fallible_iterator::FallibleIterator;
                 let s = pg.prepare(sql)?;
-                let mut rows = pg.client.query_raw(&s, pg_params(params))?;
+                let mut rows = pg.client().query_raw(&s, pg_params(params))?;
                 while let Some(r) = rows.next()? {
                     f(&Row::Pg(&r))?;
                 }

@@ -19,6 +19,7 @@ mod chats;
 mod console;
 pub(crate) mod db;
 mod items;
+mod leases;
 mod migrations;
 mod mutes;
 mod outbox;
@@ -26,6 +27,7 @@ mod pg;
 mod states;
 
 pub use console::{AlertRow, ChatRow, ItemRow};
+pub use leases::{Lease, LeaseKind, PollClaim};
 pub use outbox::{ChatDue, Delivered, OutboxCounts, RecentAlert, Recovered, StoredItem};
 pub use pg::Target as PostgresTarget;
 pub use states::{AlertState, EntryKind};
@@ -209,6 +211,8 @@ pub struct Store {
     callers: tokio::sync::Semaphore,
     /// Recent story items, parsed (see `items::Recent`).
     recent: Mutex<items::Recent>,
+    /// This process's name in the leases it holds (see `leases`).
+    holder: String,
 }
 
 /// Store calls sent to tokio's blocking pool at once. They take turns on
@@ -274,6 +278,12 @@ impl Store {
             location,
             callers: tokio::sync::Semaphore::new(CALLERS),
             recent: Mutex::default(),
+            holder: format!(
+                "{}:{}:{:08x}",
+                std::env::var("HOSTNAME").unwrap_or_else(|_| "vigia".into()),
+                std::process::id(),
+                fastrand::u32(..)
+            ),
         }
     }
 

@@ -449,20 +449,25 @@ impl Store {
 
     /// At start-up: entries caught in flight by a stop or a crash are sent
     /// again (held again, if their chat is held), pending ones are due now,
-    /// and held chats are probed now.
+    /// and held chats are probed now. On a shared store the entries in
+    /// flight may be another replica's: they are left to the chat's lease
+    /// (see `leases`).
     pub fn recover(&self, now: DateTime<Utc>) -> Result<Recovered, StoreError> {
         let mut conn = self.conn();
         let mut tx = conn.transaction().context("begin recover")?;
         let now = millis(now);
-        let in_doubt = tx
-            .execute(
+        let in_doubt = if self.is_shared() {
+            0
+        } else {
+            tx.execute(
                 concat!("UPDATE alerts SET state = CASE WHEN EXISTS (SELECT 1 FROM chats c WHERE c.chat = alerts.chat
                                                              AND c.held_since IS NOT NULL)
                                                 THEN ", sql!(held), " ELSE ", sql!(pending), " END
                  WHERE state = ", sql!(sending)),
                 p![],
             )
-            .context("recover in-flight alerts")?;
+            .context("recover in-flight alerts")?
+        };
         let rescheduled = tx
             .execute(
                 concat!(

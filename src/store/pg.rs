@@ -101,6 +101,17 @@ CREATE TABLE story_terms (
     PRIMARY KEY (term, found_at, item_id)
 );
 CREATE INDEX story_terms_item ON story_terms (item_id);
+-- What one replica holds for a while: polling a source, sending to a
+-- chat, reading Telegram's commands. Held until `until` (unix ms, the
+-- database's clock) unless renewed; holder '' when released.
+CREATE TABLE leases (
+    kind   TEXT NOT NULL CHECK (kind IN ('source', 'chat', 'commands')),
+    name   TEXT NOT NULL,
+    holder TEXT NOT NULL,
+    until  BIGINT NOT NULL,
+    PRIMARY KEY (kind, name)
+);
+CREATE INDEX leases_holder ON leases (holder);
 CREATE TABLE heartbeat (
     id BIGINT PRIMARY KEY CHECK (id = 1),
     at BIGINT NOT NULL
@@ -164,6 +175,46 @@ pub struct Target {
     pub url: String,
     /// From `password_file` or the environment; never shown.
     pub password: Option<String>,
+    /// How long a replica's leases last unless renewed (`store.lease`).
+    pub lease: std::time::Duration,
+}
+
+impl Target {
+    /// Whether `url` is a PostgreSQL URL vigia can use; the problem, in
+    /// words that never repeat a password, when not.
+    pub fn check_url(url: &str) -> Result<(), String> {
+        let parsed = url::Url::parse(url.trim()).map_err(|_| {
+            format!(
+                "{} is not a URL like \"postgres://vigia@db.example.org/vigia\"",
+                Self::redacted(url)
+            )
+        })?;
+        if !matches!(parsed.scheme(), "postgres" | "postgresql") {
+            return Err(format!("{} is not a postgres:// URL", Self::redacted(url)));
+        }
+        if parsed.password().is_some() {
+            return Err(format!(
+                "{} holds a password, which would show wherever the URL does: put it in store.password_file or VIGIA_STORE_PASSWORD",
+                Self::redacted(url)
+            ));
+        }
+        url.trim()
+            .parse::<postgres::Config>()
+            .map_err(|e| format!("{}: {e}", Self::redacted(url)))?;
+        Ok(())
+    }
+
+    /// `url` with any password in it replaced.
+    pub fn redacted(url: &str) -> String {
+        match url::Url::parse(url.trim()) {
+            Ok(mut u) if u.password().is_some() => {
+                let _ = u.set_password(Some("REDACTED"));
+                u.to_string()
+            }
+            Ok(u) => u.to_string(),
+            Err(_) => "the value".to_string(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Target {
@@ -171,6 +222,7 @@ impl std::fmt::Debug for Target {
         f.debug_struct("Target")
             .field("url", &self.url)
             .field("password", &self.password.as_ref().map(|_| "…"))
+            .field("lease", &self.lease)
             .finish()
     }
 }
@@ -190,6 +242,10 @@ pub(super) fn connect(target: &Target) -> Result<Db, StoreError> {
     }
     if config.get_application_name().is_none() {
         config.application_name("vigia");
+    }
+    // The server's notices ("already exists, skipping") are not news.
+    if config.get_options().is_none() {
+        config.options("-c client_min_messages=warning");
     }
     let client = config
         .connect(postgres::NoTls)

@@ -269,8 +269,13 @@ on_both_engines! {
     }
 }
 
-on_both_engines! {
-    fn a_crash_while_sending_leaves_the_alert_to_send_again(location) {
+// A single process's crash; replicas recover a chat's sends when they take
+// its lease (`one_replica_at_a_time_holds_a_chat_and_another_takes_it_when_it_dies`).
+#[test]
+fn a_crash_while_sending_leaves_the_alert_to_send_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = &Location::Sqlite(dir.path().join("v.db"));
+    {
         let now = Utc::now();
         let id = {
             let store = open(location);
@@ -690,4 +695,105 @@ fn story_items_kept_in_memory_are_forgotten_when_a_record_rolls_back() {
         .unwrap();
     let stories: Vec<i64> = store.story_members().unwrap().iter().map(|m| m.0).collect();
     assert_eq!(stories, [stories[0]; 3]);
+}
+
+/// Two replicas' stores on one database, with leases this short.
+fn replicas(lease: std::time::Duration) -> (Store, Store) {
+    let Location::Postgres(mut target) = pg_cluster::location() else {
+        unreachable!()
+    };
+    target.lease = lease;
+    let location = Location::Postgres(target);
+    (open(&location), open(&location))
+}
+
+/// Asks until `f` says yes, within `limit`: a lease runs out by the
+/// database's clock, which no test can pause.
+fn eventually(limit: std::time::Duration, mut f: impl FnMut() -> bool) {
+    let until = std::time::Instant::now() + limit;
+    while !f() {
+        assert!(std::time::Instant::now() < until, "not within {limit:?}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn one_replica_at_a_time_holds_a_chat_and_another_takes_it_when_it_dies() {
+    let (a, b) = replicas(std::time::Duration::from_millis(300));
+    let now = Utc::now();
+    a.record(&[item("x", &["one"]), item("y", &["one"])], now)
+        .unwrap();
+    assert_eq!(a.lease(LeaseKind::Chat, "@one_chat").unwrap(), Lease::Held);
+    assert_eq!(a.lease(LeaseKind::Chat, "@one_chat").unwrap(), Lease::Held);
+    assert!(matches!(
+        b.lease(LeaseKind::Chat, "@one_chat").unwrap(),
+        Lease::Busy(_)
+    ));
+    // A sends x and dies before Telegram's answer is recorded.
+    let (x, _) = a.head("@one_chat", now).unwrap().unwrap();
+    a.mark_sending(x.id).unwrap();
+    // A restart elsewhere leaves another replica's send alone.
+    assert_eq!(b.recover(now).unwrap().in_doubt, 0);
+    assert_eq!(state(&b, x.id), "sending");
+    drop(a);
+    let mut taken = None;
+    eventually(std::time::Duration::from_secs(5), || {
+        taken = Some(b.lease(LeaseKind::Chat, "@one_chat").unwrap());
+        taken.is_some_and(Lease::held)
+    });
+    assert_eq!(taken, Some(Lease::TakenOver { in_doubt: 1 }));
+    let (again, _) = b.head("@one_chat", now).unwrap().unwrap();
+    assert_eq!(again.id, x.id, "the alert in flight goes again, first");
+}
+
+#[test]
+fn a_released_lease_passes_without_doubt_and_renewal_keeps_one() {
+    let (a, b) = replicas(std::time::Duration::from_millis(600));
+    assert_eq!(
+        a.lease(LeaseKind::Commands, "telegram").unwrap(),
+        Lease::Held
+    );
+    // Renewed more often than it lasts, it is never lost.
+    for _ in 0..6 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert_eq!(a.renew_leases().unwrap(), 1);
+        assert!(!b.lease(LeaseKind::Commands, "telegram").unwrap().held());
+    }
+    assert_eq!(b.leases().unwrap().len(), 1);
+    a.release_all().unwrap();
+    assert_eq!(
+        b.lease(LeaseKind::Commands, "telegram").unwrap(),
+        Lease::Held
+    );
+    assert_eq!(b.leases().unwrap()[0].2, b.holder());
+}
+
+#[test]
+fn a_source_is_polled_by_one_replica_and_not_again_before_it_is_due() {
+    let (a, b) = replicas(std::time::Duration::from_secs(15));
+    assert_eq!(a.claim_poll("S").unwrap(), PollClaim::Poll);
+    let PollClaim::Wait(wait) = b.claim_poll("S").unwrap() else {
+        panic!("polled twice at once")
+    };
+    assert!(wait > std::time::Duration::from_secs(10), "{wait:?}");
+    // A polls it and writes when it is due next: B waits for that.
+    let now = Utc::now();
+    a.poll_succeeded("S", None, 0, Some(0), now, now + secs(600))
+        .unwrap();
+    a.release(LeaseKind::Source, "S").unwrap();
+    let PollClaim::Wait(wait) = b.claim_poll("S").unwrap() else {
+        panic!("polled again before it was due")
+    };
+    assert!(wait > std::time::Duration::from_secs(590), "{wait:?}");
+    a.poll_succeeded("S", None, 0, Some(0), now, now).unwrap();
+    assert_eq!(b.claim_poll("S").unwrap(), PollClaim::Poll);
+}
+
+#[test]
+fn a_sqlite_store_holds_every_lease_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("v.db")).unwrap();
+    assert_eq!(store.lease(LeaseKind::Chat, "@c").unwrap(), Lease::Held);
+    assert_eq!(store.claim_poll("S").unwrap(), PollClaim::Poll);
+    assert!(store.leases().unwrap().is_empty());
 }

@@ -13,6 +13,7 @@ mod fetch;
 mod ops;
 mod regression;
 mod reload;
+mod replicas;
 mod sources;
 mod stories;
 mod support;

@@ -732,3 +732,20 @@ fn the_store_groups_every_story_set_as_the_scored_join_does() {
         }
     }
 }
+
+/// A PostgreSQL store dropped on an async worker panicked the daemon at
+/// shutdown: closing the client blocks on a runtime of its own, which
+/// tokio refuses there. The connection is now closed on a thread of its
+/// own (`store::db::Pg`'s `Drop`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_store_dropped_on_an_async_worker_does_not_panic() {
+    let location = tokio::task::spawn_blocking(crate::support::postgres::location)
+        .await
+        .unwrap();
+    let store = tokio::task::spawn_blocking(move || vigia::store::Store::connect(&location))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(store.is_shared());
+    drop(store);
+}

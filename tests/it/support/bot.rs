@@ -139,6 +139,11 @@ pub struct BotState {
     pub edit_calls: usize,
     /// Faults for the next editMessageText calls (a cut connection, a 429).
     pub edit_faults: VecDeque<Fault>,
+    /// getUpdates calls being answered now.
+    pub get_updates_open: usize,
+    /// getUpdates calls refused with 409 because another was open, as
+    /// Telegram refuses a second bot instance reading updates.
+    pub get_updates_conflicts: usize,
 }
 
 #[derive(Clone)]
@@ -382,18 +387,46 @@ fn edit_message(bot: &FakeBot, body: &Value) -> Response<Body> {
 }
 
 /// Long polling: the updates from `offset` on, waiting a moment for some.
+/// Counts a getUpdates call as open until it is answered or its
+/// connection goes.
+struct OpenUpdates(FakeBot);
+
+impl Drop for OpenUpdates {
+    fn drop(&mut self) {
+        self.0.state.lock().unwrap().get_updates_open -= 1;
+    }
+}
+
 async fn get_updates(bot: &FakeBot, body: &Value) -> Response<Body> {
+    let conflict = {
+        let mut st = bot.state.lock().unwrap();
+        st.get_updates_conflicts += usize::from(st.get_updates_open > 0);
+        st.get_updates_open += 1;
+        st.get_updates_open > 1
+    };
+    let _open = OpenUpdates(bot.clone());
+    if conflict {
+        return api_error(
+            StatusCode::CONFLICT,
+            "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+        );
+    }
     let offset = body["offset"].as_i64().unwrap_or(0);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
     loop {
         let notified = bot.changed.notified();
-        let ready: Vec<Value> = bot.with(|st| {
-            st.updates
-                .iter()
-                .filter(|u| u["update_id"].as_i64().unwrap_or(0) >= offset)
-                .cloned()
-                .collect()
-        });
+        // Read without `with`, which would wake this very loop again: it
+        // spun on a worker thread for the whole long poll, holding up
+        // every other request the fake answered.
+        let ready: Vec<Value> = bot
+            .state
+            .lock()
+            .unwrap()
+            .updates
+            .iter()
+            .filter(|u| u["update_id"].as_i64().unwrap_or(0) >= offset)
+            .cloned()
+            .collect();
         if !ready.is_empty() || tokio::time::Instant::now() >= deadline {
             return json_reply(StatusCode::OK, json!({"ok": true, "result": ready}));
         }
@@ -546,6 +579,8 @@ impl FakeBot {
                 edits: Vec::new(),
                 edit_calls: 0,
                 edit_faults: VecDeque::new(),
+                get_updates_open: 0,
+                get_updates_conflicts: 0,
             })),
             changed: Arc::new(Notify::new()),
             release: Arc::new(tokio::sync::Semaphore::new(0)),

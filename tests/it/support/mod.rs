@@ -3,6 +3,9 @@
 //! conditional GET; and helpers to run the real binary.
 
 pub mod bot;
+pub mod postgres;
+
+use vigia::store as vigia_store;
 
 pub use bot::{FakeBot, FakeLimits, Fault, Mode};
 
@@ -74,6 +77,11 @@ pub struct FeedState {
     /// Conditional headers seen on requests.
     pub saw_if_none_match: bool,
     pub saw_if_modified_since: bool,
+    /// Requests being answered now, and the most at once.
+    pub in_flight: usize,
+    pub most_in_flight: usize,
+    /// Every answer waits this long: overlapping polls then show.
+    pub delay: Option<Duration>,
 }
 
 #[derive(Clone)]
@@ -109,6 +117,29 @@ pub fn rss(base: &str, entries: &[Entry]) -> String {
 }
 
 async fn feed(State(server): State<FeedServer>, headers: HeaderMap) -> Response<Body> {
+    let delay = {
+        let mut st = server.state.lock().unwrap();
+        st.in_flight += 1;
+        st.most_in_flight = st.most_in_flight.max(st.in_flight);
+        st.delay
+    };
+    let _done = InFlight(server.clone());
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    feed_body(&server, &headers)
+}
+
+/// Ends a request's count, however it ends (a poller killed mid-request).
+struct InFlight(FeedServer);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.state.lock().unwrap().in_flight -= 1;
+    }
+}
+
+fn feed_body(server: &FeedServer, headers: &HeaderMap) -> Response<Body> {
     let mut st = server.state.lock().unwrap();
     let base = server.url.trim_end_matches("/feed.xml").to_string();
     let body = rss(&base, &st.entries);

@@ -183,6 +183,7 @@ pub fn database() -> PostgresTarget {
     PostgresTarget {
         url: url(&name),
         password: Some(PASSWORD.to_owned()),
+        lease: std::time::Duration::from_secs(15),
     }
 }
 
