@@ -225,6 +225,7 @@ pub(super) fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         store_path,
         store_url,
         store_password_file: raw.store.password_file.as_deref().map(|p| c.resolve(p)),
+        store_ca_file: raw.store.ca_file.as_deref().map(|p| c.resolve(p)),
         store_lease,
         retention,
         http_listen,

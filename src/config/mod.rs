@@ -324,6 +324,8 @@ pub struct Config {
     pub store_url: Option<String>,
     /// Where its password is read from when `VIGIA_STORE_PASSWORD` is not set.
     pub store_password_file: Option<PathBuf>,
+    /// A private CA's certificates for its TLS (`store.ca_file`).
+    pub store_ca_file: Option<PathBuf>,
     /// How long a replica's hold on a source, a chat or Telegram's commands
     /// lasts unless renewed: how soon another replica takes over from one
     /// that died.
@@ -462,6 +464,7 @@ impl Config {
                 url: url.clone(),
                 password: password.map(|p| p.expose().to_string()),
                 lease: self.store_lease,
+                ca_file: self.store_ca_file.clone(),
             },
         ))
     }

@@ -73,6 +73,7 @@ pub(super) struct RawStore {
     pub(super) path: Option<Spanned<String>>,
     pub(super) url: Option<Spanned<String>>,
     pub(super) password_file: Option<String>,
+    pub(super) ca_file: Option<String>,
     pub(super) lease: Option<Spanned<String>>,
     pub(super) retention: Option<Spanned<String>>,
 }

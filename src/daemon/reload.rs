@@ -176,6 +176,11 @@ impl Reloader {
             ("store.path", old.store_path != new.store_path),
             ("store.url", old.store_url != new.store_url),
             ("store.lease", old.store_lease != new.store_lease),
+            ("store.ca_file", old.store_ca_file != new.store_ca_file),
+            (
+                "store.password_file",
+                old.store_password_file != new.store_password_file,
+            ),
             ("http.listen", old.http_listen != new.http_listen),
             ("telegram.api_url", t.0.api_url != t.1.api_url),
             ("telegram.token_file", t.0.token_file != t.1.token_file),

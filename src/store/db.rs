@@ -26,12 +26,20 @@ pub enum DbError {
     NoRow,
 }
 
-/// PostgreSQL's error with the server's detail, which its `Display` leaves out.
+/// PostgreSQL's error with the server's detail, or the causes beneath (a
+/// TLS handshake's "invalid peer certificate"), which its `Display` leaves out.
 fn pg_message(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{}: {}", db.severity(), db.message()),
-        None => e.to_string(),
+    if let Some(db) = e.as_db_error() {
+        return format!("{}: {}", db.severity(), db.message());
     }
+    let mut message = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        message.push_str(": ");
+        message.push_str(&c.to_string());
+        cause = c.source();
+    }
+    message
 }
 
 impl DbError {

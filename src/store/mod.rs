@@ -65,6 +65,8 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    #[error("cannot read the store's CA certificates from {path} (store.ca_file): {problem}")]
+    CaFile { path: PathBuf, problem: String },
     #[error("{what} works on a SQLite store only; for PostgreSQL use {instead}")]
     NotSqlite {
         what: &'static str,

@@ -177,6 +177,9 @@ pub struct Target {
     pub password: Option<String>,
     /// How long a replica's leases last unless renewed (`store.lease`).
     pub lease: std::time::Duration,
+    /// Certificates (PEM) the server's may be signed by, beside the
+    /// Mozilla roots (`store.ca_file`): a private CA's.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Target {
@@ -223,6 +226,7 @@ impl std::fmt::Debug for Target {
             .field("url", &self.url)
             .field("password", &self.password.as_ref().map(|_| "…"))
             .field("lease", &self.lease)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -247,10 +251,47 @@ pub(super) fn connect(target: &Target) -> Result<Db, StoreError> {
     if config.get_options().is_none() {
         config.options("-c client_min_messages=warning");
     }
-    let client = config
-        .connect(postgres::NoTls)
-        .map_err(|e| open_err(e.into()))?;
+    let tls = tls(target.ca_file.as_deref()).map_err(|problem| StoreError::CaFile {
+        path: target.ca_file.clone().unwrap_or_default(),
+        problem,
+    })?;
+    let client = config.connect(tls).map_err(|e| open_err(e.into()))?;
     Ok(Db::Pg(Box::new(Pg::new(client))))
+}
+
+/// TLS through rustls (as for Telegram and the feeds), used when the
+/// server offers it (`sslmode=prefer`, the default) or the URL demands it
+/// (`sslmode=require`): the server's certificate must chain to the Mozilla
+/// roots or to a certificate in `ca_file`, and name its host.
+fn tls(
+    ca_file: Option<&std::path::Path>,
+) -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(path) = ca_file {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::CertificateDer;
+        let certs = CertificateDer::pem_file_iter(path).map_err(|e| e.to_string())?;
+        let mut added = 0;
+        for cert in certs {
+            roots
+                .add(cert.map_err(|e| e.to_string())?)
+                .map_err(|e| e.to_string())?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err("it holds no PEM certificate".into());
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| e.to_string())?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
 #[cfg(test)]

@@ -797,3 +797,41 @@ fn a_sqlite_store_holds_every_lease_itself() {
     assert_eq!(store.claim_poll("S").unwrap(), PollClaim::Poll);
     assert!(store.leases().unwrap().is_empty());
 }
+
+#[test]
+fn postgres_is_reached_over_tls_checked_against_the_configured_ca() {
+    let Location::Postgres(target) = pg_cluster::location() else {
+        unreachable!()
+    };
+    let store = open(&Location::Postgres(target.clone()));
+    let tls: bool = store
+        .conn()
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            db::p![],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(tls, "the connection is encrypted");
+    // A server whose certificate chains to no known CA is refused, and
+    // the error says so without the password.
+    let unknown = PostgresTarget {
+        ca_file: None,
+        ..target.clone()
+    };
+    let err = Store::connect(&Location::Postgres(unknown))
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(err.contains("certificate"), "{err}");
+    assert!(!err.contains(pg_cluster::PASSWORD), "{err}");
+    let missing = PostgresTarget {
+        ca_file: Some("/nonexistent/ca.pem".into()),
+        ..target
+    };
+    let err = Store::connect(&Location::Postgres(missing))
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(err.contains("store.ca_file"), "{err}");
+}

@@ -1,7 +1,7 @@
 //! A real PostgreSQL for the tests: a throwaway cluster from the Debian
 //! packages, started once per test binary in a temporary folder (as
 //! `nobody` when the tests run as root, which PostgreSQL refuses), on a
-//! free loopback port, with a password. Each test gets a database of its
+//! free loopback port, with a password and TLS. Each test gets a database of its
 //! own. The cluster stops, and its folder goes, when the test binary
 //! exits: a shell beside it waits for the binary's end of a pipe to close.
 //!
@@ -23,6 +23,8 @@ pub const PASSWORD: &str = "s3cret-pg-pass-7f2c";
 
 struct Cluster {
     port: u16,
+    /// The CA that signed the server's certificate: connections verify it.
+    ca: PathBuf,
     /// Dropped only when the process exits: then the cluster stops.
     _stop: Mutex<ChildStdin>,
     /// The shell; it outlives the tests, and its end is the process's.
@@ -108,6 +110,35 @@ fn start() -> Cluster {
         "initdb failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // TLS as a real server has it: a certificate for 127.0.0.1 signed by
+    // a CA of the tests' own, which clients are given (`ca_file`).
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "vigia test CA");
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let server = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&server_key, &ca)
+        .unwrap();
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let (cert_file, key_file) = (dir.join("server.pem"), dir.join("server.key"));
+    std::fs::write(&cert_file, server.pem()).unwrap();
+    std::fs::write(&key_file, server_key.serialize_pem()).unwrap();
+    std::fs::set_permissions(
+        &key_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    if let Some((uid, gid)) = user {
+        for f in [&ca_file, &cert_file, &key_file] {
+            std::os::unix::fs::chown(f, Some(uid), Some(gid)).unwrap();
+        }
+    }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -117,8 +148,11 @@ fn start() -> Cluster {
     // test binary exiting, however it exits) to stop it and remove its folder.
     let script = format!(
         "'{postgres}' -D '{data}' -p {port} -k '{dir}' -c listen_addresses=127.0.0.1 \
-         -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200 & \
+         -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200 \
+         -c ssl=on -c ssl_cert_file='{cert}' -c ssl_key_file='{key}' & \
          pid=$!; read _; kill -INT $pid; wait $pid; rm -rf '{dir}'",
+        cert = cert_file.display(),
+        key = key_file.display(),
         postgres = bin.join("postgres").display(),
         data = data.display(),
         dir = dir.display(),
@@ -151,6 +185,7 @@ fn start() -> Cluster {
     });
     Cluster {
         port,
+        ca: ca_file,
         _stop: Mutex::new(stop),
         _shell: Mutex::new(child),
     }
@@ -160,6 +195,11 @@ fn start() -> Cluster {
 pub fn url(database: &str) -> String {
     let cluster = CLUSTER.get_or_init(start);
     format!("postgres://{USER}@127.0.0.1:{}/{database}", cluster.port)
+}
+
+/// The CA the cluster's certificate chains to.
+pub fn ca_file() -> PathBuf {
+    CLUSTER.get_or_init(start).ca.clone()
 }
 
 /// A new, empty database on the test cluster.
@@ -184,6 +224,7 @@ pub fn database() -> PostgresTarget {
         url: url(&name),
         password: Some(PASSWORD.to_owned()),
         lease: std::time::Duration::from_secs(15),
+        ca_file: Some(ca_file()),
     }
 }
 
