@@ -93,7 +93,11 @@ async fn two_replicas_lose_nothing_when_random_ones_are_killed() {
         .unwrap()
         .replace(
             "path = \"data/vigia.db\"",
-            &format!("url = \"{}\"\nlease = \"3s\"", target.url),
+            &format!(
+                "url = \"{}\"\nlease = \"3s\"\nca_file = {:?}",
+                target.url,
+                postgres::ca_file()
+            ),
         )
         .replace(
             &FakeLimits::scaled(10).toml(),
