@@ -87,6 +87,14 @@ enum Command {
         /// The copy to write; it must not exist yet.
         path: PathBuf,
     },
+    /// Copy a SQLite store (store.path, or --from) into the empty
+    /// PostgreSQL store of store.url, keeping every item, alert and story.
+    /// Stop vigia first.
+    MigrateStore {
+        /// The SQLite store to copy (default: the config's store.path).
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
 }
 
 const EXIT_RUNTIME: u8 = 1;
@@ -319,6 +327,9 @@ async fn main() -> ExitCode {
                 }
             }
         }
+        Command::MigrateStore { from } => {
+            tokio::task::block_in_place(|| migrate_store(&config, from))
+        }
         Command::Health => match vigia::ops::check_health(config.http_listen).await {
             Ok(body) => {
                 println!("{body}");
@@ -359,6 +370,44 @@ fn import_opml(config: &std::path::Path, file: &std::path::Path) -> ExitCode {
 
 /// `vigia backtest`: the loaded config is the candidate; `against` is the
 /// one running now, and its store is read.
+fn migrate_store(config: &Config, from: Option<PathBuf>) -> ExitCode {
+    let from = from.unwrap_or_else(|| config.store_path.clone());
+    let to = match config.store_location() {
+        Ok(to @ vigia::store::Location::Postgres(_)) => to,
+        Ok(_) => {
+            eprintln!(
+                "error: {} sets no store.url: say which PostgreSQL store to copy into",
+                config.path.display()
+            );
+            return ExitCode::from(EXIT_CONFIG);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    if !from.exists() {
+        eprintln!("error: no SQLite store at {}", from.display());
+        return ExitCode::from(EXIT_RUNTIME);
+    }
+    let copied = vigia::store::Store::open(&from).and_then(|source| {
+        vigia::store::Store::connect(&to).and_then(|target| target.copy_from(&source))
+    });
+    match copied {
+        Ok(tables) => {
+            for (table, rows) in tables {
+                println!("{table}: {rows} rows");
+            }
+            println!("{} → {to}", from.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_RUNTIME)
+        }
+    }
+}
+
 fn backtest(candidate: &Config, against: &std::path::Path, days: u32, json: bool) -> ExitCode {
     if days == 0 {
         eprintln!("error: --days must be at least 1");

@@ -17,6 +17,7 @@
 
 mod chats;
 mod console;
+mod copy;
 pub(crate) mod db;
 mod items;
 mod leases;
@@ -67,6 +68,10 @@ pub enum StoreError {
     },
     #[error("cannot read the store's CA certificates from {path} (store.ca_file): {problem}")]
     CaFile { path: PathBuf, problem: String },
+    #[error("the PostgreSQL store already holds {rows} items and alerts; migrate-store copies into an empty one")]
+    NotEmpty { rows: i64 },
+    #[error("migrate-store copies a SQLite store into a PostgreSQL one; between two PostgreSQL stores use pg_dump")]
+    MigrateDirection,
     #[error("{what} works on a SQLite store only; for PostgreSQL use {instead}")]
     NotSqlite {
         what: &'static str,

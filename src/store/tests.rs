@@ -835,3 +835,70 @@ fn postgres_is_reached_over_tls_checked_against_the_configured_ca() {
         .to_string();
     assert!(err.contains("store.ca_file"), "{err}");
 }
+
+#[test]
+fn a_sqlite_store_moves_to_postgres_with_everything_it_knows() {
+    let dir = tempfile::tempdir().unwrap();
+    let lite = Store::open(&dir.path().join("v.db")).unwrap();
+    let now = Utc::now();
+    let later = "El SEBIN detiene al periodista Juan Pérez del diario El Sol en Caracas";
+    lite.record(
+        &[
+            story_item("a", STORY, "r"),
+            item("seen", &[]),
+            item("pending", &["two"]),
+        ],
+        now,
+    )
+    .unwrap();
+    let (a, _) = lite.head("@one_chat", now).unwrap().unwrap();
+    lite.mark_sent(a.id, Some(41), now).unwrap();
+    lite.record(&[story_item("b", later, "r")], now + secs(1))
+        .unwrap();
+    lite.mute("r", now + secs(3600), now).unwrap();
+    lite.chat_not_before("@two_chat", now + secs(30)).unwrap();
+    let v = Validators {
+        etag: Some("\"e\"".into()),
+        last_modified: None,
+    };
+    lite.poll_succeeded("S", Some(&v), 4, Some(1), now, now + secs(600))
+        .unwrap();
+
+    let pg = open(&pg_cluster::location());
+    let copied = pg.copy_from(&lite).unwrap();
+    let rows = |t: &str| copied.iter().find(|c| c.0 == t).unwrap().1;
+    assert_eq!((rows("items"), rows("alerts"), rows("stories")), (4, 3, 1));
+
+    assert_eq!(pg.outbox_counts().unwrap(), lite.outbox_counts().unwrap());
+    assert_eq!(pg.story_members().unwrap(), lite.story_members().unwrap());
+    assert_eq!(pg.source_health().unwrap(), lite.source_health().unwrap());
+    assert_eq!(
+        pg.source_state("S").unwrap(),
+        lite.source_state("S").unwrap()
+    );
+    assert_eq!(pg.chats().unwrap(), lite.chats().unwrap());
+    assert_eq!(pg.muted_rules(now).unwrap(), lite.muted_rules(now).unwrap());
+    let keys: Vec<Vec<[u8; 16]>> = ["a", "seen", "pending", "b", "new"]
+        .iter()
+        .map(|k| vec![crate::sources::key_hash(k)])
+        .collect();
+    assert_eq!(
+        pg.unseen(&keys).unwrap(),
+        [false, false, false, false, true]
+    );
+    // The story's later report still edits the message sent before the move.
+    pg.unmute("r", true, now).unwrap();
+    let (edit, _) = pg.head("@one_chat", now + secs(1)).unwrap().unwrap();
+    assert_eq!((edit.kind, edit.root_message), (EntryKind::Edit, Some(41)));
+    // New rows get ids after the copied ones; a second copy is refused.
+    pg.record(&[item("new", &["two"])], now).unwrap();
+    assert_eq!(pg.item_count().unwrap(), 5);
+    assert!(matches!(
+        pg.copy_from(&lite),
+        Err(StoreError::NotEmpty { .. })
+    ));
+    assert!(matches!(
+        lite.copy_from(&pg),
+        Err(StoreError::MigrateDirection)
+    ));
+}

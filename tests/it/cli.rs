@@ -589,3 +589,75 @@ fn replay_shows_which_reports_join_which_story() {
         "{text}"
     );
 }
+
+#[test]
+fn migrate_store_copies_a_sqlite_store_into_an_empty_postgres_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data/vigia.db");
+    {
+        let store = vigia::store::Store::open(&path).unwrap();
+        let item = vigia::store::NewItem {
+            key: vigia::sources::key_hash("k"),
+            aliases: Vec::new(),
+            source: "S".into(),
+            title: "Detienen a un periodista en Caracas".into(),
+            link: Some("https://example.org/k".into()),
+            summary: String::new(),
+            published: None,
+            explanation: None,
+            alerts: Vec::new(),
+            muted_rule: None,
+            story: None,
+        };
+        store.record(&[item], chrono::Utc::now()).unwrap();
+    }
+    let config = dir.path().join("vigia.toml");
+    let write = |store: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "[channels]\nalerts = -100\n[store]\n{store}\n[lists]\nd = [\"detenido\"]\n\
+                 [[rule]]\nname = \"r\"\nany = [\"d\"]\nchannels = [\"alerts\"]\n"
+            ),
+        )
+        .unwrap();
+    };
+    let migrate = || {
+        Command::new(env!("CARGO_BIN_EXE_vigia"))
+            .args(["migrate-store", "--config", config.to_str().unwrap()])
+            .args(["--from", path.to_str().unwrap()])
+            .env("VIGIA_STORE_PASSWORD", crate::support::postgres::PASSWORD)
+            .output()
+            .unwrap()
+    };
+    write("path = \"data/vigia.db\"");
+    let out = migrate();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("sets no store.url"),
+        "{}",
+        stderr(&out)
+    );
+
+    let target = crate::support::postgres::database();
+    write(&format!(
+        "url = \"{}\"\nca_file = {:?}",
+        target.url,
+        crate::support::postgres::ca_file()
+    ));
+    let out = migrate();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{}{stdout}", stderr(&out));
+    assert_contains_all(
+        &stdout,
+        &["items: 1 rows", "item_keys: 1 rows", "→ postgres://"],
+    );
+    assert!(!stdout.contains(crate::support::postgres::PASSWORD));
+    let again = migrate();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("already holds 1 items"),
+        "{}",
+        stderr(&again)
+    );
+}
