@@ -15,9 +15,10 @@
 //! - [`stories`]: which alerting items tell one story (the same detention
 //!   reported by several outlets, in any language, never two people's), so
 //!   a story is one alert, edited.
-//! - [`store`]: the SQLite file: seen items, their matches, the alert outbox
-//!   and its states, what Telegram said about each chat, per-source state;
-//!   schema migrations.
+//! - [`store`]: the SQLite file, or a PostgreSQL database shared by
+//!   replicas: seen items, their matches, the alert outbox and its states,
+//!   what Telegram said about each chat, per-source state; schema
+//!   migrations; the leases replicas share the work by.
 //! - [`metrics`]: the Prometheus counters every stage writes; `ops` serves
 //!   them.
 //! - [`intake`]: what one poll's items come to: new or seen, backfilled or

@@ -25,7 +25,7 @@
 //!
 //! # Why a crash loses nothing, and repeats at most one message per chat
 //!
-//! 1. An item is recorded in the same SQLite transaction as its alerts
+//! 1. An item is recorded in the same transaction as its alerts
 //!    ([`Store::record`]), and the feed's validators are saved only after
 //!    it. A crash before that commit leaves the item unseen: the next poll
 //!    finds it again. After it, the alerts exist, `pending`.
@@ -35,6 +35,11 @@
 //! 3. Before its request leaves, an alert is marked `sending` (committed). At
 //!    start-up, [`Store::recover`] returns every `sending` alert to the queue.
 //!    So a crash at any instant leaves each alert open (sent again) or sent.
+//!    With replicas on PostgreSQL, one replica sends to a chat at a time
+//!    (its lease, checked before each send), and the replica that takes a
+//!    chat from one that died returns that chat's `sending` alerts to the
+//!    queue instead (`store::leases`); a start leaves other replicas'
+//!    sends alone.
 //! 4. The one repeat: Telegram accepted the request, and the crash came
 //!    before `mark_sent` committed. Only the alert in flight can be in that
 //!    window, and a chat has at most one in flight: at most one repeated
@@ -46,7 +51,8 @@
 //! 5. SQLite runs in WAL mode with `synchronous = NORMAL`: a committed
 //!    transaction survives a process crash (SIGKILL). A power cut may roll
 //!    back the last commits; by 1–3 that can only make an item be found
-//!    again or an alert be sent again, never lose one.
+//!    again or an alert be sent again, never lose one. (PostgreSQL's commits
+//!    are durable as its server is configured.)
 
 mod admins;
 pub mod format;

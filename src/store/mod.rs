@@ -1,5 +1,6 @@
-//! The store: one SQLite file (WAL) holding every item seen, what it matched,
-//! the alert outbox, and each source's polling state.
+//! The store: one SQLite file (WAL), or a PostgreSQL database shared by
+//! replicas, holding every item seen, what it matched, the alert outbox,
+//! and each source's polling state.
 //!
 //! The guarantee that no alert is lost rests on two rules kept here:
 //! an item and its pending alerts are written in the same transaction (so an
@@ -7,7 +8,10 @@
 //! pending state only when [`Store::mark_sent`] is called, after Telegram's ok.
 //!
 //! The connection sits behind a mutex; every call is a short transaction, so
-//! async callers run them on tokio's blocking pool ([`Store::call`]).
+//! async callers run them on tokio's blocking pool ([`Store::call`]): both
+//! drivers block. `db.rs` runs one SQL text on either engine; `pg.rs` is
+//! PostgreSQL's schema and connection, `leases.rs` how replicas share the
+//! work, `copy.rs` `vigia migrate-store`.
 //!
 //! This file opens the store and keeps each source's state; `items.rs`
 //! records items and stories, `outbox.rs` moves alerts through their

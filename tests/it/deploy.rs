@@ -431,3 +431,107 @@ fn the_defaults_the_readme_documents_are_the_real_ones() {
         format!("`\"{:?}\"`", c.log_format).to_lowercase()
     );
 }
+
+/// `docker-compose.replicas.yml` as it sets replicas up: the shipped
+/// config, the store from `VIGIA_STORE_URL` with its password from the
+/// secret named by `VIGIA_STORE_PASSWORD_FILE` (the same secret PostgreSQL
+/// is given), two replicas, one alert sent once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_replicas_compose_runs_two_replicas_on_postgres_from_the_shipped_config() {
+    let compose = std::fs::read_to_string(repo("docker-compose.replicas.yml")).unwrap();
+    for needed in [
+        "VIGIA_STORE_URL: postgres://vigia@postgres:5432/vigia",
+        "VIGIA_STORE_PASSWORD_FILE: /run/secrets/postgres_password",
+        "POSTGRES_PASSWORD_FILE: /run/secrets/postgres_password",
+        "POSTGRES_USER: vigia",
+        "POSTGRES_DB: vigia",
+        "vigia-a:",
+        "vigia-b:",
+        "- telegram_token",
+        "condition: service_healthy",
+    ] {
+        assert!(compose.contains(needed), "compose lacks {needed:?}");
+    }
+
+    let bot = FakeBot::start().await;
+    let feed = FeedServer::start(vec![Entry::new(
+        "a",
+        "Detienen al periodista Juan Pérez en Caracas",
+        "Funcionarios del SEBIN lo detuvieron en su casa, denunció Foro Penal.",
+        chrono::Duration::minutes(5),
+    )])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = shipped_config_polling(dir.path(), &feed.url);
+    let secrets = dir.path().join("secrets");
+    std::fs::create_dir_all(&secrets).unwrap();
+    std::fs::write(secrets.join("telegram_token"), format!("{TOKEN}\n")).unwrap();
+    let password = crate::support::postgres::PASSWORD;
+    std::fs::write(secrets.join("postgres_password"), format!("{password}\n")).unwrap();
+    let target = tokio::task::spawn_blocking(crate::support::postgres::database)
+        .await
+        .unwrap();
+    // The compose file's PostgreSQL has no TLS; the test cluster's would
+    // need its CA, which the compose file does not give.
+    let url = format!("{}?sslmode=disable", target.url);
+
+    let mut replicas = Vec::new();
+    let mut listens = Vec::new();
+    for _ in 0..2 {
+        let listen = unused_addr();
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
+            .arg("run")
+            .env_remove("TELEGRAM_BOT_TOKEN")
+            .env_remove("VIGIA_STORE_PASSWORD")
+            .env("VIGIA_CONFIG", &config)
+            .env("TELEGRAM_BOT_TOKEN_FILE", secrets.join("telegram_token"))
+            .env("VIGIA_STORE_URL", &url)
+            .env(
+                "VIGIA_STORE_PASSWORD_FILE",
+                secrets.join("postgres_password"),
+            )
+            .env("VIGIA_HTTP_LISTEN", listen.to_string())
+            .env("VIGIA_TELEGRAM_API_URL", &bot.url)
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut log = Lines::new(child.stderr.take().unwrap());
+        let started = log.until("vigia started").await.join("\n");
+        assert!(started.contains("postgres://"), "{started}");
+        replicas.push((child, log));
+        listens.push(listen);
+    }
+    bot.wait_for("the alert", |st| {
+        st.sent
+            .iter()
+            .any(|s| s.chat == ALERTS && s.text.contains("Juan Pérez"))
+    })
+    .await;
+    for listen in listens {
+        let health = tokio::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
+            .arg("health")
+            .env("VIGIA_CONFIG", &config)
+            .env("VIGIA_HTTP_LISTEN", listen.to_string())
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            health.status.success(),
+            "{}",
+            String::from_utf8_lossy(&health.stderr)
+        );
+    }
+    for (child, log) in replicas {
+        assert!(terminate(child).await.success());
+        let rest = log.rest().await.join("\n");
+        assert!(!rest.contains(TOKEN) && !rest.contains(password), "{rest}");
+    }
+    assert_eq!(
+        bot.texts_to(ALERTS).len(),
+        1,
+        "two replicas, nineteen sources, one item, one alert"
+    );
+}
