@@ -3,7 +3,13 @@
 //! commands. A lease lasts `store.lease` unless its holder renews it
 //! ([`Store::renew_leases`], a third of the way through); a holder that
 //! dies loses its leases when they run out, and another replica takes
-//! them. Times are the database's, so replicas' clocks need not agree.
+//! them. Times are the database's, so replicas' clocks need not agree. A
+//! lease row is read `FOR UPDATE SKIP LOCKED`: a replica never waits on
+//! another that is deciding on the same lease; it finds it busy.
+//!
+//! A chat's outbox entries are not claimed one by one: the chat's lease
+//! makes them all one replica's, which keeps them in order and paced as
+//! Telegram wants a chat's messages.
 //!
 //! A replica keeps a chat's lease while it lives (its pacer knows what it
 //! sent there), and gives all its leases up when it stops cleanly. A
@@ -65,6 +71,10 @@ pub enum PollClaim {
     /// again in this long.
     Wait(Duration),
 }
+
+/// How long to wait before asking again for a lease another replica was
+/// deciding on when asked.
+const BEING_DECIDED: Duration = Duration::from_millis(500);
 
 /// Now, in unix milliseconds, by the database's clock.
 const DB_NOW: &str = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
@@ -130,18 +140,24 @@ impl Store {
         }
         let mut conn = self.conn();
         let mut tx = conn.transaction().context("begin poll claim")?;
-        // Locked first, so that two replicas never both find it due.
+        // Locked first, so that two replicas never both find it due; a
+        // replica that finds it locked leaves it to the other.
         tx.execute(
             "INSERT INTO leases (kind, name, holder, until) VALUES ('source', ?1, '', 0)
              ON CONFLICT DO NOTHING",
             p![source],
         )
         .context("add source lease")?;
-        tx.execute(
-            "SELECT 1 FROM leases WHERE kind = 'source' AND name = ?1 FOR UPDATE",
-            p![source],
-        )
-        .context("lock source lease")?;
+        let locked = tx
+            .exists(
+                "SELECT 1 FROM leases WHERE kind = 'source' AND name = ?1
+                 FOR UPDATE SKIP LOCKED",
+                p![source],
+            )
+            .context("lock source lease")?;
+        if !locked {
+            return Ok(PollClaim::Wait(BEING_DECIDED));
+        }
         let due_in: Option<i64> = tx
             .query_opt(
                 &format!("SELECT next_poll_at - {DB_NOW} FROM sources WHERE name = ?1"),
@@ -246,15 +262,21 @@ fn take(
         p![kind.sql(), name],
     )
     .context("add lease")?;
-    let (was, left): (String, i64) = tx
-        .query_one(
+    // Another replica deciding on this lease right now has it locked: it
+    // is theirs to take, and this one moves on rather than wait.
+    let row: Option<(String, i64)> = tx
+        .query_opt(
             &format!(
-                "SELECT holder, until - {DB_NOW} FROM leases WHERE kind = ?1 AND name = ?2 FOR UPDATE"
+                "SELECT holder, until - {DB_NOW} FROM leases WHERE kind = ?1 AND name = ?2
+                 FOR UPDATE SKIP LOCKED"
             ),
             p![kind.sql(), name],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .context("read lease")?;
+    let Some((was, left)) = row else {
+        return Ok(Lease::Busy(BEING_DECIDED));
+    };
     let lease = if was.is_empty() || was == holder {
         Lease::Held
     } else if left >= 0 {
