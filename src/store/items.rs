@@ -276,7 +276,7 @@ impl Store {
                  FROM alerts a JOIN items i ON i.id = a.item_id
                  WHERE a.state = ",
                     sql!(sent),
-                    " AND a.printed = 0 AND a.kind != ",
+                    " AND NOT a.printed AND a.kind != ",
                     sql!(edit),
                     "
                  GROUP BY a.item_id, i.title, i.link

@@ -902,3 +902,93 @@ fn a_sqlite_store_moves_to_postgres_with_everything_it_knows() {
         Err(StoreError::MigrateDirection)
     ));
 }
+
+on_both_engines! {
+    fn what_the_console_reads_is_the_same_on_either_engine(location) {
+        let store = open(location);
+        let now = Utc::now();
+        let mut a = story_item("a", STORY, "r");
+        a.summary = "Funcionarios del SEBIN lo detuvieron en su casa".into();
+        store
+            .record(&[a, item("b", &["two"]), item("seen", &[])], now)
+            .unwrap();
+        let (first, _) = store.head("@one_chat", now).unwrap().unwrap();
+        store.mark_sent(first.id, Some(7), now).unwrap();
+
+        // Every word, accents and case aside, whole words only.
+        let titles = |q: &str| -> Vec<String> {
+            store.search(q, 10).unwrap().into_iter().map(|i| i.title).collect()
+        };
+        assert_eq!(titles("perez caracas"), [STORY]);
+        assert_eq!(titles("PÉREZ sebin"), [STORY]);
+        assert!(titles("pere").is_empty(), "a word, not a part of one");
+        assert!(titles("perez madrid").is_empty());
+        assert_eq!(titles("title"), ["title seen", "title b"], "newest first");
+
+        let alerts = store.channel_alerts("one", 10).unwrap();
+        assert_eq!(alerts.len(), 1);
+        assert_eq!((alerts[0].state, alerts[0].printed), (AlertState::Sent, false));
+        let story = alerts[0].item.story.unwrap();
+        assert_eq!(store.story(story).unwrap().len(), 1);
+        let hits = store.rule_hits([now - secs(60)]).unwrap();
+        assert_eq!(hits["r"], [2]);
+        assert_eq!(store.alerts_sent_by_source().unwrap()["S"], 1);
+        let mut seen = 0;
+        let n = store
+            .each_item_since(now - secs(60), |_| seen += 1)
+            .unwrap();
+        assert_eq!((n, seen), (3, 3));
+        assert_eq!(store.recent_alerts(5).unwrap()[0].channels, "one");
+    }
+}
+
+on_both_engines! {
+    fn the_smaller_calls_work_on_either_engine(location) {
+        let store = open(location);
+        let now = Utc::now();
+        store.record(&[item("a", &["one"]), item("b", &["two"])], now).unwrap();
+        let found = store.item_by_link("https://example.org/a").unwrap().unwrap();
+        assert_eq!(found.title, "title a");
+        assert!(store.item_by_link("https://example.org/zzz").unwrap().is_none());
+        assert_eq!(
+            store.oldest_pending().unwrap().map(|t| t.timestamp_millis()),
+            Some(now.timestamp_millis())
+        );
+        let (a, _) = store.head("@one_chat", now).unwrap().unwrap();
+        store.mark_printed(a.id, now).unwrap();
+        assert_eq!(store.outbox_counts().unwrap().printed, 1);
+        let (b, _) = store.head("@two_chat", now).unwrap().unwrap();
+        store.retry_at(b.id, now + secs(600), "502").unwrap();
+        assert_eq!(store.due_now(&["@two_chat".to_string()], now).unwrap(), 1);
+        assert!(store.head("@two_chat", now).unwrap().is_some());
+        store.hold_chat(b.id, "@two_chat", "kicked", now, |_| now + secs(900)).unwrap();
+        assert_eq!(store.probe_held_now(now).unwrap(), 1);
+        assert!(store.head("@two_chat", now).unwrap().unwrap().1, "a probe now");
+        store.heartbeat(now).unwrap();
+        store.heartbeat(now + secs(1)).unwrap();
+    }
+}
+
+#[test]
+fn a_postgres_store_from_a_newer_vigia_is_refused() {
+    let location = pg_cluster::location();
+    let store = open(&location);
+    store
+        .conn()
+        .batch("UPDATE schema_version SET version = 99")
+        .unwrap();
+    assert!(matches!(
+        Store::connect(&location),
+        Err(StoreError::TooNew { found: 99, .. })
+    ));
+    // Opening it again at its own version changes nothing.
+    store
+        .conn()
+        .batch(&format!(
+            "UPDATE schema_version SET version = {}",
+            migrations::MIGRATIONS.len()
+        ))
+        .unwrap();
+    let again = open(&location);
+    assert_eq!(again.item_count().unwrap(), 0);
+}
