@@ -94,6 +94,10 @@ pub type Pulse = Arc<std::sync::atomic::AtomicI64>;
 /// pulse, so that liveness can tell a quiet loop from a stuck one.
 pub const PULSE: Duration = Duration::from_secs(30);
 
+/// How long a chat whose worker sent nothing is left be: the schedule and
+/// the worker disagreed, and must not spin.
+const NOTHING_SENT: Duration = Duration::from_secs(1);
+
 /// Where alerts go.
 pub enum Sink {
     Telegram(Telegram),
@@ -251,7 +255,7 @@ impl Delivery {
     /// Sends until `shutdown`; alerts in flight when it fires are finished
     /// (and recorded), the rest stay pending for the next start.
     pub async fn run(self, shutdown: CancellationToken) {
-        let mut workers: JoinSet<(String, bool)> = JoinSet::new();
+        let mut workers: JoinSet<(String, Option<Duration>)> = JoinSet::new();
         let mut active: HashSet<String> = HashSet::new();
         // Chats whose worker found nothing to send although the schedule
         // said otherwise: not restarted before this time, so a disagreement
@@ -318,10 +322,10 @@ impl Delivery {
                 _ = self.inner.wake.notified() => {}
                 Some(done) = workers.join_next() => {
                     match done {
-                        Ok((chat, attempted)) => {
+                        Ok((chat, rest)) => {
                             active.remove(&chat);
-                            if !attempted {
-                                cooldown.insert(chat, tokio::time::Instant::now() + Duration::from_secs(1));
+                            if let Some(rest) = rest {
+                                cooldown.insert(chat, tokio::time::Instant::now() + rest);
                             }
                         }
                         Err(e) => {
@@ -340,12 +344,13 @@ impl Delivery {
 
 impl Inner {
     /// Sends `chat`'s due alerts in order until none is due, or one must wait.
-    /// Returns the chat, and whether anything was attempted.
+    /// Returns the chat, and how long to leave it be when nothing was
+    /// attempted: a second, or while another replica holds it.
     async fn chat_worker(
         self: Arc<Self>,
         chat: String,
         shutdown: CancellationToken,
-    ) -> (String, bool) {
+    ) -> (String, Option<Duration>) {
         let mut attempted = false;
         // On a shared store, one replica sends to a chat at a time: order,
         // pacing and Telegram's retry_after hold across replicas.
@@ -356,7 +361,9 @@ impl Inner {
                 alerts = in_doubt,
                 "took over a chat from a replica that stopped while sending; those alerts are sent again (Telegram may show them twice)"
             ),
-            Some(Lease::Busy(_)) | None => return (chat, false),
+            // Another replica's (until it dies and its lease runs out).
+            Some(Lease::Busy(wait)) => return (chat, Some(wait.max(NOTHING_SENT))),
+            None => return (chat, Some(NOTHING_SENT)),
         }
         loop {
             if shutdown.is_cancelled() || self.paused() {
@@ -404,7 +411,7 @@ impl Inner {
         }
         // The chat's lease is kept: this replica's pacer knows what it sent
         // there. It goes when this replica stops, or dies and it runs out.
-        (chat, attempted)
+        (chat, (!attempted).then_some(NOTHING_SENT))
     }
 
     /// Takes or renews this replica's lease on `chat`; `None` when the
