@@ -6,38 +6,14 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::support::bot::Sent;
 use crate::support::{
-    spawn_run, terminate, write_fast_config, Entry, FakeBot, FakeLimits, FeedServer, TOKEN,
+    arrived, numbered_title as title, spawn_run, terminate, write_fast_config, Entry, FakeBot,
+    FakeLimits, FeedServer, TOKEN,
 };
 
 const ALERTS: &str = "-1001234567890";
 const CASES: &str = "@vigia_cases";
 const ITEMS: usize = 40;
-
-fn title(n: usize) -> String {
-    if n.is_multiple_of(5) {
-        format!("Nahuel Gallo: día {n} de su detención")
-    } else {
-        format!("Detienen al periodista {n} en Caracas")
-    }
-}
-
-/// The item number of each message to `chat`, in arrival order.
-fn arrived(sent: &[Sent], chat: &str) -> Vec<usize> {
-    sent.iter()
-        .filter(|s| s.chat == chat)
-        .map(|s| {
-            let t = &s.text;
-            let first = t.lines().next().unwrap();
-            let n = first
-                .split(|c: char| !c.is_ascii_digit())
-                .find(|s| !s.is_empty())
-                .unwrap();
-            n.parse().unwrap()
-        })
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_during_delivery_loses_nothing_and_repeats_at_most_one_per_kill_per_chat() {

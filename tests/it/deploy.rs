@@ -57,6 +57,37 @@ fn shipped_config_polling(dir: &Path, feed: &str) -> PathBuf {
     path
 }
 
+/// A feed with one detention report, and the shipped config polling it
+/// from every source, in a new folder.
+async fn one_report_on_the_shipped_config() -> (FeedServer, tempfile::TempDir, PathBuf) {
+    let feed = FeedServer::start(vec![Entry::new(
+        "a",
+        "Detienen al periodista Juan Pérez en Caracas",
+        "Funcionarios del SEBIN lo detuvieron en su casa, denunció Foro Penal.",
+        chrono::Duration::minutes(5),
+    )])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = shipped_config_polling(dir.path(), &feed.url);
+    (feed, dir, config)
+}
+
+/// `vigia health`, as the container's health check runs it.
+async fn assert_healthy(config: &Path, listen: std::net::SocketAddr) {
+    let health = tokio::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
+        .arg("health")
+        .env("VIGIA_CONFIG", config)
+        .env("VIGIA_HTTP_LISTEN", listen.to_string())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        health.status.success(),
+        "{}",
+        String::from_utf8_lossy(&health.stderr)
+    );
+}
+
 #[test]
 fn the_image_compose_and_shipped_config_agree() {
     let env = image_env();
@@ -96,15 +127,7 @@ fn the_image_compose_and_shipped_config_agree() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_compose_deploy_on_the_shipped_config_sends_to_telegram_and_is_healthy() {
     let bot = FakeBot::start().await;
-    let feed = FeedServer::start(vec![Entry::new(
-        "a",
-        "Detienen al periodista Juan Pérez en Caracas",
-        "Funcionarios del SEBIN lo detuvieron en su casa, denunció Foro Penal.",
-        chrono::Duration::minutes(5),
-    )])
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = shipped_config_polling(dir.path(), &feed.url);
+    let (_feed, dir, config) = one_report_on_the_shipped_config().await;
     let secret = dir.path().join("secrets/telegram_token");
     std::fs::create_dir_all(secret.parent().unwrap()).unwrap();
     std::fs::write(&secret, format!("{TOKEN}\n")).unwrap();
@@ -136,18 +159,7 @@ async fn a_compose_deploy_on_the_shipped_config_sends_to_telegram_and_is_healthy
         "nineteen sources, one item, one alert"
     );
 
-    let health = tokio::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
-        .arg("health")
-        .env("VIGIA_CONFIG", &config)
-        .env("VIGIA_HTTP_LISTEN", listen.to_string())
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        health.status.success(),
-        "{}",
-        String::from_utf8_lossy(&health.stderr)
-    );
+    assert_healthy(&config, listen).await;
     assert!(terminate(child).await.success());
     let rest = log.rest().await.join("\n");
     assert!(!rest.contains(TOKEN), "{rest}");
@@ -454,15 +466,7 @@ async fn the_replicas_compose_runs_two_replicas_on_postgres_from_the_shipped_con
     }
 
     let bot = FakeBot::start().await;
-    let feed = FeedServer::start(vec![Entry::new(
-        "a",
-        "Detienen al periodista Juan Pérez en Caracas",
-        "Funcionarios del SEBIN lo detuvieron en su casa, denunció Foro Penal.",
-        chrono::Duration::minutes(5),
-    )])
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = shipped_config_polling(dir.path(), &feed.url);
+    let (_feed, dir, config) = one_report_on_the_shipped_config().await;
     let secrets = dir.path().join("secrets");
     std::fs::create_dir_all(&secrets).unwrap();
     std::fs::write(secrets.join("telegram_token"), format!("{TOKEN}\n")).unwrap();
@@ -511,18 +515,7 @@ async fn the_replicas_compose_runs_two_replicas_on_postgres_from_the_shipped_con
     })
     .await;
     for listen in listens {
-        let health = tokio::process::Command::new(env!("CARGO_BIN_EXE_vigia"))
-            .arg("health")
-            .env("VIGIA_CONFIG", &config)
-            .env("VIGIA_HTTP_LISTEN", listen.to_string())
-            .output()
-            .await
-            .unwrap();
-        assert!(
-            health.status.success(),
-            "{}",
-            String::from_utf8_lossy(&health.stderr)
-        );
+        assert_healthy(&config, listen).await;
     }
     for (child, log) in replicas {
         assert!(terminate(child).await.success());

@@ -11,36 +11,15 @@ use std::time::Duration;
 
 use crate::support::bot::Sent;
 use crate::support::postgres::{self, PASSWORD};
-use crate::support::{write_fast_config, Entry, FakeBot, FakeLimits, FeedServer, TOKEN};
+use crate::support::{
+    arrived, numbered_title as title, write_fast_config, Entry, FakeBot, FakeLimits, FeedServer,
+    TOKEN,
+};
 
 const ALERTS: &str = "-1001234567890";
 const CASES: &str = "@vigia_cases";
 const FEEDS: usize = 5;
 const PER_FEED: usize = 50;
-
-fn title(n: usize) -> String {
-    if n.is_multiple_of(5) {
-        format!("Nahuel Gallo: día {n} de su detención")
-    } else {
-        format!("Detienen al periodista {n} en Caracas")
-    }
-}
-
-/// The report number of each message to `chat`, in arrival order.
-fn arrived(sent: &[Sent], chat: &str) -> Vec<usize> {
-    sent.iter()
-        .filter(|s| s.chat == chat)
-        .map(|s| {
-            let first = s.text.lines().next().unwrap();
-            first
-                .split(|c: char| !c.is_ascii_digit())
-                .find(|s| !s.is_empty())
-                .unwrap()
-                .parse()
-                .unwrap()
-        })
-        .collect()
-}
 
 /// `vigia run` as a replica, its output written to `log` (read at the
 /// end: a pipe nobody reads would fill and stall it).

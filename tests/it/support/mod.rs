@@ -188,6 +188,33 @@ impl FeedServer {
     }
 }
 
+/// Report `n`'s title: a journalist's detention, or every fifth a day of a
+/// watched person's (which also goes to the cases channel). Each tells a
+/// story of its own: their numbers differ.
+pub fn numbered_title(n: usize) -> String {
+    if n.is_multiple_of(5) {
+        format!("Nahuel Gallo: día {n} de su detención")
+    } else {
+        format!("Detienen al periodista {n} en Caracas")
+    }
+}
+
+/// The report number of each message to `chat`, in arrival order.
+pub fn arrived(sent: &[bot::Sent], chat: &str) -> Vec<usize> {
+    sent.iter()
+        .filter(|s| s.chat == chat)
+        .map(|s| {
+            let first = s.text.lines().next().unwrap();
+            first
+                .split(|c: char| !c.is_ascii_digit())
+                .find(|s| !s.is_empty())
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect()
+}
+
 /// A config directory in a temp dir: `vigia.toml` pointing at `feed_url`,
 /// the given Bot API URL, a names file, and the store inside it. Telegram's
 /// limits are scaled down tenfold ([`FakeLimits::scaled`]).
