@@ -24,6 +24,8 @@ pub enum DbError {
     Postgres(#[from] postgres::Error),
     #[error("the query returned no row")]
     NoRow,
+    #[error("the connection to PostgreSQL was lost during a transaction; it is opened again for the next one")]
+    Lost,
 }
 
 /// PostgreSQL's error with the server's detail, or the causes beneath (a
@@ -95,10 +97,18 @@ impl Row<'_> {
     }
 }
 
+/// Opens a new connection like the first: after the server restarted or
+/// the network dropped it.
+pub type Reconnect = Box<dyn Fn() -> Result<postgres::Client, DbError> + Send>;
+
 pub struct Pg {
     /// Always there but while being dropped.
     client: Option<postgres::Client>,
     statements: HashMap<String, postgres::Statement>,
+    reconnect: Reconnect,
+    /// Between BEGIN and COMMIT or ROLLBACK: a lost connection is not
+    /// reopened then, or the rest of the transaction would run outside one.
+    in_transaction: bool,
 }
 
 impl Drop for Pg {
@@ -115,22 +125,35 @@ impl Drop for Pg {
 }
 
 impl Pg {
-    pub fn new(client: postgres::Client) -> Self {
+    pub fn new(client: postgres::Client, reconnect: Reconnect) -> Self {
         Self {
             client: Some(client),
             statements: HashMap::new(),
+            reconnect,
+            in_transaction: false,
         }
     }
 
-    fn client(&mut self) -> &mut postgres::Client {
-        self.client.as_mut().expect("only taken when dropped")
+    /// The connection, opened again if it was lost between transactions.
+    fn client(&mut self) -> Result<&mut postgres::Client, DbError> {
+        let closed = self.client.as_ref().is_none_or(postgres::Client::is_closed);
+        if closed {
+            if self.in_transaction {
+                return Err(DbError::Lost);
+            }
+            let client = (self.reconnect)()?;
+            tracing::info!("the connection to PostgreSQL was lost and is open again");
+            self.statements.clear();
+            self.client = Some(client);
+        }
+        Ok(self.client.as_mut().expect("opened above"))
     }
 
     fn prepare(&mut self, sql: &str) -> Result<postgres::Statement, DbError> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let statement = self.client().prepare(&dollar_params(sql))?;
+        let statement = self.client()?.prepare(&dollar_params(sql))?;
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
@@ -160,7 +183,7 @@ impl Db {
             Db::Lite(c) => Ok(c.prepare_cached(sql)?.execute(&lite_params(params)[..])?),
             Db::Pg(pg) => {
                 let s = pg.prepare(sql)?;
-                Ok(pg.client().execute(&s, &pg_params(params))? as usize)
+                Ok(pg.client()?.execute(&s, &pg_params(params))? as usize)
             }
         }
     }
@@ -169,7 +192,15 @@ impl Db {
     pub fn batch(&mut self, sql: &str) -> Result<(), DbError> {
         match self {
             Db::Lite(c) => Ok(c.execute_batch(sql)?),
-            Db::Pg(pg) => Ok(pg.client().batch_execute(sql)?),
+            Db::Pg(pg) => {
+                let done = pg.client()?.batch_execute(sql);
+                match sql {
+                    "BEGIN" => pg.in_transaction = done.is_ok(),
+                    "COMMIT" | "ROLLBACK" => pg.in_transaction = false,
+                    _ => {}
+                }
+                Ok(done?)
+            }
         }
     }
 
@@ -191,7 +222,7 @@ impl Db {
             }
             Db::Pg(pg) => {
                 let s = pg.prepare(sql)?;
-                match pg.client().query_opt(&s, &pg_params(params))? {
+                match pg.client()?.query_opt(&s, &pg_params(params))? {
                     Some(r) => f(&Row::Pg(&r)).map(Some),
                     None => Ok(None),
                 }
@@ -248,7 +279,7 @@ impl Db {
             Db::Pg(pg) => {
                 use postgres::fallible_iterator::FallibleIterator;
                 let s = pg.prepare(sql)?;
-                let mut rows = pg.client().query_raw(&s, pg_params(params))?;
+                let mut rows = pg.client()?.query_raw(&s, pg_params(params))?;
                 while let Some(r) = rows.next()? {
                     f(&Row::Pg(&r))?;
                 }

@@ -271,7 +271,7 @@ impl Store {
         match location {
             Location::Sqlite(path) => Self::open(path),
             Location::Postgres(target) => {
-                let mut db = pg::connect(target)?;
+                let mut db = pg::connect(target, false)?;
                 migrations::apply(&mut db, &target.url)?;
                 Ok(Self::with(db, location.clone()))
             }
@@ -306,13 +306,10 @@ impl Store {
         let path = match &self.location {
             Location::Sqlite(path) => path,
             Location::Postgres(target) => {
-                let mut db = pg::connect(target)?;
-                db.batch("SET default_transaction_read_only = on")
-                    .map_err(|source| StoreError::Open {
-                        store: target.url.clone(),
-                        source,
-                    })?;
-                return Ok(Self::with(db, self.location.clone()));
+                return Ok(Self::with(
+                    pg::connect(target, true)?,
+                    self.location.clone(),
+                ))
             }
         };
         let open_err = |source: rusqlite::Error| StoreError::Open {

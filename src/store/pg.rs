@@ -231,8 +231,9 @@ impl std::fmt::Debug for Target {
     }
 }
 
-/// Connects to the server; errors name the URL, never the password.
-pub(super) fn connect(target: &Target) -> Result<Db, StoreError> {
+/// Connects to the server (read-only for a long read beside the daemon);
+/// errors name the URL, never the password.
+pub(super) fn connect(target: &Target, read_only: bool) -> Result<Db, StoreError> {
     let open_err = |source: DbError| StoreError::Open {
         store: target.url.clone(),
         source,
@@ -247,16 +248,23 @@ pub(super) fn connect(target: &Target) -> Result<Db, StoreError> {
     if config.get_application_name().is_none() {
         config.application_name("vigia");
     }
-    // The server's notices ("already exists, skipping") are not news.
-    if config.get_options().is_none() {
-        config.options("-c client_min_messages=warning");
+    // The server's notices ("already exists, skipping") are not news. Set
+    // for the session, these hold on a reconnection too.
+    let mut options = config.get_options().unwrap_or_default().to_string();
+    options.push_str(" -c client_min_messages=warning");
+    if read_only {
+        options.push_str(" -c default_transaction_read_only=on");
     }
+    config.options(options.trim());
     let tls = tls(target.ca_file.as_deref()).map_err(|problem| StoreError::CaFile {
         path: target.ca_file.clone().unwrap_or_default(),
         problem,
     })?;
-    let client = config.connect(tls).map_err(|e| open_err(e.into()))?;
-    Ok(Db::Pg(Box::new(Pg::new(client))))
+    let client = config
+        .connect(tls.clone())
+        .map_err(|e| open_err(e.into()))?;
+    let reconnect = move || Ok(config.connect(tls.clone())?);
+    Ok(Db::Pg(Box::new(Pg::new(client, Box::new(reconnect)))))
 }
 
 /// TLS through rustls (as for Telegram and the feeds), used when the

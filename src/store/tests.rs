@@ -992,3 +992,38 @@ fn a_postgres_store_from_a_newer_vigia_is_refused() {
     let again = open(&location);
     assert_eq!(again.item_count().unwrap(), 0);
 }
+
+#[test]
+fn a_lost_postgres_connection_is_opened_again_between_transactions() {
+    let location = pg_cluster::location();
+    let store = open(&location);
+    let reader = store.reader().unwrap();
+    let now = Utc::now();
+    store.record(&[item("a", &["one"])], now).unwrap();
+    // The server ends every session but the killer's (a restart, a
+    // network cut, an administrator).
+    let kill = || {
+        open(&location)
+            .conn()
+            .batch(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            .unwrap()
+    };
+    kill();
+    // The call that meets the dead connection may fail (the client learns
+    // of it then); the next opens a new one.
+    assert!(store.item_count().is_err() || store.item_count().unwrap() == 1);
+    assert_eq!(store.item_count().unwrap(), 1);
+    store.record(&[item("b", &["one"])], now).unwrap();
+    assert_eq!(store.pending_count().unwrap(), 2);
+    // A long read's connection comes back read-only.
+    kill();
+    let _ = reader.item_count();
+    assert_eq!(reader.item_count().unwrap(), 2);
+    assert!(
+        reader.record(&[item("c", &[])], now).is_err(),
+        "still read-only"
+    );
+}
