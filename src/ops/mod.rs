@@ -71,6 +71,23 @@ pub struct Health {
     pub telegram: TelegramHealth,
     /// The last rejected config edit's errors, until an edit is applied.
     pub config_reload_error: Option<String>,
+    /// On a store replicas share: what this replica holds now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replica: Option<Replica>,
+}
+
+/// What one replica holds (see `store::leases`): another takes it over
+/// when this one dies.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Replica {
+    /// Its name in the leases: host, process id, a random tag.
+    pub holder: String,
+    /// The chats it sends to.
+    pub chats: Vec<String>,
+    /// Sources it is polling this instant.
+    pub polling: usize,
+    /// Whether it reads Telegram's commands.
+    pub reads_commands: bool,
 }
 
 /// Why the daemon would be degraded, one flag each, for `vigia_degraded`.
@@ -138,6 +155,22 @@ pub fn health(
             oldest.format("%Y-%m-%d %H:%M UTC")
         ));
     }
+    let replica = if store.is_shared() {
+        let held: Vec<(String, String, String)> = store
+            .leases()?
+            .into_iter()
+            .filter(|l| l.2 == store.holder())
+            .collect();
+        let of = |kind: &'static str| held.iter().filter(move |l| l.0 == kind);
+        Some(Replica {
+            holder: store.holder().to_string(),
+            chats: of("chat").map(|l| l.1.clone()).collect(),
+            polling: of("source").count(),
+            reads_commands: of("commands").next().is_some(),
+        })
+    } else {
+        None
+    };
     Ok(Health {
         status: if reasons.is_empty() { "ok" } else { "degraded" },
         reasons,
@@ -148,6 +181,7 @@ pub fn health(
         last_successful_poll: sources.iter().filter_map(|s| s.last_success).max(),
         telegram: telegram.clone(),
         config_reload_error: reload_error.map(str::to_string),
+        replica,
     })
 }
 

@@ -514,9 +514,34 @@ async fn the_replicas_compose_runs_two_replicas_on_postgres_from_the_shipped_con
             .any(|s| s.chat == ALERTS && s.text.contains("Juan Pérez"))
     })
     .await;
-    for listen in listens {
-        assert_healthy(&config, listen).await;
+    // A getUpdates open means a replica took the commands' lease first.
+    bot.wait_for("commands being read", |st| st.get_updates_open > 0)
+        .await;
+    let mut statuses = Vec::new();
+    for listen in &listens {
+        assert_healthy(&config, *listen).await;
+        let status: serde_json::Value = reqwest::get(format!("http://{listen}/status"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        statuses.push(status["replica"].clone());
     }
+    // Each says what it holds: its own name, and between them the one
+    // replica reading commands and the one sending to the alerts chat.
+    assert_ne!(statuses[0]["holder"], statuses[1]["holder"]);
+    let holding =
+        |what: &dyn Fn(&serde_json::Value) -> bool| statuses.iter().filter(|s| what(s)).count();
+    assert_eq!(
+        holding(&|s| s["chats"].as_array().unwrap().iter().any(|c| c == ALERTS)),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        holding(&|s| s["reads_commands"] == true) == 1,
+        "{statuses:?}"
+    );
     for (child, log) in replicas {
         assert!(terminate(child).await.success());
         let rest = log.rest().await.join("\n");
