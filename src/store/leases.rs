@@ -22,7 +22,7 @@
 use std::time::Duration;
 
 use super::db::{p, Db};
-use super::states::sql;
+use super::states::{requeued, sql};
 use super::{Context, Store, StoreError};
 
 /// What a lease is for.
@@ -110,15 +110,9 @@ impl Store {
                 let in_doubt = tx
                     .execute(
                         concat!(
-                            "UPDATE alerts SET state = CASE WHEN EXISTS (
-                                 SELECT 1 FROM chats c WHERE c.chat = alerts.chat
-                                 AND c.held_since IS NOT NULL)
-                               THEN ",
-                            sql!(held),
-                            " ELSE ",
-                            sql!(pending),
-                            " END
-                             WHERE chat = ?1 AND state = ",
+                            "UPDATE alerts SET state = ",
+                            requeued!(),
+                            " WHERE chat = ?1 AND state = ",
                             sql!(sending)
                         ),
                         p![name],

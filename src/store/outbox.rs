@@ -18,7 +18,7 @@
 //! `retry_after` (`not_before`), a hold, and a group's migration.
 
 use super::db::{p, Db, DbError, Row};
-use super::states::sql;
+use super::states::{requeued, sql};
 use super::{from_millis, millis, AlertState, Context, EntryKind, PendingAlert, Store, StoreError};
 use chrono::{DateTime, Utc};
 
@@ -370,9 +370,7 @@ impl Store {
         self.conn()
             .execute(
                 concat!("UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3,
-                   state = CASE WHEN EXISTS (SELECT 1 FROM chats c WHERE c.chat = alerts.chat
-                                               AND c.held_since IS NOT NULL)
-                                THEN ", sql!(held), " ELSE ", sql!(pending), " END
+                   state = ", requeued!(), "
                  WHERE id = ?1"),
                 p![id, millis(until), error],
             )
@@ -409,13 +407,9 @@ impl Store {
                 concat!(
                     "UPDATE alerts SET attempts = attempts + 1, last_error = ?4,
                    plain = plain OR ?2, max_len = COALESCE(?3, max_len),
-                   state = CASE WHEN EXISTS (SELECT 1 FROM chats c WHERE c.chat = alerts.chat
-                                               AND c.held_since IS NOT NULL)
-                                THEN ",
-                    sql!(held),
-                    " ELSE ",
-                    sql!(pending),
-                    " END
+                   state = ",
+                    requeued!(),
+                    "
                  WHERE id = ?1"
                 ),
                 p![id, plain, max_len.map(|n| n as i64), error],
@@ -460,10 +454,13 @@ impl Store {
             0
         } else {
             tx.execute(
-                concat!("UPDATE alerts SET state = CASE WHEN EXISTS (SELECT 1 FROM chats c WHERE c.chat = alerts.chat
-                                                             AND c.held_since IS NOT NULL)
-                                                THEN ", sql!(held), " ELSE ", sql!(pending), " END
-                 WHERE state = ", sql!(sending)),
+                concat!(
+                    "UPDATE alerts SET state = ",
+                    requeued!(),
+                    "
+                 WHERE state = ",
+                    sql!(sending)
+                ),
                 p![],
             )
             .context("recover in-flight alerts")?

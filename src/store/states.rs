@@ -72,6 +72,22 @@ macro_rules! sql {
 }
 pub(crate) use sql;
 
+/// SQL for the state an entry of `alerts` goes back to the queue in: held
+/// if its chat is held, else pending.
+macro_rules! requeued {
+    () => {
+        concat!(
+            "CASE WHEN EXISTS (SELECT 1 FROM chats c WHERE c.chat = alerts.chat
+                                 AND c.held_since IS NOT NULL) THEN ",
+            sql!(held),
+            " ELSE ",
+            sql!(pending),
+            " END"
+        )
+    };
+}
+pub(crate) use requeued;
+
 impl AlertState {
     pub const ALL: [AlertState; 5] = [
         AlertState::Pending,

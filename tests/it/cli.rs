@@ -596,19 +596,7 @@ fn migrate_store_copies_a_sqlite_store_into_an_empty_postgres_one() {
     let path = dir.path().join("data/vigia.db");
     {
         let store = vigia::store::Store::open(&path).unwrap();
-        let item = vigia::store::NewItem {
-            key: vigia::sources::key_hash("k"),
-            aliases: Vec::new(),
-            source: "S".into(),
-            title: "Detienen a un periodista en Caracas".into(),
-            link: Some("https://example.org/k".into()),
-            summary: String::new(),
-            published: None,
-            explanation: None,
-            alerts: Vec::new(),
-            muted_rule: None,
-            story: None,
-        };
+        let item = crate::support::stored_report("k", &[]);
         store.record(&[item], chrono::Utc::now()).unwrap();
     }
     let config = dir.path().join("vigia.toml");

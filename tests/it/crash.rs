@@ -3,12 +3,11 @@
 //! most one repeat per kill per chat (the message Telegram accepted just
 //! before the kill; see `vigia::delivery`).
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::support::{
-    arrived, numbered_title as title, spawn_run, terminate, write_fast_config, Entry, FakeBot,
-    FakeLimits, FeedServer, TOKEN,
+    arrived, assert_all_arrived, numbered_title as title, spawn_run, terminate, write_fast_config,
+    Entry, FakeBot, FakeLimits, FeedServer, TOKEN,
 };
 
 const ALERTS: &str = "-1001234567890";
@@ -66,17 +65,7 @@ async fn sigkill_during_delivery_loses_nothing_and_repeats_at_most_one_per_kill_
 
     for (chat, expected) in [(ALERTS, &expected_alerts), (CASES, &expected_cases)] {
         let got = arrived(&bot.sent(), chat);
-        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
-        for n in &got {
-            *counts.entry(*n).or_default() += 1;
-        }
-        let keys: Vec<usize> = counts.keys().copied().collect();
-        assert_eq!(&keys, expected, "every alert to {chat} arrived");
-        let repeats: usize = counts.values().map(|c| c - 1).sum();
-        assert!(
-            repeats <= kills,
-            "{repeats} repeats to {chat} after {kills} kills: {got:?}"
-        );
+        let repeats = assert_all_arrived(&got, expected, chat, kills);
         // A repeat is the message in flight, sent again first thing: apart
         // from it, the order is the order found.
         let mut dedup = got.clone();

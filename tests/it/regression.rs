@@ -757,22 +757,7 @@ async fn a_postgres_store_dropped_on_an_async_worker_does_not_panic() {
 fn recent_alerts_read_from_a_postgres_store() {
     let store = vigia::store::Store::connect(&crate::support::postgres::location()).unwrap();
     let now = chrono::Utc::now();
-    let item = vigia::store::NewItem {
-        key: vigia::sources::key_hash("k"),
-        aliases: Vec::new(),
-        source: "S".into(),
-        title: "Detienen a un periodista en Caracas".into(),
-        link: Some("https://example.org/k".into()),
-        summary: String::new(),
-        published: None,
-        explanation: Some(vigia::matching::Explanation {
-            rules: vec!["r".into()],
-            ..Default::default()
-        }),
-        alerts: vec![("alerts".into(), "-100".into())],
-        muted_rule: None,
-        story: None,
-    };
+    let item = crate::support::stored_report("k", &[("alerts", "-100")]);
     store.record(&[item], now).unwrap();
     let (alert, _) = store.head("-100", now).unwrap().unwrap();
     store.mark_sent(alert.id, Some(1), now).unwrap();

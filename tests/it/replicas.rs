@@ -6,14 +6,13 @@
 //! repeat per chat per kill, none inside a `retry_after`, no source polled
 //! by two replicas at once, and never two `getUpdates` at once.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::support::bot::Sent;
 use crate::support::postgres::{self, PASSWORD};
 use crate::support::{
-    arrived, numbered_title as title, write_fast_config, Entry, FakeBot, FakeLimits, FeedServer,
-    TOKEN,
+    arrived, assert_all_arrived, numbered_title as title, write_fast_config, Entry, FakeBot,
+    FakeLimits, FeedServer, TOKEN,
 };
 
 const ALERTS: &str = "-1001234567890";
@@ -183,17 +182,7 @@ async fn two_replicas_lose_nothing_when_random_ones_are_killed() {
     let sent = bot.sent();
     for (chat, expected) in [(ALERTS, &all), (CASES, &cases)] {
         let got = arrived(&sent, chat);
-        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
-        for n in &got {
-            *counts.entry(*n).or_default() += 1;
-        }
-        let keys: Vec<usize> = counts.keys().copied().collect();
-        assert_eq!(&keys, expected, "every alert to {chat} arrived");
-        let repeats: usize = counts.values().map(|c| c - 1).sum();
-        assert!(
-            repeats <= kills,
-            "{repeats} repeats to {chat} after {kills} kills: {got:?}"
-        );
+        let repeats = assert_all_arrived(&got, expected, chat, kills);
         // Each feed's reports arrive in the order they were found (a
         // repeat aside, sent again first thing).
         for f in 0..FEEDS {

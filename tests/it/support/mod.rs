@@ -215,6 +215,49 @@ pub fn arrived(sent: &[bot::Sent], chat: &str) -> Vec<usize> {
         .collect()
 }
 
+/// A report to record straight into a store: "Detienen a un periodista en
+/// Caracas" at `https://example.org/KEY`, alerting rule `r` to each
+/// (channel, chat) of `alerts` (recorded only, when there is none).
+pub fn stored_report(key: &str, alerts: &[(&str, &str)]) -> vigia::store::NewItem {
+    vigia::store::NewItem {
+        key: vigia::sources::key_hash(key),
+        aliases: Vec::new(),
+        source: "S".into(),
+        title: "Detienen a un periodista en Caracas".into(),
+        link: Some(format!("https://example.org/{key}")),
+        summary: String::new(),
+        published: None,
+        explanation: (!alerts.is_empty()).then(|| vigia::matching::Explanation {
+            rules: vec!["r".into()],
+            ..Default::default()
+        }),
+        alerts: alerts
+            .iter()
+            .map(|(channel, chat)| (channel.to_string(), chat.to_string()))
+            .collect(),
+        muted_rule: None,
+        story: None,
+    }
+}
+
+/// Checks the reports that arrived to `chat` (`got`, in arrival order):
+/// every one of `expected` (sorted), and at most `kills` repeats, one per
+/// crash. Returns how many repeated.
+pub fn assert_all_arrived(got: &[usize], expected: &[usize], chat: &str, kills: usize) -> usize {
+    let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
+    for n in got {
+        *counts.entry(*n).or_default() += 1;
+    }
+    let keys: Vec<usize> = counts.keys().copied().collect();
+    assert_eq!(keys, expected, "every alert to {chat} arrived");
+    let repeats: usize = counts.values().map(|c| c - 1).sum();
+    assert!(
+        repeats <= kills,
+        "{repeats} repeats to {chat} after {kills} kills: {got:?}"
+    );
+    repeats
+}
+
 /// A config directory in a temp dir: `vigia.toml` pointing at `feed_url`,
 /// the given Bot API URL, a names file, and the store inside it. Telegram's
 /// limits are scaled down tenfold ([`FakeLimits::scaled`]).
