@@ -86,20 +86,20 @@ fn sentence(seed: usize, words: usize) -> String {
 }
 
 /// Feed `f` at version `v`: its newest `ITEMS` items (item numbers
-/// `v..v + ITEMS`, newest first), published days ago.
-fn feed(base: &str, f: usize, v: usize) -> String {
+/// `v..v + ITEMS`, newest first), item `n` published `n` minutes after
+/// `epoch`. An item reads the same at every request, as in real feeds.
+fn feed(base: &str, epoch: chrono::DateTime<chrono::Utc>, f: usize, v: usize) -> String {
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel>\
          <title>Feed {f}</title><link>{base}/</link><description>Noticias</description>\n"
     );
-    let published = chrono::Utc::now() - chrono::Duration::days(3);
     for n in (v..v + ITEMS).rev() {
         out.push_str(&format!(
             "<item><title>{}</title><link>{base}/f{f}/n{n}</link>\
              <guid isPermaLink=\"false\">f{f}-n{n}</guid><pubDate>{}</pubDate>\
              <description>&lt;p&gt;{}&lt;/p&gt;</description></item>\n",
             sentence(f * 1000 + n, 9),
-            (published + chrono::Duration::minutes(n as i64)).to_rfc2822(),
+            (epoch + chrono::Duration::minutes(n as i64)).to_rfc2822(),
             sentence(f * 7 + n, 45),
         ));
     }
@@ -112,6 +112,8 @@ struct Served {
     /// Each feed's version: how many items it has gained.
     versions: std::sync::Arc<Vec<std::sync::atomic::AtomicUsize>>,
     base: String,
+    /// Days ago: older than the backfill window.
+    epoch: chrono::DateTime<chrono::Utc>,
 }
 
 async fn serve_feed(
@@ -140,7 +142,7 @@ async fn serve_feed(
             (header::CONTENT_TYPE, "application/rss+xml".to_string()),
             (header::ETAG, etag),
         ],
-        feed(&s.base, f, v),
+        feed(&s.base, s.epoch, f, v),
     )
         .into_response()
 }
@@ -159,6 +161,7 @@ fn serve_forever(n: usize) {
                 .map(|_| std::sync::atomic::AtomicUsize::new(0))
                 .collect(),
         );
+        let epoch = chrono::Utc::now() - chrono::Duration::days(3);
         let mut ports = Vec::new();
         for _ in 0..HOSTS {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -168,6 +171,7 @@ fn serve_forever(n: usize) {
                 .with_state(Served {
                     versions: versions.clone(),
                     base: format!("http://{addr}"),
+                    epoch,
                 });
             tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
             ports.push(addr.port().to_string());

@@ -12,8 +12,9 @@ use super::events::{Fetched, NotModified, PollFailed, Polled, SourceBack, Source
 use super::{tell_admins, PollNow, Shared};
 use crate::config::Source;
 use crate::intake::{self, Rules};
+use crate::sources::feed::Known;
 use crate::sources::fetch::{self, Validators};
-use crate::sources::{parse_source_unread, Item};
+use crate::sources::{parse_source_new, Item};
 use crate::store::{LeaseKind, PollClaim, SourceState, StoreError};
 
 pub(super) async fn poll_loop(
@@ -31,6 +32,9 @@ pub(super) async fn poll_loop(
     // kept as each poll writes it (this task is its only writer), so a poll
     // does not read it back. `None` again after a store failure.
     let mut state: Option<SourceState> = None;
+    // The entries of the last body whose items are recorded: the next
+    // body's are parsed only where they differ.
+    let mut known = Known::default();
     loop {
         let replies = tokio::select! {
             _ = cancel.cancelled() => break,
@@ -57,7 +61,12 @@ pub(super) async fn poll_loop(
         // would keep them while it sleeps (10,000 sources sleep at once).
         let delay = tokio::select! {
             _ = cancel.cancelled() => break,
-            delay = Box::pin(poll_once(&source, &shared, &mut state)) => delay,
+            delay = async {
+                // Waiting for the host's turn and a permit in a small box
+                // of its own: every source may wait at once (a poll-now).
+                let turn = Box::pin(shared.fetcher.turn(&source.url, Some(&shared.polls))).await;
+                Box::pin(poll_once(&source, &shared, &mut state, &mut known, turn)).await
+            } => delay,
         };
         if replicas {
             // Its next poll is written before another replica may look.
@@ -106,8 +115,10 @@ async fn poll_once(
     source: &Source,
     shared: &Arc<Shared>,
     state: &mut Option<SourceState>,
+    known: &mut Known,
+    turn: fetch::Turn,
 ) -> Duration {
-    match try_poll(source, shared, state).await {
+    match try_poll(source, shared, state, known, turn).await {
         Ok(delay) => delay,
         Err(e) => {
             tracing::error!(source = %source.name, error = %e, "store failure while polling");
@@ -118,11 +129,14 @@ async fn poll_once(
 }
 
 /// Fetches, reads and takes one poll's items; returns the wait before the
-/// next poll. `cached` is the source's state, updated as it is written.
+/// next poll. `cached` is the source's state, updated as it is written;
+/// `known` the entries of the last body whose items are recorded.
 async fn try_poll(
     source: &Source,
     shared: &Arc<Shared>,
     cached: &mut Option<SourceState>,
+    known: &mut Known,
+    turn: fetch::Turn,
 ) -> Result<Duration, StoreError> {
     // Lists and rules as they are now: a reload applies from the next poll.
     let rules = shared.rules();
@@ -135,8 +149,8 @@ async fn try_poll(
     };
     let started = Instant::now();
     // Held until this poll's items are recorded: see `PARALLEL_POLLS`.
-    let (read, _permit) = read(source, shared, &state, started).await;
-    let (items, skipped, validators, hint) = match read {
+    let (read, _permit) = read(source, shared, turn, &state, known, started).await;
+    let (items, skipped, validators, hint, entries) = match read {
         Read::Failed(failure) => {
             let error = failure.1.clone();
             let delay = failed(source, shared, &rules, &state, failure).await?;
@@ -171,7 +185,8 @@ async fn try_poll(
             skipped,
             validators,
             hint,
-        } => (items, skipped, validators, hint),
+            known,
+        } => (items, skipped, validators, hint, known),
     };
     let now = Utc::now();
     let first_poll = !state.polled_before;
@@ -190,6 +205,7 @@ async fn try_poll(
             Ok((queued, outcome, back))
         })
         .await?;
+    known.replace(entries);
     if queued > 0 {
         shared.wake.notify_one();
     }
@@ -220,6 +236,8 @@ enum Read {
         validators: Validators,
         /// The longest wait the server asked for (`max-age`, `<ttl>`).
         hint: Option<Duration>,
+        /// The body's entries, for the next poll.
+        known: Known,
     },
     NotModified {
         hint: Option<Duration>,
@@ -235,20 +253,23 @@ type Failure = (&'static str, String, Option<Duration>);
 async fn read(
     source: &Source,
     shared: &Shared,
+    turn: fetch::Turn,
     state: &SourceState,
+    known: &Known,
     started: Instant,
 ) -> (Read, Option<tokio::sync::OwnedSemaphorePermit>) {
     let (fetched, permit) = shared
         .fetcher
-        .get_bounded(&source.url, &state.validators, Some(&shared.polls))
+        .get_in_turn(turn, &source.url, &state.validators)
         .await;
-    (parse(source, shared, fetched, started), permit)
+    (parse(source, shared, fetched, known, started), permit)
 }
 
 fn parse(
     source: &Source,
     shared: &Shared,
     fetched: Result<fetch::Fetched, fetch::FetchError>,
+    known: &Known,
     started: Instant,
 ) -> Read {
     Fetched {
@@ -273,12 +294,13 @@ fn parse(
             url,
         }) => (body, validators, max_age, content_type, url),
     };
-    match parse_source_unread(source, &body, content_type.as_deref(), &url) {
+    match parse_source_new(source, &body, content_type.as_deref(), &url, known) {
         Ok(parsed) => Read::Items {
             items: parsed.items,
             skipped: parsed.skipped,
             validators,
             hint: max_age.max(parsed.ttl),
+            known: parsed.known,
         },
         Err(e) => Read::Failed((e.kind(), format!("{}: {e}", source.url), None)),
     }

@@ -132,6 +132,14 @@ impl FetchError {
 /// When the last request to a host (`host:port`) ended; held while one runs.
 type HostSlot = Arc<tokio::sync::Mutex<Option<tokio::time::Instant>>>;
 
+/// A request's turn to leave: its host's (held until it is done) and a
+/// permit, from [`Fetcher::turn`].
+pub struct Turn {
+    /// The host's last request time; `None` for a file.
+    host: Option<tokio::sync::OwnedMutexGuard<Option<tokio::time::Instant>>>,
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
@@ -177,37 +185,71 @@ impl Fetcher {
         Result<Fetched, FetchError>,
         Option<tokio::sync::OwnedSemaphorePermit>,
     ) {
-        let permit = || async {
-            match work {
-                Some(w) => w.clone().acquire_owned().await.ok(),
-                None => None,
+        let turn = self.turn(url, work).await;
+        self.get_in_turn(turn, url, validators).await
+    }
+
+    /// Waits for `url`'s turn: its host's (one request at a time per host,
+    /// `host_gap` apart), then one of `work`'s permits. Apart from the
+    /// request so that a poller can wait in a small future: thousands of
+    /// them wait at once.
+    pub async fn turn(&self, url: &str, work: Option<&Arc<tokio::sync::Semaphore>>) -> Turn {
+        let parsed = url::Url::parse(url).ok();
+        let is_file = parsed
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "file" && u.to_file_path().is_ok());
+        let mut host = None;
+        if !is_file {
+            let name = parsed
+                .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+                .unwrap_or_default();
+            let slot = self
+                .hosts
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(name)
+                .or_default()
+                .clone();
+            let last = slot.lock_owned().await;
+            if let Some(at) = *last {
+                tokio::time::sleep_until(at + self.limits.host_gap).await;
             }
+            host = Some(last);
+        }
+        let permit = match work {
+            Some(w) => w.clone().acquire_owned().await.ok(),
+            None => None,
         };
-        if let Some(path) = url::Url::parse(url)
-            .ok()
-            .filter(|u| u.scheme() == "file")
-            .and_then(|u| u.to_file_path().ok())
-        {
-            let permit = permit().await;
+        Turn { host, permit }
+    }
+
+    /// Fetches `url` in its [`Turn`]; gives back the turn's permit.
+    pub async fn get_in_turn(
+        &self,
+        turn: Turn,
+        url: &str,
+        validators: &Validators,
+    ) -> (
+        Result<Fetched, FetchError>,
+        Option<tokio::sync::OwnedSemaphorePermit>,
+    ) {
+        let Turn { host, permit } = turn;
+        let Some(mut last) = host else {
+            let path = url::Url::parse(url)
+                .ok()
+                .and_then(|u| u.to_file_path().ok());
+            let Some(path) = path else {
+                let message = "not a path on this machine".to_string();
+                return (
+                    Err(FetchError::File {
+                        path: url.into(),
+                        message,
+                    }),
+                    permit,
+                );
+            };
             return (self.read_file(&path).await, permit);
-        }
-        // Politeness: one request at a time per host, and a gap between them.
-        let host = url::Url::parse(url)
-            .ok()
-            .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
-            .unwrap_or_default();
-        let slot = self
-            .hosts
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(host)
-            .or_default()
-            .clone();
-        let mut last = slot.lock().await;
-        if let Some(at) = *last {
-            tokio::time::sleep_until(at + self.limits.host_gap).await;
-        }
-        let permit = permit().await;
+        };
         let result = self.get_http(url, validators).await;
         *last = Some(tokio::time::Instant::now());
         (result, permit)

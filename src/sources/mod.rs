@@ -65,19 +65,22 @@ pub fn parse_source(
     content_type: Option<&str>,
     base: &str,
 ) -> Result<feed::Parsed, ParseError> {
-    let mut parsed = parse_source_unread(source, body, content_type, base)?;
+    let mut parsed = parse_source_new(source, body, content_type, base, &feed::Known::default())?;
     parsed.items.iter_mut().for_each(Item::read_text);
     Ok(parsed)
 }
 
-/// [`parse_source`], with each feed item's summary and content left as the
-/// feed wrote them until [`Item::read_text`]: most items of a changed feed
-/// were seen before, and turning their HTML into text is wasted on them.
-pub fn parse_source_unread(
+/// [`parse_source`] as a poller reads a source: a feed's entries that its
+/// last body also had (`known`) are left out (see [`feed::parse_new`]),
+/// and each item's summary and content are left as the feed wrote them
+/// until [`Item::read_text`]: most items of a changed feed were seen
+/// before, and turning their HTML into text is wasted on them.
+pub fn parse_source_new(
     source: &crate::config::Source,
     body: &[u8],
     content_type: Option<&str>,
     base: &str,
+    known: &feed::Known,
 ) -> Result<feed::Parsed, ParseError> {
     use crate::config::SourceKind;
     let items = |items| feed::Parsed {
@@ -90,7 +93,7 @@ pub fn parse_source_unread(
         }
         (SourceKind::TelegramChannel, _) => Ok(items(page::telegram_channel(body)?)),
         (SourceKind::Gdelt, _) => Ok(items(gdelt::parse(body)?)),
-        _ => feed::parse_unread(body, Some(base), content_type),
+        _ => feed::parse_new(body, Some(base), content_type, known),
     }
 }
 

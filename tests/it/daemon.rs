@@ -5,7 +5,9 @@ use vigia::config::{Config, Secret};
 use vigia::daemon;
 use vigia::delivery::Sink;
 
-use crate::support::{write_config, Entry, FakeBot, FeedServer, Mode, TOKEN};
+use crate::support::{
+    arrived, numbered_title, write_config, Entry, FakeBot, FeedServer, Mode, TOKEN,
+};
 
 fn sink(bot: &FakeBot) -> Sink {
     Sink::telegram(Secret::new(TOKEN), url::Url::parse(&bot.url).unwrap())
@@ -143,6 +145,45 @@ async fn every_matching_item_reaches_its_channels_once_escaped() {
         assert!(st.saw_if_none_match && st.saw_if_modified_since);
         assert_eq!((st.full, st.not_modified), (2, 1));
     }
+    running.shutdown().await;
+}
+
+/// A poller parses only the entries its feed's last body did not have;
+/// what is new still alerts, and so does a new report linking to the page
+/// an earlier one links to (the link is then no longer unique in the feed,
+/// which changes the new item's keys: only the whole body shows it).
+#[tokio::test]
+async fn new_entries_of_a_changed_feed_alert_even_when_they_share_a_known_link() {
+    let page = "https://news.example/live/detentions";
+    let report = |n: usize, age: i64| {
+        Entry::new(
+            &n.to_string(),
+            &numbered_title(n),
+            "",
+            Duration::minutes(age),
+        )
+    };
+    let Setup {
+        bot,
+        feed,
+        config,
+        _dir,
+    } = setup(Mode::Ok, vec![report(1, 9).linking_to(page), report(2, 8)]).await;
+    let running = daemon::start(&config, sink(&bot)).await.unwrap();
+    let h = running.handle.clone();
+    let alerts = "-1001234567890";
+
+    h.poll_now().await;
+    h.delivered().await;
+    assert_eq!(arrived(&bot.sent(), alerts), vec![1, 2]);
+    feed.push(report(3, 3));
+    h.poll_now().await;
+    h.delivered().await;
+    assert_eq!(arrived(&bot.sent(), alerts), vec![1, 2, 3]);
+    feed.push(report(4, 2).linking_to(page));
+    h.poll_now().await;
+    h.delivered().await;
+    assert_eq!(arrived(&bot.sent(), alerts), vec![1, 2, 3, 4]);
     running.shutdown().await;
 }
 

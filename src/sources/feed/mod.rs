@@ -31,10 +31,12 @@ use std::time::Duration;
 
 mod dates;
 mod decode;
+mod known;
 mod repair;
 
 pub use dates::parse_date;
 pub use decode::decode;
+pub use known::Known;
 pub use repair::repair;
 
 use super::{Item, ParseError};
@@ -49,6 +51,9 @@ pub struct Parsed {
     /// Entries that could not be read, each as a short description (its
     /// title or first words), for the warning that names them.
     pub skipped: Vec<String>,
+    /// This body's entries, for [`parse_new`] on the next one: empty when
+    /// they cannot be told apart safely.
+    pub known: Known,
 }
 
 /// Parses a feed fetched from `base` (to resolve relative links), served
@@ -70,12 +75,102 @@ pub fn parse_unread(
     base: Option<&str>,
     content_type: Option<&str>,
 ) -> Result<Parsed, ParseError> {
+    parse_text(&decode(body, content_type), base)
+}
+
+/// [`parse_unread`], leaving out the entries the last body also had
+/// (`known`, from that body's [`Parsed::known`]): see [`known`].
+pub fn parse_new(
+    body: &[u8],
+    base: Option<&str>,
+    content_type: Option<&str>,
+    known: &Known,
+) -> Result<Parsed, ParseError> {
     let text = decode(body, content_type);
+    if !text.trim_start().starts_with('<') {
+        return parse_text(&text, base);
+    }
+    let spans = entry_spans(&text);
+    if spans.is_empty() || !known::side_by_side(&text, &spans) {
+        return parse_text(&text, base);
+    }
+    let hashes: Vec<u64> = spans
+        .iter()
+        .map(|&(start, end)| known::entry_hash(&text[start..end]))
+        .collect();
+    if let Some(parsed) = only_new(&text, &spans, &hashes, known, base) {
+        return Ok(parsed);
+    }
+    let mut parsed = parse_text(&text, base)?;
+    if parsed.items.len() == hashes.len() && parsed.skipped.is_empty() {
+        let links = parsed
+            .items
+            .iter()
+            .map(|i| known::link_hash(i.link.as_deref()));
+        parsed.known = Known::new(hashes.into_iter().zip(links));
+    }
+    Ok(parsed)
+}
+
+/// The entries of `text` that `known` does not list, parsed inside the
+/// document's head and tail; `None` when the whole must be parsed.
+fn only_new(
+    text: &str,
+    spans: &[(usize, usize)],
+    hashes: &[u64],
+    known: &Known,
+    base: Option<&str>,
+) -> Option<Parsed> {
+    if known.is_empty() {
+        return None;
+    }
+    let old: Vec<Option<u16>> = hashes.iter().map(|&h| known.link(h)).collect();
+    let new = old.iter().filter(|l| l.is_none()).count();
+    if new == spans.len() {
+        return None;
+    }
+    let (first, last) = (spans[0].0, spans[spans.len() - 1].1);
+    let mut document = String::with_capacity(first + text.len() - last + 1024);
+    document.push_str(&text[..first]);
+    for (&(start, end), link) in spans.iter().zip(&old) {
+        if link.is_none() {
+            document.push_str(&text[start..end]);
+        }
+    }
+    document.push_str(&text[last..]);
+    let mut parsed = parse_text(&document, base).ok()?;
+    if parsed.items.len() != new || !parsed.skipped.is_empty() {
+        return None;
+    }
+    let mut new_links = parsed
+        .items
+        .iter()
+        .map(|i| known::link_hash(i.link.as_deref()));
+    let mut pairs = Vec::with_capacity(hashes.len());
+    for (&hash, link) in hashes.iter().zip(&old) {
+        pairs.push((hash, link.unwrap_or_else(|| new_links.next().unwrap_or(0))));
+    }
+    // A new entry sharing its link with a left-out one: the link is not
+    // unique in the feed, which only the whole body shows to `item_keys`.
+    let left_out: Vec<u16> = old.iter().flatten().copied().filter(|&l| l != 0).collect();
+    let shared_link = pairs
+        .iter()
+        .zip(&old)
+        .any(|(&(_, link), old)| old.is_none() && link != 0 && left_out.contains(&link));
+    if shared_link {
+        return None;
+    }
+    parsed.known = Known::new(pairs.into_iter());
+    Some(parsed)
+}
+
+/// A decoded feed document, repaired and parsed.
+fn parse_text(text: &str, base: Option<&str>) -> Result<Parsed, ParseError> {
     let is_xml = text.trim_start().starts_with('<');
     let document: Cow<str> = if is_xml {
-        Cow::Owned(repair(&text))
+        Cow::Owned(repair(text))
     } else {
-        Cow::Borrowed(&text)
+        Cow::Borrowed(text)
     };
     match read(document.as_bytes(), base) {
         Ok(feed) if !(feed.entries.is_empty() && is_xml && has_entries(&document)) => {
@@ -114,6 +209,7 @@ fn parsed(feed: feed_rs::model::Feed, skipped: Vec<String>) -> Parsed {
             .map(|e| item_from_entry(e, atom))
             .collect(),
         skipped,
+        known: Known::default(),
     }
 }
 
@@ -285,6 +381,93 @@ mod tests {
                    <item><title>T\u{ed}tulo &lt;b&gt;</title><link>https://e.example/?a=1&amp;b=2</link>\
                    </item></channel></rss>";
         assert_eq!(repair(doc), doc);
+    }
+
+    fn rss(items: &[(&str, &str, &str)]) -> String {
+        let items: String = items
+            .iter()
+            .map(|(guid, title, link)| {
+                format!(
+                    "<item><guid>{guid}</guid><title>{title}</title><link>{link}</link></item>\n"
+                )
+            })
+            .collect();
+        format!(
+            "<rss version=\"2.0\"><channel><title>F</title><ttl>30</ttl>\n{items}</channel></rss>"
+        )
+    }
+
+    fn titles(parsed: &Parsed) -> Vec<&str> {
+        parsed.items.iter().map(|i| i.title.as_str()).collect()
+    }
+
+    #[test]
+    fn entries_the_last_body_had_are_left_out_and_edited_ones_read_again() {
+        let base = Some("https://e.example/");
+        let first = rss(&[("b", "B", "/b"), ("a", "A", "/a")]);
+        let first = parse_new(first.as_bytes(), base, None, &Known::default()).unwrap();
+        assert_eq!(titles(&first), ["B", "A"]);
+        assert_eq!(first.known.len(), 2);
+
+        let next = rss(&[("c", "C", "/c"), ("b", "B edited", "/b"), ("a", "A", "/a")]);
+        let next = parse_new(next.as_bytes(), base, None, &first.known).unwrap();
+        assert_eq!(titles(&next), ["C", "B edited"]);
+        assert_eq!(
+            next.ttl,
+            Some(Duration::from_secs(30 * 60)),
+            "the head is read"
+        );
+        assert_eq!(next.known.len(), 3);
+
+        // A body that changed outside its entries has nothing new.
+        let same = rss(&[("c", "C", "/c"), ("b", "B edited", "/b"), ("a", "A", "/a")])
+            .replace("<title>F</title>", "<title>F2</title>");
+        let same = parse_new(same.as_bytes(), base, None, &next.known).unwrap();
+        assert!(same.items.is_empty());
+        assert_eq!(same.known, next.known);
+    }
+
+    #[test]
+    fn a_new_entry_sharing_a_left_out_entrys_link_gets_the_whole_body_read() {
+        let base = Some("https://e.example/");
+        let first = rss(&[("a", "A", "/live?utm_source=rss")]);
+        let first = parse_new(first.as_bytes(), base, None, &Known::default()).unwrap();
+        // The same page, written otherwise: the same key.
+        let next = rss(&[
+            ("b", "B", "https://E.example/live"),
+            ("a", "A", "/live?utm_source=rss"),
+        ]);
+        let next = parse_new(next.as_bytes(), base, None, &first.known).unwrap();
+        assert_eq!(titles(&next), ["B", "A"]);
+        assert_eq!(next.known.len(), 2);
+    }
+
+    #[test]
+    fn entries_with_anything_between_them_are_all_read_every_time() {
+        let doc = "<rss version=\"2.0\"><channel><title>F</title>\
+                   <item><guid>a</guid><title>A</title></item><!-- ad -->\
+                   <item><guid>b</guid><title>B</title></item></channel></rss>";
+        let first = parse_new(doc.as_bytes(), None, None, &Known::default()).unwrap();
+        assert_eq!(titles(&first), ["A", "B"]);
+        assert!(first.known.is_empty());
+        let again = parse_new(doc.as_bytes(), None, None, &first.known).unwrap();
+        assert_eq!(titles(&again), ["A", "B"]);
+    }
+
+    #[test]
+    fn atom_entries_are_left_out_too() {
+        let atom = |entries: &[&str]| {
+            let entries: String = entries
+                .iter()
+                .map(|id| {
+                    format!("<entry><id>{id}</id><title>{id}</title><link href=\"/{id}\"/></entry>")
+                })
+                .collect();
+            format!("<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>F</title>{entries}</feed>")
+        };
+        let first = parse_new(atom(&["a"]).as_bytes(), None, None, &Known::default()).unwrap();
+        let next = parse_new(atom(&["b", "a"]).as_bytes(), None, None, &first.known).unwrap();
+        assert_eq!(titles(&next), ["b"]);
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub struct Entry {
     pub title: String,
     pub description: String,
     pub published: chrono::DateTime<chrono::Utc>,
+    /// The item's link; by default a page of its own, `/news/{guid}`.
+    pub link: Option<String>,
 }
 
 impl Entry {
@@ -64,6 +66,15 @@ impl Entry {
             title: title.into(),
             description: description.into(),
             published: chrono::Utc::now() - age,
+            link: None,
+        }
+    }
+
+    /// The entry, linking to `link`.
+    pub fn linking_to(self, link: &str) -> Self {
+        Entry {
+            link: Some(link.into()),
+            ..self
         }
     }
 }
@@ -101,10 +112,14 @@ pub fn rss(base: &str, entries: &[Entry]) -> String {
     let mut items = String::new();
     for e in entries.iter().rev() {
         items.push_str(&format!(
-            "<item><title>{}</title><link>{base}/news/{}</link><guid isPermaLink=\"false\">{}</guid>\
+            "<item><title>{}</title><link>{}</link><guid isPermaLink=\"false\">{}</guid>\
              <description>{}</description><pubDate>{}</pubDate></item>\n",
             xml_escape(&e.title),
-            e.guid,
+            xml_escape(
+                &e.link
+                    .clone()
+                    .unwrap_or_else(|| format!("{base}/news/{}", e.guid))
+            ),
             e.guid,
             xml_escape(&e.description),
             e.published.to_rfc2822()
