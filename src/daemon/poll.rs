@@ -205,7 +205,7 @@ async fn try_poll(
             Ok((queued, outcome, back))
         })
         .await?;
-    known.replace(entries);
+    *known = entries;
     if queued > 0 {
         shared.wake.notify_one();
     }

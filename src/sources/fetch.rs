@@ -132,12 +132,17 @@ impl FetchError {
 /// When the last request to a host (`host:port`) ended; held while one runs.
 type HostSlot = Arc<tokio::sync::Mutex<Option<tokio::time::Instant>>>;
 
-/// A request's turn to leave: its host's (held until it is done) and a
-/// permit, from [`Fetcher::turn`].
+/// A request's turn to leave, from [`Fetcher::turn`]: what it reads, and a
+/// permit.
 pub struct Turn {
-    /// The host's last request time; `None` for a file.
-    host: Option<tokio::sync::OwnedMutexGuard<Option<tokio::time::Instant>>>,
+    to: Target,
     permit: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+enum Target {
+    File(std::path::PathBuf),
+    /// The host's slot, held until the request is done.
+    Host(tokio::sync::OwnedMutexGuard<Option<tokio::time::Instant>>),
 }
 
 #[derive(Clone)]
@@ -168,62 +173,50 @@ impl Fetcher {
     /// GETs `url`, conditionally when `validators` are given; a `file://`
     /// URL is read from disk, within the same size limit.
     pub async fn get(&self, url: &str, validators: &Validators) -> Result<Fetched, FetchError> {
-        self.get_bounded(url, validators, None).await.0
-    }
-
-    /// [`Fetcher::get`], taking one of `work`'s permits once the host's turn
-    /// has come and before the request leaves. The caller holds the permit
-    /// until it is done with what came back, so that bodies and their items
-    /// in memory at once are bounded by `work`, and waiting for a busy host
-    /// never holds one.
-    pub async fn get_bounded(
-        &self,
-        url: &str,
-        validators: &Validators,
-        work: Option<&Arc<tokio::sync::Semaphore>>,
-    ) -> (
-        Result<Fetched, FetchError>,
-        Option<tokio::sync::OwnedSemaphorePermit>,
-    ) {
-        let turn = self.turn(url, work).await;
-        self.get_in_turn(turn, url, validators).await
+        let turn = self.turn(url, None).await;
+        self.get_in_turn(turn, url, validators).await.0
     }
 
     /// Waits for `url`'s turn: its host's (one request at a time per host,
-    /// `host_gap` apart), then one of `work`'s permits. Apart from the
-    /// request so that a poller can wait in a small future: thousands of
-    /// them wait at once.
+    /// `host_gap` apart), then one of `work`'s permits, so that waiting for
+    /// a busy host never holds one. Apart from the request so that a poller
+    /// waits in a small future: thousands of them wait at once.
     pub async fn turn(&self, url: &str, work: Option<&Arc<tokio::sync::Semaphore>>) -> Turn {
         let parsed = url::Url::parse(url).ok();
-        let is_file = parsed
+        let file = parsed
             .as_ref()
-            .is_some_and(|u| u.scheme() == "file" && u.to_file_path().is_ok());
-        let mut host = None;
-        if !is_file {
-            let name = parsed
-                .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
-                .unwrap_or_default();
-            let slot = self
-                .hosts
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .entry(name)
-                .or_default()
-                .clone();
-            let last = slot.lock_owned().await;
-            if let Some(at) = *last {
-                tokio::time::sleep_until(at + self.limits.host_gap).await;
+            .filter(|u| u.scheme() == "file")
+            .and_then(|u| u.to_file_path().ok());
+        let to = match file {
+            Some(path) => Target::File(path),
+            None => {
+                let host = parsed
+                    .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+                    .unwrap_or_default();
+                let slot = self
+                    .hosts
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .entry(host)
+                    .or_default()
+                    .clone();
+                let last = slot.lock_owned().await;
+                if let Some(at) = *last {
+                    tokio::time::sleep_until(at + self.limits.host_gap).await;
+                }
+                Target::Host(last)
             }
-            host = Some(last);
-        }
+        };
         let permit = match work {
             Some(w) => w.clone().acquire_owned().await.ok(),
             None => None,
         };
-        Turn { host, permit }
+        Turn { to, permit }
     }
 
-    /// Fetches `url` in its [`Turn`]; gives back the turn's permit.
+    /// Fetches `url` in its [`Turn`], and gives back the turn's permit: the
+    /// caller holds it until it is done with what came back, so that bodies
+    /// and their items in memory at once are bounded by the permits.
     pub async fn get_in_turn(
         &self,
         turn: Turn,
@@ -233,25 +226,15 @@ impl Fetcher {
         Result<Fetched, FetchError>,
         Option<tokio::sync::OwnedSemaphorePermit>,
     ) {
-        let Turn { host, permit } = turn;
-        let Some(mut last) = host else {
-            let path = url::Url::parse(url)
-                .ok()
-                .and_then(|u| u.to_file_path().ok());
-            let Some(path) = path else {
-                let message = "not a path on this machine".to_string();
-                return (
-                    Err(FetchError::File {
-                        path: url.into(),
-                        message,
-                    }),
-                    permit,
-                );
-            };
-            return (self.read_file(&path).await, permit);
+        let Turn { to, permit } = turn;
+        let result = match to {
+            Target::File(path) => self.read_file(&path).await,
+            Target::Host(mut last) => {
+                let result = self.get_http(url, validators).await;
+                *last = Some(tokio::time::Instant::now());
+                result
+            }
         };
-        let result = self.get_http(url, validators).await;
-        *last = Some(tokio::time::Instant::now());
         (result, permit)
     }
 

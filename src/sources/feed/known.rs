@@ -55,17 +55,6 @@ impl Known {
         self.entries.len()
     }
 
-    /// Takes `next`'s entries, in this one's room when they fit: a feed
-    /// keeps its number of entries, and a poller that kept its block would
-    /// not leave holes in the heap at every poll.
-    pub fn replace(&mut self, next: Known) {
-        if self.entries.len() == next.entries.len() {
-            self.entries.copy_from_slice(&next.entries);
-        } else {
-            *self = next;
-        }
-    }
-
     /// The link hash of a known entry; `None` when the entry is not known.
     pub(super) fn link(&self, entry: u64) -> Option<u16> {
         let at = self.entries.partition_point(|&e| e >> LINK_BITS < entry);

@@ -142,25 +142,24 @@ fn only_new(
     if parsed.items.len() != new || !parsed.skipped.is_empty() {
         return None;
     }
-    let mut new_links = parsed
+    let new_links: Vec<u16> = parsed
         .items
         .iter()
-        .map(|i| known::link_hash(i.link.as_deref()));
-    let mut pairs = Vec::with_capacity(hashes.len());
-    for (&hash, link) in hashes.iter().zip(&old) {
-        pairs.push((hash, link.unwrap_or_else(|| new_links.next().unwrap_or(0))));
-    }
+        .map(|i| known::link_hash(i.link.as_deref()))
+        .collect();
     // A new entry sharing its link with a left-out one: the link is not
     // unique in the feed, which only the whole body shows to `item_keys`.
-    let left_out: Vec<u16> = old.iter().flatten().copied().filter(|&l| l != 0).collect();
-    let shared_link = pairs
+    let shared_link = new_links
         .iter()
-        .zip(&old)
-        .any(|(&(_, link), old)| old.is_none() && link != 0 && left_out.contains(&link));
+        .any(|&link| link != 0 && old.contains(&Some(link)));
     if shared_link {
         return None;
     }
-    parsed.known = Known::new(pairs.into_iter());
+    let mut new_links = new_links.into_iter();
+    let links = old
+        .iter()
+        .map(|l| l.or_else(|| new_links.next()).unwrap_or(0));
+    parsed.known = Known::new(hashes.iter().copied().zip(links));
     Some(parsed)
 }
 
