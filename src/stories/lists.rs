@@ -392,6 +392,14 @@ pub(super) const NUMBERS: &[(&str, u32)] = &[
     ("trinta", 30),
     ("quarenta", 40),
     ("cinquenta", 50),
+    // "Una docena", "a dozen", "una veintena": about as many.
+    ("decena", 10),
+    ("dezena", 10),
+    ("docena", 12),
+    ("duzia", 12),
+    ("dozen", 12),
+    ("veintena", 20),
+    ("vintena", 20),
 ];
 
 /// Words before which Spanish `dos` is a number ("a dos", "los dos"),

@@ -631,6 +631,12 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     if !a_names.is_empty() && !b_names.is_empty() && !a_names.iter().any(|n| b_names.contains(n)) {
         return Verdict::Apart(Veto::Watched);
     }
+    // One person, named in full or in part ("Sor Inés Montalván", "Inés
+    // Montalván").
+    let part_of = |p: &str, q: &str| p.split(' ').all(|w| q.split(' ').any(|x| x == w));
+    let named_in = |p: &str, y: &Words| {
+        mentions(&y.words, p) || y.people.iter().any(|q| part_of(p, q) || part_of(q, p))
+    };
     let unmentioned = |x: &Words, y: &Words| x.people.iter().any(|p| !mentions(&y.words, p));
     if unmentioned(a, b) && unmentioned(b, a) {
         return Verdict::Apart(Veto::People);
@@ -652,9 +658,7 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     // about someone: a second person's detention told beside the first
     // ("the lawyer's colleague was also detained").
     let about_others = |x: &Words, y: &Words| {
-        !x.subject.is_empty()
-            && !y.people.is_empty()
-            && x.subject.iter().all(|p| !mentions(&y.words, p))
+        !x.subject.is_empty() && !y.people.is_empty() && x.subject.iter().all(|p| !named_in(p, y))
     };
     if about_others(a, b) || about_others(b, a) {
         return Verdict::Apart(Veto::AboutOthers);
@@ -662,9 +666,6 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     if a_names.iter().any(|n| b_names.contains(n)) {
         return Verdict::Same;
     }
-    // One person, named in full or in part ("Sor Inés Montalván", "Inés
-    // Montalván").
-    let part_of = |p: &str, q: &str| p.split(' ').all(|w| q.split(' ').any(|x| x == w));
     // "Otros seis detenidos", "la esposa de": one more detention, not the
     // one told before (the people both name may be the first one's),
     // unless both are about the same person.
@@ -1220,5 +1221,27 @@ mod tests {
         assert_eq!(best_story(&other, &[], earlier), None);
         // Without the report that tells them apart, it joins.
         assert_eq!(best_story(&other, &[], [(1, &first, &[][..])]), Some(1));
+    }
+
+    #[test]
+    fn a_person_named_in_part_is_whom_both_are_about() {
+        let full = words(
+            "Aprehenden al dirigente cívico Rómulo Calvo Suárez en Santa Cruz",
+            "El dirigente cívico Rómulo Calvo Suárez fue aprehendido por la Policía en Santa Cruz.",
+        );
+        let part = words(
+            "Policía aprehende a Rómulo Calvo en Santa Cruz",
+            "El expresidente del Comité Cívico Rómulo Calvo fue aprehendido en Santa Cruz.",
+        );
+        assert!(same_story(&full, &[], &part, &[]));
+        assert!(same_story(&part, &[], &full, &[]));
+    }
+
+    #[test]
+    fn about_as_many_is_a_count() {
+        let w = words("Detienen a una docena de manifestantes en Valencia", "");
+        assert_eq!(w.counts, [12].into());
+        let w = words("Trasladan a una veintena de presos políticos", "");
+        assert_eq!(w.counts, [20].into());
     }
 }
