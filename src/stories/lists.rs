@@ -325,6 +325,113 @@ pub(super) const RELEASE: &[&str] = &[
     "liberta",
 ];
 
+/// Title words that report what befell people already detained: a court
+/// hearing or charges, a sentence, a disappeared person found, an
+/// expulsion, a new arrest (verbs and participles, as [`RELEASE`]).
+/// Transfers are not here: detention reports tell of them too ("lo
+/// trasladan a La Paz").
+/// Title verbs that report a detention as it happens ("detienen", "arrests"):
+/// a title with one tells of a detention whatever else it tells ("Expulsan
+/// a dos monjas y detienen a una tercera"). Participles are not here: they
+/// name people detained before ("los tres oficiales detenidos").
+pub(super) const DETAINS: &[&str] = &[
+    "detienen",
+    "detiene",
+    "detuvo",
+    "detuvieron",
+    "arrestan",
+    "arresta",
+    "arresto",
+    "arrestaron",
+    "capturan",
+    "captura",
+    "capturo",
+    "capturaron",
+    "aprehenden",
+    "aprehende",
+    "aprehendio",
+    "apresan",
+    "apresa",
+    "arrests",
+    "arrest",
+    "detains",
+    "detain",
+    "seize",
+    "seizes",
+    "prende",
+    "prendem",
+    "prendeu",
+    "prenderam",
+    "detem",
+    "deteve",
+    "detiveram",
+];
+
+pub(super) const LATER: &[(&str, super::Event)] = {
+    use super::Event::*;
+    &[
+        ("imputan", Court),
+        ("imputa", Court),
+        ("imputado", Court),
+        ("imputada", Court),
+        ("imputados", Court),
+        ("presentan", Court),
+        ("presentado", Court),
+        ("presentada", Court),
+        ("presentados", Court),
+        ("privativa", Court),
+        ("enjuician", Court),
+        ("condenan", Court),
+        ("condenado", Court),
+        ("condenada", Court),
+        ("condenados", Court),
+        ("sentencian", Court),
+        ("sentenciado", Court),
+        ("sentenciada", Court),
+        ("charged", Court),
+        ("indicted", Court),
+        ("arraigned", Court),
+        ("sentenced", Court),
+        ("convicted", Court),
+        ("indiciado", Court),
+        ("indiciada", Court),
+        ("denunciado", Court),
+        ("julgado", Court),
+        ("condenou", Court),
+        ("aparece", Found),
+        ("aparecen", Found),
+        ("reaparece", Found),
+        ("localizan", Found),
+        ("localizado", Found),
+        ("localizada", Found),
+        ("reappears", Found),
+        ("resurfaces", Found),
+        ("reaparece", Found),
+        ("aparecem", Found),
+        ("expulsa", Expelled),
+        ("expulsan", Expelled),
+        ("expulsado", Expelled),
+        ("expulsada", Expelled),
+        ("destierra", Expelled),
+        ("destierran", Expelled),
+        ("desterrado", Expelled),
+        ("deporta", Expelled),
+        ("deportan", Expelled),
+        ("deportado", Expelled),
+        ("deportada", Expelled),
+        ("expelled", Expelled),
+        ("deported", Expelled),
+        ("banished", Expelled),
+        ("expulsou", Expelled),
+        ("deportou", Expelled),
+        ("nuevamente", Again),
+        ("vuelven", Again),
+        ("again", Again),
+        ("rearrested", Again),
+        ("novamente", Again),
+    ]
+};
+
 /// Number words of English, Spanish and Portuguese, folded, and their
 /// value. Spanish `dos` is also Portuguese for "of the": see [`counts`].
 pub(super) const NUMBERS: &[(&str, u32)] = &[

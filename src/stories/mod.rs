@@ -10,7 +10,8 @@
 //! Two reports are one story by what identifies a detention, read from
 //! the title and the lead by [`words`]: the people named, whom the report
 //! is about, how many people it counts, the proper nouns of places and
-//! bodies, whether it tells of a release or of another detention, and the
+//! bodies, what event it tells of (a detention, a release, charges, an
+//! expulsion), whether it tells of another detention, and the
 //! *content words*: folded (see [`crate::text::normalize`](mod@crate::text::normalize)),
 //! without the stopwords of English, Spanish and Portuguese, cut to their
 //! first [`STEM`] letters so that `detenido`, `detenida` and `detenidos`
@@ -82,8 +83,48 @@ pub struct Words {
     /// The nationalities the title gives (as countries: "co", "us"): two
     /// Colombians are not two Americans.
     pub nationals: BTreeSet<String>,
-    /// Whether the title reports a release rather than a detention.
-    pub release: bool,
+    /// What the title reports befell its people: a detention, unless it
+    /// tells of a release or a later event.
+    pub event: Event,
+}
+
+/// What a report tells of. Reports of different events are different
+/// stories, even of one person: a release, a court hearing, an expulsion
+/// are news of their own, not a repeat of the detention.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Event {
+    #[default]
+    Detention,
+    Release,
+    /// Charges, a hearing, a sentence.
+    Court,
+    /// A disappeared person found.
+    Found,
+    Expelled,
+    /// A new arrest of someone released.
+    Again,
+}
+
+const EVENTS: [Event; 5] = [
+    Event::Release,
+    Event::Court,
+    Event::Found,
+    Event::Expelled,
+    Event::Again,
+];
+
+impl Event {
+    /// Its name in the store.
+    fn as_str(self) -> &'static str {
+        match self {
+            Event::Detention => "detention",
+            Event::Release => "release",
+            Event::Court => "court",
+            Event::Found => "found",
+            Event::Expelled => "expelled",
+            Event::Again => "again",
+        }
+    }
 }
 
 /// The counts a text gives: numbers from 2 to 999 written as digits or
@@ -398,7 +439,20 @@ pub fn words(title: &str, summary: &str) -> Words {
                 || ASSOCIATES.contains(&title_words[i]) && named_at(i + 2))
     });
     let another = kin || title_words.iter().any(|w| ANOTHER.contains(w));
-    let release = title_words.iter().any(|w| RELEASE.contains(w));
+    // The first word of the title that tells of another event than a
+    // detention, unless the title tells of one as it happens.
+    let detains = title_words.iter().any(|w| DETAINS.contains(w));
+    let event = title_words
+        .iter()
+        .filter(|_| !detains)
+        .find_map(|w| {
+            if RELEASE.contains(w) {
+                Some(Event::Release)
+            } else {
+                LATER.iter().find(|(l, _)| l == w).map(|(_, e)| *e)
+            }
+        })
+        .unwrap_or_default();
     // A title telling of a relative's detention names the first one's
     // person ("la esposa de José Daniel Ferrán"): the lead names whom it
     // is about.
@@ -454,7 +508,7 @@ pub fn words(title: &str, summary: &str) -> Words {
             .filter_map(|i| DEMONYMS.iter().find(|(d, _)| *d == title_words[i]))
             .map(|(_, c)| c.to_string())
             .collect(),
-        release,
+        event,
     }
 }
 
@@ -593,7 +647,8 @@ enum Veto {
     Watched,
     /// Each names people the other never mentions.
     People,
-    /// One tells of a release, the other of a detention.
+    /// They tell of different events: a detention and a release, a court
+    /// hearing, a transfer.
     Release,
     /// Each title has a number the other never mentions.
     Numbers,
@@ -641,7 +696,7 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     if unmentioned(a, b) && unmentioned(b, a) {
         return Verdict::Apart(Veto::People);
     }
-    if a.release != b.release {
+    if a.event != b.event {
         return Verdict::Apart(Veto::Release);
     }
     // Each title has a number the other never mentions ("día 5", "día 10"):
@@ -764,7 +819,7 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
 /// join needs (see [`may_join`]; the store finds them through its index),
 /// the story the new item joins: the one whose member overlaps it most
 /// among those that tell the same story, and none of whose members tells
-/// of other people, places or events (a story-wide [`Veto`]): "cinco
+/// of other people, places or events (a story-wide veto): "cinco
 /// sargentos en Maracay" may read like a story's first report, "cinco
 /// militares", and still be told apart by its second, "en el Fuerte Mara".
 pub fn best_story<'a>(
@@ -825,7 +880,8 @@ pub fn story_among<'a>(
 /// Serializes words for the store: one per line, content words bare, then
 /// marked by a first character: title names `^`, people `@`, the subject
 /// `%`, counts `#`, proper nouns `~`, the title's place `&`, nationalities
-/// `$`, and `!release`, `!another`.
+/// `$`, trades `*`, an event other than a detention as `!release`,
+/// `!court`, …, and `!another`.
 pub fn to_stored(words: &Words) -> String {
     let mut lines: Vec<String> = words.words.iter().cloned().collect();
     lines.extend(words.names.iter().map(|n| format!("^{n}")));
@@ -836,8 +892,8 @@ pub fn to_stored(words: &Words) -> String {
     lines.extend(words.place.iter().map(|p| format!("&{p}")));
     lines.extend(words.nationals.iter().map(|c| format!("${c}")));
     lines.extend(words.trades.iter().map(|t| format!("*{t}")));
-    if words.release {
-        lines.push("!release".to_string());
+    if words.event != Event::Detention {
+        lines.push(format!("!{}", words.event.as_str()));
     }
     if words.another {
         lines.push("!another".to_string());
@@ -850,8 +906,11 @@ pub fn to_stored(words: &Words) -> String {
 pub fn from_stored(stored: &str) -> Words {
     let mut out = Words::default();
     for line in stored.split('\n').filter(|w| !w.is_empty()) {
-        if line == "!release" {
-            out.release = true;
+        if let Some(event) = EVENTS
+            .iter()
+            .find(|e| line.strip_prefix('!') == Some(e.as_str()))
+        {
+            out.event = *event;
         } else if line == "!another" {
             out.another = true;
         } else if let Some(name) = line.strip_prefix('^') {
@@ -945,10 +1004,16 @@ mod tests {
         );
         let got: Vec<&str> = w.people.iter().map(String::as_str).collect();
         assert_eq!(got, ["alirio pachec", "carla rosa"]);
-        assert!(!w.release);
-        assert!(words("Liberan a Carla de la Rosa", "").release);
+        assert_eq!(w.event, Event::Detention);
+        assert_eq!(
+            words("Liberan a Carla de la Rosa", "").event,
+            Event::Release
+        );
         // Demanding a release is no release.
-        assert!(!words("Exigen la liberación de Carla de la Rosa", "").release);
+        assert_eq!(
+            words("Exigen la liberación de Carla de la Rosa", "").event,
+            Event::Detention
+        );
     }
 
     #[test]
@@ -1243,5 +1308,46 @@ mod tests {
         assert_eq!(w.counts, [12].into());
         let w = words("Trasladan a una veintena de presos políticos", "");
         assert_eq!(w.counts, [20].into());
+    }
+
+    #[test]
+    fn a_later_event_of_the_same_person_is_news_of_its_own() {
+        let detained = words(
+            "Detienen a la alcaldesa opositora de Guanare, Rosa Elena Pineda",
+            "La alcaldesa de Guanare, Rosa Elena Pineda, fue detenida por la PNB en su despacho.",
+        );
+        let court = words(
+            "Tribunal dicta privativa de libertad a la alcaldesa Rosa Elena Pineda",
+            "Un tribunal de Guanare ordenó la privación de libertad de la alcaldesa Rosa Elena Pineda.",
+        );
+        assert_eq!(court.event, Event::Court);
+        assert!(!same_story(&detained, &[], &court, &[]));
+        for (title, event) in [
+            ("Tomás Ibarra aparece en la sede del SEBIN", Event::Found),
+            (
+                "Régimen expulsa al obispo Rolando Álvarez a Roma",
+                Event::Expelled,
+            ),
+            (
+                "Vuelven a detener a la activista Mireya Guevara",
+                Event::Again,
+            ),
+            (
+                "Opposition leader Juan Pérez charged with treason",
+                Event::Court,
+            ),
+        ] {
+            assert_eq!(words(title, "").event, event, "{title}");
+        }
+        // A title telling of a detention as it happens tells of that,
+        // whatever else it tells; an adjective is no expulsion.
+        for title in [
+            "Expulsan a dos monjas y detienen a una tercera en Managua",
+            "Colombia arrests exiled Venezuelan opposition figure",
+            "Liberan a un periodista y detienen a otro en Caracas",
+        ] {
+            assert_eq!(words(title, "").event, Event::Detention, "{title}");
+        }
+        assert_eq!(from_stored(&to_stored(&court)), court);
     }
 }

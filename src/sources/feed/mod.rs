@@ -79,7 +79,7 @@ pub fn parse_unread(
 }
 
 /// [`parse_unread`], leaving out the entries the last body also had
-/// (`known`, from that body's [`Parsed::known`]): see [`known`].
+/// (`known`, from that body's [`Parsed::known`]): see [`Known`].
 pub fn parse_new(
     body: &[u8],
     base: Option<&str>,
