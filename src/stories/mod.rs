@@ -829,16 +829,18 @@ pub fn best_story<'a>(
 ) -> Option<i64> {
     // Per story: the best overlap of a member telling the same story, and
     // whether any member tells of other people or another event.
+    // In the order first met, so that a tie goes to the earlier story.
     let mut stories: Vec<(i64, Option<f64>, bool)> = Vec::new();
+    let mut at: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
     for (story, other, other_names) in earlier {
         let verdict = judge(words, names, other, other_names);
-        let i = match stories.iter().position(|s| s.0 == story) {
-            Some(i) => i,
-            None => {
-                stories.push((story, None, false));
-                stories.len() - 1
-            }
-        };
+        if verdict == Verdict::Unsure {
+            continue;
+        }
+        let i = *at.entry(story).or_insert_with(|| {
+            stories.push((story, None, false));
+            stories.len() - 1
+        });
         match verdict {
             Verdict::Same => {
                 let (score, _) = overlap(words, other);
