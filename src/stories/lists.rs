@@ -296,6 +296,7 @@ pub(super) const NAME_JOINERS: &[&str] = &["de", "del", "la", "da", "do", "dos",
 /// Title words that report a release (verbs and participles, not the
 /// noun: "exigen su liberación" is no release).
 pub(super) const RELEASE: &[&str] = &[
+    "libera",
     "liberan",
     "liberaron",
     "libero",

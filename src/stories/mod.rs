@@ -1335,6 +1335,10 @@ mod tests {
                 Event::Again,
             ),
             (
+                "Venezuela libera al turista alemán Klaus Becker",
+                Event::Release,
+            ),
+            (
                 "Opposition leader Juan Pérez charged with treason",
                 Event::Court,
             ),

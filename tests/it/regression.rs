@@ -763,7 +763,7 @@ fn the_store_groups_every_story_set_as_the_scored_join_does() {
     let matcher = vigia::matching::Matcher::new(&config);
     let window = std::time::Duration::from_secs(72 * 3600);
     for set in [
-        "", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15",
+        "", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16",
     ] {
         let path = root.join(format!("tests/fixtures/stories{set}.tsv"));
         let text = std::fs::read_to_string(&path).unwrap();
