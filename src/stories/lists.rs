@@ -326,11 +326,6 @@ pub(super) const RELEASE: &[&str] = &[
     "liberta",
 ];
 
-/// Title words that report what befell people already detained: a court
-/// hearing or charges, a sentence, a disappeared person found, an
-/// expulsion, a new arrest (verbs and participles, as [`RELEASE`]).
-/// Transfers are not here: detention reports tell of them too ("lo
-/// trasladan a La Paz").
 /// Title verbs that report a detention as it happens ("detienen", "arrests"):
 /// a title with one tells of a detention whatever else it tells ("Expulsan
 /// a dos monjas y detienen a una tercera"). Participles are not here: they
@@ -368,6 +363,11 @@ pub(super) const DETAINS: &[&str] = &[
     "detiveram",
 ];
 
+/// Title words that report what befell people already detained: a court
+/// hearing or charges, a sentence, a disappeared person found, an
+/// expulsion, a new arrest (verbs and participles, as [`RELEASE`]).
+/// Transfers are not here: detention reports tell of them too ("lo
+/// trasladan a La Paz").
 pub(super) const LATER: &[(&str, super::Event)] = {
     use super::Event::*;
     &[

@@ -155,7 +155,7 @@ fn counted<'a>(words: &'a [&str]) -> impl Iterator<Item = (usize, u32)> + 'a {
 /// "three municipal police officers"): the first of the two words after a
 /// count that names one, up to a stopword ("dos hijos de militares" are
 /// no soldiers).
-fn counted_trades_of(folded: &str) -> BTreeSet<&'static str> {
+fn counted_trades(folded: &str) -> BTreeSet<&'static str> {
     let words: Vec<&str> = folded.split(' ').collect();
     counted(&words)
         .filter_map(|(i, _)| {
@@ -455,9 +455,8 @@ pub fn words(title: &str, summary: &str) -> Words {
         .unwrap_or_default();
     // A title telling of a relative's detention names the first one's
     // person ("la esposa de José Daniel Ferrán"): the lead names whom it
-    // is about.
-    // A title naming the relative first is about the relative ("Ana Lugo,
-    // hija del exdiputado Francisco Lugo").
+    // is about, unless the title names the relative first ("Ana Lugo, hija
+    // del exdiputado Francisco Lugo").
     let subject: BTreeSet<String> = if kin && in_title.len() >= 2 {
         in_title.first().cloned().into_iter().collect()
     } else if kin {
@@ -480,9 +479,9 @@ pub fn words(title: &str, summary: &str) -> Words {
     // A title names the trades of whom it is about and of who detained
     // them ("Policía captura al periodista"); a lead names many people,
     // and only those it counts are read.
-    let mut counted_trades: BTreeSet<&'static str> = t.text.split(' ').filter_map(trade).collect();
-    if counted_trades.is_empty() {
-        counted_trades = counted_trades_of(&folded_lead);
+    let mut trades: BTreeSet<&'static str> = t.text.split(' ').filter_map(trade).collect();
+    if trades.is_empty() {
+        trades = counted_trades(&folded_lead);
     }
     let mut places = BTreeSet::new();
     proper(title, &mut places);
@@ -494,7 +493,7 @@ pub fn words(title: &str, summary: &str) -> Words {
         subject,
         another,
         counts: numbers,
-        trades: counted_trades,
+        trades,
         proper: places,
         place,
         nationals: (0..title_words.len())
@@ -648,8 +647,8 @@ enum Veto {
     /// Each names people the other never mentions.
     People,
     /// They tell of different events: a detention and a release, a court
-    /// hearing, a transfer.
-    Release,
+    /// hearing, an expulsion.
+    Event,
     /// Each title has a number the other never mentions.
     Numbers,
     /// One is about people the other, about someone, never mentions.
@@ -697,7 +696,7 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
         return Verdict::Apart(Veto::People);
     }
     if a.event != b.event {
-        return Verdict::Apart(Veto::Release);
+        return Verdict::Apart(Veto::Event);
     }
     // Each title has a number the other never mentions ("día 5", "día 10"):
     // two reports, even of one person.

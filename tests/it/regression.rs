@@ -672,10 +672,8 @@ fn people_of_other_trades_detained_alike_are_two_stories() {
 /// report of it that the index finds keeps them apart.
 #[test]
 fn a_report_of_other_people_stays_out_of_a_story_one_of_its_reports_tells_apart() {
-    use vigia::store::{NewItem, Store};
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("v.db")).unwrap();
-    let window = std::time::Duration::from_secs(72 * 3600);
+    let store = vigia::store::Store::open(&dir.path().join("v.db")).unwrap();
     let start = chrono::Utc::now();
     let reports = [
         (0, "Detienen a cinco militares acusados de conspiración", "Cinco militares fueron detenidos por la DGCIM acusados de planificar una rebelión desde el Fuerte Mara."),
@@ -683,22 +681,11 @@ fn a_report_of_other_people_stays_out_of_a_story_one_of_its_reports_tells_apart(
         (30, "DGCIM detiene a cinco militares en Maracay", "Cinco militares fueron detenidos por la DGCIM en Maracay, sin relación conocida con el caso del Fuerte Mara."),
     ];
     for (i, (hours, title, summary)) in reports.iter().enumerate() {
-        let item = NewItem {
-            key: (i as u128).to_be_bytes(),
-            aliases: vec![],
-            source: "s".into(),
-            title: title.to_string(),
-            link: None,
-            summary: summary.to_string(),
-            published: None,
-            explanation: Some(vigia::matching::Explanation {
-                rules: vec!["r".into()],
-                ..Default::default()
-            }),
-            alerts: vec![("alerts".into(), "-1001".into())],
-            muted_rule: None,
-            story: Some((vigia::stories::words(title, summary), window)),
+        let explanation = vigia::matching::Explanation {
+            rules: vec!["r".into()],
+            ..Default::default()
         };
+        let item = story_item(i, title, summary, explanation);
         store
             .record(&[item], start + chrono::Duration::hours(*hours))
             .unwrap();
@@ -757,11 +744,10 @@ fn reports_naming_the_same_watched_person_join_across_languages() {
 /// evidence the rules join on: every story set groups alike in both.
 #[test]
 fn the_store_groups_every_story_set_as_the_scored_join_does() {
-    use vigia::store::{NewItem, Store};
+    use vigia::store::Store;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let config = vigia::config::Config::load(&root.join("config/vigia.toml")).unwrap();
     let matcher = vigia::matching::Matcher::new(&config);
-    let window = std::time::Duration::from_secs(72 * 3600);
     for set in [
         "", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16",
     ] {
@@ -789,19 +775,7 @@ fn the_store_groups_every_story_set_as_the_scored_join_does() {
             let mut explanation = matcher.explain(&matcher.check(&text, &[]));
             explanation.rules = vec!["r".into()];
             let found = start + chrono::Duration::milliseconds((hours * 3_600_000.0) as i64);
-            let item = NewItem {
-                key: (i as u128).to_be_bytes(),
-                aliases: vec![],
-                source: "s".into(),
-                title: title.to_string(),
-                link: None,
-                summary: summary.to_string(),
-                published: None,
-                explanation: Some(explanation),
-                alerts: vec![("alerts".into(), "-1001".into())],
-                muted_rule: None,
-                story: Some((vigia::stories::words(title, summary), window)),
-            };
+            let item = story_item(i, title, summary, explanation);
             assert_eq!(store.record(&[item], found).unwrap(), 1);
         }
         let stored: Vec<i64> = store.story_members().unwrap().iter().map(|m| m.0).collect();
@@ -819,6 +793,32 @@ fn the_store_groups_every_story_set_as_the_scored_join_does() {
                 );
             }
         }
+    }
+}
+
+/// An alerting item that joins stories with the default 72 h window, as
+/// intake records one.
+fn story_item(
+    i: usize,
+    title: &str,
+    summary: &str,
+    explanation: vigia::matching::Explanation,
+) -> vigia::store::NewItem {
+    vigia::store::NewItem {
+        key: (i as u128).to_be_bytes(),
+        aliases: vec![],
+        source: "s".into(),
+        title: title.to_string(),
+        link: None,
+        summary: summary.to_string(),
+        published: None,
+        explanation: Some(explanation),
+        alerts: vec![("alerts".into(), "-1001".into())],
+        muted_rule: None,
+        story: Some((
+            vigia::stories::words(title, summary),
+            std::time::Duration::from_secs(72 * 3600),
+        )),
     }
 }
 
