@@ -511,6 +511,30 @@ pub fn words(title: &str, summary: &str) -> Words {
     }
 }
 
+/// Whether `words` name a place `word` is in, or a place in it (see
+/// [`WITHIN`]): "Táchira" and "San Cristóbal" tell of one place at two
+/// scales. `word` is one of a place's stemmed words.
+fn near(word: &str, words: &BTreeSet<String>) -> bool {
+    let stems = |name: &'static str| name.split(' ').filter(|w| content(w)).map(stem);
+    let has = |name: &'static str, w: &str| stems(name).any(|s| s == w);
+    // Words are compared on their first letters: "Maracay" and "Maracaibo"
+    // are both "maraca", and such a stem tells no place.
+    let alone = |name: &'static str| stems(name).eq(std::iter::once(word.to_string()));
+    let mut one_word = WITHIN
+        .iter()
+        .flat_map(|&(p, r)| [p, r])
+        .filter(|n| alone(n));
+    if let Some(first) = one_word.next() {
+        if one_word.any(|n| n != first) {
+            return false;
+        }
+    }
+    let all_in = |name: &'static str| stems(name).all(|s| words.contains(&s));
+    WITHIN.iter().any(|&(place, region)| {
+        (has(region, word) && all_in(place)) || (has(place, word) && all_in(region))
+    })
+}
+
 /// Whether `text` (folded, stemmed words joined by spaces) is wholly in `words`.
 fn mentions(words: &BTreeSet<String>, person: &str) -> bool {
     // Words too short to be kept ("Fe y Alegría") cannot be asked for. A
@@ -762,6 +786,7 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
             !y.words.contains(n)
                 && !BODIES.contains(&n.as_str())
                 && !NOT_PEOPLE.contains(&n.as_str())
+                && !near(n, &y.words)
         })
     };
     if unmentioned_name(a, b) && unmentioned_name(b, a) {
@@ -773,7 +798,7 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     let place_unmentioned = |x: &Words, y: &Words| {
         x.place
             .iter()
-            .all(|p| !y.words.contains(p) && !y.proper.contains(p))
+            .all(|p| !y.words.contains(p) && !y.proper.contains(p) && !near(p, &y.words))
     };
     if !a.place.is_empty()
         && !b.place.is_empty()
@@ -1354,5 +1379,32 @@ mod tests {
             assert_eq!(words(title, "").event, Event::Detention, "{title}");
         }
         assert_eq!(from_stored(&to_stored(&court)), court);
+    }
+
+    #[test]
+    fn a_place_told_at_two_scales_is_one_place() {
+        let state = words(
+            "Detienen a tres soldados del Ejército en Táchira",
+            "Tres soldados del Ejército fueron detenidos por la DGCIM acusados de vender municiones.",
+        );
+        let city = words(
+            "DGCIM arresta a tres soldados en San Cristóbal",
+            "La DGCIM detuvo en San Cristóbal a tres soldados del Ejército a quienes acusa de vender municiones.",
+        );
+        assert!(same_story(&state, &[], &city, &[]));
+        assert!(same_story(&city, &[], &state, &[]));
+        // Two towns of one state are two places.
+        let town = words(
+            "DGCIM arresta a tres soldados en Rubio",
+            "La DGCIM detuvo en Rubio a tres soldados del Ejército a quienes acusa de vender municiones.",
+        );
+        assert!(!same_story(&city, &[], &town, &[]));
+        // "Maracay" and "Maracaibo" share their first letters: neither is
+        // read as in the other's state.
+        assert!(!near("maraca", &["zulia".to_string()].into()));
+        assert!(near(
+            "tachir",
+            &["san".to_string(), "cristo".to_string()].into()
+        ));
     }
 }
