@@ -515,24 +515,42 @@ pub fn words(title: &str, summary: &str) -> Words {
 /// [`WITHIN`]): "Táchira" and "San Cristóbal" tell of one place at two
 /// scales. `word` is one of a place's stemmed words.
 fn near(word: &str, words: &BTreeSet<String>) -> bool {
-    let stems = |name: &'static str| name.split(' ').filter(|w| content(w)).map(stem);
-    let has = |name: &'static str, w: &str| stems(name).any(|s| s == w);
-    // Words are compared on their first letters: "Maracay" and "Maracaibo"
-    // are both "maraca", and such a stem tells no place.
-    let alone = |name: &'static str| stems(name).eq(std::iter::once(word.to_string()));
-    let mut one_word = WITHIN
-        .iter()
-        .flat_map(|&(p, r)| [p, r])
-        .filter(|n| alone(n));
-    if let Some(first) = one_word.next() {
-        if one_word.any(|n| n != first) {
-            return false;
-        }
+    /// [`WITHIN`] as stemmed words, made once.
+    struct Within {
+        pairs: Vec<(Vec<String>, Vec<String>)>,
+        /// Stems that are the whole name of two one-word places: "Maracay"
+        /// and "Maracaibo" are both "maraca", and such a stem tells no
+        /// place.
+        ambiguous: BTreeSet<String>,
     }
-    let all_in = |name: &'static str| stems(name).all(|s| words.contains(&s));
-    WITHIN.iter().any(|&(place, region)| {
-        (has(region, word) && all_in(place)) || (has(place, word) && all_in(region))
-    })
+    static WITHIN_STEMS: std::sync::LazyLock<Within> = std::sync::LazyLock::new(|| {
+        let stems = |name: &str| -> Vec<String> {
+            name.split(' ').filter(|w| content(w)).map(stem).collect()
+        };
+        let pairs: Vec<_> = WITHIN.iter().map(|&(p, r)| (stems(p), stems(r))).collect();
+        let mut one_word: std::collections::BTreeMap<String, BTreeSet<&str>> = Default::default();
+        for name in WITHIN.iter().flat_map(|&(p, r)| [p, r]) {
+            if let [only] = &stems(name)[..] {
+                one_word.entry(only.clone()).or_default().insert(name);
+            }
+        }
+        let ambiguous = one_word
+            .into_iter()
+            .filter(|(_, names)| names.len() > 1)
+            .map(|(stem, _)| stem)
+            .collect();
+        Within { pairs, ambiguous }
+    });
+    let within = &*WITHIN_STEMS;
+    if within.ambiguous.contains(word) {
+        return false;
+    }
+    let has = |name: &[String]| name.iter().any(|s| s == word);
+    let all_in = |name: &[String]| name.iter().all(|s| words.contains(s));
+    within
+        .pairs
+        .iter()
+        .any(|(place, region)| (has(region) && all_in(place)) || (has(place) && all_in(region)))
 }
 
 /// Whether `text` (folded, stemmed words joined by spaces) is wholly in `words`.
