@@ -875,23 +875,20 @@ pub fn best_story<'a>(
     let mut stories: Vec<(i64, Option<f64>, bool)> = Vec::new();
     let mut at: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
     for (story, other, other_names) in earlier {
-        let verdict = judge(words, names, other, other_names);
-        if verdict == Verdict::Unsure {
-            continue;
-        }
+        let (score, apart) = match judge(words, names, other, other_names) {
+            Verdict::Unsure => continue,
+            Verdict::Same => (Some(overlap(words, other).0), false),
+            Verdict::Apart(veto) => (None, veto.story_wide()),
+        };
         let i = *at.entry(story).or_insert_with(|| {
             stories.push((story, None, false));
             stories.len() - 1
         });
-        match verdict {
-            Verdict::Same => {
-                let (score, _) = overlap(words, other);
-                let best = &mut stories[i].1;
-                *best = Some(best.map_or(score, |b: f64| b.max(score)));
-            }
-            Verdict::Apart(veto) => stories[i].2 |= veto.story_wide(),
-            Verdict::Unsure => {}
+        let (_, best, kept_apart) = &mut stories[i];
+        if let Some(score) = score {
+            *best = Some(best.map_or(score, |b: f64| b.max(score)));
         }
+        *kept_apart |= apart;
     }
     stories
         .into_iter()
