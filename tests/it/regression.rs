@@ -420,6 +420,64 @@ fn the_shipped_lists_keep_a_wave_of_arrests_and_leave_a_flood() {
     ));
 }
 
+/// Bug: foreign nationals counted as a political context, and the
+/// political rule took a Venezuelan anywhere, so "Colombian police arrest
+/// Venezuelan gang members in Bogotá" alerted. Foreigners are now a list
+/// of their own, read with a Venezuelan place or a Venezuelan outlet, and
+/// a Venezuelan's political detention abroad is not ours.
+#[test]
+fn foreigners_and_venezuelans_abroad_are_read_where_they_are_held() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = vigia::config::Config::load(&root.join("config/vigia.toml")).unwrap();
+    let matcher = vigia::matching::Matcher::new(&config);
+    let alerts = |title: &str, tags: &[String], lang: vigia::config::Lang| {
+        let item = vigia::matching::ItemText {
+            title,
+            summary: "",
+            content: "",
+        };
+        matcher.check_in(&item, tags, Some(lang)).alerts()
+    };
+    use vigia::config::Lang::{En, Es, Pt};
+    let venezuelan_outlet = ["venezuela".to_string()];
+    assert!(!alerts(
+        "Colombian police arrest Venezuelan gang members in Bogotá",
+        &[],
+        En
+    ));
+    assert!(!alerts(
+        "Venezuelan migrants arrested in Chile for protest over housing",
+        &[],
+        En
+    ));
+    assert!(alerts(
+        "Colombian photographer detained in Táchira",
+        &[],
+        En
+    ));
+    assert!(alerts(
+        "Venezuelan court sends Argentine to prison for 25 years",
+        &[],
+        En
+    ));
+    assert!(alerts(
+        "Ciudadano colombiano lleva seis meses incomunicado tras cruzar a Colombia",
+        &venezuelan_outlet,
+        Es
+    ));
+    // "Ficou preso" is also how a detention is told: only floods are vetoed.
+    assert!(alerts(
+        "Violinista é detido e ficou preso durante a noite na Venezuela",
+        &[],
+        Pt
+    ));
+    assert!(!alerts(
+        "Presos na chuva: moradores de Mérida esperam resgate",
+        &[],
+        Pt
+    ));
+}
+
 /// A feed fixture from `tests/fixtures/feeds`.
 fn feed_fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
