@@ -465,6 +465,17 @@ fn foreigners_and_venezuelans_abroad_are_read_where_they_are_held() {
         &venezuelan_outlet,
         Es
     ));
+    // Portuguesa is a Venezuelan state, not a Portuguese national.
+    assert!(!alerts(
+        "Guardia Nacional retiene 300 sacos de harina en alcabala de Portuguesa",
+        &venezuelan_outlet,
+        Es
+    ));
+    assert!(alerts(
+        "Detienen a ciudadano portugués en Valencia",
+        &venezuelan_outlet,
+        Es
+    ));
     // "Ficou preso" is also how a detention is told: only floods are vetoed.
     assert!(alerts(
         "Violinista é detido e ficou preso durante a noite na Venezuela",

@@ -114,6 +114,17 @@ fn spanish(word: &str) -> Vec<String> {
         }
     }
     families(word, ES_FAMILIES, &mut out);
+    // Object pronouns join the infinitive and the gerund as one word
+    // ("tras retenerla", "llevándolo"); folded, the gerund's accent is gone.
+    let joined: Vec<String> = std::iter::once(word)
+        .chain(
+            out.iter()
+                .map(String::as_str)
+                .filter(|f| f.ends_with("ndo")),
+        )
+        .flat_map(|f| ["lo", "la", "los", "las"].map(|p| format!("{f}{p}")))
+        .collect();
+    out.extend(joined);
     out
 }
 
@@ -365,6 +376,11 @@ mod tests {
         has("juzgar", Lang::Es, &["juzguen", "juzgado"]);
         has("conducir", Lang::Es, &["condujeron", "conduzcan"]);
         has("prender", Lang::Es, &["presos", "prendieron"]);
+        has(
+            "retener",
+            Lang::Es,
+            &["retenerla", "retenerlos", "reteniéndolo"],
+        );
     }
 
     #[test]
