@@ -64,6 +64,12 @@ pub struct Words {
     /// ("otros seis detenidos", "también detienen", "another journalist"),
     /// or of a relative's ("la esposa de", "the son of").
     pub another: bool,
+    /// Whether the title counts the people it is about ("cuatro
+    /// tenientes", "five students").
+    pub group: bool,
+    /// Whether the title is about one person: it names them, or takes one
+    /// by the article ("Detienen al coronel", "a la periodista").
+    pub one: bool,
     /// How many people the title or lead counts ("tres tenientes", "five
     /// students", "20 presos"), as numbers: the same in every language.
     pub counts: BTreeSet<u32>,
@@ -433,11 +439,32 @@ pub fn words(title: &str, summary: &str) -> Words {
                 .get(i)
                 .is_some_and(|w| HONORIFICS.contains(w) && capital_at(i + 1))
     };
-    let kin = (0..title_words.len().saturating_sub(1)).any(|i| {
-        KIN_OF.contains(&title_words[i + 1])
-            && (KIN.contains(&title_words[i])
-                || ASSOCIATES.contains(&title_words[i]) && named_at(i + 2))
+    // Kin of a group named by a bare plural ("madres de presos políticos")
+    // are a group of their own, not one more detainee's relatives.
+    let of_a_group = |i: usize| {
+        title_words[i].ends_with('s')
+            && matches!(title_words[i + 1], "de" | "of")
+            && !named_at(i + 2)
+            && !title_words.get(i + 2).is_some_and(|w| ARTICLES.contains(w))
+    };
+    // People counted before the person the title names, and tied to them
+    // ("14 campesinos que acompañaban a Aurelio Peña"), are the person's
+    // people, detained beside them.
+    let first_named = in_title.first().and_then(|p| {
+        let first = p.split(' ').next()?;
+        title_words.iter().position(|w| stem(w) == first)
     });
+    let their_people = first_named.is_some_and(|at| {
+        counted(&title_words[..at])
+            .next()
+            .is_some_and(|(c, _)| title_words[c + 1..at].iter().any(|w| TIED_TO.contains(w)))
+    });
+    let kin = their_people
+        || (0..title_words.len().saturating_sub(1)).any(|i| {
+            KIN_OF.contains(&title_words[i + 1])
+                && (KIN.contains(&title_words[i]) && !of_a_group(i)
+                    || ASSOCIATES.contains(&title_words[i]) && named_at(i + 2))
+        });
     let another = kin || title_words.iter().any(|w| ANOTHER.contains(w));
     // The first word of the title that tells of another event than a
     // detention, unless the title tells of one as it happens.
@@ -471,9 +498,16 @@ pub fn words(title: &str, summary: &str) -> Words {
     } else {
         in_title.iter().cloned().collect()
     };
+    let named_in_title = !in_title.is_empty();
     let named: BTreeSet<String> = in_title.into_iter().chain(in_lead).collect();
     let mut numbers = BTreeSet::new();
     counts(&t.text, &mut numbers);
+    let group = !numbers.is_empty();
+    let one = !group
+        && (named_in_title
+            || title_words
+                .windows(2)
+                .any(|w| w == ["a", "la"] || w[0] == "al" && w[1] != "menos"));
     let folded_lead = fold(&lead);
     counts(&folded_lead, &mut numbers);
     // A title names the trades of whom it is about and of who detained
@@ -492,6 +526,8 @@ pub fn words(title: &str, summary: &str) -> Words {
         people: named,
         subject,
         another,
+        group,
+        one,
         counts: numbers,
         trades,
         proper: places,
@@ -697,6 +733,9 @@ enum Veto {
     AboutOthers,
     /// One tells of another detention or a relative's.
     Another,
+    /// One is about a person it names, the other about a group it counts
+    /// and names no one of.
+    OneAndMany,
     /// They count different numbers of people.
     Counts,
     /// They count people of different trades.
@@ -778,6 +817,20 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     {
         return Verdict::Same;
     }
+    // A title about one person, and a group counted in a title that names
+    // no one and never mentions that person ("al coronel" Ramón
+    // Aguilera, "cuatro tenientes"): two detentions, though one report
+    // may count the other's people.
+    let one_and_many = |x: &Words, y: &Words| {
+        x.one
+            && !x.subject.is_empty()
+            && y.group
+            && y.people.is_empty()
+            && !x.subject.iter().any(|p| mentions(&y.words, p))
+    };
+    if one_and_many(a, b) || one_and_many(b, a) {
+        return Verdict::Apart(Veto::OneAndMany);
+    }
     // "Dos manifestantes", "tres madres": different groups; "dos
     // colombianos", "two Americans": other people.
     if !a.counts.is_empty() && !b.counts.is_empty() && a.counts.is_disjoint(&b.counts) {
@@ -800,12 +853,9 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     // Zulia"): two reports. Words that translate ("Fuerte", "Fort") are
     // not asked for.
     let unmentioned_name = |x: &Words, y: &Words| {
-        x.names.iter().any(|n| {
-            !y.words.contains(n)
-                && !BODIES.contains(&n.as_str())
-                && !NOT_PEOPLE.contains(&n.as_str())
-                && !near(n, &y.words)
-        })
+        x.names
+            .iter()
+            .any(|n| !y.words.contains(n) && !said_either_way(n) && !near(n, &y.words))
     };
     if unmentioned_name(a, b) && unmentioned_name(b, a) {
         return Verdict::Apart(Veto::Names);
@@ -836,6 +886,14 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     if shared_count && no_one_else && nothing_else && !a.proper.is_disjoint(&b.proper) {
         return Verdict::Same;
     }
+    // As many people of the same trade, and two proper nouns in common
+    // ("ocho estudiantes de la ULA en Mérida", "eight students of the
+    // University of the Andes in Mérida"): one report may name an
+    // acronym the other spells out.
+    let same_trades = !a.trades.is_empty() && a.trades == b.trades;
+    if shared_count && no_one_else && same_trades && a.proper.intersection(&b.proper).count() >= 2 {
+        return Verdict::Same;
+    }
     // Each title names someone or somewhere the other report never
     // mentions: two reports. Groups are told in the same words, so when
     // neither names a person and their titles name nothing in common, one
@@ -855,6 +913,15 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     } else {
         Verdict::Unsure
     }
+}
+
+/// Whether a title's name (a stem) is a body or a word that is no one's
+/// name ("Guardia", "Universidad", "Radio"): other outlets translate it
+/// or leave it out. The lists hold whole words; names are stems.
+fn said_either_way(name: &str) -> bool {
+    static STEMS: std::sync::LazyLock<BTreeSet<String>> =
+        std::sync::LazyLock::new(|| BODIES.iter().chain(NOT_PEOPLE).map(|w| stem(w)).collect());
+    STEMS.contains(name)
 }
 
 /// Of the earlier items (their story, words and people) that share what a
@@ -922,7 +989,7 @@ pub fn story_among<'a>(
 /// marked by a first character: title names `^`, people `@`, the subject
 /// `%`, counts `#`, proper nouns `~`, the title's place `&`, nationalities
 /// `$`, trades `*`, an event other than a detention as `!release`,
-/// `!court`, …, and `!another`.
+/// `!court`, …, `!another`, `!group` and `!one`.
 pub fn to_stored(words: &Words) -> String {
     let mut lines: Vec<String> = words.words.iter().cloned().collect();
     lines.extend(words.names.iter().map(|n| format!("^{n}")));
@@ -939,6 +1006,12 @@ pub fn to_stored(words: &Words) -> String {
     if words.another {
         lines.push("!another".to_string());
     }
+    if words.group {
+        lines.push("!group".to_string());
+    }
+    if words.one {
+        lines.push("!one".to_string());
+    }
     lines.join("\n")
 }
 
@@ -954,6 +1027,10 @@ pub fn from_stored(stored: &str) -> Words {
             out.event = *event;
         } else if line == "!another" {
             out.another = true;
+        } else if line == "!group" {
+            out.group = true;
+        } else if line == "!one" {
+            out.one = true;
         } else if let Some(name) = line.strip_prefix('^') {
             out.names.insert(name.to_string());
         } else if let Some(person) = line.strip_prefix('@') {
@@ -1421,5 +1498,91 @@ mod tests {
             "tachir",
             &["san".to_string(), "cristo".to_string()].into()
         ));
+    }
+
+    #[test]
+    fn mothers_of_prisoners_are_a_group_not_a_relative() {
+        let group = words(
+            "Detienen a tres madres de presos políticos frente al Palacio de Justicia",
+            "Tres madres de presos políticos fueron detenidas por la PNB en Caracas.",
+        );
+        assert!(!group.another);
+        let same = words(
+            "PNB arresta a madres que protestaban en el Palacio de Justicia",
+            "La PNB detuvo a tres mujeres, madres de presos políticos, en Caracas.",
+        );
+        assert!(same_story(&group, &[], &same, &[]));
+        // One person's mother is still a relative.
+        assert!(words("Detienen a la madre de un preso político", "").another);
+        assert!(words("Detienen a madres de Juan Pérez", "").another);
+    }
+
+    #[test]
+    fn people_counted_beside_a_named_person_are_another_detention() {
+        let leader = words(
+            "Detienen al dirigente campesino Aurelio Peña en Portuguesa",
+            "El dirigente campesino Aurelio Peña fue detenido por la GNB en Guanare.",
+        );
+        let farmers = words(
+            "Detienen a 14 campesinos que acompañaban a Aurelio Peña",
+            "Catorce campesinos de la cooperativa que dirige Aurelio Peña fueron detenidos por la GNB.",
+        );
+        assert!(farmers.another);
+        assert!(!same_story(&leader, &[], &farmers, &[]));
+        // Members of an organisation are its members, not a person's people.
+        assert!(!words("Detienen a dos miembros de Acción Solidaria", "").another);
+    }
+
+    #[test]
+    fn one_person_and_a_counted_group_are_two_detentions() {
+        let lieutenants = words(
+            "Detienen a cuatro tenientes del batallón de Fuerte Tiuna",
+            "Cuatro tenientes fueron detenidos por la DGCIM en Fuerte Tiuna acusados de conspirar.",
+        );
+        let colonel = words(
+            "Detienen al coronel que comandaba el batallón de los tenientes presos",
+            "El coronel Ramón Aguilera fue detenido por la DGCIM en Fuerte Tiuna horas después de sus cuatro tenientes.",
+        );
+        assert!(lieutenants.group && !lieutenants.one);
+        assert!(colonel.one && !colonel.group);
+        assert!(!same_story(&lieutenants, &[], &colonel, &[]));
+        assert!(!same_story(&colonel, &[], &lieutenants, &[]));
+        // "Al menos" counts no one person.
+        assert!(!words("Detienen al menos a cinco estudiantes", "").one);
+        // A group report that names the person is about them too.
+        let named = words(
+            "Detienen a tres médicos en el hospital",
+            "Los médicos Ana Díaz, Luis Mora y Rosa Gil fueron detenidos.",
+        );
+        let ana = words("Detienen a la médica Ana Díaz", "");
+        assert!(same_story(&named, &[], &ana, &[]));
+    }
+
+    #[test]
+    fn as_many_of_one_trade_with_two_places_in_common_join_across_languages() {
+        let es = words(
+            "Detienen a ocho estudiantes de la ULA en Mérida",
+            "Ocho estudiantes de la Universidad de Los Andes fueron detenidos por la PNB en Mérida.",
+        );
+        let en = words(
+            "Eight students detained at Venezuelan university protest",
+            "Police detained eight students of the University of the Andes in Mérida during a protest.",
+        );
+        assert!(same_story(&es, &[], &en, &[]));
+        // Another count is other students.
+        let other = words(
+            "Five students detained at Venezuelan university protest",
+            "Police detained five students of the University of the Andes in Mérida during a protest.",
+        );
+        assert!(!same_story(&es, &[], &other, &[]));
+    }
+
+    #[test]
+    fn bodies_and_words_that_name_no_one_are_read_as_stems() {
+        // Names are stems: the lists of whole words are compared as stems.
+        assert!(said_either_way(&stem("universidad")));
+        assert!(said_either_way(&stem("armada")));
+        assert!(said_either_way(&stem("guardia")));
+        assert!(!said_either_way(&stem("holguin")));
     }
 }
