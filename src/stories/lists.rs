@@ -658,6 +658,37 @@ pub(super) const TIED_TO: &[&str] = &[
     "alongside",
 ];
 
+/// Nouns of what befalls a person, folded: "la detención de Eudes
+/// Marcano" is about him.
+pub(super) const EVENT_NOUNS: &[&str] = &[
+    "detencion",
+    "arresto",
+    "captura",
+    "liberacion",
+    "excarcelacion",
+    "desaparicion",
+    "paradero",
+    "caso",
+    "libertad",
+    "juicio",
+    "traslado",
+    "detention",
+    "arrest",
+    "release",
+    "disappearance",
+    "case",
+    "trial",
+    "transfer",
+    "whereabouts",
+    "prisao",
+    "detencao",
+    "libertacao",
+    "soltura",
+    "desaparecimento",
+    "julgamento",
+    "transferencia",
+];
+
 /// Words after a kin word that say whose kin: "esposa de", "wife of".
 pub(super) const KIN_OF: &[&str] = &["de", "del", "of", "da", "do"];
 
@@ -1218,6 +1249,21 @@ pub(super) const WITHIN: &[(&str, &str)] = &[
     ("san carlos", "cojedes"),
     ("san felipe", "yaracuy"),
     ("valera", "trujillo"),
+    // Districts of a city, and towns of a district.
+    ("barbula", "valencia"),
+    ("naguanagua", "valencia"),
+    ("los guayos", "valencia"),
+    ("san diego", "valencia"),
+    ("tocuyito", "valencia"),
+    ("cabudare", "barquisimeto"),
+    ("san francisco", "maracaibo"),
+    ("kumarakapay", "gran sabana"),
+    ("santa elena de uairen", "gran sabana"),
+    ("puerto ordaz", "ciudad guayana"),
+    ("san felix", "ciudad guayana"),
+    ("matanzas", "ciudad guayana"),
+    ("lecheria", "barcelona"),
+    ("puerto la cruz", "barcelona"),
     // More of each state's towns and districts.
     ("trujillo", "trujillo"),
     ("bocono", "trujillo"),

@@ -148,9 +148,13 @@ fn counted<'a>(words: &'a [&str]) -> impl Iterator<Item = (usize, u32)> + 'a {
             Err(_) if *w == "dos" => (i == 0 || BEFORE_DOS.contains(&words[i - 1])).then_some(2),
             Err(_) => NUMBERS.iter().find(|(n, _)| n == w).map(|(_, v)| *v),
         };
-        // "5 de Julio", "1 de mayo": a date or a street, not a count.
+        // "5 de Julio", "1 de mayo": a date or a street, not a count;
+        // "19 años", "67 years": an age.
         let date = words.get(i + 1).is_some_and(|w| *w == "de")
-            && words.get(i + 2).is_some_and(|m| MONTHS.contains(m));
+            && words.get(i + 2).is_some_and(|m| MONTHS.contains(m))
+            || words
+                .get(i + 1)
+                .is_some_and(|w| ["anos", "ano", "years", "year"].contains(w));
         value
             .filter(|n| (2..1000).contains(n) && !date)
             .map(|n| (i, n))
@@ -250,8 +254,12 @@ fn people(text: &str, lower: &BTreeSet<&str>) -> Vec<String> {
             !text[n.words[i - 1].original.end..n.words[i].original.start]
                 .contains([',', '.', ';', ':', '(', ')'])
         };
+        // So is a run right after "en", "in": "en Gran Sabana".
         let named_place = run.first().is_some_and(|&i| {
-            (i >= 1 && joined(i) && PLACE_NOUNS.contains(&&n.text[n.words[i - 1].folded.clone()]))
+            let before = &n.text[n.words[i.max(1) - 1].folded.clone()];
+            (i >= 1
+                && joined(i)
+                && (PLACE_NOUNS.contains(&before) || ["en", "in", "em", "na"].contains(&before)))
                 || (i >= 2
                     && joined(i)
                     && joined(i - 1)
@@ -348,6 +356,12 @@ fn content(folded_word: &str) -> bool {
 }
 
 impl Words {
+    /// Whether the title gives a foreign nationality and a place: what a
+    /// report of foreigners held may join on in any language.
+    pub fn held_abroad(&self) -> bool {
+        self.nationals.iter().any(|c| c != "ve") && !self.place.is_empty()
+    }
+
     /// The words of the people it names, each once.
     pub fn person_words(&self) -> Vec<&str> {
         let mut out: Vec<&str> = self.people.iter().flat_map(|p| p.split(' ')).collect();
@@ -496,7 +510,27 @@ pub fn words(title: &str, summary: &str) -> Words {
     } else if in_title.is_empty() {
         in_lead.first().cloned().into_iter().collect()
     } else {
-        in_title.iter().cloned().collect()
+        // A person named after "de", "of" once someone else is named is
+        // whose the thing is, not whom the title is about: "Yuli Paredes
+        // por compartir video de Kevin Rangel". Not after a detention's
+        // noun: "la detención de Eudes Marcano" is about him.
+        let possessed = |p: &String| {
+            let first = p.split(' ').next().unwrap_or_default();
+            title_words
+                .iter()
+                .position(|w| stem(w) == first)
+                .is_some_and(|at| {
+                    at > 1
+                        && KIN_OF.contains(&title_words[at - 1])
+                        && !EVENT_NOUNS.contains(&title_words[at - 2])
+                })
+        };
+        let whom: Vec<&String> = in_title.iter().filter(|p| !possessed(p)).collect();
+        if whom.is_empty() || whom.len() == in_title.len() {
+            in_title.iter().cloned().collect()
+        } else {
+            whom.into_iter().cloned().collect()
+        }
     };
     let named_in_title = !in_title.is_empty();
     let named: BTreeSet<String> = in_title.into_iter().chain(in_lead).collect();
@@ -605,15 +639,20 @@ pub fn may_be_same(shared: usize, smaller: usize) -> bool {
 
 /// The terms the store's story index holds for an item, and looks up for
 /// a new one: its words, and, marked so that they never meet a word, its
-/// watched names (`=`), and its counts (`#`) and proper nouns (`~`) when it
-/// has both (they only join together). The words of the people it names
-/// are among its words.
+/// watched names (`=`), its counts (`#`) and proper nouns (`~`) when it
+/// has both (they only join together), and its nationalities (`$`) and
+/// title place (`&`) when a foreign one is held somewhere. The words of
+/// the people it names are among its words.
 pub fn index_terms(words: &Words, names: &[String]) -> BTreeSet<String> {
     let mut terms: BTreeSet<String> = words.words.clone();
     terms.extend(names.iter().map(|n| format!("={n}")));
     if !words.counts.is_empty() && !words.proper.is_empty() {
         terms.extend(words.counts.iter().map(|n| format!("#{n}")));
         terms.extend(words.proper.iter().map(|p| format!("~{p}")));
+    }
+    if words.held_abroad() {
+        terms.extend(words.nationals.iter().map(|c| format!("${c}")));
+        terms.extend(words.place.iter().map(|p| format!("&{p}")));
     }
     terms
 }
@@ -628,6 +667,10 @@ pub struct Shared {
     pub watched: bool,
     pub count: bool,
     pub proper: bool,
+    /// A foreign nationality and the title's place, when both items give
+    /// both.
+    pub national: bool,
+    pub place: bool,
 }
 
 impl Shared {
@@ -644,6 +687,8 @@ impl Shared {
                 Some(b'#') => shared.count = true,
                 Some(b'~') => shared.proper = true,
                 Some(b'=') => shared.watched = true,
+                Some(b'$') => shared.national = true,
+                Some(b'&') => shared.place = true,
                 _ => {
                     shared.words += 1;
                     if person_words.contains(&term) {
@@ -661,6 +706,7 @@ impl Shared {
         let person_words = new.person_words();
         let both = !new.counts.is_empty() && !new.proper.is_empty();
         let other_both = !other.counts.is_empty() && !other.proper.is_empty();
+        let abroad = new.held_abroad() && other.held_abroad();
         Shared {
             words: new.words.intersection(&other.words).count(),
             person_words: person_words
@@ -670,19 +716,23 @@ impl Shared {
             watched: names.iter().any(|n| other_names.contains(n)),
             count: both && other_both && !new.counts.is_disjoint(&other.counts),
             proper: both && other_both && !new.proper.is_disjoint(&other.proper),
+            national: abroad && !new.nationals.is_disjoint(&other.nationals),
+            place: abroad && !new.place.is_disjoint(&other.place),
         }
     }
 }
 
 /// Whether two items sharing `shared`, the smaller having `smaller` words,
 /// can be one story: enough words in common, two words of a person's name,
-/// a watched person, or a count and a proper noun. What the store asks its
+/// a watched person, a count and a proper noun, or a foreign nationality
+/// and a place. What the store asks its
 /// index before reading an earlier item, so that only those are compared.
 pub fn may_join(shared: &Shared, smaller: usize) -> bool {
     may_be_same(shared.words, smaller)
         || shared.person_words >= 2
         || shared.watched
         || shared.count && shared.proper
+        || shared.national && shared.place
 }
 
 /// How much two items' words overlap, 0 to 1, and how many they share.
@@ -707,6 +757,7 @@ pub fn overlap(a: &Words, b: &Words) -> (f64, usize) {
 pub fn same_story(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> bool {
     judge(a, a_names, b, b_names) == Verdict::Same
 }
+
 
 /// What two items' words say of them: one story, two, or too little in
 /// common to tell (only their word overlap fell short).
@@ -892,6 +943,16 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     // acronym the other spells out.
     let same_trades = !a.trades.is_empty() && a.trades == b.trades;
     if shared_count && no_one_else && same_trades && a.proper.intersection(&b.proper).count() >= 2 {
+        return Verdict::Same;
+    }
+    // Foreigners of the same nationalities held in the same place, where
+    // one report names no one ("a Spanish pilot and his Venezuelan
+    // co-pilot at Maiquetía"): one detention in any language.
+    if a.held_abroad()
+        && a.nationals == b.nationals
+        && (a.people.is_empty() || b.people.is_empty())
+        && !a.place.is_disjoint(&b.place)
+    {
         return Verdict::Same;
     }
     // Each title names someone or somewhere the other report never
@@ -1584,5 +1645,44 @@ mod tests {
         assert!(said_either_way(&stem("armada")));
         assert!(said_either_way(&stem("guardia")));
         assert!(!said_either_way(&stem("holguin")));
+    }
+
+    #[test]
+    fn a_person_whose_thing_a_title_names_is_not_whom_it_is_about() {
+        let first = words(
+            "Detienen a un tiktoker en Maracay por parodiar a un ministro",
+            "El creador de contenido Kevin Rangel fue detenido por el CICPC en Maracay.",
+        );
+        let second = words(
+            "Detienen a Yuli Paredes por compartir video de Kevin Rangel",
+            "Yuli Paredes, de 19 años, fue arrestada por el CICPC en Maracay.",
+        );
+        let got: Vec<&str> = second.subject.iter().map(String::as_str).collect();
+        assert_eq!(got, ["yuli parede"]);
+        assert!(!same_story(&first, &[], &second, &[]));
+        // After a detention's noun, the person is whom it is about.
+        let his = words(
+            "Trabajadores de Sidor denuncian la detención de Eudes Marcano",
+            "",
+        );
+        assert!(his.subject.contains("eudes marcan"));
+    }
+
+    #[test]
+    fn foreigners_held_in_one_place_join_across_languages() {
+        let en = words(
+            "Venezuela detains Spanish pilot and Venezuelan co-pilot at Maiquetía",
+            "Spain's foreign ministry said a Spanish pilot of a private jet was detained.",
+        );
+        let es = words(
+            "Detienen en Maiquetía a un piloto español y a su copiloto venezolano",
+            "El piloto español Javier Lasarte y el copiloto venezolano Néstor Galindo fueron detenidos por la DGCIM.",
+        );
+        assert!(en.held_abroad() && es.held_abroad());
+        assert!(same_story(&en, &[], &es, &[]));
+        assert!(may_join(&Shared::between(&es, &[], &en, &[]), 13));
+        // Other nationals in the same place are other people.
+        let other = words("Detienen en Maiquetía a un piloto francés", "");
+        assert!(!same_story(&other, &[], &es, &[]));
     }
 }

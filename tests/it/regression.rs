@@ -509,6 +509,34 @@ fn a_body_named_in_a_title_does_not_keep_its_translation_apart() {
     assert!(same_story(&pt, &[], &es, &[]));
 }
 
+/// Bugs in how the story join read a title: an age ("Yuli Paredes, de 19
+/// años") was read as a count of people, and a place after "en" ("cuatro
+/// indígenas pemón en Gran Sabana") as a person's name, which kept the
+/// report apart from every report naming no one.
+#[test]
+fn an_age_is_no_count_and_a_place_after_en_is_no_person() {
+    use vigia::stories::{same_story, words};
+    assert!(words(
+        "Detienen a Yuli Paredes",
+        "Yuli Paredes, de 19 años, fue arrestada."
+    )
+    .counts
+    .is_empty());
+    assert!(words("Activist, 67 years old, detained in Caracas", "")
+        .counts
+        .is_empty());
+    let es = words(
+        "Detienen a cuatro indígenas pemón en Gran Sabana",
+        "Cuatro indígenas pemón fueron detenidos por el Ejército en Kumarakapay tras protestar contra la minería.",
+    );
+    assert!(es.people.is_empty());
+    let pt = words(
+        "Exército venezuelano detém quatro indígenas pemón",
+        "Quatro indígenas pemón foram detidos pelo Exército venezuelano na comunidade de Kumarakapay.",
+    );
+    assert!(same_story(&es, &[], &pt, &[]));
+}
+
 /// A feed fixture from `tests/fixtures/feeds`.
 fn feed_fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -879,7 +907,7 @@ fn the_store_groups_every_story_set_as_the_scored_join_does() {
     let matcher = vigia::matching::Matcher::new(&config);
     for set in [
         "", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17",
-        "18",
+        "18", "19",
     ] {
         let path = root.join(format!("tests/fixtures/stories{set}.tsv"));
         let text = std::fs::read_to_string(&path).unwrap();
