@@ -758,7 +758,6 @@ pub fn same_story(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) 
     judge(a, a_names, b, b_names) == Verdict::Same
 }
 
-
 /// What two items' words say of them: one story, two, or too little in
 /// common to tell (only their word overlap fell short).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
