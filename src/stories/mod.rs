@@ -403,7 +403,13 @@ pub fn words(title: &str, summary: &str) -> Words {
         }
         // The capitalized words a few lower-case ones after "en" ("en el
         // mercado de Quinta Crespo", "en Santa Elena de Uairén"), up to the
-        // first lower-case word after them.
+        // first lower-case word or punctuation after them ("in Venezuela,
+        // Ottawa says").
+        let after_comma =
+            i > 0 && title[t.words[i - 1].original.end..w.original.start].contains([',', ';', ':']);
+        if after_comma {
+            after_at = None;
+        }
         if capital && after_at.is_some_and(|n| n <= 4) {
             if content(folded) && !country {
                 place.insert(stem(folded));
@@ -469,9 +475,17 @@ pub fn words(title: &str, summary: &str) -> Words {
         title_words.iter().position(|w| stem(w) == first)
     });
     let their_people = first_named.is_some_and(|at| {
-        counted(&title_words[..at])
+        // Counted ("14 campesinos"), or one taken by the article ("al
+        // camarógrafo que acompañaba a Hugo Bermúdez").
+        let object = counted(&title_words[..at])
             .next()
-            .is_some_and(|(c, _)| title_words[c + 1..at].iter().any(|w| TIED_TO.contains(w)))
+            .map(|(c, _)| c)
+            .or_else(|| {
+                title_words[..at]
+                    .windows(2)
+                    .position(|w| w == ["a", "la"] || w[0] == "al" && w[1] != "menos")
+            });
+        object.is_some_and(|c| title_words[c + 1..at].iter().any(|w| TIED_TO.contains(w)))
     });
     let kin = their_people
         || (0..title_words.len().saturating_sub(1)).any(|i| {
@@ -479,7 +493,13 @@ pub fn words(title: &str, summary: &str) -> Words {
                 && (KIN.contains(&title_words[i]) && !of_a_group(i)
                     || ASSOCIATES.contains(&title_words[i]) && named_at(i + 2))
         });
-    let another = kin || title_words.iter().any(|w| ANOTHER.contains(w));
+    // A lead that opens with "Otros cinco trabajadores" tells of more
+    // detentions too, whatever the title says.
+    let lead_opens_another = fold(summary)
+        .split(' ')
+        .next()
+        .is_some_and(|w| ["otros", "otras", "another", "outros", "outras"].contains(&w));
+    let another = kin || lead_opens_another || title_words.iter().any(|w| ANOTHER.contains(w));
     // The first word of the title that tells of another event than a
     // detention, unless the title tells of one as it happens.
     let detains = title_words.iter().any(|w| DETAINS.contains(w));
@@ -1683,5 +1703,34 @@ mod tests {
         // Other nationals in the same place are other people.
         let other = words("Detienen en Maiquetía a un piloto francés", "");
         assert!(!same_story(&other, &[], &es, &[]));
+    }
+
+    #[test]
+    fn one_taken_beside_a_named_person_is_another_detention() {
+        let reporter = words(
+            "Detienen al periodista Hugo Bermúdez en Valencia",
+            "El periodista de Radio Valencia Hugo Bermúdez fue detenido por la policía de Carabobo.",
+        );
+        let cameraman = words(
+            "También detienen al camarógrafo que acompañaba a Hugo Bermúdez",
+            "El camarógrafo Daniel Ochoa, que trabajaba con Bermúdez, fue detenido en Valencia.",
+        );
+        assert!(cameraman.subject.contains("daniel ochoa"));
+        assert!(!same_story(&reporter, &[], &cameraman, &[]));
+        // A lead that opens with "Otros" tells of more detentions.
+        assert!(
+            words(
+                "Detienen a cinco trabajadores de Sidor",
+                "Otros cinco trabajadores fueron detenidos."
+            )
+            .another
+        );
+    }
+
+    #[test]
+    fn a_title_place_ends_at_punctuation() {
+        let w = words("Canadian engineer detained in Venezuela, Ottawa says", "");
+        assert!(w.place.is_empty(), "{:?}", w.place);
+        assert_eq!(w.nationals, ["ca".to_string()].into());
     }
 }
