@@ -495,7 +495,7 @@ pub fn words(title: &str, summary: &str) -> Words {
         });
     // A lead that opens with "Otros cinco trabajadores" tells of more
     // detentions too, whatever the title says.
-    let lead_opens_another = fold(summary)
+    let lead_opens_another = folded_summary
         .split(' ')
         .next()
         .is_some_and(|w| ["otros", "otras", "another", "outros", "outras"].contains(&w));
