@@ -356,10 +356,11 @@ fn content(folded_word: &str) -> bool {
 }
 
 impl Words {
-    /// Whether the title gives a foreign nationality and a place: what a
-    /// report of foreigners held may join on in any language.
+    /// Whether the title gives a foreign nationality and the report names
+    /// a place or body: what a report of foreigners held may join on in
+    /// any language.
     pub fn held_abroad(&self) -> bool {
-        self.nationals.iter().any(|c| c != "ve") && !self.place.is_empty()
+        self.nationals.iter().any(|c| c != "ve") && !self.proper.is_empty()
     }
 
     /// The words of the people it names, each once.
@@ -487,11 +488,13 @@ pub fn words(title: &str, summary: &str) -> Words {
             });
         object.is_some_and(|c| title_words[c + 1..at].iter().any(|w| TIED_TO.contains(w)))
     });
+    // "El abogado del sindicalista Ramón Garrido": one word may stand
+    // between an associate and the person.
     let kin = their_people
         || (0..title_words.len().saturating_sub(1)).any(|i| {
             KIN_OF.contains(&title_words[i + 1])
                 && (KIN.contains(&title_words[i]) && !of_a_group(i)
-                    || ASSOCIATES.contains(&title_words[i]) && named_at(i + 2))
+                    || ASSOCIATES.contains(&title_words[i]) && (named_at(i + 2) || named_at(i + 3)))
         });
     // A lead that opens with "Otros cinco trabajadores" tells of more
     // detentions too, whatever the title says.
@@ -567,7 +570,19 @@ pub fn words(title: &str, summary: &str) -> Words {
     // A title names the trades of whom it is about and of who detained
     // them ("Policía captura al periodista"); a lead names many people,
     // and only those it counts are read.
-    let mut trades: BTreeSet<&'static str> = t.text.split(' ').filter_map(trade).collect();
+    // Not whom a title is against ("un grafiti contra el gobernador").
+    let against = |i: usize| {
+        (1..=2).any(|k| {
+            i.checked_sub(k)
+                .is_some_and(|j| ["contra", "against"].contains(&title_words[j]))
+        })
+    };
+    let mut trades: BTreeSet<&'static str> = title_words
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| !against(i))
+        .filter_map(|(_, w)| trade(w))
+        .collect();
     if trades.is_empty() {
         trades = counted_trades(&folded_lead);
     }
@@ -661,7 +676,7 @@ pub fn may_be_same(shared: usize, smaller: usize) -> bool {
 /// a new one: its words, and, marked so that they never meet a word, its
 /// watched names (`=`), its counts (`#`) and proper nouns (`~`) when it
 /// has both (they only join together), and its nationalities (`$`) and
-/// title place (`&`) when a foreign one is held somewhere. The words of
+/// proper nouns when a foreign one is held somewhere. The words of
 /// the people it names are among its words.
 pub fn index_terms(words: &Words, names: &[String]) -> BTreeSet<String> {
     let mut terms: BTreeSet<String> = words.words.clone();
@@ -672,7 +687,7 @@ pub fn index_terms(words: &Words, names: &[String]) -> BTreeSet<String> {
     }
     if words.held_abroad() {
         terms.extend(words.nationals.iter().map(|c| format!("${c}")));
-        terms.extend(words.place.iter().map(|p| format!("&{p}")));
+        terms.extend(words.proper.iter().map(|p| format!("~{p}")));
     }
     terms
 }
@@ -687,10 +702,8 @@ pub struct Shared {
     pub watched: bool,
     pub count: bool,
     pub proper: bool,
-    /// A foreign nationality and the title's place, when both items give
-    /// both.
+    /// A foreign nationality, when both items give one and a proper noun.
     pub national: bool,
-    pub place: bool,
 }
 
 impl Shared {
@@ -708,7 +721,6 @@ impl Shared {
                 Some(b'~') => shared.proper = true,
                 Some(b'=') => shared.watched = true,
                 Some(b'$') => shared.national = true,
-                Some(b'&') => shared.place = true,
                 _ => {
                     shared.words += 1;
                     if person_words.contains(&term) {
@@ -735,9 +747,8 @@ impl Shared {
                 .count(),
             watched: names.iter().any(|n| other_names.contains(n)),
             count: both && other_both && !new.counts.is_disjoint(&other.counts),
-            proper: both && other_both && !new.proper.is_disjoint(&other.proper),
+            proper: (both && other_both || abroad) && !new.proper.is_disjoint(&other.proper),
             national: abroad && !new.nationals.is_disjoint(&other.nationals),
-            place: abroad && !new.place.is_disjoint(&other.place),
         }
     }
 }
@@ -745,14 +756,14 @@ impl Shared {
 /// Whether two items sharing `shared`, the smaller having `smaller` words,
 /// can be one story: enough words in common, two words of a person's name,
 /// a watched person, a count and a proper noun, or a foreign nationality
-/// and a place. What the store asks its
+/// and a proper noun. What the store asks its
 /// index before reading an earlier item, so that only those are compared.
 pub fn may_join(shared: &Shared, smaller: usize) -> bool {
     may_be_same(shared.words, smaller)
         || shared.person_words >= 2
         || shared.watched
         || shared.count && shared.proper
-        || shared.national && shared.place
+        || shared.national && shared.proper
 }
 
 /// How much two items' words overlap, 0 to 1, and how many they share.
@@ -964,13 +975,13 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     if shared_count && no_one_else && same_trades && a.proper.intersection(&b.proper).count() >= 2 {
         return Verdict::Same;
     }
-    // Foreigners of the same nationalities held in the same place, where
-    // one report names no one ("a Spanish pilot and his Venezuelan
+    // Foreigners of the same nationalities held where both reports name
+    // the same place or body, and one report names no one ("a Spanish pilot and his Venezuelan
     // co-pilot at Maiquetía"): one detention in any language.
     if a.held_abroad()
         && a.nationals == b.nationals
         && (a.people.is_empty() || b.people.is_empty())
-        && !a.place.is_disjoint(&b.place)
+        && !a.proper.is_disjoint(&b.proper)
     {
         return Verdict::Same;
     }
@@ -1732,5 +1743,43 @@ mod tests {
         let w = words("Canadian engineer detained in Venezuela, Ottawa says", "");
         assert!(w.place.is_empty(), "{:?}", w.place);
         assert_eq!(w.nationals, ["ca".to_string()].into());
+    }
+
+    #[test]
+    fn whom_a_title_is_against_is_not_its_trade() {
+        let a = words(
+            "Policía de Barinas detiene a joven por grafiti",
+            "Un joven fue detenido en Barinas tras pintar un grafiti contra el gobernador.",
+        );
+        let b = words(
+            "Detienen a un joven por un grafiti contra el gobernador en Barinas",
+            "El joven de 19 años fue detenido por la policía estadal de Barinas.",
+        );
+        assert!(!b.trades.contains("elected"), "{:?}", b.trades);
+        assert!(same_story(&a, &[], &b, &[]));
+    }
+
+    #[test]
+    fn an_associate_named_a_word_later_is_still_an_associate() {
+        let w = words(
+            "Detienen al abogado del sindicalista Ramón Garrido en plena audiencia",
+            "El abogado Tomás Ruiz, defensor de Ramón Garrido, fue detenido dentro del tribunal.",
+        );
+        assert!(w.another);
+        assert!(w.subject.contains("tomas ruiz"), "{:?}", w.subject);
+    }
+
+    #[test]
+    fn foreigners_join_on_a_place_either_report_names() {
+        let es = words(
+            "Detienen en Apure a cooperante noruego",
+            "Un cooperante noruego de una organización humanitaria fue detenido por la GNB en Guasdualito.",
+        );
+        let en = words(
+            "Venezuela holds Norwegian humanitarian worker",
+            "Venezuelan national guard troops detained a Norwegian aid worker in Guasdualito, Apure state.",
+        );
+        assert!(same_story(&es, &[], &en, &[]));
+        assert!(may_join(&Shared::between(&en, &[], &es, &[]), 9));
     }
 }
