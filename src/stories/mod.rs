@@ -416,7 +416,8 @@ pub fn words(title: &str, summary: &str) -> Words {
                 place.insert(stem(folded));
             }
             after_at = Some(0);
-        } else if PLACE_AT.contains(&folded) {
+        } else if PLACE_AT.contains(&folded) || PLACE_NOUNS.contains(&folded) {
+            // "en Catia", and "del hospital Pérez Carreño": where.
             after_at = Some(1);
         } else if !capital && !place.is_empty() && !NAME_JOINERS.contains(&folded) {
             after_at = None;
@@ -971,8 +972,21 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     // ("ocho estudiantes de la ULA en Mérida", "eight students of the
     // University of the Andes in Mérida"): one report may name an
     // acronym the other spells out.
+    // Only an acronym may go unmentioned: "Clínico Universitario" and
+    // "Pérez Carreño" are two hospitals of one city.
+    let acronyms_only = |x: &Words, y: &Words| {
+        x.names.iter().all(|n| {
+            n.chars().count() <= 4 || y.words.contains(n) || said_either_way(n) || near(n, &y.words)
+        })
+    };
     let same_trades = !a.trades.is_empty() && a.trades == b.trades;
-    if shared_count && no_one_else && same_trades && a.proper.intersection(&b.proper).count() >= 2 {
+    if shared_count
+        && no_one_else
+        && same_trades
+        && acronyms_only(a, b)
+        && acronyms_only(b, a)
+        && a.proper.intersection(&b.proper).count() >= 2
+    {
         return Verdict::Same;
     }
     // Foreigners of the same nationalities held where both reports name
@@ -1781,5 +1795,23 @@ mod tests {
         );
         assert!(same_story(&es, &[], &en, &[]));
         assert!(may_join(&Shared::between(&en, &[], &es, &[]), 9));
+    }
+
+    #[test]
+    fn a_building_a_title_names_is_where() {
+        let first = words(
+            "Detienen a cuatro enfermeras del hospital Pérez Carreño",
+            "Cuatro enfermeras del hospital Pérez Carreño fueron detenidas por la PNB en Caracas.",
+        );
+        let second = words(
+            "Detienen a cuatro enfermeras del hospital Clínico Universitario",
+            "Cuatro enfermeras del Clínico Universitario fueron detenidas por la PNB en Caracas, horas después de las detenciones en el Pérez Carreño.",
+        );
+        assert_eq!(
+            first.place,
+            ["carren".to_string(), "perez".to_string()].into()
+        );
+        assert!(!same_story(&first, &[], &second, &[]));
+        assert!(!same_story(&second, &[], &first, &[]));
     }
 }

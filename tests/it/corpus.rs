@@ -176,6 +176,7 @@ fn stories_join_one_detention_across_outlets_and_languages_and_never_two_people(
         ("stories18.tsv", 55, 0.97, 0.94),
         ("stories19.tsv", 54, 0.90, 0.94),
         ("stories20.tsv", 43, 0.97, 0.86),
+        ("stories21.tsv", 34, 0.97, 0.97),
     ] {
         let text = std::fs::read_to_string(root.join("tests/fixtures").join(set)).unwrap();
         let report = vigia::stories::evaluate(&config, &text, 72.0);
