@@ -476,17 +476,18 @@ pub fn words(title: &str, summary: &str) -> Words {
         let first = p.split(' ').next()?;
         title_words.iter().position(|w| stem(w) == first)
     });
+    // Where a Spanish title takes one person by the article ("al
+    // coronel", "a la periodista"; "al menos" counts no one).
+    let one_taken = title_words
+        .windows(2)
+        .position(|w| w == ["a", "la"] || w[0] == "al" && w[1] != "menos");
     let their_people = first_named.is_some_and(|at| {
         // Counted ("14 campesinos"), or one taken by the article ("al
         // camarógrafo que acompañaba a Hugo Bermúdez").
         let object = counted(&title_words[..at])
             .next()
             .map(|(c, _)| c)
-            .or_else(|| {
-                title_words[..at]
-                    .windows(2)
-                    .position(|w| w == ["a", "la"] || w[0] == "al" && w[1] != "menos")
-            });
+            .or(one_taken.filter(|&c| c < at));
         object.is_some_and(|c| title_words[c + 1..at].iter().any(|w| TIED_TO.contains(w)))
     });
     // "El abogado del sindicalista Ramón Garrido": one word may stand
@@ -561,11 +562,7 @@ pub fn words(title: &str, summary: &str) -> Words {
     let mut numbers = BTreeSet::new();
     counts(&t.text, &mut numbers);
     let group = !numbers.is_empty();
-    let one = !group
-        && (named_in_title
-            || title_words
-                .windows(2)
-                .any(|w| w == ["a", "la"] || w[0] == "al" && w[1] != "menos"));
+    let one = !group && (named_in_title || one_taken.is_some());
     let folded_lead = fold(&lead);
     counts(&folded_lead, &mut numbers);
     // A title names the trades of whom it is about and of who detained
