@@ -534,7 +534,8 @@ pub(super) const COUNTRIES: &[&str] = &[
 /// Title words that tell of one more detention than those told before.
 pub(super) const ANOTHER: &[&str] = &[
     "otro", "otra", "otros", "otras", "tambien", "another", "also", "outro", "outra", "outros",
-    "outras", "tambem",
+    "outras", "tambem", "second", "segundo", "segunda", "third", "tercer", "tercera", "terceiro",
+    "terceira",
 ];
 
 /// Kin, folded: a title's "wife of" or "hijo de" a person tells of a

@@ -1811,4 +1811,18 @@ mod tests {
         assert!(!same_story(&first, &[], &second, &[]));
         assert!(!same_story(&second, &[], &first, &[]));
     }
+
+    #[test]
+    fn a_second_one_is_another_detention() {
+        let first = words(
+            "American detained in Venezuela's Zulia state",
+            "The State Department said a U.S. citizen was detained by military counterintelligence in Maracaibo.",
+        );
+        let second = words(
+            "Second American detained in Venezuela this week",
+            "A U.S. citizen was detained in Puerto La Cruz, days after another American was held in Maracaibo.",
+        );
+        assert!(second.another);
+        assert!(!same_story(&first, &[], &second, &[]));
+    }
 }

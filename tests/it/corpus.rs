@@ -177,6 +177,7 @@ fn stories_join_one_detention_across_outlets_and_languages_and_never_two_people(
         ("stories19.tsv", 54, 0.90, 0.94),
         ("stories20.tsv", 43, 0.97, 0.86),
         ("stories21.tsv", 34, 0.97, 0.97),
+        ("stories22.tsv", 31, 0.97, 0.90),
     ] {
         let text = std::fs::read_to_string(root.join("tests/fixtures").join(set)).unwrap();
         let report = vigia::stories::evaluate(&config, &text, 72.0);
