@@ -1,5 +1,5 @@
 //! The shipped lists and rules keep their measured quality on the dev corpus
-//! (a copy of the labeled set in tests/fixtures). The README reports the
+//! (a copy of the labeled set in tests/fixtures). docs/benchmarks.md reports the
 //! figures; `cargo run --example eval -- --verbose` shows each error.
 
 use std::path::Path;
