@@ -774,8 +774,8 @@ pub fn overlap(a: &Words, b: &Words) -> (f64, usize) {
     (shared as f64 / smaller as f64, shared)
 }
 
-/// Whether two items tell one story: their words (see [`words`]) and the
-/// watched people each names.
+/// Whether a new item `a` tells the story of an earlier item `b`: their
+/// words (see [`words`]) and the watched people each names.
 ///
 /// Vetoes and joins in a fixed order (docs/architecture.md, "Stories"):
 /// different people, a release beside a detention, another detention, other
@@ -887,7 +887,17 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
         .subject
         .iter()
         .any(|p| b.subject.iter().any(|q| part_of(p, q) || part_of(q, p)));
-    if a.another != b.another && !same_subject {
+    // Unless the earlier one told of another group and the new one tells
+    // of a group in its place and count, both naming no one: a later report
+    // of that group ("Otros ocho campesinos ... en Acarigua", then "GNB
+    // detiene a campesinos en Acarigua"). The other way round, the new
+    // one is the other group ("Otros seis detenidos en Caracas").
+    let same_group = b.another
+        && a.people.is_empty()
+        && b.people.is_empty()
+        && !a.place.is_disjoint(&b.place)
+        && !a.counts.is_disjoint(&b.counts);
+    if a.another != b.another && !same_subject && !same_group {
         return Verdict::Apart(Veto::Another);
     }
     if a.people
@@ -976,13 +986,18 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
             n.chars().count() <= 4 || y.words.contains(n) || said_either_way(n) || near(n, &y.words)
         })
     };
+    // One proper noun is enough when one title names nothing at all: it
+    // tells less, not something else ("dos estudiantes de la UCLA en
+    // Barquisimeto", "two students detained at university protest").
     let same_trades = !a.trades.is_empty() && a.trades == b.trades;
+    let in_common = a.proper.intersection(&b.proper).count();
+    let one_names_nothing = a.names.is_empty() || b.names.is_empty();
     if shared_count
         && no_one_else
         && same_trades
         && acronyms_only(a, b)
         && acronyms_only(b, a)
-        && a.proper.intersection(&b.proper).count() >= 2
+        && (in_common >= 2 || in_common == 1 && one_names_nothing)
     {
         return Verdict::Same;
     }
@@ -1298,6 +1313,50 @@ mod tests {
         );
         assert!(!same_story(&first, &[], &another, &[]));
         assert!(same_story(&another, &[], &named, &[]));
+    }
+
+    #[test]
+    fn a_later_report_of_another_group_joins_it() {
+        let first = words(
+            "Detienen a seis pescadores en Carúpano",
+            "Seis pescadores fueron detenidos por la Armada en Carúpano.",
+        );
+        let another = words(
+            "Detienen a seis pescadores en Güiria",
+            "Otros seis pescadores fueron detenidos por la Armada en Güiria, también en Sucre.",
+        );
+        let later = words(
+            "Armada detiene a pescadores en Güiria",
+            "Seis hombres fueron arrestados en el muelle de Güiria.",
+        );
+        assert!(!same_story(&another, &[], &first, &[]));
+        assert!(same_story(&later, &[], &another, &[]));
+        // The other way round the new report is the other group.
+        let plain = words(
+            "Detienen a seis pescadores en Güiria",
+            "Seis pescadores fueron detenidos por la Armada en Güiria.",
+        );
+        assert!(!same_story(&another, &[], &plain, &[]));
+    }
+
+    #[test]
+    fn a_title_naming_nothing_joins_on_one_proper_noun() {
+        let es = words(
+            "Detienen a tres estudiantes de la UDO en Cumaná",
+            "Tres estudiantes de la Universidad de Oriente fueron detenidos por la PNB en una protesta.",
+        );
+        let en = words(
+            "Three students detained at Venezuelan university protest",
+            "Police detained three students of a public university in Cumaná during a protest over buses.",
+        );
+        assert!(overlap(&es, &en).0 < THRESHOLD);
+        assert!(same_story(&en, &[], &es, &[]));
+        // A title naming somewhere else asks for two in common.
+        let elsewhere = words(
+            "Three students detained in Carúpano",
+            "Police detained three students in Cumaná province during a protest over buses.",
+        );
+        assert!(!same_story(&elsewhere, &[], &es, &[]));
     }
 
     #[test]
