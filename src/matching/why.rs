@@ -12,7 +12,8 @@ use super::{Matcher, Verdict};
 pub struct RuleWhy {
     pub rule: String,
     pub fired: bool,
-    /// Unmet conditions, in words; empty when the rule fired.
+    /// Unmet conditions, each a clause ("needs a term of list `venezuela`");
+    /// empty when the rule fired.
     pub lacks: Vec<String>,
 }
 
@@ -70,12 +71,12 @@ impl Matcher {
                 if !fired {
                     if !rule.tags.is_empty() && !rule.tags.iter().any(|t| tags.contains(t)) {
                         lacks.push(format!(
-                            "the source carries none of its tags [{}]",
+                            "needs a source tagged one of [{}]",
                             rule.tags.join(", ")
                         ));
                     }
                     for &l in rule.all.iter().filter(|&&l| !hit(l)) {
-                        lacks.push(format!("no term of list `{}`", self.list_names[l]));
+                        lacks.push(format!("needs a term of list `{}`", self.list_names[l]));
                     }
                     if !rule.any.is_empty() && !rule.any.iter().any(|&l| hit(l)) {
                         let any: Vec<String> = rule
@@ -83,11 +84,11 @@ impl Matcher {
                             .iter()
                             .map(|&l| format!("`{}`", self.list_names[l]))
                             .collect();
-                        lacks.push(format!("no term of any of {}", any.join(", ")));
+                        lacks.push(format!("needs a term of any of {}", any.join(", ")));
                     }
                     for &l in rule.none.iter().filter(|&&l| hit(l)) {
                         lacks.push(format!(
-                            "vetoed by list `{}` ({})",
+                            "is vetoed by list `{}` ({})",
                             self.list_names[l],
                             lists[l].1.join(", ")
                         ));
@@ -99,12 +100,12 @@ impl Matcher {
                             .iter()
                             .map(|&n| format!("`{}`", self.names_files[n]))
                             .collect();
-                        lacks.push(format!("no one from {} named", files.join(", ")));
+                        lacks.push(format!("needs someone from {} named", files.join(", ")));
                     }
                     if lacks.is_empty() {
                         // Everything else was met: the `all` terms were too far apart.
                         lacks.push(format!(
-                            "its `all` terms are not within {} words of each other",
+                            "needs its `all` terms within {} words of each other",
                             rule.near.unwrap_or_default()
                         ));
                     }
@@ -146,7 +147,7 @@ impl Why {
             if let Some(closest) = self.rules.first() {
                 let _ = writeln!(
                     out,
-                    "Closest rule: {}: it lacks {}.",
+                    "Closest rule: {}: it {}.",
                     closest.rule,
                     closest.lacks.join("; ")
                 );
@@ -184,7 +185,7 @@ impl Why {
             if r.fired {
                 let _ = writeln!(out, "  {}: fires", r.rule);
             } else {
-                let _ = writeln!(out, "  {}: lacks {}", r.rule, r.lacks.join("; "));
+                let _ = writeln!(out, "  {}: {}", r.rule, r.lacks.join("; "));
             }
         }
         out

@@ -349,6 +349,28 @@ fn a_word_two_terms_of_one_list_match_is_named_once() {
     );
 }
 
+/// Bug: `why` said a rule "lacks no term of list `v`", which reads as
+/// lacking nothing; it now says what the rule needs.
+#[test]
+fn why_says_what_a_rule_needs_not_that_it_lacks_no_term() {
+    let (_dir, path) = list_and_caracas("detienen\n");
+    let config = vigia::config::Config::load(&path).unwrap();
+    let matcher = vigia::matching::Matcher::new(&config);
+    let item = vigia::matching::ItemText {
+        title: "Detienen a dos activistas",
+        summary: "",
+        content: "",
+    };
+    let lang = Some(vigia::config::Lang::Es);
+    let verdict = matcher.check_in(&item, &[], lang);
+    let text = matcher.why(&verdict, &[], lang).render();
+    assert!(
+        text.contains("Closest rule: r: it needs a term of list `v`."),
+        "{text}"
+    );
+    assert!(!text.contains("lacks no"), "{text}");
+}
+
 /// Bug: a `*` inside a term (`privad* de libertad`, shipped in
 /// detention.txt) was read as nothing, so the term could never match and
 /// `vigia check` said nothing. It is now an error naming file and line, and
