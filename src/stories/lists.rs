@@ -236,6 +236,45 @@ pub(super) const HONORIFICS: &[&str] = &[
     "major",
 ];
 
+/// Nouns whose next capitalized words name a body, not a person ("la ONG
+/// Acción Solidaria", "el partido Vente Venezuela").
+pub(super) const BODY_NOUNS: &[&str] = &[
+    "ong",
+    "ngo",
+    "organizacion",
+    "organization",
+    "organizacao",
+    "fundacion",
+    "foundation",
+    "fundacao",
+    "asociacion",
+    "association",
+    "associacao",
+    "partido",
+    "party",
+    "movimiento",
+    "movement",
+    "movimento",
+    "diario",
+    "periodico",
+    "newspaper",
+    "jornal",
+    "emisora",
+    "canal",
+    "empresa",
+    "company",
+    "sindicato",
+    "colectivo",
+    "comite",
+    "committee",
+    "observatorio",
+    "observatory",
+];
+
+/// Words after which a title tells what its person did, not what befell
+/// them ("la jueza que liberó a dos manifestantes").
+pub(super) const WHAT_THEY_DID: &[&str] = &["que", "quien", "who", "that", "tras", "after", "apos"];
+
 /// Nouns whose next capitalized words name a place or a building, not a
 /// person ("hospital Ruiz y Páez", "plaza Simón Bolívar").
 pub(super) const PLACE_NOUNS: &[&str] = &[
@@ -1205,6 +1244,10 @@ pub(super) const WITHIN: &[(&str, &str)] = &[
     ("naguanagua", "carabobo"),
     ("guacara", "carabobo"),
     ("merida", "merida"),
+    // The Andes: Mérida, Táchira and Trujillo.
+    ("merida", "andes"),
+    ("tachira", "andes"),
+    ("trujillo", "andes"),
     ("el vigia", "merida"),
     ("tovar", "merida"),
     ("barinas", "barinas"),

@@ -254,12 +254,15 @@ fn people(text: &str, lower: &BTreeSet<&str>) -> Vec<String> {
             !text[n.words[i - 1].original.end..n.words[i].original.start]
                 .contains([',', '.', ';', ':', '(', ')'])
         };
-        // So is a run right after "en", "in": "en Gran Sabana".
+        // So is a run right after "en", "in": "en Gran Sabana"; and one
+        // after a body's noun is the body's: "la ONG Acción Solidaria".
         let named_place = run.first().is_some_and(|&i| {
             let before = &n.text[n.words[i.max(1) - 1].folded.clone()];
             (i >= 1
                 && joined(i)
-                && (PLACE_NOUNS.contains(&before) || ["en", "in", "em", "na"].contains(&before)))
+                && (PLACE_NOUNS.contains(&before)
+                    || BODY_NOUNS.contains(&before)
+                    || ["en", "in", "em", "na"].contains(&before)))
                 || (i >= 2
                     && joined(i)
                     && joined(i - 1)
@@ -507,11 +510,14 @@ pub fn words(title: &str, summary: &str) -> Words {
     let another = kin || lead_opens_another || title_words.iter().any(|w| ANOTHER.contains(w));
     // The first word of the title that tells of another event than a
     // detention, unless the title tells of one as it happens.
+    // Not a word of what the person did ("la jueza que liberó a dos
+    // manifestantes, presa"): one after "que", "who", "tras".
     let detains = title_words.iter().any(|w| DETAINS.contains(w));
     let event = title_words
         .iter()
-        .filter(|_| !detains)
-        .find_map(|w| {
+        .enumerate()
+        .filter(|&(i, _)| !detains && (i == 0 || !WHAT_THEY_DID.contains(&title_words[i - 1])))
+        .find_map(|(_, w)| {
             if RELEASE.contains(w) {
                 Some(Event::Release)
             } else {
@@ -863,7 +869,7 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     let number_unmentioned = |x: &Words, y: &Words| {
         x.names
             .iter()
-            .any(|n| n.bytes().any(|b| b.is_ascii_digit()) && !y.words.contains(n))
+            .any(|n| n.bytes().any(|b| b.is_ascii_digit()) && !said(n, y))
     };
     if number_unmentioned(a, b) && number_unmentioned(b, a) {
         return Verdict::Apart(Veto::Numbers);
@@ -944,7 +950,7 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     let unmentioned_name = |x: &Words, y: &Words| {
         x.names
             .iter()
-            .any(|n| !y.words.contains(n) && !said_either_way(n) && !near(n, &y.words))
+            .any(|n| !said(n, y) && !said_either_way(n) && !near(n, &y.words))
     };
     if unmentioned_name(a, b) && unmentioned_name(b, a) {
         return Verdict::Apart(Veto::Names);
@@ -983,7 +989,7 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     // "Pérez Carreño" are two hospitals of one city.
     let acronyms_only = |x: &Words, y: &Words| {
         x.names.iter().all(|n| {
-            n.chars().count() <= 4 || y.words.contains(n) || said_either_way(n) || near(n, &y.words)
+            n.chars().count() <= 4 || said(n, y) || said_either_way(n) || near(n, &y.words)
         })
     };
     // One proper noun is enough when one title names nothing at all: it
@@ -1030,6 +1036,12 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     } else {
         Verdict::Unsure
     }
+}
+
+/// Whether a title's name (a stem, or a number) is among `y`'s words, or
+/// is a number `y` counts in words ("12", "doce detenidos").
+fn said(name: &str, y: &Words) -> bool {
+    y.words.contains(name) || name.parse::<u32>().is_ok_and(|n| y.counts.contains(&n))
 }
 
 /// Whether a title's name (a stem) is a body or a word that is no one's
@@ -1357,6 +1369,59 @@ mod tests {
             "Police detained three students in Cumaná province during a protest over buses.",
         );
         assert!(!same_story(&elsewhere, &[], &es, &[]));
+    }
+
+    #[test]
+    fn a_run_after_a_body_s_noun_is_the_body_not_a_person() {
+        let es = words(
+            "Detienen a la directora de la ONG Manos Amigas en Valencia",
+            "Marta Paz fue retenida por el Sebin en el aeropuerto.",
+        );
+        assert!(!es.people.iter().any(|p| p.starts_with("manos")), "{es:?}");
+        let en = words(
+            "Venezuelan NGO director detained at Valencia airport",
+            "Marta Paz, who heads a civic group, was stopped by intelligence agents.",
+        );
+        assert!(same_story(&en, &[], &es, &[]));
+    }
+
+    #[test]
+    fn a_number_in_figures_is_the_count_in_words() {
+        let words_first = words(
+            "Doce detenidos en protesta por luz en Sucre",
+            "Los detenidos fueron llevados a la comandancia de Cumaná.",
+        );
+        let figures = words(
+            "Detienen a 12 vecinos en Cumaná",
+            "Doce personas que protestaban por la luz en Sucre fueron detenidas.",
+        );
+        assert!(same_story(&figures, &[], &words_first, &[]));
+    }
+
+    #[test]
+    fn what_a_title_s_person_did_is_not_the_event() {
+        let w = words(
+            "El juez que liberó a cinco estudiantes, preso en Tocorón",
+            "",
+        );
+        assert_eq!(w.event, Event::Detention);
+        assert_eq!(
+            words("Liberan al juez preso en Tocorón", "").event,
+            Event::Release
+        );
+    }
+
+    #[test]
+    fn the_andes_hold_their_states() {
+        let es = words(
+            "Detienen a turista alemán en Táchira",
+            "El turista fue detenido por la GNB en San Cristóbal.",
+        );
+        let en = words(
+            "German tourist detained in Venezuela's Andes",
+            "Germany said a citizen was held by troops in Táchira.",
+        );
+        assert!(same_story(&en, &[], &es, &[]));
     }
 
     #[test]
