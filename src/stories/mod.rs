@@ -898,10 +898,13 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     // of that group ("Otros ocho campesinos ... en Acarigua", then "GNB
     // detiene a campesinos en Acarigua"). The other way round, the new
     // one is the other group ("Otros seis detenidos en Caracas").
+    // Its place may be told at another scale ("en Rubio", "en Táchira").
     let same_group = b.another
         && a.people.is_empty()
         && b.people.is_empty()
-        && !a.place.is_disjoint(&b.place)
+        && a.place
+            .iter()
+            .any(|p| b.place.contains(p) || near(p, &b.place))
         && !a.counts.is_disjoint(&b.counts);
     if a.another != b.another && !same_subject && !same_group {
         return Verdict::Apart(Veto::Another);
@@ -1343,6 +1346,12 @@ mod tests {
         );
         assert!(!same_story(&another, &[], &first, &[]));
         assert!(same_story(&later, &[], &another, &[]));
+        // Its place told at another scale.
+        let in_the_state = words(
+            "Seis pescadores más detenidos en Sucre",
+            "La Armada detuvo a seis pescadores en el muelle de Güiria.",
+        );
+        assert!(same_story(&in_the_state, &[], &another, &[]));
         // The other way round the new report is the other group.
         let plain = words(
             "Detienen a seis pescadores en Güiria",
