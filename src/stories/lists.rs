@@ -269,7 +269,18 @@ pub(super) const BODY_NOUNS: &[&str] = &[
     "committee",
     "observatorio",
     "observatory",
+    "batallon",
+    "battalion",
+    "batalhao",
+    "brigada",
+    "brigade",
+    "regimiento",
+    "regiment",
 ];
+
+/// Places whose six-letter stem is another place's ("Maracaibo" and
+/// "Maracay" are both "maraca"): kept whole, so the two are told apart.
+pub(super) const WHOLE: &[&str] = &["maracaibo", "tucupido", "paraguaipoa", "cumanacoa"];
 
 /// Words after which a title tells what its person did, not what befell
 /// them ("la jueza que liberó a dos manifestantes").
@@ -474,6 +485,10 @@ pub(super) const LATER: &[(&str, super::Event)] = {
         ("again", Again),
         ("rearrested", Again),
         ("novamente", Again),
+        ("volta", Again),
+        ("voltam", Again),
+        ("vuelve", Again),
+        ("rearrest", Again),
     ]
 };
 

@@ -351,6 +351,9 @@ fn people(text: &str, lower: &BTreeSet<&str>) -> Vec<String> {
 }
 
 fn stem(folded_word: &str) -> String {
+    if WHOLE.contains(&folded_word) {
+        return folded_word.to_string();
+    }
     folded_word.chars().take(STEM).collect()
 }
 
@@ -685,15 +688,34 @@ pub fn may_be_same(shared: usize, smaller: usize) -> bool {
 pub fn index_terms(words: &Words, names: &[String]) -> BTreeSet<String> {
     let mut terms: BTreeSet<String> = words.words.clone();
     terms.extend(names.iter().map(|n| format!("={n}")));
-    if !words.counts.is_empty() && !words.proper.is_empty() {
+    if counts_and_names(words) {
         terms.extend(words.counts.iter().map(|n| format!("#{n}")));
-        terms.extend(words.proper.iter().map(|p| format!("~{p}")));
     }
     if words.held_abroad() {
         terms.extend(words.nationals.iter().map(|c| format!("${c}")));
-        terms.extend(words.proper.iter().map(|p| format!("~{p}")));
     }
+    terms.extend(proper_terms(words).into_iter().map(|p| format!("~{p}")));
     terms
+}
+
+/// Whether an item counts people and names something: what a join on a
+/// count needs.
+fn counts_and_names(words: &Words) -> bool {
+    !words.counts.is_empty() && (!words.proper.is_empty() || !words.names.is_empty())
+}
+
+/// The proper nouns and title names the index holds for an item: those of
+/// an item that counts people (see [`counts_and_names`]), the proper nouns of one
+/// about foreigners held.
+fn proper_terms(words: &Words) -> BTreeSet<&str> {
+    let mut out = BTreeSet::new();
+    if counts_and_names(words) {
+        out.extend(words.proper.iter().chain(&words.names).map(String::as_str));
+    }
+    if words.held_abroad() {
+        out.extend(words.proper.iter().map(String::as_str));
+    }
+    out
 }
 
 /// What a new item has in common with an earlier one, as far as the story
@@ -740,8 +762,6 @@ impl Shared {
     /// same as [`Shared::from_terms`] on the index.
     pub fn between(new: &Words, names: &[String], other: &Words, other_names: &[String]) -> Shared {
         let person_words = new.person_words();
-        let both = !new.counts.is_empty() && !new.proper.is_empty();
-        let other_both = !other.counts.is_empty() && !other.proper.is_empty();
         let abroad = new.held_abroad() && other.held_abroad();
         Shared {
             words: new.words.intersection(&other.words).count(),
@@ -750,8 +770,10 @@ impl Shared {
                 .filter(|w| other.words.contains(**w))
                 .count(),
             watched: names.iter().any(|n| other_names.contains(n)),
-            count: both && other_both && !new.counts.is_disjoint(&other.counts),
-            proper: (both && other_both || abroad) && !new.proper.is_disjoint(&other.proper),
+            count: counts_and_names(new)
+                && counts_and_names(other)
+                && !new.counts.is_disjoint(&other.counts),
+            proper: !proper_terms(new).is_disjoint(&proper_terms(other)),
             national: abroad && !new.nationals.is_disjoint(&other.nationals),
         }
     }
@@ -902,9 +924,13 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     let same_group = b.another
         && a.people.is_empty()
         && b.people.is_empty()
-        && a.place
+        && (a
+            .place
             .iter()
             .any(|p| b.place.contains(p) || near(p, &b.place))
+            // A title saying no place may name what the other's names
+            // ("Dos estudiantes de la UPEL detenidos").
+            || a.place.is_empty() && !a.names.is_empty() && a.names.is_subset(&b.names))
         && !a.counts.is_disjoint(&b.counts);
     if a.another != b.another && !same_subject && !same_group {
         return Verdict::Apart(Veto::Another);
@@ -1032,6 +1058,11 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
         && a.names.is_disjoint(&b.names);
     if a_other && b_other || groups && (a_other || b_other) {
         return Verdict::Apart(Veto::Groups);
+    }
+    // A later report of another group, as read above, when nothing kept
+    // it apart since.
+    if same_group {
+        return Verdict::Same;
     }
     let shared = a.words.intersection(&b.words).count();
     if may_be_same(shared, a.words.len().min(b.words.len())) {
@@ -1431,6 +1462,47 @@ mod tests {
             "Germany said a citizen was held by troops in Táchira.",
         );
         assert!(same_story(&en, &[], &es, &[]));
+    }
+
+    #[test]
+    fn another_group_s_later_report_may_say_no_place_and_name_its_body() {
+        let another = words(
+            "Detienen a dos estudiantes de la UNES en Coro",
+            "Otros dos estudiantes, de la universidad de seguridad, fueron detenidos en la misma protesta.",
+        );
+        let later = words(
+            "Dos estudiantes de la UNES detenidos",
+            "Fueron detenidos horas después que los de la UNEFM.",
+        );
+        assert!(same_story(&later, &[], &another, &[]));
+        // And the store's index finds the one for the other.
+        let shared = Shared::between(&later, &[], &another, &[]);
+        assert!(may_join(
+            &shared,
+            later.words.len().min(another.words.len())
+        ));
+    }
+
+    #[test]
+    fn maracay_and_maracaibo_are_two_places_and_a_battalion_no_person() {
+        let maracay = words(
+            "Detienen a tres soldados en Maracay",
+            "Los tres soldados del batallón Bravos de Apure fueron arrestados por la Dgcim.",
+        );
+        assert!(maracay.people.is_empty(), "{maracay:?}");
+        let aragua = words(
+            "Dgcim arresta a tres efectivos del Ejército en Aragua",
+            "Los tres soldados fueron llevados a Boleíta.",
+        );
+        assert!(same_story(&aragua, &[], &maracay, &[]));
+        let maracaibo = words("Detienen a tres soldados en Maracaibo", "");
+        assert!(!same_story(&maracaibo, &[], &maracay, &[]));
+    }
+
+    #[test]
+    fn being_held_again_is_read_in_portuguese() {
+        let w = words("Sindicalista venezuelano volta a ser preso", "");
+        assert_eq!(w.event, Event::Again);
     }
 
     #[test]
