@@ -280,7 +280,13 @@ pub(super) const BODY_NOUNS: &[&str] = &[
 
 /// Places whose six-letter stem is another place's ("Maracaibo" and
 /// "Maracay" are both "maraca"): kept whole, so the two are told apart.
-pub(super) const WHOLE: &[&str] = &["maracaibo", "tucupido", "paraguaipoa", "cumanacoa"];
+pub(super) const WHOLE: &[&str] = &[
+    "maracaibo",
+    "tucupido",
+    "paraguaipoa",
+    "paraguana",
+    "cumanacoa",
+];
 
 /// Words after which a title tells what its person did, not what befell
 /// them ("la jueza que liberó a dos manifestantes").
@@ -1287,6 +1293,11 @@ pub(super) const WITHIN: &[(&str, &str)] = &[
     ("porlamar", "nueva esparta"),
     ("la asuncion", "nueva esparta"),
     ("margarita", "nueva esparta"),
+    // Margarita island's towns.
+    ("porlamar", "margarita"),
+    ("pampatar", "margarita"),
+    ("juan griego", "margarita"),
+    ("la asuncion", "margarita"),
     ("barcelona", "anzoategui"),
     ("puerto la cruz", "anzoategui"),
     ("el tigre", "anzoategui"),

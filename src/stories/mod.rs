@@ -999,6 +999,12 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     {
         return Verdict::Apart(Veto::Place);
     }
+    // A later report of another group, as read above, when nothing kept
+    // it apart since: it need not name the body the other names
+    // ("petroleros ... Paraguaná", "trabajadores de Pdvsa en Falcón").
+    if same_group {
+        return Verdict::Same;
+    }
     // The same number of people in the same named place or body ("tres
     // tenientes ... Fuerte Tiuna", "three lieutenants ... Fort Tiuna"):
     // what a report naming no one is told by, in any language. Not when
@@ -1058,11 +1064,6 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
         && a.names.is_disjoint(&b.names);
     if a_other && b_other || groups && (a_other || b_other) {
         return Verdict::Apart(Veto::Groups);
-    }
-    // A later report of another group, as read above, when nothing kept
-    // it apart since.
-    if same_group {
-        return Verdict::Same;
     }
     let shared = a.words.intersection(&b.words).count();
     if may_be_same(shared, a.words.len().min(b.words.len())) {
@@ -1481,6 +1482,16 @@ mod tests {
             &shared,
             later.words.len().min(another.words.len())
         ));
+        // Nor need it name the body the other names.
+        let another = words(
+            "Detienen a seis trabajadores de Sidor en Bolívar",
+            "Otros seis trabajadores fueron detenidos en la planta de Puerto Ordaz.",
+        );
+        let later = words(
+            "Seis obreros detenidos en Puerto Ordaz",
+            "Los trabajadores de la acería exigían el pago de bonos.",
+        );
+        assert!(same_story(&later, &[], &another, &[]));
     }
 
     #[test]
@@ -1497,6 +1508,32 @@ mod tests {
         assert!(same_story(&aragua, &[], &maracay, &[]));
         let maracaibo = words("Detienen a tres soldados en Maracaibo", "");
         assert!(!same_story(&maracaibo, &[], &maracay, &[]));
+    }
+
+    #[test]
+    fn no_two_places_share_a_stem() {
+        let mut seen: std::collections::BTreeMap<String, &str> = Default::default();
+        for name in WITHIN.iter().flat_map(|&(p, r)| [p, r]) {
+            let stems: Vec<String> = name.split(' ').filter(|w| content(w)).map(stem).collect();
+            if let [only] = &stems[..] {
+                if let Some(other) = seen.insert(only.clone(), name) {
+                    assert_eq!(other, name, "{other} and {name} are both {only}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_town_of_margarita_is_on_margarita() {
+        let es = words(
+            "Detienen a un canadiense en Porlamar",
+            "Un ciudadano canadiense fue detenido por funcionarios del Sebin.",
+        );
+        let en = words(
+            "Canadian held in Venezuela's Margarita island, Ottawa says",
+            "Canada said one of its citizens was detained in Porlamar.",
+        );
+        assert!(same_story(&es, &[], &en, &[]));
     }
 
     #[test]

@@ -189,6 +189,7 @@ fn stories_join_one_detention_across_outlets_and_languages_and_never_two_people(
         ("stories25.tsv", 25, 0.97, 0.97),
         ("stories26.tsv", 24, 0.97, 0.97),
         ("stories27.tsv", 23, 0.87, 0.95),
+        ("stories28.tsv", 14, 0.97, 0.97),
     ] {
         let text = std::fs::read_to_string(root.join("tests/fixtures").join(set)).unwrap();
         let report = vigia::stories::evaluate(&config, &text, 72.0);
