@@ -191,6 +191,7 @@ fn stories_join_one_detention_across_outlets_and_languages_and_never_two_people(
         ("stories26.tsv", 24, 0.97, 0.97),
         ("stories27.tsv", 23, 0.87, 0.95),
         ("stories28.tsv", 14, 0.97, 0.97),
+        ("stories29.tsv", 16, 0.97, 0.93),
     ] {
         let text = std::fs::read_to_string(root.join("tests/fixtures").join(set)).unwrap();
         let report = vigia::stories::evaluate(&config, &text, 72.0);
