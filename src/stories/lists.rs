@@ -173,7 +173,17 @@ pub(super) const BODIES: &[&str] = &[
     "marinha",
     "aviacion",
     "aviacao",
+    // The Red Cross, told in each language ("Cruz" is a surname too).
+    "red",
+    "cross",
+    "roja",
+    "vermelha",
 ];
+
+/// Who lays charges: "charges" after one of these tells of a court
+/// hearing ("Venezuelan court charges economist …"), where "Venezuela
+/// charges …" mostly tells the arrest itself.
+pub(super) const CHARGES_BY: &[&str] = &["court", "judge", "tribunal", "prosecutor", "prosecutors"];
 
 /// Titles before a name, folded: not part of it.
 pub(super) const HONORIFICS: &[&str] = &[
@@ -691,6 +701,11 @@ pub(super) const ASSOCIATES: &[&str] = &[
     "aides",
     "assessor",
     "assessora",
+    "productor",
+    "productora",
+    "producer",
+    "produtor",
+    "produtora",
 ];
 
 /// Prepositions before where a title says something happened.

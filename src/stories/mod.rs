@@ -497,12 +497,19 @@ pub fn words(title: &str, summary: &str) -> Words {
         object.is_some_and(|c| title_words[c + 1..at].iter().any(|w| TIED_TO.contains(w)))
     });
     // "El abogado del sindicalista Ramón Garrido": one word may stand
-    // between an associate and the person.
+    // between an associate and the person, or a thing of theirs ("la
+    // productora del programa de Pablo Requena").
+    let theirs = |i: usize| {
+        title_words
+            .get(i + 3)
+            .is_some_and(|w| KIN_OF.contains(w) && named_at(i + 4))
+    };
     let kin = their_people
         || (0..title_words.len().saturating_sub(1)).any(|i| {
             KIN_OF.contains(&title_words[i + 1])
                 && (KIN.contains(&title_words[i]) && !of_a_group(i)
-                    || ASSOCIATES.contains(&title_words[i]) && (named_at(i + 2) || named_at(i + 3)))
+                    || ASSOCIATES.contains(&title_words[i])
+                        && (named_at(i + 2) || named_at(i + 3) || theirs(i)))
         });
     // A lead that opens with "Otros cinco trabajadores" tells of more
     // detentions too, whatever the title says.
@@ -520,9 +527,11 @@ pub fn words(title: &str, summary: &str) -> Words {
         .iter()
         .enumerate()
         .filter(|&(i, _)| !detains && (i == 0 || !WHAT_THEY_DID.contains(&title_words[i - 1])))
-        .find_map(|(_, w)| {
+        .find_map(|(i, w)| {
             if RELEASE.contains(w) {
                 Some(Event::Release)
+            } else if *w == "charges" && i > 0 && CHARGES_BY.contains(&title_words[i - 1]) {
+                Some(Event::Court)
             } else {
                 LATER.iter().find(|(l, _)| l == w).map(|(_, e)| *e)
             }
@@ -1534,6 +1543,44 @@ mod tests {
             "Canada said one of its citizens was detained in Porlamar.",
         );
         assert!(same_story(&es, &[], &en, &[]));
+    }
+
+    #[test]
+    fn charges_a_court_lays_are_a_hearing() {
+        let court = words(
+            "Venezuelan court charges journalist Ana Mora with treason",
+            "",
+        );
+        assert_eq!(court.event, Event::Court);
+        let arrest = words("Venezuela charges journalist Ana Mora with treason", "");
+        assert_eq!(arrest.event, Event::Detention);
+    }
+
+    #[test]
+    fn the_red_cross_is_one_body_in_every_language() {
+        let es = words(
+            "Liberan a dos voluntarios de la Cruz Roja en Zulia",
+            "Los voluntarios estuvieron diez días detenidos.",
+        );
+        let pt = words(
+            "Venezuela liberta dois voluntários da Cruz Vermelha",
+            "Os voluntários estavam detidos em Zulia.",
+        );
+        assert!(same_story(&pt, &[], &es, &[]));
+    }
+
+    #[test]
+    fn the_producer_of_a_person_s_show_is_an_associate() {
+        let host = words(
+            "Detienen al locutor Tomás Rivas en Coro",
+            "El locutor de Radio Falcón fue detenido tras criticar al gobernador.",
+        );
+        let producer = words(
+            "Detienen a la productora del programa de Tomás Rivas",
+            "Elena Paz fue detenida un día después que el locutor.",
+        );
+        assert!(producer.another, "{producer:?}");
+        assert!(!same_story(&producer, &[], &host, &[]));
     }
 
     #[test]
