@@ -1045,3 +1045,29 @@ fn recent_alerts_read_from_a_postgres_store() {
     assert_eq!(recent.len(), 1);
     assert_eq!(recent[0].title, "Detienen a un periodista en Caracas");
 }
+
+/// Bug: the shipped list of other countries held "Lima", so a report of
+/// someone whose surname is Lima ("Rosa Lima") was read as happening in
+/// Peru and vetoed. Only the city where it is one is another country now.
+#[test]
+fn a_surname_lima_is_no_peru() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = vigia::config::Config::load(&root.join("config/vigia.toml")).unwrap();
+    let matcher = vigia::matching::Matcher::new(&config);
+    let alerts = |title: &str| {
+        let item = vigia::matching::ItemText {
+            title,
+            summary: "",
+            content: "",
+        };
+        matcher
+            .check_in(&item, &[], Some(vigia::config::Lang::En))
+            .alerts()
+    };
+    assert!(alerts(
+        "Venezuelan journalist Rosa Lima held for spreading panic"
+    ));
+    assert!(!alerts(
+        "Venezuelan activist detained in Lima after protest"
+    ));
+}
