@@ -690,10 +690,11 @@ pub fn may_be_same(shared: usize, smaller: usize) -> bool {
 
 /// The terms the store's story index holds for an item, and looks up for
 /// a new one: its words, and, marked so that they never meet a word, its
-/// watched names (`=`), its counts (`#`) and proper nouns (`~`) when it
-/// has both (they only join together), and its nationalities (`$`) and
-/// proper nouns when a foreign one is held somewhere. The words of
-/// the people it names are among its words.
+/// watched names (`=`), its counts (`#`) with its proper nouns and title
+/// names (`~`) when it counts people and names something (they only join
+/// together), and its nationalities (`$`) and proper nouns when a foreign
+/// one is held somewhere. The words of the people
+/// it names are among its words.
 pub fn index_terms(words: &Words, names: &[String]) -> BTreeSet<String> {
     let mut terms: BTreeSet<String> = words.words.clone();
     terms.extend(names.iter().map(|n| format!("={n}")));
@@ -714,8 +715,8 @@ fn counts_and_names(words: &Words) -> bool {
 }
 
 /// The proper nouns and title names the index holds for an item: those of
-/// an item that counts people (see [`counts_and_names`]), the proper nouns of one
-/// about foreigners held.
+/// an item that counts people (see [`counts_and_names`]), the proper
+/// nouns of one about foreigners held.
 fn proper_terms(words: &Words) -> BTreeSet<&str> {
     let mut out = BTreeSet::new();
     if counts_and_names(words) {
