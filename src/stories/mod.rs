@@ -38,6 +38,10 @@ pub const STEM: usize = 6;
 pub const THRESHOLD: f64 = 0.5;
 /// Fewer shared words than this is never one story, however short the texts.
 pub const MIN_SHARED: usize = 5;
+
+/// Words a report naming no one must share with one counting as many
+/// people of its trade, to join it (see [`judge`]).
+const ANONYMOUS_SHARED: usize = 3;
 /// Only so many words of the summary count: a lead says what happened, the
 /// rest of an article says much else.
 const SUMMARY_WORDS: usize = 40;
@@ -692,7 +696,8 @@ pub fn may_be_same(shared: usize, smaller: usize) -> bool {
 /// a new one: its words, and, marked so that they never meet a word, its
 /// watched names (`=`), its counts (`#`) with its proper nouns and title
 /// names (`~`) when it counts people and names something (they only join
-/// together), and its nationalities (`$`) and proper nouns when a foreign
+/// together), its counts with its trades (`*`) when it counts people of a
+/// trade, and its nationalities (`$`) and proper nouns when a foreign
 /// one is held somewhere. The words of the people
 /// it names are among its words.
 pub fn index_terms(words: &Words, names: &[String]) -> BTreeSet<String> {
@@ -701,6 +706,7 @@ pub fn index_terms(words: &Words, names: &[String]) -> BTreeSet<String> {
     if counts_and_names(words) {
         terms.extend(words.counts.iter().map(|n| format!("#{n}")));
     }
+    terms.extend(counted_trade_terms(words).map(|t| format!("*{t}")));
     if words.held_abroad() {
         terms.extend(words.nationals.iter().map(|c| format!("${c}")));
     }
@@ -712,6 +718,13 @@ pub fn index_terms(words: &Words, names: &[String]) -> BTreeSet<String> {
 /// count needs.
 fn counts_and_names(words: &Words) -> bool {
     !words.counts.is_empty() && (!words.proper.is_empty() || !words.names.is_empty())
+}
+
+/// Each count of an item with each trade it names ("5 students"), when its
+/// title counts people: what a report naming no one joins on.
+fn counted_trade_terms(words: &Words) -> impl Iterator<Item = String> + '_ {
+    let counts = words.counts.iter().filter(|_| words.group);
+    counts.flat_map(|n| words.trades.iter().map(move |t| format!("{n} {t}")))
 }
 
 /// The proper nouns and title names the index holds for an item: those of
@@ -740,6 +753,8 @@ pub struct Shared {
     pub proper: bool,
     /// A foreign nationality, when both items give one and a proper noun.
     pub national: bool,
+    /// A count of people of one trade, when both titles count people.
+    pub counted_trade: bool,
 }
 
 impl Shared {
@@ -757,6 +772,7 @@ impl Shared {
                 Some(b'~') => shared.proper = true,
                 Some(b'=') => shared.watched = true,
                 Some(b'$') => shared.national = true,
+                Some(b'*') => shared.counted_trade = true,
                 _ => {
                     shared.words += 1;
                     if person_words.contains(&term) {
@@ -785,14 +801,16 @@ impl Shared {
                 && !new.counts.is_disjoint(&other.counts),
             proper: !proper_terms(new).is_disjoint(&proper_terms(other)),
             national: abroad && !new.nationals.is_disjoint(&other.nationals),
+            counted_trade: counted_trade_terms(new)
+                .any(|t| counted_trade_terms(other).any(|u| u == t)),
         }
     }
 }
 
 /// Whether two items sharing `shared`, the smaller having `smaller` words,
 /// can be one story: enough words in common, two words of a person's name,
-/// a watched person, a count and a proper noun, or a foreign nationality
-/// and a proper noun. What the store asks its
+/// a watched person, a count and a proper noun, a foreign nationality
+/// and a proper noun, or a count of people of one trade. What the store asks its
 /// index before reading an earlier item, so that only those are compared.
 pub fn may_join(shared: &Shared, smaller: usize) -> bool {
     may_be_same(shared.words, smaller)
@@ -800,6 +818,7 @@ pub fn may_join(shared: &Shared, smaller: usize) -> bool {
         || shared.watched
         || shared.count && shared.proper
         || shared.national && shared.proper
+        || shared.counted_trade
 }
 
 /// How much two items' words overlap, 0 to 1, and how many they share.
@@ -1076,6 +1095,26 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
         return Verdict::Apart(Veto::Groups);
     }
     let shared = a.words.intersection(&b.words).count();
+    // As many people of the same trade, told by a report naming no one and
+    // nowhere, with words of what happened in common ("Cinco estudantes
+    // universitários são presos ... protestavam", "cinco estudiantes de la
+    // ULA en Mérida ... protestaban ... universitario"): it tells less,
+    // not something else.
+    let says_nothing = |x: &Words| {
+        x.people.is_empty()
+            && x.place.is_empty()
+            && x.names
+                .iter()
+                .all(|n| n.bytes().any(|b| b.is_ascii_digit()))
+    };
+    if shared_count
+        && same_trades
+        && no_one_else
+        && (says_nothing(a) || says_nothing(b))
+        && shared >= ANONYMOUS_SHARED
+    {
+        return Verdict::Same;
+    }
     if may_be_same(shared, a.words.len().min(b.words.len())) {
         Verdict::Same
     } else {
@@ -1502,6 +1541,37 @@ mod tests {
             "Los trabajadores de la acería exigían el pago de bonos.",
         );
         assert!(same_story(&later, &[], &another, &[]));
+    }
+
+    #[test]
+    fn a_report_naming_no_one_and_nowhere_joins_as_many_of_its_trade() {
+        let named = words(
+            "Detienen a cuatro enfermeras del hospital Central en Barquisimeto",
+            "Las enfermeras protestaban por los salarios y la policía se las llevó.",
+        );
+        let anonymous = words(
+            "Quatro enfermeiras são presas na Venezuela",
+            "Elas protestavam por salários quando a polícia chegou.",
+        );
+        assert!(same_story(&anonymous, &[], &named, &[]));
+        let shared = Shared::between(&anonymous, &[], &named, &[]);
+        assert!(may_join(
+            &shared,
+            anonymous.words.len().min(named.words.len())
+        ));
+        // Not on the count and the trade alone: a third group may be told
+        // in as few words.
+        let bare = words(
+            "Quatro enfermeiras são presas na Venezuela",
+            "O governo não comentou.",
+        );
+        assert!(!same_story(&bare, &[], &named, &[]));
+        // Nor as many of another trade.
+        let teachers = words(
+            "Quatro professoras são presas na Venezuela",
+            "Elas protestavam por salários quando a polícia chegou.",
+        );
+        assert!(!same_story(&teachers, &[], &named, &[]));
     }
 
     #[test]

@@ -196,6 +196,7 @@ fn stories_join_one_detention_across_outlets_and_languages_and_never_two_people(
         ("stories29.tsv", 16, 0.97, 0.93),
         ("stories30.tsv", 15, 0.97, 0.86),
         ("stories31.tsv", 12, 0.97, 0.97),
+        ("stories32.tsv", 20, 0.97, 0.93),
     ] {
         let text = std::fs::read_to_string(root.join("tests/fixtures").join(set)).unwrap();
         let report = vigia::stories::evaluate(&config, &text, 72.0);
