@@ -305,6 +305,9 @@ pub struct Rule {
     pub all: Vec<usize>,
     pub any: Vec<usize>,
     pub none: Vec<usize>,
+    /// Lists none of which may be hit in the title: a word of theirs only
+    /// in the summary does not veto.
+    pub none_in_title: Vec<usize>,
     /// The `all` matches must lie within this many words of each other.
     pub near: Option<usize>,
     pub names: Vec<usize>,

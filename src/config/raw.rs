@@ -139,6 +139,8 @@ pub(super) struct RawRule {
     pub(super) any: Vec<Spanned<String>>,
     #[serde(default)]
     pub(super) none: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) none_in_title: Vec<Spanned<String>>,
     pub(super) near: Option<Spanned<i64>>,
     #[serde(default)]
     pub(super) names: Vec<Spanned<String>>,

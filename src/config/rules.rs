@@ -57,6 +57,7 @@ pub(super) fn compile_rules(
         let all = resolve_lists(c, "all", &raw_rule.all);
         let any = resolve_lists(c, "any", &raw_rule.any);
         let none = resolve_lists(c, "none", &raw_rule.none);
+        let none_in_title = resolve_lists(c, "none_in_title", &raw_rule.none_in_title);
         let mut rule_names = Vec::new();
         for n in &raw_rule.names {
             match names_index(n.get_ref()) {
@@ -123,6 +124,7 @@ pub(super) fn compile_rules(
             all,
             any,
             none,
+            none_in_title,
             near,
             names: rule_names,
             channels: rule_channels,

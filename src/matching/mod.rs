@@ -205,14 +205,17 @@ struct Needs {
     any: Option<Vec<u64>>,
     /// Lists none of which may be hit.
     none: Vec<u64>,
+    /// Lists none of which may be hit in the title.
+    none_in_title: Vec<u64>,
     /// Names files of which one must be hit (if any).
     names: Option<Vec<u64>>,
 }
 
 impl Needs {
-    /// Whether the lists and names files hit, and the tags the source
-    /// carries, meet these needs (all but `near`).
-    fn met(&self, lists: &[u64], names: &[u64], tags: &[u64]) -> bool {
+    /// Whether the lists and names files hit (`title`: the lists hit in
+    /// the title), and the tags the source carries, meet these needs (all
+    /// but `near`).
+    fn met(&self, lists: &[u64], title: &[u64], names: &[u64], tags: &[u64]) -> bool {
         let one_of =
             |set: &Option<Vec<u64>>, have: &[u64]| set.as_ref().is_none_or(|set| meet(set, have));
         one_of(&self.tags, tags)
@@ -223,6 +226,7 @@ impl Needs {
                 .all(|(need, have)| need & !have == 0)
             && one_of(&self.any, lists)
             && !meet(&self.none, lists)
+            && !meet(&self.none_in_title, title)
             && one_of(&self.names, names)
     }
 }
@@ -362,6 +366,7 @@ impl Matcher {
                     all: bits(lists, rule.all.iter().copied()),
                     any: some(bits(lists, rule.any.iter().copied()), !rule.any.is_empty()),
                     none: bits(lists, rule.none.iter().copied()),
+                    none_in_title: bits(lists, rule.none_in_title.iter().copied()),
                     names: some(
                         bits(files, rule.names.iter().copied()),
                         !rule.names.is_empty(),
@@ -458,12 +463,14 @@ impl Matcher {
         // whole config.
         let Decide {
             lists,
+            title,
             names,
             candidates,
             tags: carried,
         } = scratch;
         for (set, len) in [
             (&mut *lists, self.terms.len()),
+            (&mut *title, self.terms.len()),
             (&mut *names, self.rules_by_names.len()),
             (&mut *candidates, self.rules.len()),
             (&mut *carried, self.tags.len()),
@@ -471,7 +478,10 @@ impl Matcher {
             set.clear();
             set.resize(len.div_ceil(64), 0);
         }
-        for (target, _) in &hits {
+        for (target, hit) in &hits {
+            if let (Target::Term { list, .. }, Field::Title) = (*target, hit.field) {
+                insert(title, list as usize);
+            }
             let (set, at) = match *target {
                 Target::Term { list, .. } => (&mut *lists, list as usize),
                 Target::Person { person } => (&mut *names, self.people[person as usize].names_list),
@@ -504,7 +514,7 @@ impl Matcher {
         let count = candidates.iter().map(|w| w.count_ones() as usize).sum();
         let mut rules = Vec::with_capacity(count);
         each_one(candidates, |r| {
-            if self.needs[r].met(lists, names, carried)
+            if self.needs[r].met(lists, title, names, carried)
                 && self.rules[r]
                     .near
                     .is_none_or(|near| within(&self.rules[r].all, &verdict, symbols, near))
@@ -532,6 +542,8 @@ struct Decide {
     /// Bit sets of the lists and of the names files hit, and of the rules
     /// that name one of them.
     lists: Vec<u64>,
+    /// The lists hit in the title.
+    title: Vec<u64>,
     names: Vec<u64>,
     candidates: Vec<u64>,
     /// The tags of [`Matcher::tags`] the item's source carries.

@@ -78,6 +78,42 @@ fn none_vetoes_and_tags_restrict() {
     assert!(fired(&m, "Periodista detenida", &["other"]).is_empty());
 }
 
+#[test]
+fn none_in_title_vetoes_from_the_title_only() {
+    let toml = r#"
+[lists]
+detention = ["detenido"]
+elsewhere = ["Colombia"]
+[[rule]]
+name = "det"
+all = ["detention"]
+none_in_title = ["elsewhere"]
+channels = ["alerts"]
+"#;
+    let (_d, m) = matcher(toml, "");
+    let check = |title, summary| {
+        m.check(
+            &ItemText {
+                title,
+                summary,
+                ..Default::default()
+            },
+            &[],
+        )
+    };
+    // A country the person came from, named in the summary: no veto.
+    assert!(check("Activista detenido en la frontera", "Volvía de Colombia.").alerts());
+    // Named in the title: vetoed, and `why` says where.
+    let v = check("Activista detenido en Colombia", "");
+    assert!(!v.alerts());
+    let why = m.why(&v, &[], None);
+    let det = why.rules.iter().find(|r| r.rule == "det").unwrap();
+    assert_eq!(
+        det.lacks,
+        vec!["is vetoed by list `elsewhere` in its title (Colombia)"]
+    );
+}
+
 /// A rule "near": "detenido" and "Caracas" within `near` words.
 fn near_matcher(near: usize) -> (tempfile::TempDir, Matcher) {
     let toml = format!(

@@ -61,6 +61,14 @@ impl Matcher {
             }
         }
         let hit = |l: usize| !lists[l].1.is_empty();
+        // Each list's terms as written where the title has them.
+        let mut in_title: Vec<Vec<&str>> = vec![Vec::new(); self.list_names.len()];
+        for ((list, term), at) in verdict.terms() {
+            let text = self.terms[list][term].as_str();
+            if at.field == super::Field::Title && !in_title[list].contains(&text) {
+                in_title[list].push(text);
+            }
+        }
         let mut rules: Vec<RuleWhy> = self
             .rules
             .iter()
@@ -91,6 +99,17 @@ impl Matcher {
                             "is vetoed by list `{}` ({})",
                             self.list_names[l],
                             lists[l].1.join(", ")
+                        ));
+                    }
+                    for &l in rule
+                        .none_in_title
+                        .iter()
+                        .filter(|&&l| !in_title[l].is_empty())
+                    {
+                        lacks.push(format!(
+                            "is vetoed by list `{}` in its title ({})",
+                            self.list_names[l],
+                            in_title[l].join(", ")
                         ));
                     }
                     if !rule.names.is_empty() && !rule.names.iter().any(|&n| !names[n].1.is_empty())

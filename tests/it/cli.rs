@@ -106,6 +106,7 @@ channels = ["alerts", "nowhere"]
 [[rule]]
 name = "people"
 names = ["watch"]
+none_in_title = ["abroad"]
 channels = ["alerts"]
 "#;
     let (_dir, out) = broken(toml, &[("names.txt", "Nahuel Gallo\n\nBad | | alias\n")]);
@@ -120,8 +121,9 @@ channels = ["alerts"]
             "vigia.toml:17: source \"S\": url \"ftp://example.org/feed\" is neither an http(s) URL nor a file path",
             "vigia.toml:21: rule \"r\": `all` names a list \"venezuela\" that [lists] does not define",
             "vigia.toml:22: rule \"r\" sends to channel \"nowhere\", which [channels] does not define",
+            "vigia.toml:27: rule \"people\": `none_in_title` names a list \"abroad\" that [lists] does not define",
             "names.txt:3: a person's line has an empty alias",
-            "7 error(s)",
+            "8 error(s)",
         ],
     );
 }
