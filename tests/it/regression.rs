@@ -406,18 +406,79 @@ fn a_star_inside_a_term_is_an_error_and_plus_forms_match_instead() {
 /// carrying `tags`, in `lang`. The matcher is built once for every test
 /// that asks.
 fn shipped_alerts(title: &str, tags: &[String], lang: vigia::config::Lang) -> bool {
+    let item = vigia::matching::ItemText {
+        title,
+        summary: "",
+        content: "",
+    };
+    shipped_matcher().check_in(&item, tags, Some(lang)).alerts()
+}
+
+/// The shipped config's matcher, built once.
+fn shipped_matcher() -> &'static vigia::matching::Matcher {
     static MATCHER: std::sync::LazyLock<vigia::matching::Matcher> =
         std::sync::LazyLock::new(|| {
             let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
             let config = vigia::config::Config::load(&root.join("config/vigia.toml")).unwrap();
             vigia::matching::Matcher::new(&config)
         });
+    &MATCHER
+}
+
+/// Whether the shipped config alerts on an item with this title and
+/// summary, in the language vigia detects for it (no source language).
+fn shipped_alerts_detected(title: &str, summary: &str) -> bool {
     let item = vigia::matching::ItemText {
         title,
-        summary: "",
+        summary,
         content: "",
     };
-    MATCHER.check_in(&item, tags, Some(lang)).alerts()
+    let lang = vigia::matching::language(&item);
+    shipped_matcher().check_in(&item, &[], lang).alerts()
+}
+
+/// Bug: whatlang reads "Venezuela detains priest who criticised vote
+/// count" as Spanish, so the English-only `detain+` did not apply and the
+/// report never alerted. "detains", no word in Spanish or Portuguese, now
+/// applies in every language.
+#[test]
+fn a_short_english_headline_read_as_spanish_keeps_detains() {
+    let (title, summary) = (
+        "Venezuela detains priest who criticised vote count",
+        "He was taken in Maturín.",
+    );
+    let item = vigia::matching::ItemText {
+        title,
+        summary,
+        content: "",
+    };
+    assert_eq!(
+        vigia::matching::language(&item),
+        Some(vigia::config::Lang::Es)
+    );
+    assert!(shipped_alerts_detected(title, summary));
+}
+
+/// Bug: a country named only in a report's lead, where someone's father
+/// lives or where they were headed, vetoed the political rules as if the
+/// detention were abroad ("Detienen al hijo de un exministro en
+/// represalia", "Su padre vive en España"). Those rules now take the
+/// list of other countries from the title only; a title naming one
+/// still vetoes.
+#[test]
+fn a_country_named_only_in_the_lead_does_not_move_a_detention_abroad() {
+    assert!(shipped_alerts_detected(
+        "Detienen al hijo de un exministro en represalia",
+        "Su padre vive en España."
+    ));
+    assert!(shipped_alerts_detected(
+        "Pesquisador de direitos humanos é detido na fronteira",
+        "Ele atravessava para a Colômbia."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Cuban dissident detained in Havana",
+        "She had planned a protest."
+    ));
 }
 
 /// Found on review of the lists: "racha" (a sports streak) vetoed "una
