@@ -1122,3 +1122,26 @@ fn a_surname_lima_is_no_peru() {
         En
     ));
 }
+
+/// Bug: the crime list held "cyclist*" and "ciclista*" for cyclists run
+/// over, so "Venezuela deports detained German cyclist" was vetoed as
+/// common crime. Only a cyclist killed or hit is now.
+#[test]
+fn a_detained_cyclist_is_no_traffic_accident() {
+    use vigia::config::Lang::{En, Es};
+    assert!(shipped_alerts(
+        "Venezuela deports detained German cyclist",
+        &[],
+        En
+    ));
+    assert!(shipped_alerts(
+        "Detienen a ciclista alemán en Caracas",
+        &[],
+        Es
+    ));
+    assert!(!shipped_alerts(
+        "Cyclist killed by bus in Caracas, driver arrested",
+        &[],
+        En
+    ));
+}
