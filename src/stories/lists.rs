@@ -178,6 +178,14 @@ pub(super) const BODIES: &[&str] = &[
     "cross",
     "roja",
     "vermelha",
+    // State companies, which other outlets name by what they do ("the
+    // state power company").
+    "corpoelec",
+    "pdvsa",
+    "sidor",
+    "cantv",
+    "pequiven",
+    "conviasa",
 ];
 
 /// Who lays charges: "charges" after one of these tells of a court
@@ -602,10 +610,12 @@ pub(super) const COUNTRIES: &[&str] = &[
 ];
 
 /// Title words that tell of one more detention than those told before.
+/// "Nuevos detenidos" are more of them; not the singular, which names
+/// Nueva Esparta.
 pub(super) const ANOTHER: &[&str] = &[
     "otro", "otra", "otros", "otras", "tambien", "another", "also", "outro", "outra", "outros",
     "outras", "tambem", "second", "segundo", "segunda", "third", "tercer", "tercera", "terceiro",
-    "terceira",
+    "terceira", "nuevos", "nuevas", "novos", "novas",
 ];
 
 /// Kin, folded: a title's "wife of" or "hijo de" a person tells of a
@@ -1240,6 +1250,15 @@ pub(super) const TRADES: &[(&str, &str)] = &[
     ("ativistas", "activists"),
     ("defensores", "activists"),
     ("defenders", "activists"),
+];
+
+/// Places reports name by another name, folded: (how a report says it,
+/// the place). Caracas's airport stands in Maiquetía, and reports of one
+/// detention there say either.
+pub(super) const ALIASES: &[(&str, &str)] = &[
+    ("caracas airport", "maiquetia"),
+    ("aeropuerto de caracas", "maiquetia"),
+    ("aeroporto de caracas", "maiquetia"),
 ];
 
 /// Where Venezuela's cities, towns, districts and prisons are: (place,

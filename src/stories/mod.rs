@@ -386,7 +386,7 @@ impl Words {
 pub fn words(title: &str, summary: &str) -> Words {
     let t = normalize(title);
     let folded_summary = fold(summary);
-    let words = t
+    let mut words: BTreeSet<String> = t
         .text
         .split(' ')
         .chain(folded_summary.split(' ').take(SUMMARY_WORDS))
@@ -609,6 +609,18 @@ pub fn words(title: &str, summary: &str) -> Words {
     let mut places = BTreeSet::new();
     proper(title, &mut places);
     proper(&lead, &mut places);
+    // A place told by another name ("Caracas airport") names it too.
+    let says = |text: &str, phrase: &str| format!(" {text} ").contains(&format!(" {phrase} "));
+    for &(phrase, name) in ALIASES {
+        let in_title = says(&t.text, phrase);
+        if in_title || says(&folded_lead, phrase) {
+            words.insert(stem(name));
+            places.insert(stem(name));
+        }
+        if in_title {
+            place.insert(stem(name));
+        }
+    }
     Words {
         words,
         names,
@@ -636,36 +648,36 @@ pub fn words(title: &str, summary: &str) -> Words {
     }
 }
 
+/// [`WITHIN`] as stemmed words, made once.
+struct Within {
+    pairs: Vec<(Vec<String>, Vec<String>)>,
+    /// Stems that are the whole name of two one-word places: "Maracay"
+    /// and "Maracaibo" are both "maraca", and such a stem tells no
+    /// place.
+    ambiguous: BTreeSet<String>,
+}
+static WITHIN_STEMS: std::sync::LazyLock<Within> = std::sync::LazyLock::new(|| {
+    let stems =
+        |name: &str| -> Vec<String> { name.split(' ').filter(|w| content(w)).map(stem).collect() };
+    let pairs: Vec<_> = WITHIN.iter().map(|&(p, r)| (stems(p), stems(r))).collect();
+    let mut one_word: std::collections::BTreeMap<String, BTreeSet<&str>> = Default::default();
+    for name in WITHIN.iter().flat_map(|&(p, r)| [p, r]) {
+        if let [only] = &stems(name)[..] {
+            one_word.entry(only.clone()).or_default().insert(name);
+        }
+    }
+    let ambiguous = one_word
+        .into_iter()
+        .filter(|(_, names)| names.len() > 1)
+        .map(|(stem, _)| stem)
+        .collect();
+    Within { pairs, ambiguous }
+});
+
 /// Whether `words` name a place `word` is in, or a place in it (see
 /// [`WITHIN`]): "Táchira" and "San Cristóbal" tell of one place at two
 /// scales. `word` is one of a place's stemmed words.
 fn near(word: &str, words: &BTreeSet<String>) -> bool {
-    /// [`WITHIN`] as stemmed words, made once.
-    struct Within {
-        pairs: Vec<(Vec<String>, Vec<String>)>,
-        /// Stems that are the whole name of two one-word places: "Maracay"
-        /// and "Maracaibo" are both "maraca", and such a stem tells no
-        /// place.
-        ambiguous: BTreeSet<String>,
-    }
-    static WITHIN_STEMS: std::sync::LazyLock<Within> = std::sync::LazyLock::new(|| {
-        let stems = |name: &str| -> Vec<String> {
-            name.split(' ').filter(|w| content(w)).map(stem).collect()
-        };
-        let pairs: Vec<_> = WITHIN.iter().map(|&(p, r)| (stems(p), stems(r))).collect();
-        let mut one_word: std::collections::BTreeMap<String, BTreeSet<&str>> = Default::default();
-        for name in WITHIN.iter().flat_map(|&(p, r)| [p, r]) {
-            if let [only] = &stems(name)[..] {
-                one_word.entry(only.clone()).or_default().insert(name);
-            }
-        }
-        let ambiguous = one_word
-            .into_iter()
-            .filter(|(_, names)| names.len() > 1)
-            .map(|(stem, _)| stem)
-            .collect();
-        Within { pairs, ambiguous }
-    });
     let within = &*WITHIN_STEMS;
     if within.ambiguous.contains(word) {
         return false;
@@ -676,6 +688,21 @@ fn near(word: &str, words: &BTreeSet<String>) -> bool {
         .pairs
         .iter()
         .any(|(place, region)| (has(region) && all_in(place)) || (has(place) && all_in(region)))
+}
+
+/// The stemmed words of the places that `words` name a place in: "zulia"
+/// for "maracaibo" (see [`WITHIN`]).
+fn regions(words: &BTreeSet<String>) -> Vec<&'static str> {
+    let within: &'static Within = &WITHIN_STEMS;
+    within
+        .pairs
+        .iter()
+        .filter(|(place, _)| {
+            place.iter().all(|s| words.contains(s))
+                && !matches!(&place[..], [only] if within.ambiguous.contains(only))
+        })
+        .flat_map(|(_, region)| region.iter().map(String::as_str))
+        .collect()
 }
 
 /// Whether `text` (folded, stemmed words joined by spaces) is wholly in `words`.
@@ -728,12 +755,14 @@ fn counted_trade_terms(words: &Words) -> impl Iterator<Item = String> + '_ {
 }
 
 /// The proper nouns and title names the index holds for an item: those of
-/// an item that counts people (see [`counts_and_names`]), the proper
-/// nouns of one about foreigners held.
+/// an item that counts people (see [`counts_and_names`]) with the places
+/// its places are in (a report saying "Maracaibo" meets one saying
+/// "Zulia"), the proper nouns of one about foreigners held.
 fn proper_terms(words: &Words) -> BTreeSet<&str> {
     let mut out = BTreeSet::new();
     if counts_and_names(words) {
         out.extend(words.proper.iter().chain(&words.names).map(String::as_str));
+        out.extend(regions(&words.proper));
     }
     if words.held_abroad() {
         out.extend(words.proper.iter().map(String::as_str));
@@ -1039,10 +1068,18 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     // what a report naming no one is told by, in any language. Not when
     // either title names what the other never mentions ("tres médicos ...
     // Hospital Pérez Carreño", "three nurses ... Caracas").
+    // Or the same place at two scales when one title says no place ("siete
+    // trabajadores de Corpoelec en Maracaibo", "seven power workers ..."
+    // and "in Zulia state" in the lead); two titles saying where at two
+    // scales may be two groups ("nueve ... en Valencia", "nueve ... en Los
+    // Guayos").
     let shared_count = a.counts.iter().any(|n| b.counts.contains(n));
     let no_one_else = !unmentioned(a, b) && !unmentioned(b, a);
     let nothing_else = !unmentioned_name(a, b) && !unmentioned_name(b, a);
-    if shared_count && no_one_else && nothing_else && !a.proper.is_disjoint(&b.proper) {
+    let at_two_scales =
+        (a.place.is_empty() || b.place.is_empty()) && a.proper.iter().any(|p| near(p, &b.proper));
+    let same_place = !a.proper.is_disjoint(&b.proper) || at_two_scales;
+    if shared_count && no_one_else && nothing_else && same_place {
         return Verdict::Same;
     }
     // As many people of the same trade, and two proper nouns in common
@@ -1074,8 +1111,17 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     // Foreigners of the same nationalities held where both reports name
     // the same place or body, and one report names no one ("a Spanish pilot and his Venezuelan
     // co-pilot at Maiquetía"): one detention in any language.
+    // Venezuelans beside them may be told or not, and "el Amazonas
+    // venezolano" is no Venezuelan: only the foreign ones are compared.
+    let foreign = |x: &Words| {
+        x.nationals
+            .iter()
+            .filter(|c| *c != "ve")
+            .cloned()
+            .collect::<BTreeSet<_>>()
+    };
     if a.held_abroad()
-        && a.nationals == b.nationals
+        && foreign(a) == foreign(b)
         && (a.people.is_empty() || b.people.is_empty())
         && !a.proper.is_disjoint(&b.proper)
     {
@@ -1572,6 +1618,62 @@ mod tests {
             "Elas protestavam por salários quando a polícia chegou.",
         );
         assert!(!same_story(&teachers, &[], &named, &[]));
+    }
+
+    #[test]
+    fn a_count_joins_its_place_told_at_another_scale_in_a_lead() {
+        let city = words(
+            "Detienen a cuatro empleados de Cantv en Barquisimeto",
+            "Los empleados habían denunciado robos de cable.",
+        );
+        let state = words(
+            "Four Venezuelan telecom workers arrested",
+            "They were detained in Lara state on Monday.",
+        );
+        assert!(same_story(&state, &[], &city, &[]));
+        // The store's index finds the one for the other.
+        let shared = Shared::between(&state, &[], &city, &[]);
+        assert!(may_join(&shared, state.words.len().min(city.words.len())));
+        // Two titles saying where at two scales may be two groups.
+        let town = words(
+            "Cuatro empleados detenidos en Carora",
+            "Fueron llevados a la comandancia.",
+        );
+        assert!(!same_story(&town, &[], &city, &[]));
+    }
+
+    #[test]
+    fn more_detainees_are_another_group() {
+        assert!(words("Nueve nuevos detenidos en Los Guayos", "").another);
+        assert!(!words("Detienen a nueve manifestantes en Nueva Esparta", "").another);
+    }
+
+    #[test]
+    fn only_foreign_nationals_tell_foreigners_apart() {
+        let pt = words(
+            "Missionária canadense é detida no Zulia venezuelano",
+            "Ela trabalhava com indígenas wayuu.",
+        );
+        let es = words(
+            "Detienen a misionera canadiense en el Zulia",
+            "La religiosa trabajaba con comunidades wayuu.",
+        );
+        assert!(same_story(&pt, &[], &es, &[]));
+    }
+
+    #[test]
+    fn caracas_airport_is_maiquetia() {
+        let en = words(
+            "Three Germans held at Caracas airport",
+            "Immigration officers stopped them on arrival.",
+        );
+        let es = words(
+            "Retienen a tres alemanes en Maiquetía",
+            "Los turistas fueron retenidos al llegar.",
+        );
+        assert!(same_story(&en, &[], &es, &[]));
+        let shared = Shared::between(&en, &[], &es, &[]);
+        assert!(may_join(&shared, en.words.len().min(es.words.len())));
     }
 
     #[test]
