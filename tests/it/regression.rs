@@ -1146,3 +1146,19 @@ fn a_detained_cyclist_is_no_traffic_accident() {
         En
     ));
 }
+
+/// Bug: the list of other countries held the people of four neighbours
+/// ("peruan*"), so "Turista peruano é detido perto de base militar" read
+/// as a detention in Peru and never alerted. They are foreigners now; a
+/// neighbour's own courts and police still make a detention theirs.
+#[test]
+fn a_peruvian_held_in_venezuela_is_a_foreigner_not_peru() {
+    assert!(shipped_alerts_detected(
+        "Turista peruano é detido perto de base militar",
+        "A embaixada do Peru acompanha o caso."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Justiça peruana ordena prisão de ex-presidente",
+        "Ele está na Espanha."
+    ));
+}
