@@ -19,6 +19,10 @@ pub(super) const STOPWORDS: &[&str] = &[
 /// First words of capitalized runs that name a body, a place or a title,
 /// not a person: such a run is never taken for someone's name.
 pub(super) const NOT_PEOPLE: &[&str] = &[
+    // "Second El Pitazo reporter detained": an ordinal opening a title.
+    "second",
+    "third",
+    "another",
     "colegio",
     "comite",
     "foro",
@@ -460,6 +464,10 @@ pub(super) const LATER: &[(&str, super::Event)] = {
         ("presentada", Court),
         ("presentados", Court),
         ("privativa", Court),
+        // "orders him held pending trial", "remanded in custody": a judge's
+        // order, not the arrest.
+        ("pending", Court),
+        ("remanded", Court),
         ("enjuician", Court),
         ("condenan", Court),
         ("condenado", Court),

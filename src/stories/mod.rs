@@ -1677,6 +1677,29 @@ mod tests {
     }
 
     #[test]
+    fn an_ordinal_opening_a_title_names_no_one() {
+        let w = words(
+            "Second Radio Fe y Alegría reporter held in Venezuela",
+            "Ana Mora was detained in Barinas.",
+        );
+        assert_eq!(w.people, BTreeSet::from(["ana mora".to_string()]));
+    }
+
+    #[test]
+    fn a_judge_ordering_someone_held_pending_trial_is_a_hearing() {
+        let hearing = words(
+            "Judge orders activist Nora Pinto held pending trial",
+            "The hearing was in Valencia.",
+        );
+        assert_eq!(hearing.event, Event::Court);
+        let arrest = words(
+            "Detienen a la activista Nora Pinto en Valencia",
+            "Pinto fue llevada a la comandancia.",
+        );
+        assert!(!same_story(&hearing, &[], &arrest, &[]));
+    }
+
+    #[test]
     fn maracay_and_maracaibo_are_two_places_and_a_battalion_no_person() {
         let maracay = words(
             "Detienen a tres soldados en Maracay",
