@@ -439,8 +439,8 @@ fn shipped_alerts_detected(title: &str, summary: &str) -> bool {
 
 /// Bug: whatlang reads "Venezuela detains priest who criticised vote
 /// count" as Spanish, so the English-only `detain+` did not apply and the
-/// report never alerted. "detains", no word in Spanish or Portuguese, now
-/// applies in every language.
+/// report never alerted; so with "imprisons". Those forms, no word in
+/// Spanish or Portuguese, now apply in every language.
 #[test]
 fn a_short_english_headline_read_as_spanish_keeps_detains() {
     let (title, summary) = (
@@ -455,6 +455,20 @@ fn a_short_english_headline_read_as_spanish_keeps_detains() {
     assert_eq!(
         vigia::matching::language(&item),
         Some(vigia::config::Lang::Es)
+    );
+    assert!(shipped_alerts_detected(title, summary));
+    let (title, summary) = (
+        "Venezuela imprisons two indigenous leaders over mine protest",
+        "They are Pemón from Bolívar.",
+    );
+    let item = vigia::matching::ItemText {
+        title,
+        summary,
+        content: "",
+    };
+    assert_ne!(
+        vigia::matching::language(&item),
+        Some(vigia::config::Lang::En)
     );
     assert!(shipped_alerts_detected(title, summary));
 }
