@@ -114,6 +114,25 @@ channels = ["alerts"]
     );
 }
 
+#[test]
+fn a_number_word_in_a_term_matches_any_number() {
+    let toml = r#"
+[lists]
+detention = ["gets <n> years"]
+[[rule]]
+name = "sentences"
+all = ["detention"]
+channels = ["alerts"]
+"#;
+    let (_d, m) = matcher(toml, "");
+    assert_eq!(fired(&m, "Reporter gets 7 years", &[]), vec!["sentences"]);
+    assert_eq!(
+        fired(&m, "Reporter gets seven years", &[]),
+        vec!["sentences"]
+    );
+    assert!(fired(&m, "Reporter gets more years", &[]).is_empty());
+}
+
 /// A rule "near": "detenido" and "Caracas" within `near` words.
 fn near_matcher(near: usize) -> (tempfile::TempDir, Matcher) {
     let toml = format!(

@@ -29,19 +29,75 @@ pub enum FormsError {
     WithStem,
     #[error("`+` must end a word of letters (as in `detener+`)")]
     NotAWord,
+    #[error("only one word of a term can be `<n>`")]
+    TwoNumbers,
+    #[error("a term cannot both end in `*` and have a `<n>`")]
+    NumberWithStem,
+    #[error("`<n>` needs words around it: alone it would match every number")]
+    NumberAlone,
 }
 
-/// The folded phrases a term stands for when one of its words ends in `+`,
-/// or `None` when none does. The first phrase is the term as written.
+/// The word of a term that stands for any number. Not `#`: that starts a
+/// comment in a list file.
+pub const NUMBER: &str = "<n>";
+
+/// Stands for a term's `<n>` while its `+` is expanded: letters, so that
+/// folding keeps it, and no word of any language.
+const NUMBER_SLOT: &str = "qxnumberxq";
+
+/// The folded phrases a term stands for when one of its words ends in `+`
+/// or is `<n>` (any number, in figures from 1 to 100 or in words of the
+/// term's language: "gets <n> years" is "gets 7 years", "gets seven
+/// years"), or `None` when none does. The first phrase is the term as
+/// written (with `<n>` as 1).
 pub fn expand(term: &str, lang: Option<Lang>) -> Option<Result<Vec<String>, FormsError>> {
-    let words: Vec<&str> = term.split_whitespace().collect();
+    let words: Vec<&str> = term
+        .split_whitespace()
+        .map(|w| if w == NUMBER { NUMBER_SLOT } else { w })
+        .collect();
+    let numbers = words.iter().filter(|w| **w == NUMBER_SLOT).count();
     let marked: Vec<usize> = (0..words.len())
         .filter(|&i| words[i].ends_with('+'))
         .collect();
-    let &[at] = marked.as_slice() else {
-        return (!marked.is_empty()).then_some(Err(FormsError::TwoInflected));
+    let phrases = match marked.as_slice() {
+        [] if numbers == 0 => return None,
+        [] => Ok(vec![fold(&words.join(" "))]),
+        &[at] => phrases(&words, at, lang),
+        _ => Err(FormsError::TwoInflected),
     };
-    Some(phrases(&words, at, lang))
+    if numbers == 0 {
+        return Some(phrases);
+    }
+    let checked = if numbers > 1 {
+        Err(FormsError::TwoNumbers)
+    } else if words.len() == 1 {
+        Err(FormsError::NumberAlone)
+    } else if words.last().is_some_and(|w| w.ends_with('*')) {
+        Err(FormsError::NumberWithStem)
+    } else {
+        phrases
+    };
+    Some(checked.map(|phrases| {
+        let numbers = number_words(lang);
+        phrases
+            .iter()
+            .flat_map(|p| numbers.iter().map(move |n| p.replace(NUMBER_SLOT, n)))
+            .collect()
+    }))
+}
+
+/// Numbers as a `<n>` matches them: 1 to 100 in figures, then in words of
+/// `lang` (of all three when it is not known).
+fn number_words(lang: Option<Lang>) -> Vec<String> {
+    let mut out: Vec<String> = (1..=100).map(|n| n.to_string()).collect();
+    for &(l, words) in NUMBER_WORDS {
+        if lang.is_none_or(|lang| lang == l) {
+            out.extend(words.iter().map(|w| w.to_string()));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|n| seen.insert(n.clone()));
+    out
 }
 
 fn phrases(words: &[&str], at: usize, lang: Option<Lang>) -> Result<Vec<String>, FormsError> {
@@ -334,6 +390,35 @@ mod tests {
                 "{word} ({lang:?}) lacks {f}: {got:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_number_word_matches_figures_and_the_words_of_its_language() {
+        let got = expand("gets <n> years", Some(Lang::En)).unwrap().unwrap();
+        for want in ["gets 7 years", "gets 30 years", "gets seven years"] {
+            assert!(got.contains(&want.to_string()), "{want}: {got:?}");
+        }
+        assert!(!got.contains(&"gets siete years".to_string()));
+        // With a word's forms, and in a language's own words.
+        let got = expand("pegar+ <n> anos", Some(Lang::Pt)).unwrap().unwrap();
+        for want in ["pega tres anos", "pegam 20 anos", "pegou doze anos"] {
+            assert!(got.contains(&want.to_string()), "{want}");
+        }
+        // Unscoped, every language's words.
+        let got = expand("tras <n> meses", None).unwrap().unwrap();
+        assert!(got.contains(&"tras cinco meses".to_string()));
+        assert!(got.contains(&"tras five meses".to_string()));
+        assert_eq!(expand("<n>", None), Some(Err(FormsError::NumberAlone)));
+        assert_eq!(
+            expand("<n> and <n>", None),
+            Some(Err(FormsError::TwoNumbers))
+        );
+        assert_eq!(
+            expand("<n> year*", None),
+            Some(Err(FormsError::NumberWithStem))
+        );
+        // A hashtag is a word like any other.
+        assert_eq!(expand("#SOSVenezuela", None), None);
     }
 
     #[test]
