@@ -705,6 +705,45 @@ fn regions(words: &BTreeSet<String>) -> Vec<&'static str> {
         .collect()
 }
 
+/// Whether two reports, in title or lead, say they happened in different
+/// places of [`WITHIN`]: the most precise place each names (one no other
+/// place it names is in) is neither the other's nor in it nor around it.
+/// "Valencia, Carabobo state" and "Puerto Cabello ... Carabobo" are two
+/// towns of one state, whatever state both name.
+fn in_other_places(a: &BTreeSet<String>, b: &BTreeSet<String>) -> bool {
+    let within = &*WITHIN_STEMS;
+    let named = |words: &BTreeSet<String>| -> Vec<&Vec<String>> {
+        let mut names: Vec<&Vec<String>> = within
+            .pairs
+            .iter()
+            .flat_map(|(p, r)| [p, r])
+            .filter(|n| {
+                n.iter().all(|s| words.contains(s))
+                    && !matches!(&n[..], [only] if within.ambiguous.contains(only))
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    };
+    let inside = |x: &Vec<String>, y: &Vec<String>| {
+        x == y || within.pairs.iter().any(|(p, r)| p == x && r == y)
+    };
+    let finest = |names: &[&Vec<String>]| -> Vec<Vec<String>> {
+        names
+            .iter()
+            .filter(|n| !names.iter().any(|m| m != *n && inside(m, n)))
+            .map(|n| (*n).clone())
+            .collect()
+    };
+    let (a, b) = (finest(&named(a)), finest(&named(b)));
+    !a.is_empty()
+        && !b.is_empty()
+        && !a
+            .iter()
+            .any(|p| b.iter().any(|q| inside(p, q) || inside(q, p)))
+}
+
 /// Whether `text` (folded, stemmed words joined by spaces) is wholly in `words`.
 fn mentions(words: &BTreeSet<String>, person: &str) -> bool {
     // Words too short to be kept ("Fe y Alegría") cannot be asked for. A
@@ -1055,6 +1094,10 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
         && a.place.is_disjoint(&b.place)
         && (place_unmentioned(a, b) || place_unmentioned(b, a))
     {
+        return Verdict::Apart(Veto::Place);
+    }
+    // Title or lead, each says it happened somewhere the other does not.
+    if in_other_places(&a.words, &b.words) {
         return Verdict::Apart(Veto::Place);
     }
     // A later report of another group, as read above, when nothing kept
@@ -1697,6 +1740,25 @@ mod tests {
             "Pinto fue llevada a la comandancia.",
         );
         assert!(!same_story(&hearing, &[], &arrest, &[]));
+    }
+
+    #[test]
+    fn two_towns_of_one_state_are_two_places_though_both_name_the_state() {
+        let valencia = words(
+            "Four Venezuelan teachers detained at school protest",
+            "Police took the teachers in Valencia, Carabobo state.",
+        );
+        let coast = words(
+            "Arrestan a cuatro maestras de una escuela de Puerto Cabello",
+            "Es la segunda protesta reprimida en Carabobo este lunes.",
+        );
+        assert!(!same_story(&coast, &[], &valencia, &[]));
+        // A town and its state are one place.
+        let state = words(
+            "Detienen a cuatro maestras en Carabobo",
+            "Protestaban frente a una escuela.",
+        );
+        assert!(!in_other_places(&state.words, &valencia.words));
     }
 
     #[test]

@@ -205,6 +205,7 @@ fn stories_join_one_detention_across_outlets_and_languages_and_never_two_people(
         ("stories32.tsv", 20, 0.97, 0.93),
         ("stories33.tsv", 18, 0.97, 0.87),
         ("stories34.tsv", 18, 0.97, 0.97),
+        ("stories35.tsv", 14, 0.97, 0.92),
     ] {
         let text = std::fs::read_to_string(root.join("tests/fixtures").join(set)).unwrap();
         let report = vigia::stories::evaluate(&config, &text, 72.0);

@@ -1014,7 +1014,7 @@ fn the_store_groups_every_story_set_as_the_scored_join_does() {
     for set in [
         "", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17",
         "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32",
-        "33", "34",
+        "33", "34", "35",
     ] {
         let path = root.join(format!("tests/fixtures/stories{set}.tsv"));
         let text = std::fs::read_to_string(&path).unwrap();
@@ -1175,4 +1175,24 @@ fn a_peruvian_held_in_venezuela_is_a_foreigner_not_peru() {
         "Justiça peruana ordena prisão de ex-presidente",
         "Ele está na Espanha."
     ));
+}
+
+/// Bug: "Arrestan a cinco enfermeras del hospital de Puerto Cabello"
+/// joined the five nurses held in Valencia the same day, through a report
+/// whose title named no place and whose lead said "Valencia, Carabobo
+/// state": both named Carabobo and counted five nurses, and a second
+/// detention showed only as a line under the first (stories35). Reports
+/// naming two towns of one state are now two stories.
+#[test]
+fn nurses_held_in_two_towns_of_one_state_are_two_stories() {
+    use vigia::stories::{same_story, words};
+    let valencia = words(
+        "Five Venezuelan nurses detained at hospital protest",
+        "Police took the nurses in Valencia, Carabobo state.",
+    );
+    let coast = words(
+        "Arrestan a cinco enfermeras del hospital de Puerto Cabello",
+        "Es la segunda protesta reprimida en Carabobo este día.",
+    );
+    assert!(!same_story(&coast, &[], &valencia, &[]));
 }
