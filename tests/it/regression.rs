@@ -1196,3 +1196,27 @@ fn nurses_held_in_two_towns_of_one_state_are_two_stories() {
     );
     assert!(!same_story(&coast, &[], &valencia, &[]));
 }
+
+/// Bug: the list of other countries held "Irán", so "Oficiales de la
+/// Armada irán a consejo de guerra" ("will go before a court-martial")
+/// read as a detention in Iran and never alerted. Only "en Irán",
+/// English "Iran" and Iran doing something ("Irán condena") are Iran now.
+#[test]
+fn spanish_iran_they_will_go_is_no_iran() {
+    use vigia::config::Lang::{En, Es};
+    assert!(shipped_alerts(
+        "Oficiales de la Armada irán a consejo de guerra por conspiración",
+        &[],
+        Es
+    ));
+    assert!(!shipped_alerts(
+        "Opposition activist detained in Iran",
+        &[],
+        En
+    ));
+    assert!(!shipped_alerts(
+        "Irán condena a diez años a una activista",
+        &[],
+        Es
+    ));
+}
