@@ -614,7 +614,7 @@ pub(super) const COUNTRIES: &[&str] = &[
     "venezu", "nicara", "cuba", "cuban", "cubano", "cubana", "brasil", "brazil", "colomb",
     "espana", "spain", "spanis", "espano", "espanh", "peru", "peruan", "argent", "chile", "chilen",
     "mexico", "mexica", "eeuu", "united", "states", "estado", "estados", "unidos", "americ",
-    "europa", "europe", "latin", "latina",
+    "europa", "europe", "latin", "latina", "urugua",
 ];
 
 /// Title words that tell of one more detention than those told before.
@@ -893,6 +893,16 @@ pub(super) const DEMONYMS: &[(&str, &str)] = &[
     ("chilean", "cl"),
     ("chileno", "cl"),
     ("chilena", "cl"),
+    ("uruguayan", "uy"),
+    ("uruguayans", "uy"),
+    ("uruguayo", "uy"),
+    ("uruguaya", "uy"),
+    ("uruguayos", "uy"),
+    ("uruguayas", "uy"),
+    ("uruguaio", "uy"),
+    ("uruguaia", "uy"),
+    ("uruguaios", "uy"),
+    ("uruguaias", "uy"),
     ("peruvian", "pe"),
     ("peruano", "pe"),
     ("peruana", "pe"),
@@ -1267,6 +1277,16 @@ pub(super) const ALIASES: &[(&str, &str)] = &[
     ("caracas airport", "maiquetia"),
     ("aeropuerto de caracas", "maiquetia"),
     ("aeroporto de caracas", "maiquetia"),
+    // Universities by the acronym other reports name them by.
+    ("universidad central", "ucv"),
+    ("central university", "ucv"),
+    ("universidade central", "ucv"),
+    ("universidad catolica", "ucab"),
+    ("catholic university", "ucab"),
+    ("universidade catolica", "ucab"),
+    ("universidad de los andes", "ula"),
+    ("university of the andes", "ula"),
+    ("universidade dos andes", "ula"),
 ];
 
 /// Where Venezuela's cities, towns, districts and prisons are: (place,

@@ -609,15 +609,20 @@ pub fn words(title: &str, summary: &str) -> Words {
     let mut places = BTreeSet::new();
     proper(title, &mut places);
     proper(&lead, &mut places);
-    // A place told by another name ("Caracas airport") names it too.
+    // A place told by another name ("Caracas airport") names it too, and
+    // an acronym says its name in words ("UCAB", "Universidad Católica").
     let says = |text: &str, phrase: &str| format!(" {text} ").contains(&format!(" {phrase} "));
     for &(phrase, name) in ALIASES {
+        if says(&t.text, name) || says(&folded_lead, name) {
+            words.extend(phrase.split(' ').filter(|w| content(w)).map(stem));
+        }
         let in_title = says(&t.text, phrase);
         if in_title || says(&folded_lead, phrase) {
             words.insert(stem(name));
             places.insert(stem(name));
         }
-        if in_title {
+        // A place named another way is where; a body is not.
+        if in_title && WITHIN.iter().any(|&(p, r)| p == name || r == name) {
             place.insert(stem(name));
         }
     }
@@ -786,11 +791,21 @@ fn counts_and_names(words: &Words) -> bool {
     !words.counts.is_empty() && (!words.proper.is_empty() || !words.names.is_empty())
 }
 
-/// Each count of an item with each trade it names ("5 students"), when its
-/// title counts people: what a report naming no one joins on.
+/// Each count of an item with each trade and foreign nationality it names
+/// ("5 students", "2 ar"), when its title counts people: what a report
+/// naming no one joins on.
 fn counted_trade_terms(words: &Words) -> impl Iterator<Item = String> + '_ {
     let counts = words.counts.iter().filter(|_| words.group);
-    counts.flat_map(|n| words.trades.iter().map(move |t| format!("{n} {t}")))
+    let kinds: Vec<&str> = (words.trades.iter().copied())
+        .chain(
+            words
+                .nationals
+                .iter()
+                .filter(|c| *c != "ve")
+                .map(String::as_str),
+        )
+        .collect();
+    counts.flat_map(move |n| kinds.clone().into_iter().map(move |k| format!("{n} {k}")))
 }
 
 /// The proper nouns and title names the index holds for an item: those of
@@ -1201,6 +1216,18 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
         && no_one_else
         && (says_nothing(a) || says_nothing(b))
         && shared >= ANONYMOUS_SHARED
+    {
+        return Verdict::Same;
+    }
+    // As many foreigners of the same nationalities, one report naming no
+    // one and nowhere ("Dois argentinos são detidos na Venezuela",
+    // "Detienen a dos argentinos en Puerto Ayacucho"): foreigners held are
+    // few, and count and nationality tell them.
+    if shared_count
+        && no_one_else
+        && !foreign(a).is_empty()
+        && foreign(a) == foreign(b)
+        && (says_nothing(a) || says_nothing(b))
     {
         return Verdict::Same;
     }
@@ -1759,6 +1786,42 @@ mod tests {
             "Protestaban frente a una escuela.",
         );
         assert!(!in_other_places(&state.words, &valencia.words));
+    }
+
+    #[test]
+    fn a_university_named_in_words_is_its_acronym() {
+        let acronym = words(
+            "Detienen a cuatro estudiantes de la UCAB en Caracas",
+            "Protestaban por el costo de la matrícula.",
+        );
+        let spelled = words(
+            "Four students of Caracas's Catholic University detained",
+            "They protested against fees in Caracas.",
+        );
+        assert!(same_story(&spelled, &[], &acronym, &[]));
+        // Another university's four are not them.
+        let other = words(
+            "Detienen a cuatro estudiantes de la UCV en Caracas",
+            "Protestaban por el costo de la matrícula.",
+        );
+        assert!(!same_story(&spelled, &[], &other, &[]));
+    }
+
+    #[test]
+    fn as_many_foreigners_of_one_nationality_are_one_story() {
+        let named = words(
+            "Detienen a tres uruguayos en Santa Elena de Uairén",
+            "Los turistas fueron retenidos por el Ejército.",
+        );
+        let bare = words("Três uruguaios são detidos na Venezuela", "");
+        assert!(same_story(&bare, &[], &named, &[]));
+        let shared = Shared::between(&bare, &[], &named, &[]);
+        assert!(may_join(&shared, bare.words.len().min(named.words.len())));
+        // Not of another nationality, nor another count.
+        let others = words("Três chilenos são detidos na Venezuela", "");
+        assert!(!same_story(&others, &[], &named, &[]));
+        let more = words("Quatro uruguaios são detidos na Venezuela", "");
+        assert!(!same_story(&more, &[], &named, &[]));
     }
 
     #[test]
