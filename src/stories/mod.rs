@@ -1825,6 +1825,19 @@ mod tests {
     }
 
     #[test]
+    fn as_many_of_two_nationalities_at_one_port_are_two_stories() {
+        let cubans = words(
+            "Retienen a tres cubanos en el puerto de Puerto Cabello",
+            "Llegaron en un carguero.",
+        );
+        let dominicans = words(
+            "Retienen a tres dominicanos en el puerto de Puerto Cabello",
+            "Llegaron en un carguero.",
+        );
+        assert!(!same_story(&dominicans, &[], &cubans, &[]));
+    }
+
+    #[test]
     fn maracay_and_maracaibo_are_two_places_and_a_battalion_no_person() {
         let maracay = words(
             "Detienen a tres soldados en Maracay",

@@ -1014,7 +1014,7 @@ fn the_store_groups_every_story_set_as_the_scored_join_does() {
     for set in [
         "", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17",
         "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32",
-        "33", "34", "35", "36",
+        "33", "34", "35", "36", "37",
     ] {
         let path = root.join(format!("tests/fixtures/stories{set}.tsv"));
         let text = std::fs::read_to_string(&path).unwrap();
@@ -1219,4 +1219,23 @@ fn spanish_iran_they_will_go_is_no_iran() {
         &[],
         Es
     ));
+}
+
+/// Bug: "dominicanos" was no nationality to the story join, so "Retienen a
+/// cuatro dominicanos en el puerto de La Guaira" joined the four Cubans
+/// held at the same port that day (stories37): a detention of other
+/// people shown as a line under theirs. Two dozen more nationalities are
+/// read now.
+#[test]
+fn dominicans_and_cubans_at_one_port_are_two_stories() {
+    use vigia::stories::{same_story, words};
+    let cubans = words(
+        "Retienen a cuatro cubanos en el puerto de La Guaira",
+        "Los cuatro llegaron en un carguero desde Panamá.",
+    );
+    let dominicans = words(
+        "Retienen a cuatro dominicanos en el puerto de La Guaira",
+        "Los marinos dominicanos fueron retenidos por la Guardia Costera.",
+    );
+    assert!(!same_story(&dominicans, &[], &cubans, &[]));
 }
