@@ -1239,3 +1239,19 @@ fn dominicans_and_cubans_at_one_port_are_two_stories() {
     );
     assert!(!same_story(&dominicans, &[], &cubans, &[]));
 }
+
+/// Bug: the crime list held Portuguese "após batida" (after a car crash),
+/// which also reads "após batida policial" (after a police raid), so a
+/// student missing after a raid on his dorm was vetoed as a traffic
+/// accident. Only a crash "de", "entre", "com" is crime now.
+#[test]
+fn a_police_raid_is_no_car_crash() {
+    assert!(shipped_alerts_detected(
+        "Estudante desaparece após batida policial em alojamento",
+        "A família o procura há uma semana."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Motorista é detido após batida com ônibus em Caracas",
+        "Duas pessoas morreram."
+    ));
+}
