@@ -724,6 +724,11 @@ pub(super) const ASSOCIATES: &[&str] = &[
     "producer",
     "produtor",
     "produtora",
+    // Colleagues, in the three languages ("la colega de Iván Rosales").
+    "colega",
+    "colegas",
+    "colleague",
+    "colleagues",
 ];
 
 /// Prepositions before where a title says something happened.

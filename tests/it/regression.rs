@@ -1014,7 +1014,7 @@ fn the_store_groups_every_story_set_as_the_scored_join_does() {
     for set in [
         "", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17",
         "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32",
-        "33", "34", "35", "36", "37",
+        "33", "34", "35", "36", "37", "38",
     ] {
         let path = root.join(format!("tests/fixtures/stories{set}.tsv"));
         let text = std::fs::read_to_string(&path).unwrap();
@@ -1254,4 +1254,22 @@ fn a_police_raid_is_no_car_crash() {
         "Motorista é detido após batida com ônibus em Caracas",
         "Duas pessoas morreram."
     ));
+}
+
+/// Bug: "Detienen a colega de Iván Rosales en su audiencia" joined the
+/// doctor's own detention (stories38): a colleague was not among the
+/// associates whose detention is another one, so the colleague's arrest
+/// showed only as a line under his. Colleagues are associates now.
+#[test]
+fn a_colleague_s_arrest_is_another_detention() {
+    use vigia::stories::{same_story, words};
+    let doctor = words(
+        "Detienen al médico Iván Rosales por denunciar escasez",
+        "Rosales trabaja en el hospital Vargas de Caracas.",
+    );
+    let colleague = words(
+        "Detienen a colega de Iván Rosales en su audiencia",
+        "La doctora Marta Gil acudió al tribunal a apoyarlo.",
+    );
+    assert!(!same_story(&colleague, &[], &doctor, &[]));
 }
