@@ -15,6 +15,18 @@ fn matcher(lists_and_rules: &str, names: &str) -> (tempfile::TempDir, Matcher) {
     (dir, m)
 }
 
+/// An item with a title and a summary, from an untagged source.
+fn check_fields(m: &Matcher, title: &str, summary: &str) -> Verdict {
+    m.check(
+        &ItemText {
+            title,
+            summary,
+            ..Default::default()
+        },
+        &[],
+    )
+}
+
 fn fired(m: &Matcher, title: &str, tags: &[&str]) -> Vec<String> {
     let tags: Vec<String> = tags.iter().map(|s| s.to_string()).collect();
     let v = m.check(
@@ -91,16 +103,7 @@ none_in_title = ["elsewhere"]
 channels = ["alerts"]
 "#;
     let (_d, m) = matcher(toml, "");
-    let check = |title, summary| {
-        m.check(
-            &ItemText {
-                title,
-                summary,
-                ..Default::default()
-            },
-            &[],
-        )
-    };
+    let check = |title, summary| check_fields(&m, title, summary);
     // A country the person came from, named in the summary: no veto.
     assert!(check("Activista detenido en la frontera", "Volvía de Colombia.").alerts());
     // Named in the title: vetoed, and `why` says where.
@@ -157,32 +160,17 @@ fn near_counts_words_between_all_matches() {
         vec!["near"]
     );
     // and across title and summary, counted in reading order
-    let v = m.check(
-        &ItemText {
-            title: "Un detenido",
-            summary: "en Caracas hoy",
-            ..Default::default()
-        },
-        &[],
-    );
-    assert!(v.alerts());
+    assert!(check_fields(&m, "Un detenido", "en Caracas hoy").alerts());
 }
 
 #[test]
 fn a_multi_word_term_never_spans_two_fields() {
     let (_d, m) = matcher(BASIC, "");
     let check = |title, summary| {
-        m.check(
-            &ItemText {
-                title,
-                summary,
-                ..Default::default()
-            },
-            &[],
-        )
-        .terms()
-        .map(|((l, t), hit)| (m.terms[l][t].clone(), hit.field, hit.span.clone()))
-        .collect::<Vec<_>>()
+        check_fields(&m, title, summary)
+            .terms()
+            .map(|((l, t), hit)| (m.terms[l][t].clone(), hit.field, hit.span.clone()))
+            .collect::<Vec<_>>()
     };
     // "Taken into custody" is one term: cut between title and summary it
     // is not there; whole in the summary it is, with the summary's span.

@@ -39,7 +39,7 @@ pub enum FormsError {
 
 /// The word of a term that stands for any number. Not `#`: that starts a
 /// comment in a list file.
-pub const NUMBER: &str = "<n>";
+const NUMBER: &str = "<n>";
 
 /// Stands for a term's `<n>` while its `+` is expanded: letters, so that
 /// folding keeps it, and no word of any language.
