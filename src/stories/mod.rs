@@ -545,7 +545,16 @@ pub fn words(title: &str, summary: &str) -> Words {
     // person ("la esposa de José Daniel Ferrán"): the lead names whom it
     // is about, unless the title names the relative first ("Ana Lugo, hija
     // del exdiputado Francisco Lugo").
-    let subject: BTreeSet<String> = if kin && in_title.len() >= 2 {
+    // Or names only the relative, before the word of kin ("Liberan a
+    // Yolanda Pérez, madre de preso político"): the report is about her.
+    let kin_at = (0..title_words.len().saturating_sub(1))
+        .find(|&i| KIN.contains(&title_words[i]) && KIN_OF.contains(&title_words[i + 1]));
+    let named_before_kin = in_title.first().is_some_and(|p| {
+        let first = p.split(' ').next().unwrap_or_default();
+        let at = title_words.iter().position(|w| stem(w) == first);
+        at.zip(kin_at).is_some_and(|(at, k)| at < k)
+    });
+    let subject: BTreeSet<String> = if kin && (in_title.len() >= 2 || named_before_kin) {
         in_title.first().cloned().into_iter().collect()
     } else if kin {
         in_lead
@@ -2447,5 +2456,26 @@ mod tests {
         );
         assert!(second.another);
         assert!(!same_story(&first, &[], &second, &[]));
+    }
+
+    #[test]
+    fn a_relative_named_before_the_kin_word_is_whom_it_is_about() {
+        let spanish = words(
+            "Liberan a Yolanda Pérez, madre de preso político",
+            "Estuvo tres días detenida en Tocorón.",
+        );
+        let english = words(
+            "Venezuela frees political prisoner's mother",
+            "Yolanda Perez was held for three days.",
+        );
+        assert_eq!(spanish.subject, ["yoland perez".to_string()].into());
+        assert!(same_story(&spanish, &[], &english, &[]));
+        // Named after the word of kin, the person is the one whose relative
+        // this is: the lead says whom it is about.
+        let wife = words(
+            "Detienen a la esposa de José Ferrán",
+            "Marta Ruiz fue llevada por el Sebin.",
+        );
+        assert_eq!(wife.subject, ["marta ruiz".to_string()].into());
     }
 }
