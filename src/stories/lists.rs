@@ -1443,6 +1443,8 @@ pub(super) const ALIASES: &[(&str, &str)] = &[
     ("caracas airport", "maiquetia"),
     ("aeropuerto de caracas", "maiquetia"),
     ("aeroporto de caracas", "maiquetia"),
+    ("fort tiuna", "fuerte tiuna"),
+    ("forte tiuna", "fuerte tiuna"),
     // Universities by the acronym other reports name them by.
     ("universidad central", "ucv"),
     ("central university", "ucv"),
@@ -1548,6 +1550,7 @@ pub(super) const WITHIN: &[(&str, &str)] = &[
     ("el paraiso", "caracas"),
     ("altamira", "caracas"),
     ("fuerte tiuna", "caracas"),
+    ("la carlota", "caracas"),
     ("el helicoide", "caracas"),
     ("boleita", "caracas"),
     ("la guaira", "vargas"),

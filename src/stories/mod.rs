@@ -626,13 +626,14 @@ pub fn words(title: &str, summary: &str) -> Words {
             words.extend(phrase.split(' ').filter(|w| content(w)).map(stem));
         }
         let in_title = says(&t.text, phrase);
+        let name_words = || name.split(' ').filter(|w| content(w)).map(stem);
         if in_title || says(&folded_lead, phrase) {
-            words.insert(stem(name));
-            places.insert(stem(name));
+            words.extend(name_words());
+            places.extend(name_words());
         }
         // A place named another way is where; a body is not.
         if in_title && WITHIN.iter().any(|&(p, r)| p == name || r == name) {
-            place.insert(stem(name));
+            place.extend(name_words());
         }
     }
     Words {

@@ -1014,7 +1014,7 @@ fn the_store_groups_every_story_set_as_the_scored_join_does() {
     for set in [
         "", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17",
         "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32",
-        "33", "34", "35", "36", "37", "38", "39", "40",
+        "33", "34", "35", "36", "37", "38", "39", "40", "41",
     ] {
         let path = root.join(format!("tests/fixtures/stories{set}.tsv"));
         let text = std::fs::read_to_string(&path).unwrap();
@@ -1272,4 +1272,32 @@ fn a_colleague_s_arrest_is_another_detention() {
         "La doctora Marta Gil acudió al tribunal a apoyarlo.",
     );
     assert!(!same_story(&colleague, &[], &doctor, &[]));
+}
+
+/// Bug: "Four air force officers held at Caracas air base", whose lead
+/// names La Carlota, joined the story of four soldiers held at Fuerte
+/// Tiuna the same day (stories41): La Carlota was no place to the join, so
+/// both named only Caracas and counted four military men. La Carlota is
+/// a place of Caracas now, and Fort and Forte Tiuna are Fuerte Tiuna.
+#[test]
+fn soldiers_held_at_two_caracas_bases_are_two_stories() {
+    use vigia::stories::{same_story, words};
+    let la_carlota = words(
+        "Four air force officers held at Caracas air base",
+        "The pilots were detained at La Carlota.",
+    );
+    for (title, lead) in [
+        (
+            "Detienen a cuatro militares en Fuerte Tiuna",
+            "La Dgcim los acusa de conspirar contra el alto mando.",
+        ),
+        (
+            "Quatro militares são presos no Forte Tiuna, em Caracas",
+            "Eles são acusados de conspiração.",
+        ),
+    ] {
+        let tiuna = words(title, lead);
+        assert!(!same_story(&la_carlota, &[], &tiuna, &[]), "{title}");
+        assert!(!same_story(&tiuna, &[], &la_carlota, &[]), "{title}");
+    }
 }
