@@ -1301,3 +1301,21 @@ fn soldiers_held_at_two_caracas_bases_are_two_stories() {
         assert!(!same_story(&tiuna, &[], &la_carlota, &[]), "{title}");
     }
 }
+
+/// Bug: "Dgcim arresta a capitán de navío por presunto complot" read as
+/// Portuguese, so the Portuguese noise word "navio" (a ship) vetoed a
+/// navy captain's arrest; "Venezuelan police detain doctors protesting
+/// hospital conditions" read as Spanish and lost the English-only
+/// `detain+`. Ships are left to other noise words, and "police detain"
+/// applies in every language.
+#[test]
+fn a_navy_captain_is_no_ship_and_police_detain_in_any_language() {
+    assert!(shipped_alerts_detected(
+        "Dgcim arresta a capitán de navío por presunto complot",
+        "Su esposa no ha podido verlo."
+    ));
+    assert!(shipped_alerts_detected(
+        "Venezuelan police detain doctors protesting hospital conditions",
+        "Nine were taken in Maturín."
+    ));
+}
