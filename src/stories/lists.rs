@@ -626,6 +626,9 @@ pub(super) const ANOTHER: &[&str] = &[
     "terceira", "nuevos", "nuevas", "novos", "novas",
 ];
 
+/// Words for more after a count ("two more", "dos más"): see `counted_more`.
+pub(super) const MORE: &[&str] = &["more", "mas"];
+
 /// Kin, folded: a title's "wife of" or "hijo de" a person tells of a
 /// relative's detention, not the person's own.
 pub(super) const KIN: &[&str] = &[
@@ -1443,6 +1446,7 @@ pub(super) const ALIASES: &[(&str, &str)] = &[
     ("caracas airport", "maiquetia"),
     ("aeropuerto de caracas", "maiquetia"),
     ("aeroporto de caracas", "maiquetia"),
+    ("main airport", "maiquetia"),
     ("fort tiuna", "fuerte tiuna"),
     ("forte tiuna", "fuerte tiuna"),
     // Universities by the acronym other reports name them by.

@@ -521,7 +521,16 @@ pub fn words(title: &str, summary: &str) -> Words {
         .split(' ')
         .next()
         .is_some_and(|w| ["otros", "otras", "another", "outros", "outras"].contains(&w));
-    let another = kin || lead_opens_another || title_words.iter().any(|w| ANOTHER.contains(w));
+    // "Two more Ecuadorians", "dos más", "mais dois": a count beside a
+    // word for more tells of people beside those counted before.
+    let counted_more = counted(&title_words).any(|(i, _)| {
+        title_words.get(i + 1).is_some_and(|w| MORE.contains(w))
+            || i > 0 && title_words[i - 1] == "mais"
+    });
+    let another = kin
+        || lead_opens_another
+        || counted_more
+        || title_words.iter().any(|w| ANOTHER.contains(w));
     // The first word of the title that tells of another event than a
     // detention, unless the title tells of one as it happens.
     // Not a word of what the person did ("la jueza que liberó a dos
@@ -2478,5 +2487,18 @@ mod tests {
             "Marta Ruiz fue llevada por el Sebin.",
         );
         assert_eq!(wife.subject, ["marta ruiz".to_string()].into());
+    }
+
+    #[test]
+    fn a_count_with_more_tells_of_others() {
+        for title in [
+            "Two more Ecuadorians detained at Caracas airport",
+            "Detienen a dos más en Maiquetía",
+            "Mais dois equatorianos são presos em Maiquetía",
+        ] {
+            assert!(words(title, "").another, "{title}");
+        }
+        // "More than" a count is no second group.
+        assert!(!words("More than 30 arrested in Caracas protest", "").another);
     }
 }

@@ -1014,7 +1014,7 @@ fn the_store_groups_every_story_set_as_the_scored_join_does() {
     for set in [
         "", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17",
         "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32",
-        "33", "34", "35", "36", "37", "38", "39", "40", "41",
+        "33", "34", "35", "36", "37", "38", "39", "40", "41", "42",
     ] {
         let path = root.join(format!("tests/fixtures/stories{set}.tsv"));
         let text = std::fs::read_to_string(&path).unwrap();
@@ -1318,4 +1318,28 @@ fn a_navy_captain_is_no_ship_and_police_detain_in_any_language() {
         "Venezuelan police detain doctors protesting hospital conditions",
         "Nine were taken in Maturín."
     ));
+}
+
+/// Bug: "Two more Ecuadorians detained at Caracas airport" joined the story
+/// of the two held at Maiquetía two days before (stories42): "more" after
+/// a count was no word of another detention, and Caracas airport is
+/// Maiquetía. A count with "more", "más" or "mais" tells of others now;
+/// it still joins another report of that second group.
+#[test]
+fn two_more_held_at_one_airport_are_another_story() {
+    use vigia::stories::{same_story, words};
+    let first = words(
+        "Dos ecuatorianos detenidos en el aeropuerto de Maiquetía",
+        "La Cancillería ecuatoriana pidió información.",
+    );
+    let more = words(
+        "Two more Ecuadorians detained at Caracas airport",
+        "Four Ecuadorians have now been held this week.",
+    );
+    let otros = words(
+        "Otros dos ecuatorianos detenidos en Maiquetía",
+        "Ya son cuatro los ecuatorianos retenidos esta semana.",
+    );
+    assert!(!same_story(&more, &[], &first, &[]));
+    assert!(same_story(&more, &[], &otros, &[]));
 }
