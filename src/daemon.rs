@@ -468,11 +468,9 @@ pub async fn start(config: &Config, sink: Sink) -> Result<Running, DaemonError> 
         supervisor.clone(),
         shared.clone(),
     ));
-    tasks.spawn(reload::watch(
-        reloader.clone(),
-        reload::hangups(),
-        cancel.clone(),
-    ));
+    // Set up before `start` returns: an edit saved from then on reloads.
+    let watch = reload::Watch::start(reloader.clone());
+    tasks.spawn(watch.run(reload::hangups(), cancel.clone()));
     if let Some(telegram) = telegram {
         let rules = shared.clone();
         let (why_shared, why_config) = (shared.clone(), reloader.clone());

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use notify_debouncer_mini::notify::RecursiveMode;
-use notify_debouncer_mini::{new_debouncer, DebounceEventResult};
+use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
+use notify_debouncer_mini::{new_debouncer, DebounceEventResult, Debouncer};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
@@ -210,76 +210,108 @@ pub fn hangups() -> Option<tokio::signal::unix::Signal> {
         .ok()
 }
 
-/// Watches the config's files and `hangup` until `cancel`, reloading on each.
-pub async fn watch(
+/// The watch on the config's files, set up before the daemon says it has
+/// started: an edit saved any time after that is seen.
+pub struct Watch {
     reloader: Arc<Reloader>,
-    mut hangup: Option<tokio::signal::unix::Signal>,
-    cancel: CancellationToken,
-) {
-    let (tx, mut events) = mpsc::unbounded_channel::<DebounceEventResult>();
-    let mut debouncer = match new_debouncer(Duration::from_millis(200), move |res| {
-        let _ = tx.send(res);
-    }) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot watch the config files; reload with SIGHUP");
-            None
-        }
-    };
-    let mut watched_dirs: BTreeSet<PathBuf> = BTreeSet::new();
-    let mut seen = fingerprint(&reloader.files());
-    let mut files = BTreeSet::new();
-    loop {
-        // (Re)watch the folders of every file the running config names.
-        files.clear();
-        for file in reloader.files() {
+    debouncer: Option<Debouncer<RecommendedWatcher>>,
+    events: mpsc::UnboundedReceiver<DebounceEventResult>,
+    watched_dirs: BTreeSet<PathBuf>,
+    files: BTreeSet<PathBuf>,
+    seen: Fingerprint,
+}
+
+impl Watch {
+    /// Watches the folders of the running config's files and notes how the
+    /// files look now.
+    pub fn start(reloader: Arc<Reloader>) -> Watch {
+        let (tx, events) = mpsc::unbounded_channel::<DebounceEventResult>();
+        let debouncer = match new_debouncer(Duration::from_millis(200), move |res| {
+            let _ = tx.send(res);
+        }) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch the config files; reload with SIGHUP");
+                None
+            }
+        };
+        let seen = fingerprint(&reloader.files());
+        let mut watch = Watch {
+            reloader,
+            debouncer,
+            events,
+            watched_dirs: BTreeSet::new(),
+            files: BTreeSet::new(),
+            seen,
+        };
+        watch.rewatch();
+        watch
+    }
+
+    /// (Re)watches the folders of every file the running config names.
+    fn rewatch(&mut self) {
+        self.files.clear();
+        for file in self.reloader.files() {
             let (Some(dir), Some(name)) = (file.parent(), file.file_name()) else {
                 continue;
             };
             let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-            files.insert(dir.join(name));
-            if let Some(d) = debouncer.as_mut() {
-                if watched_dirs.insert(dir.clone()) {
+            self.files.insert(dir.join(name));
+            if let Some(d) = self.debouncer.as_mut() {
+                if self.watched_dirs.insert(dir.clone()) {
                     if let Err(e) = d.watcher().watch(&dir, RecursiveMode::NonRecursive) {
                         tracing::warn!(dir = %dir.display(), error = %e, "cannot watch folder");
                     }
                 }
             }
         }
-        let hup = async {
-            match hangup.as_mut() {
-                Some(h) => h.recv().await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            _ = cancel.cancelled() => break,
-            _ = hup => tracing::info!("SIGHUP: reloading the config"),
-            Some(batch) = events.recv() => {
-                let touched = match batch {
-                    Ok(batch) => batch.iter().any(|e| files.contains(&e.path)),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "file watcher error");
-                        false
-                    }
-                };
-                // The watcher also reports opening a file (vigia's own
-                // reads too): only a changed file is an edit.
-                if !touched || fingerprint(&reloader.files()) == seen {
-                    continue;
+    }
+
+    /// Reloads on each change to the files and each `hangup`, until `cancel`.
+    pub async fn run(
+        mut self,
+        mut hangup: Option<tokio::signal::unix::Signal>,
+        cancel: CancellationToken,
+    ) {
+        loop {
+            let hup = async {
+                match hangup.as_mut() {
+                    Some(h) => h.recv().await,
+                    None => std::future::pending().await,
                 }
-                tracing::info!("config files changed: reloading");
+            };
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = hup => tracing::info!("SIGHUP: reloading the config"),
+                Some(batch) = self.events.recv() => {
+                    let touched = match batch {
+                        Ok(batch) => batch.iter().any(|e| self.files.contains(&e.path)),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "file watcher error");
+                            false
+                        }
+                    };
+                    // The watcher also reports opening a file (vigia's own
+                    // reads too): only a changed file is an edit.
+                    if !touched || fingerprint(&self.reloader.files()) == self.seen {
+                        continue;
+                    }
+                    tracing::info!("config files changed: reloading");
+                }
             }
+            let _ = self.reloader.reload().await;
+            self.seen = fingerprint(&self.reloader.files());
+            self.rewatch();
         }
-        let _ = reloader.reload().await;
-        seen = fingerprint(&reloader.files());
     }
 }
+
+type Fingerprint = Vec<Option<(u64, Option<std::time::SystemTime>, u64)>>;
 
 /// What the files look like from outside: size, modification time and
 /// inode, read with `stat` (opening them would itself be reported by the
 /// watcher). An edit, or a file renamed over, changes it; a read does not.
-fn fingerprint(files: &[PathBuf]) -> Vec<Option<(u64, Option<std::time::SystemTime>, u64)>> {
+fn fingerprint(files: &[PathBuf]) -> Fingerprint {
     use std::os::unix::fs::MetadataExt;
     files
         .iter()
