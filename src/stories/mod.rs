@@ -258,15 +258,23 @@ fn people(text: &str, lower: &BTreeSet<&str>) -> Vec<String> {
             !text[n.words[i - 1].original.end..n.words[i].original.start]
                 .contains([',', '.', ';', ':', '(', ')'])
         };
-        // So is a run right after "en", "in": "en Gran Sabana"; and one
-        // after a body's noun is the body's: "la ONG Acción Solidaria".
+        // So is a run right after "en", "in": "en Gran Sabana", "en la Gran
+        // Sabana" (not "en el": "en el Pérez Carreño" is a hospital named
+        // for a man other reports name); and one after a body's noun is
+        // the body's: "la ONG Acción Solidaria".
+        let at = ["en", "in", "em", "na"];
         let named_place = run.first().is_some_and(|&i| {
             let before = &n.text[n.words[i.max(1) - 1].folded.clone()];
             (i >= 1
                 && joined(i)
                 && (PLACE_NOUNS.contains(&before)
                     || BODY_NOUNS.contains(&before)
-                    || ["en", "in", "em", "na"].contains(&before)))
+                    || at.contains(&before)))
+                || (i >= 2
+                    && joined(i)
+                    && joined(i - 1)
+                    && ["la", "the"].contains(&before)
+                    && at.contains(&&n.text[n.words[i - 2].folded.clone()]))
                 || (i >= 2
                     && joined(i)
                     && joined(i - 1)
@@ -275,6 +283,13 @@ fn people(text: &str, lower: &BTreeSet<&str>) -> Vec<String> {
         });
         if named_place {
             run.clear();
+        }
+        // Nor is a count opening the run: "Nine Pemon indigenous men".
+        while run.first().is_some_and(|&i| {
+            let w = &n.text[n.words[i].folded.clone()];
+            NUMBERS.iter().any(|(number, _)| *number == w)
+        }) {
+            run.remove(0);
         }
         // A nationality before a name is not part of it: "Brazilian
         // YouTuber Caio Ferraz".
@@ -407,8 +422,10 @@ pub fn words(title: &str, summary: &str) -> Words {
             .trim_end()
             .ends_with(['.', ':', '!', '?']);
         let number = folded.bytes().any(|b| b.is_ascii_digit());
-        // Countries say nothing: nearly every report names one.
-        let country = COUNTRIES.contains(&stem(folded).as_str());
+        // Countries say nothing: nearly every report names one; months
+        // and days are dates.
+        let country =
+            COUNTRIES.contains(&stem(folded).as_str()) || CALENDAR.contains(&stem(folded).as_str());
         if number || i > 0 && capital && !after_stop && content(folded) && !country {
             names.insert(stem(folded));
         }
@@ -1107,10 +1124,17 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     // gerentes de Pdvsa en Anzoátegui", "tres trabajadores de Pdvsa en
     // Zulia"): two reports. Words that translate ("Fuerte", "Fort") are
     // not asked for.
-    let unmentioned_name = |x: &Words, y: &Words| {
-        x.names
+    // An English nationality ("Dutch") is said by a report of people of
+    // that country ("la pareja neerlandesa").
+    let their_nationality = |n: &str, y: &Words| {
+        DEMONYMS
             .iter()
-            .any(|n| !said(n, y) && !said_either_way(n) && !near(n, &y.words))
+            .any(|(d, c)| stem(d) == n && y.nationals.contains(*c))
+    };
+    let unmentioned_name = |x: &Words, y: &Words| {
+        x.names.iter().any(|n| {
+            !said(n, y) && !said_either_way(n) && !near(n, &y.words) && !their_nationality(n, y)
+        })
     };
     if unmentioned_name(a, b) && unmentioned_name(b, a) {
         return Verdict::Apart(Veto::Names);
@@ -2500,5 +2524,34 @@ mod tests {
         }
         // "More than" a count is no second group.
         assert!(!words("More than 30 arrested in Caracas protest", "").another);
+    }
+
+    #[test]
+    fn a_count_and_a_region_are_no_one_s_name() {
+        let english = words(
+            "Nine Pemon indigenous men detained in Venezuela's Santa Elena",
+            "They protested the military presence in Gran Sabana.",
+        );
+        let spanish = words(
+            "Detienen a nueve indígenas pemones en Santa Elena de Uairén",
+            "Protestaban contra la presencia militar en la Gran Sabana.",
+        );
+        assert!(english.people.is_empty(), "{:?}", english.people);
+        assert!(spanish.people.is_empty(), "{:?}", spanish.people);
+        assert!(same_story(&english, &[], &spanish, &[]));
+    }
+
+    #[test]
+    fn a_month_and_an_english_nationality_are_no_names_the_other_lacks() {
+        let english = words(
+            "Venezuela frees Dutch couple held since March",
+            "They flew to Amsterdam.",
+        );
+        let spanish = words(
+            "Liberan a la pareja neerlandesa retenida en Falcón",
+            "Volaron a Ámsterdam desde Caracas.",
+        );
+        assert!(same_story(&english, &[], &spanish, &[]));
+        assert!(same_story(&spanish, &[], &english, &[]));
     }
 }
