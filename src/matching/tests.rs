@@ -543,3 +543,35 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn function_words_tell_a_headline_s_language() {
+    let lang = |title: &str, summary: &str| {
+        language(&ItemText {
+            title,
+            summary,
+            content: "",
+        })
+    };
+    assert_eq!(
+        lang(
+            "Venezuelan police seize protest organisers in Valencia",
+            "Three were taken."
+        ),
+        Some(Lang::En)
+    );
+    assert_eq!(
+        lang(
+            "Detienen a la periodista en Caracas tras la protesta",
+            "Fue llevada por el Sebin."
+        ),
+        Some(Lang::Es)
+    );
+    assert_eq!(
+        lang(
+            "Jornalista é presa em Caracas após protesto",
+            "Ela foi levada pelo Sebin."
+        ),
+        Some(Lang::Pt)
+    );
+}
