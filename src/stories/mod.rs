@@ -1126,11 +1126,8 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     // not asked for.
     // An English nationality ("Dutch") is said by a report of people of
     // that country ("la pareja neerlandesa").
-    let their_nationality = |n: &str, y: &Words| {
-        DEMONYMS
-            .iter()
-            .any(|(d, c)| stem(d) == n && y.nationals.contains(*c))
-    };
+    let their_nationality =
+        |n: &str, y: &Words| countries_of(n).iter().any(|c| y.nationals.contains(*c));
     let unmentioned_name = |x: &Words, y: &Words| {
         x.names.iter().any(|n| {
             !said(n, y) && !said_either_way(n) && !near(n, &y.words) && !their_nationality(n, y)
@@ -1294,6 +1291,20 @@ fn said_either_way(name: &str) -> bool {
     static STEMS: std::sync::LazyLock<BTreeSet<String>> =
         std::sync::LazyLock::new(|| BODIES.iter().chain(NOT_PEOPLE).map(|w| stem(w)).collect());
     STEMS.contains(name)
+}
+
+/// The countries a stemmed title word is a nationality of ("dutch": "nl"),
+/// from [`DEMONYMS`], stemmed once (two nationalities may share a stem).
+fn countries_of(name: &str) -> &'static [&'static str] {
+    type Stems = std::collections::BTreeMap<String, Vec<&'static str>>;
+    static STEMS: std::sync::LazyLock<Stems> = std::sync::LazyLock::new(|| {
+        let mut stems = Stems::new();
+        for &(d, c) in DEMONYMS {
+            stems.entry(stem(d)).or_default().push(c);
+        }
+        stems
+    });
+    STEMS.get(name).map_or(&[], Vec::as_slice)
 }
 
 /// Of the earlier items (their story, words and people) that share what a

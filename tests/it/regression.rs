@@ -1364,7 +1364,7 @@ fn a_protest_over_femicides_is_no_femicide() {
 /// below, so the old code misses it every time.
 #[tokio::test]
 async fn an_edit_saved_right_after_start_is_applied() {
-    use crate::support::{write_config, FakeBot, FeedServer, TOKEN};
+    use crate::support::{save_by_rename, write_config, FakeBot, FeedServer, TOKEN};
     use vigia::config::{Config, Secret};
     use vigia::daemon;
     use vigia::delivery::Sink;
@@ -1380,9 +1380,7 @@ async fn an_edit_saved_right_after_start_is_applied() {
     let names = dir.path().join("names.txt");
     let mut text = std::fs::read_to_string(&names).unwrap();
     text.push_str("Juan Pérez Gómez\n");
-    let tmp = names.with_extension("swp");
-    std::fs::write(&tmp, &text).unwrap();
-    std::fs::rename(&tmp, &names).unwrap();
+    save_by_rename(&names, &text);
     let mut rx = running.handle.reloads();
     let applied = async {
         while rx.borrow_and_update().applied == 0 {

@@ -10,7 +10,7 @@ use vigia::config::{Config, Secret};
 use vigia::daemon::{self, reload::Status, Handle};
 use vigia::delivery::Sink;
 
-use crate::support::{write_config, Entry, FakeBot, FeedServer, TOKEN};
+use crate::support::{save_by_rename, write_config, Entry, FakeBot, FeedServer, TOKEN};
 
 const ADMIN: &str = "42";
 const ALERTS: &str = "-1001234567890";
@@ -32,14 +32,6 @@ async fn reloaded(h: &Handle, what: &str, cond: impl Fn(&Status) -> bool) -> Sta
     tokio::time::timeout(Duration::from_secs(20), wait)
         .await
         .unwrap_or_else(|_| panic!("no reload: {what}"))
-}
-
-/// Saves `text` as `path` the way many editors do: a temporary file in the
-/// same folder, renamed over the original.
-fn save_by_rename(path: &std::path::Path, text: &str) {
-    let tmp = path.with_extension("swp");
-    std::fs::write(&tmp, text).unwrap();
-    std::fs::rename(&tmp, path).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

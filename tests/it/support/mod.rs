@@ -273,6 +273,14 @@ pub fn assert_all_arrived(got: &[usize], expected: &[usize], chat: &str, kills: 
     repeats
 }
 
+/// Saves `text` as `path` the way many editors do: a temporary file in the
+/// same folder, renamed over the original.
+pub fn save_by_rename(path: &std::path::Path, text: &str) {
+    let tmp = path.with_extension("swp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
 /// A config directory in a temp dir: `vigia.toml` pointing at `feed_url`,
 /// the given Bot API URL, a names file, and the store inside it. Telegram's
 /// limits are scaled down tenfold ([`FakeLimits::scaled`]).
