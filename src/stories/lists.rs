@@ -1429,7 +1429,9 @@ pub(super) const TRADES: &[(&str, &str)] = &[
     ("farmers", "farmers"),
     ("camponeses", "farmers"),
     // Union and party officials are not here: "dirigentes" leads both.
+    ("sindicalista", "unionists"),
     ("sindicalistas", "unionists"),
+    ("unionist", "unionists"),
     ("unionists", "unionists"),
     // Activists and defenders.
     ("activistas", "activists"),

@@ -1083,6 +1083,17 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     if a.another != b.another && !same_subject && !same_group {
         return Verdict::Apart(Veto::Another);
     }
+    // Two titles about different people of different trades ("la abogada
+    // Mariela Durán", "el sindicalista Oscar Peña"): two detentions, though
+    // each lead names the other's person.
+    let within = |x: &str, y: &str| x == y || x.strip_prefix(y).is_some_and(|r| r.starts_with('/'));
+    let akin = |x: &str, y: &str| within(x, y) || within(y, x);
+    let other_trades = !a.trades.is_empty()
+        && !b.trades.is_empty()
+        && !a.trades.iter().any(|x| b.trades.iter().any(|y| akin(x, y)));
+    if other_trades && !a.subject.is_empty() && !b.subject.is_empty() && !same_subject {
+        return Verdict::Apart(Veto::Trades);
+    }
     if a.people
         .iter()
         .any(|p| b.people.iter().any(|q| part_of(p, q) || part_of(q, p)))
@@ -1109,12 +1120,7 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
         return Verdict::Apart(Veto::Counts);
     }
     // "Tres policías", "tres concejales": as many people, of other trades.
-    let within = |x: &str, y: &str| x == y || x.strip_prefix(y).is_some_and(|r| r.starts_with('/'));
-    let akin = |x: &str, y: &str| within(x, y) || within(y, x);
-    if !a.trades.is_empty()
-        && !b.trades.is_empty()
-        && !a.trades.iter().any(|x| b.trades.iter().any(|y| akin(x, y)))
-    {
+    if other_trades {
         return Verdict::Apart(Veto::Trades);
     }
     if !a.nationals.is_empty() && !b.nationals.is_empty() && a.nationals.is_disjoint(&b.nationals) {
@@ -1314,6 +1320,7 @@ fn countries_of(name: &str) -> &'static [&'static str] {
 /// of other people, places or events (a story-wide veto): "cinco
 /// sargentos en Maracay" may read like a story's first report, "cinco
 /// militares", and still be told apart by its second, "en el Fuerte Mara".
+/// None when two stories overlap it equally.
 pub fn best_story<'a>(
     words: &Words,
     names: &[String],
@@ -1321,37 +1328,39 @@ pub fn best_story<'a>(
 ) -> Option<i64> {
     // Per story: the best overlap of a member telling the same story, and
     // whether any member tells of other people or another event.
-    // In the order first met, so that a tie goes to the earlier story.
-    let mut stories: Vec<(i64, Option<f64>, bool)> = Vec::new();
-    let mut at: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    let mut stories: std::collections::BTreeMap<i64, (Option<f64>, bool)> = Default::default();
     for (story, other, other_names) in earlier {
         let (score, apart) = match judge(words, names, other, other_names) {
             Verdict::Unsure => continue,
             Verdict::Same => (Some(overlap(words, other).0), false),
             Verdict::Apart(veto) => (None, veto.story_wide()),
         };
-        let i = *at.entry(story).or_insert_with(|| {
-            stories.push((story, None, false));
-            stories.len() - 1
-        });
-        let (_, best, kept_apart) = &mut stories[i];
+        let (best, kept_apart) = stories.entry(story).or_default();
         if let Some(score) = score {
             *best = Some(best.map_or(score, |b: f64| b.max(score)));
         }
         *kept_apart |= apart;
     }
-    stories
-        .into_iter()
-        .filter(|(_, _, apart)| !apart)
-        .filter_map(|(story, score, _)| Some((score?, story)))
-        .fold(None, |best: Option<(f64, i64)>, (score, story)| {
-            if best.is_none_or(|(b, _)| score > b) {
-                Some((score, story))
-            } else {
-                best
+    // Two stories told as well as each other: which one it tells is a
+    // guess, and a wrong guess hides a detention inside another ("cinco
+    // manifestantes en Ureña", beside five Colombians and five Venezuelans
+    // held there). It starts a story of its own.
+    let mut best: Option<(f64, i64)> = None;
+    let mut tied = false;
+    for (story, (score, apart)) in stories {
+        let Some(score) = score.filter(|_| !apart) else {
+            continue;
+        };
+        match best {
+            Some((b, _)) if score < b => {}
+            Some((b, _)) if score == b => tied = true,
+            _ => {
+                best = Some((score, story));
+                tied = false;
             }
-        })
-        .map(|(_, story)| story)
+        }
+    }
+    best.filter(|_| !tied).map(|(_, story)| story)
 }
 
 /// [`best_story`] among any earlier items, as the store would find them:
@@ -2564,5 +2573,53 @@ mod tests {
         );
         assert!(same_story(&english, &[], &spanish, &[]));
         assert!(same_story(&spanish, &[], &english, &[]));
+    }
+
+    #[test]
+    fn titles_about_people_of_other_trades_are_two_detentions() {
+        let lawyer = words(
+            "Detienen a la abogada Mariela Durán en el Palacio de Justicia",
+            "Durán defendía al sindicalista Oscar Peña.",
+        );
+        let client = words(
+            "Trasladan al sindicalista Oscar Peña a Tocorón",
+            "Su abogada Mariela Durán había sido detenida horas antes.",
+        );
+        assert!(!same_story(&client, &[], &lawyer, &[]));
+        assert!(!same_story(&lawyer, &[], &client, &[]));
+        // The same person told by two trades is one.
+        let again = words(
+            "Abogada y activista Mariela Durán, detenida en Caracas",
+            "Defendía al sindicalista Oscar Peña.",
+        );
+        let activist = words(
+            "Detienen a la activista Mariela Durán",
+            "Es abogada del sindicalista Oscar Peña.",
+        );
+        assert!(same_story(&activist, &[], &again, &[]));
+    }
+
+    #[test]
+    fn a_report_two_stories_tell_as_well_starts_its_own() {
+        let colombians = words(
+            "Detienen a cinco colombianos en la frontera con Venezuela",
+            "Fueron retenidos por la GNB en Ureña.",
+        );
+        let venezuelans = words(
+            "Detienen a cinco venezolanos en Ureña por protestar",
+            "Reclamaban la reapertura del paso fronterizo.",
+        );
+        let protesters = words(
+            "GNB detiene a cinco manifestantes en Ureña",
+            "Exigían la reapertura del puente.",
+        );
+        assert!(same_story(&protesters, &[], &colombians, &[]));
+        assert!(same_story(&protesters, &[], &venezuelans, &[]));
+        let earlier = [(1, &colombians, &[][..]), (2, &venezuelans, &[][..])];
+        assert_eq!(best_story(&protesters, &[], earlier), None);
+        assert_eq!(
+            best_story(&protesters, &[], [(2, &venezuelans, &[][..])]),
+            Some(2)
+        );
     }
 }
