@@ -1487,3 +1487,41 @@ fn a_report_told_as_well_by_two_stories_joins_neither() {
     let earlier = [(1, &colombians, &[][..]), (2, &venezuelans, &[][..])];
     assert_eq!(story_among(&protesters, &[], earlier), None);
 }
+
+/// Bug: holdout38's misses and false alerts. A summary saying soldiers
+/// "fled to Colombia" vetoed their jailing for deserting; "national guard
+/// seize student leaders" had no word of detention (the guard seizes fuel
+/// too, so only people seized count); "Venezuelan poet releases new book"
+/// and "Venezuela holds local elections" alerted. A coal cargo held is
+/// noise, a leader who opposed a coal mine is not.
+#[test]
+fn deserters_and_students_seized_alert_and_books_and_elections_do_not() {
+    assert!(shipped_alerts_detected(
+        "Venezuelan soldiers jailed after deserting",
+        "They had fled to Colombia."
+    ));
+    assert!(shipped_alerts_detected(
+        "Venezuelan national guard seize student leaders in Mérida",
+        "Three were taken."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Venezuelan national guard seize fuel in Mérida",
+        "Three trucks were stopped."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Venezuelan poet releases new book",
+        "It is about exile."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Venezuela holds local elections",
+        "Turnout was low."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Carga de carvão fica retida em Zulia",
+        "Não tinha licença."
+    ));
+    assert!(shipped_alerts_detected(
+        "Venezuela prende líder indígena wayuu",
+        "Ele se opunha a uma mina de carvão."
+    ));
+}
