@@ -1525,3 +1525,40 @@ fn deserters_and_students_seized_alert_and_books_and_elections_do_not() {
         "Ele se opunha a uma mina de carvão."
     ));
 }
+
+/// Bug: holdout39's misses and false alerts. A councillor handcuffed
+/// ("esposan") and a Spanish-Venezuelan freed ("hispanovenezolano") never
+/// alerted; a teenager held by Brazil's police for theft did (the rule
+/// for political detentions of Venezuelans has no crime veto, so the
+/// foreign police must say it), and so did laundering in Spain told by a
+/// Venezuelan outlet and a currency's fall arrested.
+#[test]
+fn handcuffed_councillors_alert_and_brazil_s_police_and_laundering_do_not() {
+    assert!(shipped_alerts_detected(
+        "Esposan y sacan a concejala de la sesión de cámara",
+        "Había votado contra el presupuesto."
+    ));
+    assert!(shipped_alerts_detected(
+        "Excarcelan a empresario hispanovenezolano",
+        "Madrid había pedido su liberación."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Policía brasileña detiene a adolescente venezolano por robo",
+        "Robó un teléfono."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Venezuelan bolívar's fall arrested by central bank",
+        "Reserves were sold."
+    ));
+    let venezuelan_media = ["venezuela".to_string()];
+    assert!(!shipped_alerts(
+        "Policía española arresta a venezolano por blanqueo de capitales",
+        &venezuelan_media,
+        vigia::config::Lang::Es
+    ));
+    assert!(shipped_alerts(
+        "Policía arresta a periodista español en Caracas",
+        &venezuelan_media,
+        vigia::config::Lang::Es
+    ));
+}
