@@ -1562,3 +1562,37 @@ fn handcuffed_councillors_alert_and_brazil_s_police_and_laundering_do_not() {
         vigia::config::Lang::Es
     ));
 }
+
+/// Bug: holdout40's misses. "Fraud", "minería ilegal" and "garimpo ilegal"
+/// as crime vetoed people held after denouncing fraud or for opposing
+/// illegal mining; "yanomami" as another country's vetoed Venezuelan
+/// Yanomami leaders; "Colombia" vetoed an ex-governor held on his return
+/// from there. Crime now names the charge or the raid, not the subject.
+#[test]
+fn those_who_denounce_fraud_or_oppose_illegal_mining_are_no_criminals() {
+    assert!(shipped_alerts_detected(
+        "Porta-voz de governador é detido após denunciar fraude",
+        "A família não sabe onde ele está."
+    ));
+    assert!(shipped_alerts_detected(
+        "Detienen a defensora de derechos indígenas en Bolívar",
+        "Se oponía a la minería ilegal."
+    ));
+    assert!(shipped_alerts_detected(
+        "Venezuelan Yanomami leaders arrested after mining protest",
+        "They blocked a river."
+    ));
+    assert!(shipped_alerts_detected(
+        "Venezuelan ex-governor detained on return from Colombia",
+        "He was taken at the border."
+    ));
+    // The raids and fraud cases the old words kept out still are.
+    assert!(!shipped_alerts_detected(
+        "Venezuela prende 15 em operação contra garimpo ilegal",
+        "Máquinas foram destruídas."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Dominican police arrest Venezuelan over fraud",
+        "He sold fake tickets."
+    ));
+}
