@@ -1433,6 +1433,11 @@ pub(super) const TRADES: &[(&str, &str)] = &[
     ("sindicalistas", "unionists"),
     ("unionist", "unionists"),
     ("unionists", "unionists"),
+    // Workers named by their hands, not their office: a union's leaders
+    // are not its members.
+    ("obreros", "manual workers"),
+    ("steelworkers", "manual workers"),
+    ("operarios", "manual workers"),
     // Activists and defenders.
     ("activistas", "activists"),
     ("activists", "activists"),

@@ -618,6 +618,12 @@ pub fn words(title: &str, summary: &str) -> Words {
     let named: BTreeSet<String> = in_title.into_iter().chain(in_lead).collect();
     let mut numbers = BTreeSet::new();
     counts(&t.text, &mut numbers);
+    // A title naming the people it is about counts them ("Juan Colmenares,
+    // Luisa Mora y Ana Ruiz": three), as another report may ("three
+    // activists").
+    if numbers.is_empty() && named_in_title && !kin && subject.len() >= 2 {
+        numbers.insert(subject.len() as u32);
+    }
     let group = !numbers.is_empty();
     let one = !group && (named_in_title || one_taken.is_some());
     let folded_lead = fold(&lead);
@@ -1134,11 +1140,16 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     // that country ("la pareja neerlandesa").
     let their_nationality =
         |n: &str, y: &Words| countries_of(n).iter().any(|c| y.nationals.contains(*c));
-    let unmentioned_name = |x: &Words, y: &Words| {
+    let unmentioned_name_but = |x: &Words, y: &Words, excused: &[&str]| {
         x.names.iter().any(|n| {
-            !said(n, y) && !said_either_way(n) && !near(n, &y.words) && !their_nationality(n, y)
+            !excused.contains(&n.as_str())
+                && !said(n, y)
+                && !said_either_way(n)
+                && !near(n, &y.words)
+                && !their_nationality(n, y)
         })
     };
+    let unmentioned_name = |x: &Words, y: &Words| unmentioned_name_but(x, y, &[]);
     if unmentioned_name(a, b) && unmentioned_name(b, a) {
         return Verdict::Apart(Veto::Names);
     }
@@ -1178,8 +1189,24 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     // scales may be two groups ("nueve ... en Valencia", "nueve ... en Los
     // Guayos").
     let shared_count = a.counts.iter().any(|n| b.counts.contains(n));
-    let no_one_else = !unmentioned(a, b) && !unmentioned(b, a);
-    let nothing_else = !unmentioned_name(a, b) && !unmentioned_name(b, a);
+    // The people one title names may be those the other counts and names
+    // no one of ("Juan Colmenares, Luisa Mora y Ana Ruiz", "three
+    // activists").
+    let the_counted = |x: &Words, y: &Words| {
+        x.subject.len() >= 2 && y.people.is_empty() && y.counts.contains(&(x.subject.len() as u32))
+    };
+    let no_one_else =
+        (!unmentioned(a, b) || the_counted(a, b)) && (!unmentioned(b, a) || the_counted(b, a));
+    // Their names are no other place or body either.
+    let unmentioned_place = |x: &Words, y: &Words| {
+        let theirs = if the_counted(x, y) {
+            x.person_words()
+        } else {
+            Vec::new()
+        };
+        unmentioned_name_but(x, y, &theirs)
+    };
+    let nothing_else = !unmentioned_place(a, b) && !unmentioned_place(b, a);
     let at_two_scales =
         (a.place.is_empty() || b.place.is_empty()) && a.proper.iter().any(|p| near(p, &b.proper));
     let same_place = !a.proper.is_disjoint(&b.proper) || at_two_scales;
@@ -2597,6 +2624,40 @@ mod tests {
             "Es abogada del sindicalista Oscar Peña.",
         );
         assert!(same_story(&activist, &[], &again, &[]));
+    }
+
+    #[test]
+    fn a_title_naming_three_people_is_a_report_counting_three() {
+        let named = words(
+            "Detienen a Juan Colmenares, Luisa Mora y Ana Ruiz, de Fundaredes",
+            "Los activistas fueron llevados por el Sebin en Coro.",
+        );
+        let counted = words(
+            "Three Fundaredes activists detained in Venezuela's Falcón state",
+            "The human rights group says they were taken in Coro.",
+        );
+        assert!(named.counts.contains(&3));
+        assert!(same_story(&counted, &[], &named, &[]));
+        assert!(same_story(&named, &[], &counted, &[]));
+        // Two named are not the three counted.
+        let two = words(
+            "Detienen a Juan Colmenares y Luisa Mora, de Fundaredes",
+            "Los activistas fueron llevados por el Sebin en Coro.",
+        );
+        assert!(!same_story(&two, &[], &counted, &[]));
+    }
+
+    #[test]
+    fn a_union_s_leaders_are_not_its_workers() {
+        let leaders = words(
+            "Detienen a cuatro sindicalistas de Sidor en Ciudad Guayana",
+            "Habían convocado un paro por salarios.",
+        );
+        let workers = words(
+            "Detienen a cuatro obreros de Sidor por paro en Guayana",
+            "Fueron llevados a la sede de la PNB.",
+        );
+        assert!(!same_story(&workers, &[], &leaders, &[]));
     }
 
     #[test]
