@@ -1671,3 +1671,33 @@ fn officers_accused_of_mutiny_alert_and_pickpockets_and_migrants_do_not() {
         "Los reclusos quemaron colchones."
     ));
 }
+
+/// Bug: holdout42's misses and false alerts. Crime "cartel" (a drug
+/// cartel) vetoed a father held at a protest holding a sign ("un cartel")
+/// with his son's photo; noise "em fila" (stuck in a queue) vetoed people
+/// taken while protesting in a petrol queue; firefighters held over a
+/// video had no political word. The police freeing a kidnapped teenager
+/// alerted.
+#[test]
+fn a_sign_is_no_cartel_and_a_queue_no_traffic_jam() {
+    assert!(shipped_alerts_detected(
+        "Detienen al padre de estudiante preso durante protesta",
+        "Sostenía un cartel con la foto de su hijo."
+    ));
+    assert!(shipped_alerts_detected(
+        "Guarda Nacional leva 25 pessoas que protestavam em fila de gasolina",
+        "O caso ocorreu em Barinas."
+    ));
+    assert!(shipped_alerts_detected(
+        "Liberan a ocho bomberos detenidos por video",
+        "Habían cantado una canción burlándose del presidente."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Venezuelan police free kidnapped teenager",
+        "Two kidnappers were arrested."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Motoristas ficam presos em fila na fronteira com a Venezuela",
+        "A aduana está em greve."
+    ));
+}
