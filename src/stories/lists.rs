@@ -411,7 +411,8 @@ pub(super) const RELEASE: &[&str] = &[
 
 /// Title verbs that report a detention as it happens ("detienen", "arrests"):
 /// a title with one tells of a detention whatever else it tells ("Expulsan
-/// a dos monjas y detienen a una tercera"). Participles are not here: they
+/// a dos monjas y detienen a una tercera"), a new one if it says "again"
+/// ("Detienen nuevamente"). Participles are not here: they
 /// name people detained before ("los tres oficiales detenidos").
 pub(super) const DETAINS: &[&str] = &[
     "detienen",

@@ -553,10 +553,15 @@ pub fn words(title: &str, summary: &str) -> Words {
     // Not a word of what the person did ("la jueza que liberó a dos
     // manifestantes, presa"): one after "que", "who", "tras".
     let detains = title_words.iter().any(|w| DETAINS.contains(w));
+    // A detention as it happens is a new arrest when the title says so
+    // ("Detienen nuevamente a la concejala"), as "rearrested" does.
+    let again = |w: &&str| LATER.iter().any(|(l, e)| l == w && *e == Event::Again);
     let event = title_words
         .iter()
         .enumerate()
-        .filter(|&(i, _)| !detains && (i == 0 || !WHAT_THEY_DID.contains(&title_words[i - 1])))
+        .filter(|&(i, w)| {
+            (!detains || again(&w)) && (i == 0 || !WHAT_THEY_DID.contains(&title_words[i - 1]))
+        })
         .find_map(|(i, w)| {
             if RELEASE.contains(w) {
                 Some(Event::Release)
@@ -2645,6 +2650,25 @@ mod tests {
             "Los activistas fueron llevados por el Sebin en Coro.",
         );
         assert!(!same_story(&two, &[], &counted, &[]));
+    }
+
+    #[test]
+    fn detained_again_is_rearrested() {
+        let spanish = words(
+            "Detienen nuevamente a la concejala Yelitza Ochoa",
+            "Fue aprehendida otra vez en Barinas dos días después de ser liberada.",
+        );
+        let english = words(
+            "Venezuelan councillor Yelitza Ochoa rearrested days after release",
+            "She was taken again in Barinas.",
+        );
+        assert_eq!(spanish.event, Event::Again);
+        assert!(same_story(&english, &[], &spanish, &[]));
+        let first = words(
+            "Detienen a la concejala Yelitza Ochoa en Barinas",
+            "Fue llevada por el Sebin.",
+        );
+        assert!(!same_story(&spanish, &[], &first, &[]));
     }
 
     #[test]

@@ -1011,7 +1011,7 @@ fn the_store_groups_every_story_set_as_the_scored_join_does() {
         "", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17",
         "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32",
         "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46", "47",
-        "48", "49", "50", "51",
+        "48", "49", "50", "51", "52",
     ] {
         let path = root.join(format!("tests/fixtures/stories{set}.tsv"));
         let text = std::fs::read_to_string(&path).unwrap();
@@ -1700,4 +1700,22 @@ fn a_sign_is_no_cartel_and_a_queue_no_traffic_jam() {
         "Motoristas ficam presos em fila na fronteira com a Venezuela",
         "A aduana está em greve."
     ));
+}
+
+/// Bug: "Detienen nuevamente a la concejala Yelitza Ochoa" read as a
+/// detention (its "detienen" outweighed "nuevamente"), so it never joined
+/// "Venezuelan councillor Yelitza Ochoa rearrested days after release"
+/// (stories52). A detention told with a word of "again" is a new arrest.
+#[test]
+fn detained_again_joins_rearrested() {
+    use vigia::stories::{same_story, words};
+    let spanish = words(
+        "Detienen nuevamente a la concejala Yelitza Ochoa",
+        "Fue aprehendida otra vez en Barinas dos días después de ser liberada.",
+    );
+    let english = words(
+        "Venezuelan councillor Yelitza Ochoa rearrested days after release",
+        "She was taken again in Barinas.",
+    );
+    assert!(same_story(&english, &[], &spanish, &[]));
 }
