@@ -560,7 +560,7 @@ pub fn words(title: &str, summary: &str) -> Words {
         .iter()
         .enumerate()
         .filter(|&(i, w)| {
-            (!detains || again(&w)) && (i == 0 || !WHAT_THEY_DID.contains(&title_words[i - 1]))
+            (!detains || again(w)) && (i == 0 || !WHAT_THEY_DID.contains(&title_words[i - 1]))
         })
         .find_map(|(i, w)| {
             if RELEASE.contains(w) {
