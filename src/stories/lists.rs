@@ -1564,6 +1564,16 @@ pub(super) const WITHIN: &[(&str, &str)] = &[
     ("fuerte tiuna", "caracas"),
     ("la carlota", "caracas"),
     ("el helicoide", "caracas"),
+    // The great public hospitals of the regions, which reports name
+    // instead of their city ("en la Ciudad Hospitalaria Enrique Tejera",
+    // "en Valencia"). Not Caracas's: a city of many hospitals, where two
+    // named are two places ("Pérez Carreño", "Clínico Universitario").
+    ("enrique tejera", "valencia"),
+    ("manuel nunez tovar", "maturin"),
+    ("ruiz y paez", "ciudad bolivar"),
+    ("antonio maria pineda", "barquisimeto"),
+    ("luis razetti", "barcelona"),
+    ("patrocinio penuela ruiz", "san cristobal"),
     ("boleita", "caracas"),
     ("la guaira", "vargas"),
     ("maiquetia", "la guaira"),

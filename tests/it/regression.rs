@@ -1011,7 +1011,7 @@ fn the_store_groups_every_story_set_as_the_scored_join_does() {
         "", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17",
         "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32",
         "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46", "47",
-        "48", "49", "50", "51", "52",
+        "48", "49", "50", "51", "52", "53",
     ] {
         let path = root.join(format!("tests/fixtures/stories{set}.tsv"));
         let text = std::fs::read_to_string(&path).unwrap();
@@ -1718,4 +1718,32 @@ fn detained_again_joins_rearrested() {
         "She was taken again in Barinas.",
     );
     assert!(same_story(&english, &[], &spanish, &[]));
+}
+
+/// Bug: "Detienen a tres enfermeras del Hospital Manuel Núñez Tovar" stayed
+/// apart from "Tres enfermeras detenidas en Maturín" (stories46), and so
+/// did a Valencia hospital from Valencia (stories53): the join had no way
+/// to know where the hospital stands. The regions' great hospitals are
+/// places of their cities now; two hospitals of Caracas stay two places.
+#[test]
+fn a_regional_hospital_is_in_its_city() {
+    use vigia::stories::{same_story, words};
+    let hospital = words(
+        "Detienen a tres enfermeras del Hospital Manuel Núñez Tovar",
+        "Habían denunciado falta de insumos en el área de emergencia.",
+    );
+    let city = words(
+        "Tres enfermeras detenidas en Maturín tras denunciar falta de insumos",
+        "Las funcionarias del hospital fueron llevadas por la PNB.",
+    );
+    assert!(same_story(&city, &[], &hospital, &[]));
+    let perez = words(
+        "Detienen a cuatro enfermeras del hospital Pérez Carreño",
+        "Protestaban en Caracas por falta de insumos.",
+    );
+    let clinico = words(
+        "Detienen a cuatro enfermeras del hospital Clínico Universitario",
+        "Protestaban en Caracas por sus salarios.",
+    );
+    assert!(!same_story(&clinico, &[], &perez, &[]));
 }
