@@ -1747,3 +1747,28 @@ fn a_regional_hospital_is_in_its_city() {
     );
     assert!(!same_story(&clinico, &[], &perez, &[]));
 }
+
+/// Bug: holdout43's misses and false alerts. "Police took him", told by a
+/// wife, and "a polícia o levou" had no word of detention; a detainee
+/// found dead in his cell and soldiers sentenced for a failed uprising had
+/// no political word. Officers jailed for kidnapping and an oil shipment
+/// held abroad alerted.
+#[test]
+fn police_took_him_alerts_and_kidnapper_officers_do_not() {
+    assert!(shipped_alerts_detected(
+        "Wife of Venezuelan opposition organiser says police took him",
+        "He has not been seen since Tuesday."
+    ));
+    assert!(shipped_alerts_detected(
+        "Detido é encontrado morto na cela",
+        "Parentes contestam a versão de suicídio."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Venezuelan police officers jailed for kidnapping",
+        "They held a businessman."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Venezuelan oil shipment held in Singapore",
+        "The buyer did not pay."
+    ));
+}
