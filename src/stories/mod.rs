@@ -525,7 +525,18 @@ pub fn words(title: &str, summary: &str) -> Words {
             .get(i + 3)
             .is_some_and(|w| KIN_OF.contains(w) && named_at(i + 4))
     };
+    // A nationality may stand between the relative and "de": "la esposa
+    // italiana de Franco Rossi".
+    let kin_of_named = |i: usize| {
+        KIN.contains(&title_words[i])
+            && title_words
+                .get(i + 1)
+                .is_some_and(|w| DEMONYMS.iter().any(|(d, _)| d == w))
+            && title_words.get(i + 2).is_some_and(|w| KIN_OF.contains(w))
+            && named_at(i + 3)
+    };
     let kin = their_people
+        || (0..title_words.len()).any(kin_of_named)
         || (0..title_words.len().saturating_sub(1)).any(|i| {
             KIN_OF.contains(&title_words[i + 1])
                 && (KIN.contains(&title_words[i]) && !of_a_group(i)
@@ -578,8 +589,9 @@ pub fn words(title: &str, summary: &str) -> Words {
     // del exdiputado Francisco Lugo").
     // Or names only the relative, before the word of kin ("Liberan a
     // Yolanda Pérez, madre de preso político"): the report is about her.
-    let kin_at = (0..title_words.len().saturating_sub(1))
-        .find(|&i| KIN.contains(&title_words[i]) && KIN_OF.contains(&title_words[i + 1]));
+    let kin_at = (0..title_words.len().saturating_sub(1)).find(|&i| {
+        KIN.contains(&title_words[i]) && KIN_OF.contains(&title_words[i + 1]) || kin_of_named(i)
+    });
     let named_before_kin = in_title.first().is_some_and(|p| {
         let first = p.split(' ').next().unwrap_or_default();
         let at = title_words.iter().position(|w| stem(w) == first);
@@ -2650,6 +2662,20 @@ mod tests {
             "Los activistas fueron llevados por el Sebin en Coro.",
         );
         assert!(!same_story(&two, &[], &counted, &[]));
+    }
+
+    #[test]
+    fn a_relative_with_a_nationality_is_still_a_relative() {
+        let husband = words(
+            "Detienen al empresario ítalo-venezolano Franco Rossi en Caracas",
+            "Lo acusan de especulación con alimentos.",
+        );
+        let wife = words(
+            "Interrogan a la esposa italiana de Franco Rossi",
+            "Giulia Bianchi fue citada por el Sebin y liberada horas después.",
+        );
+        assert!(wife.another);
+        assert!(!same_story(&wife, &[], &husband, &[]));
     }
 
     #[test]

@@ -1011,7 +1011,7 @@ fn the_store_groups_every_story_set_as_the_scored_join_does() {
         "", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17",
         "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32",
         "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46", "47",
-        "48", "49", "50", "51", "52", "53",
+        "48", "49", "50", "51", "52", "53", "54",
     ] {
         let path = root.join(format!("tests/fixtures/stories{set}.tsv"));
         let text = std::fs::read_to_string(&path).unwrap();
@@ -1771,4 +1771,21 @@ fn police_took_him_alerts_and_kidnapper_officers_do_not() {
         "Venezuelan oil shipment held in Singapore",
         "The buyer did not pay."
     ));
+}
+
+/// Bug: "Interrogan a la esposa italiana de Franco Rossi" joined Franco
+/// Rossi's detention (stories54): a nationality between "esposa" and
+/// "de" hid that the title is about his wife.
+#[test]
+fn a_wife_with_a_nationality_is_not_her_husband() {
+    use vigia::stories::{same_story, words};
+    let husband = words(
+        "Detienen al empresario ítalo-venezolano Franco Rossi en Caracas",
+        "Lo acusan de especulación con alimentos.",
+    );
+    let wife = words(
+        "Interrogan a la esposa italiana de Franco Rossi",
+        "Giulia Bianchi fue citada por el Sebin y liberada horas después.",
+    );
+    assert!(!same_story(&wife, &[], &husband, &[]));
 }
