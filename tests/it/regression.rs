@@ -1789,3 +1789,30 @@ fn a_wife_with_a_nationality_is_not_her_husband() {
     );
     assert!(!same_story(&wife, &[], &husband, &[]));
 }
+
+/// Bug: holdout44's misses. Releases of people the report says were
+/// detained, in reports naming no country and no political word ("Liberan
+/// a enfermera detenida tras presión internacional"), alerted only from
+/// sources tagged Venezuelan; "Venezuela's counterintelligence seizes navy
+/// officers" read as Spanish and lost an English-only term. A release from
+/// detention alerts from any source now when no other country is named,
+/// and a rescue abroad or a drunk driver let go does not.
+#[test]
+fn releases_from_detention_alert_from_any_source() {
+    assert!(shipped_alerts_detected(
+        "Liberan a enfermera detenida tras presión internacional",
+        "Pasó 50 días en prisión."
+    ));
+    assert!(shipped_alerts_detected(
+        "Venezuela's counterintelligence seizes navy officers",
+        "Four were taken in La Guaira."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Equador liberta reféns após rebelião em presídio",
+        "Os presos foram transferidos."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Polícia Rodoviária detém motorista embriagado na Dutra",
+        "Ele foi liberado após pagar fiança."
+    ));
+}
