@@ -456,6 +456,7 @@ pub(super) const LATER: &[(&str, super::Event)] = {
     use super::Event::*;
     &[
         ("imputan", Court),
+        ("acusan", Court),
         ("imputa", Court),
         ("imputado", Court),
         ("imputada", Court),

@@ -951,15 +951,15 @@ impl Shared {
 
 /// Whether two items sharing `shared`, the smaller having `smaller` words,
 /// can be one story: enough words in common, two words of a person's name,
-/// a watched person, a count and a proper noun, a foreign nationality
-/// and a proper noun, or a count of people of one trade. What the store asks its
+/// a watched person, a count and a proper noun, a foreign nationality,
+/// or a count of people of one trade. What the store asks its
 /// index before reading an earlier item, so that only those are compared.
 pub fn may_join(shared: &Shared, smaller: usize) -> bool {
     may_be_same(shared.words, smaller)
         || shared.person_words >= 2
         || shared.watched
         || shared.count && shared.proper
-        || shared.national && shared.proper
+        || shared.national
         || shared.counted_trade
 }
 
@@ -1313,7 +1313,10 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     // one and nowhere ("Dois argentinos são detidos na Venezuela",
     // "Detienen a dos argentinos en Puerto Ayacucho"): foreigners held are
     // few, and count and nationality tell them.
-    if shared_count
+    // So is one foreigner of a nationality, counted by neither ("ciudadano
+    // estadounidense", "American citizen").
+    let one_each = a.counts.is_empty() && b.counts.is_empty();
+    if (shared_count || one_each)
         && no_one_else
         && !foreign(a).is_empty()
         && foreign(a) == foreign(b)
@@ -2676,6 +2679,44 @@ mod tests {
         );
         assert!(wife.another);
         assert!(!same_story(&wife, &[], &husband, &[]));
+    }
+
+    #[test]
+    fn one_foreigner_told_in_two_languages_is_one_detention() {
+        let spanish = words(
+            "Detienen a ciudadano estadounidense en Caracas",
+            "Washington pidió acceso consular.",
+        );
+        let english = words(
+            "American citizen detained in Venezuela",
+            "The State Department asked for consular access.",
+        );
+        assert!(same_story(&english, &[], &spanish, &[]));
+        // Found through the index: a foreign nationality is enough to ask.
+        assert_eq!(
+            story_among(&english, &[], [(1, &spanish, &[][..])]),
+            Some(1)
+        );
+        // Two Americans counted are not the one.
+        let two = words(
+            "Detienen a dos estadounidenses en Caracas",
+            "Washington pidió acceso consular.",
+        );
+        assert!(!same_story(&english, &[], &two, &[]));
+    }
+
+    #[test]
+    fn charges_told_by_acusan_are_a_court_event() {
+        let detained = words(
+            "Detienen al alcalde de Carrizal, Pedro Yánez",
+            "Fue sacado de la alcaldía por el Sebin.",
+        );
+        let charged = words(
+            "Acusan de asociación para delinquir al alcalde Pedro Yánez",
+            "Seguirá detenido en El Helicoide.",
+        );
+        assert_eq!(charged.event, Event::Court);
+        assert!(!same_story(&charged, &[], &detained, &[]));
     }
 
     #[test]

@@ -1011,7 +1011,7 @@ fn the_store_groups_every_story_set_as_the_scored_join_does() {
         "", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17",
         "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32",
         "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46", "47",
-        "48", "49", "50", "51", "52", "53", "54",
+        "48", "49", "50", "51", "52", "53", "54", "55",
     ] {
         let path = root.join(format!("tests/fixtures/stories{set}.tsv"));
         let text = std::fs::read_to_string(&path).unwrap();
@@ -1788,6 +1788,48 @@ fn a_wife_with_a_nationality_is_not_her_husband() {
         "Giulia Bianchi fue citada por el Sebin y liberada horas después.",
     );
     assert!(!same_story(&wife, &[], &husband, &[]));
+}
+
+/// Bug: "American citizen detained in Venezuela" never joined its Spanish
+/// and Portuguese reports (stories55): neither counted the one foreigner,
+/// and the store asked its index for a shared nationality only with a
+/// shared proper noun, which two languages rarely have. One foreigner of a
+/// nationality each, no one else named, is one detention now.
+#[test]
+fn an_american_citizen_told_in_two_languages_is_one_story() {
+    use vigia::stories::{same_story, words};
+    let english = words(
+        "American citizen detained in Venezuela",
+        "The State Department said it was seeking consular access.",
+    );
+    let spanish = words(
+        "Detienen a ciudadano estadounidense en Caracas",
+        "El Departamento de Estado pidió acceso consular.",
+    );
+    // Two counted are not the one.
+    let two = words(
+        "Detienen a dos estadounidenses en Caracas",
+        "Washington pidió acceso consular.",
+    );
+    assert!(same_story(&english, &[], &spanish, &[]));
+    assert!(!same_story(&english, &[], &two, &[]));
+}
+
+/// Bug: "Acusan de asociación para delinquir al alcalde" joined the
+/// mayor's detention as a repeat (stories55): "acusan" was not read as
+/// charges, so the court step was sent as an edit nobody reads.
+#[test]
+fn charges_told_by_acusan_are_their_own_alert() {
+    use vigia::stories::{same_story, words};
+    let detained = words(
+        "Detienen al alcalde de Carrizal, Pedro Yánez",
+        "Fue sacado de la alcaldía por el Sebin.",
+    );
+    let charged = words(
+        "Acusan de asociación para delinquir al alcalde Pedro Yánez",
+        "Seguirá detenido en El Helicoide.",
+    );
+    assert!(!same_story(&charged, &[], &detained, &[]));
 }
 
 /// Bug: holdout44's misses. Releases of people the report says were
