@@ -1896,3 +1896,45 @@ fn scientists_abductions_and_the_roraima_border_alert() {
         "Two kidnappers were arrested."
     ));
 }
+
+/// Bug: holdout46's and holdout47's errors. A councillor who "some após
+/// intimação da Dgcim", a sergeant detained after complaining of his pay,
+/// poll workers, and Colombians "held by Venezuelan counterintelligence"
+/// never alerted; prices "held at", novels and plays about prison, cocoa
+/// held in Rotterdam and counts of Venezuelans detained at the Mexican
+/// border did.
+#[test]
+fn disappearances_after_a_summons_alert_and_prices_held_do_not() {
+    assert!(shipped_alerts_detected(
+        "Vereadora some após intimação da Dgcim",
+        "Ela entrou na sede e não saiu."
+    ));
+    assert!(shipped_alerts_detected(
+        "Detienen a sargento que se quejó del sueldo",
+        "Publicó un video en uniforme."
+    ));
+    assert!(shipped_alerts_detected(
+        "Mesário é detido após disputa na apuração",
+        "Ele se recusou a assinar a ata."
+    ));
+    assert!(shipped_alerts_detected(
+        "Colombian citizen held by Venezuelan counterintelligence, Bogotá says",
+        "The foreign ministry demanded consular access."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Venezuelan crude price held at $60",
+        "Buyers waited."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Obra sobre presos políticos se estrena en Madrid",
+        "Se agotaron las funciones."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Cacau venezuelano é retido em Roterdã",
+        "Fiscais encontraram mofo."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Bajan los venezolanos detenidos en la frontera mexicana",
+        "Los cruces cayeron."
+    ));
+}
