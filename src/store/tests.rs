@@ -1002,11 +1002,14 @@ fn a_lost_postgres_connection_is_opened_again_between_transactions() {
     store.record(&[item("a", &["one"])], now).unwrap();
     // The server ends every session but the killer's (a restart, a
     // network cut, an administrator).
+    // Waits (up to 10 s) until each backend has exited: without the
+    // timeout the signal may land after the next call has already been
+    // answered, and the call after it meets the dead connection.
     let kill = || {
         open(&location)
             .conn()
             .batch(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity
                  WHERE datname = current_database() AND pid <> pg_backend_pid()",
             )
             .unwrap()
