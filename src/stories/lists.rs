@@ -23,6 +23,8 @@ pub(super) const NOT_PEOPLE: &[&str] = &[
     "second",
     "third",
     "another",
+    // "after Mass": capitalized in English, "misa" in Spanish.
+    "mass",
     "colegio",
     "comite",
     "foro",
@@ -182,8 +184,12 @@ pub(super) const BODIES: &[&str] = &[
     "cross",
     "roja",
     "vermelha",
-    // State companies, which other outlets name by what they do ("the
-    // state power company").
+];
+
+/// State companies, bodies too, which other outlets name by what they do
+/// ("the state power company"), and which a title may write right before
+/// a person's name ("dirigente sindical de Sidor José Rangel").
+pub(super) const STATE_COMPANIES: &[&str] = &[
     "corpoelec",
     "pdvsa",
     "sidor",

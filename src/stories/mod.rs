@@ -292,9 +292,11 @@ fn people(text: &str, lower: &BTreeSet<&str>) -> Vec<String> {
             run.remove(0);
         }
         // A nationality before a name is not part of it: "Brazilian
-        // YouTuber Caio Ferraz".
+        // YouTuber Caio Ferraz"; nor is a state company: "de Sidor José
+        // Rangel".
         while run.first().is_some_and(|&i| {
-            COUNTRIES.contains(&stem(&n.text[n.words[i].folded.clone()]).as_str())
+            let w = &n.text[n.words[i].folded.clone()];
+            COUNTRIES.contains(&stem(w).as_str()) || STATE_COMPANIES.contains(&w)
         }) {
             run.remove(0);
         }
@@ -312,9 +314,11 @@ fn people(text: &str, lower: &BTreeSet<&str>) -> Vec<String> {
             .collect();
         if (2..=4).contains(&capitals.len())
             && !NOT_PEOPLE.contains(&capitals[0])
-            && !capitals
-                .iter()
-                .any(|w| BODIES.contains(w) || COUNTRIES.contains(&stem(w).as_str()))
+            && !capitals.iter().any(|w| {
+                BODIES.contains(w)
+                    || STATE_COMPANIES.contains(w)
+                    || COUNTRIES.contains(&stem(w).as_str())
+            })
             && capitals
                 .iter()
                 .all(|w| w.len() >= 2 && !w.bytes().any(|b| b.is_ascii_digit()))
@@ -769,6 +773,9 @@ fn regions(words: &BTreeSet<String>) -> Vec<&'static str> {
         .collect()
 }
 
+/// Caracas, as its words are kept (cut to six letters).
+const CAPITAL: &str = "caraca";
+
 /// Whether two reports, in title or lead, say they happened in different
 /// places of [`WITHIN`]: the most precise place each names (one no other
 /// place it names is in) is neither the other's nor in it nor around it.
@@ -837,6 +844,7 @@ pub fn index_terms(words: &Words, names: &[String]) -> BTreeSet<String> {
         terms.extend(words.counts.iter().map(|n| format!("#{n}")));
     }
     terms.extend(counted_trade_terms(words).map(|t| format!("*{t}")));
+    terms.extend(placed_trade_terms(words).map(|t| format!("@{t}")));
     if words.held_abroad() {
         terms.extend(words.nationals.iter().map(|c| format!("${c}")));
     }
@@ -865,6 +873,19 @@ fn counted_trade_terms(words: &Words) -> impl Iterator<Item = String> + '_ {
         )
         .collect();
     counts.flat_map(move |n| kinds.clone().into_iter().map(move |k| format!("{n} {k}")))
+}
+
+/// Whether a title is about one person it neither counts nor names
+/// ("Detienen a sacerdote en Mérida").
+fn unnamed_one(words: &Words) -> bool {
+    words.counts.is_empty() && words.people.is_empty() && !words.group
+}
+
+/// Each trade of an item about one unnamed person with each place its
+/// title says ("clergy merida"): what two reports of that person join on.
+fn placed_trade_terms(words: &Words) -> impl Iterator<Item = String> + '_ {
+    let places = words.place.iter().filter(|_| unnamed_one(words));
+    places.flat_map(move |p| words.trades.iter().map(move |t| format!("{t} {p}")))
 }
 
 /// The proper nouns and title names the index holds for an item: those of
@@ -897,6 +918,8 @@ pub struct Shared {
     pub national: bool,
     /// A count of people of one trade, when both titles count people.
     pub counted_trade: bool,
+    /// A trade and a place, when both titles are about one unnamed person.
+    pub placed_trade: bool,
 }
 
 impl Shared {
@@ -915,6 +938,7 @@ impl Shared {
                 Some(b'=') => shared.watched = true,
                 Some(b'$') => shared.national = true,
                 Some(b'*') => shared.counted_trade = true,
+                Some(b'@') => shared.placed_trade = true,
                 _ => {
                     shared.words += 1;
                     if person_words.contains(&term) {
@@ -945,6 +969,8 @@ impl Shared {
             national: abroad && !new.nationals.is_disjoint(&other.nationals),
             counted_trade: counted_trade_terms(new)
                 .any(|t| counted_trade_terms(other).any(|u| u == t)),
+            placed_trade: placed_trade_terms(new)
+                .any(|t| placed_trade_terms(other).any(|u| u == t)),
         }
     }
 }
@@ -952,7 +978,8 @@ impl Shared {
 /// Whether two items sharing `shared`, the smaller having `smaller` words,
 /// can be one story: enough words in common, two words of a person's name,
 /// a watched person, a count and a proper noun, a foreign nationality,
-/// or a count of people of one trade. What the store asks its
+/// a count of people of one trade, or one unnamed person of a trade in a
+/// place. What the store asks its
 /// index before reading an earlier item, so that only those are compared.
 pub fn may_join(shared: &Shared, smaller: usize) -> bool {
     may_be_same(shared.words, smaller)
@@ -961,6 +988,7 @@ pub fn may_join(shared: &Shared, smaller: usize) -> bool {
         || shared.count && shared.proper
         || shared.national
         || shared.counted_trade
+        || shared.placed_trade
 }
 
 /// How much two items' words overlap, 0 to 1, and how many they share.
@@ -1186,7 +1214,16 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
         return Verdict::Apart(Veto::Place);
     }
     // Title or lead, each says it happened somewhere the other does not.
-    if in_other_places(&a.words, &b.words) {
+    // The capital named only in a lead is mostly the government ("Bogotá
+    // asked Caracas") or where people were taken, not where it happened.
+    let capital_in_title_only = |x: &Words| {
+        if x.names.contains(CAPITAL) {
+            x.words.clone()
+        } else {
+            x.words.iter().filter(|w| *w != CAPITAL).cloned().collect()
+        }
+    };
+    if in_other_places(&capital_in_title_only(a), &capital_in_title_only(b)) {
         return Verdict::Apart(Veto::Place);
     }
     // A later report of another group, as read above, when nothing kept
@@ -1227,7 +1264,32 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     let at_two_scales =
         (a.place.is_empty() || b.place.is_empty()) && a.proper.iter().any(|p| near(p, &b.proper));
     let same_place = !a.proper.is_disjoint(&b.proper) || at_two_scales;
-    if shared_count && no_one_else && nothing_else && same_place {
+    // Of a group of one trade, one title may name less of where than the
+    // other, every name it has said by the other ("five nurses ... at
+    // Maracay hospital", "cinco enfermeras del Hospital Central de
+    // Maracay"): it tells less, not something else.
+    let same_trades = !a.trades.is_empty() && a.trades == b.trades;
+    // Said in the other's title, not only translatable ("Militar" and
+    // "Central" are two hospitals) nor only in a lead ("... de Coche",
+    // "... de Quinta Crespo, horas después de las detenciones en Coche").
+    let all_said = |x: &Words, y: &Words| {
+        x.names
+            .iter()
+            .all(|n| y.names.contains(n) || near(n, &y.names))
+    };
+    let tells_less = all_said(a, b) || all_said(b, a);
+    if shared_count && no_one_else && same_place && (nothing_else || same_trades && tells_less) {
+        return Verdict::Same;
+    }
+    // One person of a trade each, counted by neither, no one named, in the
+    // same place and nothing else named ("Detienen a sacerdote en Mérida",
+    // "Priest detained in Mérida"): one detention, in any language.
+    if unnamed_one(a)
+        && unnamed_one(b)
+        && same_trades
+        && nothing_else
+        && !a.place.is_disjoint(&b.place)
+    {
         return Verdict::Same;
     }
     // As many people of the same trade, and two proper nouns in common
@@ -1244,7 +1306,6 @@ fn judge(a: &Words, a_names: &[String], b: &Words, b_names: &[String]) -> Verdic
     // One proper noun is enough when one title names nothing at all: it
     // tells less, not something else ("dos estudiantes de la UCLA en
     // Barquisimeto", "two students detained at university protest").
-    let same_trades = !a.trades.is_empty() && a.trades == b.trades;
     let in_common = a.proper.intersection(&b.proper).count();
     let one_names_nothing = a.names.is_empty() || b.names.is_empty();
     if shared_count
@@ -1341,8 +1402,14 @@ fn said(name: &str, y: &Words) -> bool {
 /// name ("Guardia", "Universidad", "Radio"): other outlets translate it
 /// or leave it out. The lists hold whole words; names are stems.
 fn said_either_way(name: &str) -> bool {
-    static STEMS: std::sync::LazyLock<BTreeSet<String>> =
-        std::sync::LazyLock::new(|| BODIES.iter().chain(NOT_PEOPLE).map(|w| stem(w)).collect());
+    static STEMS: std::sync::LazyLock<BTreeSet<String>> = std::sync::LazyLock::new(|| {
+        BODIES
+            .iter()
+            .chain(STATE_COMPANIES)
+            .chain(NOT_PEOPLE)
+            .map(|w| stem(w))
+            .collect()
+    });
     STEMS.contains(name)
 }
 
