@@ -247,6 +247,7 @@ fn stories_join_one_detention_across_outlets_and_languages_and_never_two_people(
         ("stories54.tsv", 13, 0.97, 0.97),
         ("stories55.tsv", 10, 0.97, 0.97),
         ("stories56.tsv", 12, 0.97, 0.97),
+        ("stories57.tsv", 13, 0.97, 0.97),
     ] {
         let text = std::fs::read_to_string(root.join("tests/fixtures").join(set)).unwrap();
         let report = vigia::stories::evaluate(&config, &text, 72.0);
