@@ -2049,3 +2049,45 @@ fn one_unnamed_person_of_a_trade_in_one_place_is_one_detention() {
     );
     assert!(!same_story(&another, &[], &spanish, &[]));
 }
+
+/// Bug: holdout48's errors. A migrants' advocate detained "on return
+/// home", an economist's wife "held as police seek him", humanitarian
+/// workers whose detention was extended and a professor jailed "por um
+/// tuíte" never alerted; a prison-choir documentary, a jail drama and
+/// Venezuelans held in Lisbon did. A journalist held while filming a
+/// documentary still alerts.
+#[test]
+fn detentions_on_return_home_alert_and_prison_dramas_do_not() {
+    assert!(shipped_alerts_detected(
+        "Venezuelan migrants' advocate detained on return home",
+        "He had lived in Chile for five years."
+    ));
+    assert!(shipped_alerts_detected(
+        "Venezuelan economist's wife held as police seek him",
+        "He is in hiding."
+    ));
+    assert!(shipped_alerts_detected(
+        "Prorrogan detención de trabajadores humanitarios",
+        "Llevan cuatro meses presos."
+    ));
+    assert!(shipped_alerts_detected(
+        "Professor vai para trás das grades por um tuíte",
+        "Ele criticou o conselho eleitoral."
+    ));
+    assert!(shipped_alerts_detected(
+        "Detienen a periodista que grababa un documental en Caracas",
+        "Le decomisaron la cámara."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Venezuelan documentary on prison choirs premieres",
+        "It won an award."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Venezuelan playwright's jail drama wins festival",
+        "It is set in the 1950s."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Venezuelano é preso em Lisboa por ataque com faca",
+        "Duas pessoas ficaram feridas."
+    ));
+}
