@@ -2091,3 +2091,45 @@ fn detentions_on_return_home_alert_and_prison_dramas_do_not() {
         "Duas pessoas ficaram feridas."
     ));
 }
+
+/// Bug: holdout49's errors. A mayor confined to his home, a returnee held
+/// "after years in Peru", a podcaster and a meme maker detained, teachers
+/// arrested "que marchaban por salarios" never alerted; a coffee shipment
+/// held in Hamburg, a ship released, a world record captured and a
+/// poet's prison diary did. A former official held abroad on a US
+/// warrant stays out: "exfuncionario" was tried as political and dropped.
+#[test]
+fn confinement_at_home_and_marching_teachers_alert_and_shipments_do_not() {
+    assert!(shipped_alerts_detected(
+        "Venezuela confines opposition mayor to his home",
+        "He must wear an ankle monitor."
+    ));
+    assert!(shipped_alerts_detected(
+        "Venezuelan returnee detained at airport after years in Peru",
+        "He had criticised the government online."
+    ));
+    assert!(shipped_alerts_detected(
+        "Detienen a podcaster por episodio sobre corrupción",
+        "Mencionó a dos generales."
+    ));
+    assert!(shipped_alerts_detected(
+        "Polícia prende professores que marchavam por salários",
+        "Quatro foram levados em Valencia."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Retienen café venezolano en el puerto de Hamburgo",
+        "Los papeles estaban mal."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Autoridades holandesas liberam navio venezuelano",
+        "Ele ficou retido um mês."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Diário de prisão de poeta venezuelano é publicado",
+        "O livro cobre os anos 60."
+    ));
+    assert!(!shipped_alerts_detected(
+        "España detiene a exfuncionario venezolano por lavado de dinero",
+        "Lo reclama la justicia estadounidense."
+    ));
+}
