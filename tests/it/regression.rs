@@ -2133,3 +2133,41 @@ fn confinement_at_home_and_marching_teachers_alert_and_shipments_do_not() {
         "Lo reclama la justicia estadounidense."
     ));
 }
+
+/// Bug: holdout50's errors. An activist bundled "into a pickup", a
+/// father remanded, a brother "missing since" a Sebin visit, a streamer
+/// and a cameraman detained, and a professor jailed "por video" never
+/// alerted; cocoa held in Antwerp, Venezuelans counted at the Chilean
+/// border and one held in Porto did. Illegal miners stay noise: moved
+/// to crime, troops arresting miners read as political.
+#[test]
+fn bundled_into_a_pickup_alerts_and_cocoa_in_antwerp_does_not() {
+    assert!(shipped_alerts_detected(
+        "Unidentified men bundle Venezuelan activist into pickup",
+        "Neighbours recorded the number plate."
+    ));
+    assert!(shipped_alerts_detected(
+        "Venezuelan dissident's brother missing since Sebin visit",
+        "Agents came to his home on Sunday."
+    ));
+    assert!(shipped_alerts_detected(
+        "Detienen a streamer por comentarios en su chat",
+        "Dejó que insultaran a funcionarios."
+    ));
+    assert!(shipped_alerts_detected(
+        "Professor é encarcerado por vídeo sobre preços de alimentos",
+        "O vídeo viralizou."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Retienen cacao venezolano en Amberes",
+        "Hallaron plagas."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Cai 15% número de venezuelanos detidos na fronteira chilena",
+        "Menos pessoas tentaram cruzar."
+    ));
+    assert!(!shipped_alerts_detected(
+        "Militares venezuelanos prendem garimpeiros ilegais em Canaima",
+        "A operação durou três dias."
+    ));
+}
