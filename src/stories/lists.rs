@@ -186,16 +186,22 @@ pub(super) const BODIES: &[&str] = &[
     "vermelha",
 ];
 
-/// State companies, bodies too, which other outlets name by what they do
-/// ("the state power company"), and which a title may write right before
-/// a person's name ("dirigente sindical de Sidor José Rangel").
-pub(super) const STATE_COMPANIES: &[&str] = &[
+/// Bodies named by one word that a title may write right before a
+/// person's name ("dirigente sindical de Sidor José Rangel", "la activista
+/// de Provea Lucía Benítez"): state companies, which other outlets name by
+/// what they do ("the state power company"), and rights groups.
+pub(super) const NAMED_BODIES: &[&str] = &[
     "corpoelec",
     "pdvsa",
     "sidor",
     "cantv",
     "pequiven",
     "conviasa",
+    "provea",
+    "cofavic",
+    "codhez",
+    "fundaredes",
+    "sntp",
 ];
 
 /// Who lays charges: "charges" after one of these tells of a court

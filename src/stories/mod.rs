@@ -292,11 +292,11 @@ fn people(text: &str, lower: &BTreeSet<&str>) -> Vec<String> {
             run.remove(0);
         }
         // A nationality before a name is not part of it: "Brazilian
-        // YouTuber Caio Ferraz"; nor is a state company: "de Sidor José
-        // Rangel".
+        // YouTuber Caio Ferraz"; nor is a body named by one word: "de
+        // Sidor José Rangel", "de Provea Lucía Benítez".
         while run.first().is_some_and(|&i| {
             let w = &n.text[n.words[i].folded.clone()];
-            COUNTRIES.contains(&stem(w).as_str()) || STATE_COMPANIES.contains(&w)
+            COUNTRIES.contains(&stem(w).as_str()) || NAMED_BODIES.contains(&w)
         }) {
             run.remove(0);
         }
@@ -316,7 +316,7 @@ fn people(text: &str, lower: &BTreeSet<&str>) -> Vec<String> {
             && !NOT_PEOPLE.contains(&capitals[0])
             && !capitals.iter().any(|w| {
                 BODIES.contains(w)
-                    || STATE_COMPANIES.contains(w)
+                    || NAMED_BODIES.contains(w)
                     || COUNTRIES.contains(&stem(w).as_str())
             })
             && capitals
@@ -1405,7 +1405,7 @@ fn said_either_way(name: &str) -> bool {
     static STEMS: std::sync::LazyLock<BTreeSet<String>> = std::sync::LazyLock::new(|| {
         BODIES
             .iter()
-            .chain(STATE_COMPANIES)
+            .chain(NAMED_BODIES)
             .chain(NOT_PEOPLE)
             .map(|w| stem(w))
             .collect()

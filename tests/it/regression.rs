@@ -1011,7 +1011,7 @@ fn the_store_groups_every_story_set_as_the_scored_join_does() {
         "", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17",
         "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32",
         "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46", "47",
-        "48", "49", "50", "51", "52", "53", "54", "55", "56", "57", "58",
+        "48", "49", "50", "51", "52", "53", "54", "55", "56", "57", "58", "59",
     ] {
         let path = root.join(format!("tests/fixtures/stories{set}.tsv"));
         let text = std::fs::read_to_string(&path).unwrap();
@@ -2170,4 +2170,32 @@ fn bundled_into_a_pickup_alerts_and_cocoa_in_antwerp_does_not() {
         "Militares venezuelanos prendem garimpeiros ilegais em Canaima",
         "A operação durou três dias."
     ));
+}
+
+/// Bug: "Detienen a la activista de Provea Lucía Benítez en Valencia" named
+/// no one (stories59), as "de Sidor José Rangel" did before: a rights
+/// group's name opening the run of capitals made it all a body, and the
+/// English and Portuguese reports naming her never joined it.
+#[test]
+fn a_rights_group_before_a_name_leaves_the_name() {
+    use vigia::stories::{same_story, words};
+    let spanish = words(
+        "Detienen a la activista de Provea Lucía Benítez en Valencia",
+        "Funcionarios del Sebin la interceptaron al salir de su casa.",
+    );
+    assert!(
+        spanish.people.contains("lucia benite"),
+        "{:?}",
+        spanish.people
+    );
+    let english = words(
+        "Venezuelan rights activist Lucía Benítez detained in Valencia",
+        "Intelligence agents stopped her outside her home.",
+    );
+    assert!(same_story(&english, &[], &spanish, &[]));
+    let other = words(
+        "Detienen a otro activista de Provea, ahora en Barcelona",
+        "Ramón Salazar fue llevado a la sede de la Dgcim.",
+    );
+    assert!(!same_story(&other, &[], &spanish, &[]));
 }
