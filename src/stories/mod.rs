@@ -2749,44 +2749,6 @@ mod tests {
     }
 
     #[test]
-    fn one_foreigner_told_in_two_languages_is_one_detention() {
-        let spanish = words(
-            "Detienen a ciudadano estadounidense en Caracas",
-            "Washington pidió acceso consular.",
-        );
-        let english = words(
-            "American citizen detained in Venezuela",
-            "The State Department asked for consular access.",
-        );
-        assert!(same_story(&english, &[], &spanish, &[]));
-        // Found through the index: a foreign nationality is enough to ask.
-        assert_eq!(
-            story_among(&english, &[], [(1, &spanish, &[][..])]),
-            Some(1)
-        );
-        // Two Americans counted are not the one.
-        let two = words(
-            "Detienen a dos estadounidenses en Caracas",
-            "Washington pidió acceso consular.",
-        );
-        assert!(!same_story(&english, &[], &two, &[]));
-    }
-
-    #[test]
-    fn charges_told_by_acusan_are_a_court_event() {
-        let detained = words(
-            "Detienen al alcalde de Carrizal, Pedro Yánez",
-            "Fue sacado de la alcaldía por el Sebin.",
-        );
-        let charged = words(
-            "Acusan de asociación para delinquir al alcalde Pedro Yánez",
-            "Seguirá detenido en El Helicoide.",
-        );
-        assert_eq!(charged.event, Event::Court);
-        assert!(!same_story(&charged, &[], &detained, &[]));
-    }
-
-    #[test]
     fn detained_again_is_rearrested() {
         let spanish = words(
             "Detienen nuevamente a la concejala Yelitza Ochoa",

@@ -1797,7 +1797,7 @@ fn a_wife_with_a_nationality_is_not_her_husband() {
 /// nationality each, no one else named, is one detention now.
 #[test]
 fn an_american_citizen_told_in_two_languages_is_one_story() {
-    use vigia::stories::{same_story, words};
+    use vigia::stories::{same_story, story_among, words};
     let english = words(
         "American citizen detained in Venezuela",
         "The State Department said it was seeking consular access.",
@@ -1812,6 +1812,11 @@ fn an_american_citizen_told_in_two_languages_is_one_story() {
         "Washington pidió acceso consular.",
     );
     assert!(same_story(&english, &[], &spanish, &[]));
+    // Found through the index: a foreign nationality is enough to ask.
+    assert_eq!(
+        story_among(&english, &[], [(1, &spanish, &[][..])]),
+        Some(1)
+    );
     assert!(!same_story(&english, &[], &two, &[]));
 }
 
@@ -1829,6 +1834,7 @@ fn charges_told_by_acusan_are_their_own_alert() {
         "Acusan de asociación para delinquir al alcalde Pedro Yánez",
         "Seguirá detenido en El Helicoide.",
     );
+    assert_eq!(charged.event, vigia::stories::Event::Court);
     assert!(!same_story(&charged, &[], &detained, &[]));
 }
 
