@@ -2779,28 +2779,4 @@ mod tests {
         );
         assert!(!same_story(&workers, &[], &leaders, &[]));
     }
-
-    #[test]
-    fn a_report_two_stories_tell_as_well_starts_its_own() {
-        let colombians = words(
-            "Detienen a cinco colombianos en la frontera con Venezuela",
-            "Fueron retenidos por la GNB en Ureña.",
-        );
-        let venezuelans = words(
-            "Detienen a cinco venezolanos en Ureña por protestar",
-            "Reclamaban la reapertura del paso fronterizo.",
-        );
-        let protesters = words(
-            "GNB detiene a cinco manifestantes en Ureña",
-            "Exigían la reapertura del puente.",
-        );
-        assert!(same_story(&protesters, &[], &colombians, &[]));
-        assert!(same_story(&protesters, &[], &venezuelans, &[]));
-        let earlier = [(1, &colombians, &[][..]), (2, &venezuelans, &[][..])];
-        assert_eq!(best_story(&protesters, &[], earlier), None);
-        assert_eq!(
-            best_story(&protesters, &[], [(2, &venezuelans, &[][..])]),
-            Some(2)
-        );
-    }
 }

@@ -1472,7 +1472,7 @@ fn a_client_moved_is_no_part_of_his_lawyer_s_detention() {
 /// to the earlier. A tie starts a story of its own now.
 #[test]
 fn a_report_told_as_well_by_two_stories_joins_neither() {
-    use vigia::stories::{story_among, words};
+    use vigia::stories::{best_story, same_story, story_among, words};
     let colombians = words(
         "Detienen a cinco colombianos en la frontera con Venezuela",
         "Fueron retenidos por la GNB en Ureña.",
@@ -1485,8 +1485,16 @@ fn a_report_told_as_well_by_two_stories_joins_neither() {
         "GNB detiene a cinco manifestantes en Ureña",
         "Exigían la reapertura del puente.",
     );
+    assert!(same_story(&protesters, &[], &colombians, &[]));
+    assert!(same_story(&protesters, &[], &venezuelans, &[]));
     let earlier = [(1, &colombians, &[][..]), (2, &venezuelans, &[][..])];
+    assert_eq!(best_story(&protesters, &[], earlier), None);
     assert_eq!(story_among(&protesters, &[], earlier), None);
+    // Without the tie it joins the story it tells.
+    assert_eq!(
+        best_story(&protesters, &[], [(2, &venezuelans, &[][..])]),
+        Some(2)
+    );
 }
 
 /// Bug: holdout38's misses and false alerts. A summary saying soldiers
