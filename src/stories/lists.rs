@@ -75,7 +75,6 @@ pub(super) const NOT_PEOPLE: &[&str] = &[
     "vente",
     "partido",
     "control",
-    "provea",
     "amnistia",
     "amnesty",
     "naciones",
