@@ -37,7 +37,7 @@ fn env(name: &str, default: usize) -> usize {
 
 /// (title, summary) of every labelled report in the fixtures.
 fn texts() -> Vec<(String, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/config/examples");
     let mut out = Vec::new();
     for f in ["dev", "holdout", "holdout2", "holdout3", "holdout4"] {
         let text = std::fs::read_to_string(format!("{dir}/{f}.jsonl")).unwrap();

@@ -283,7 +283,7 @@ fn corpus(n: usize) -> Vec<(String, String)> {
 /// 0.5 to 5 KB items made of real news prose: the dev set's titles and
 /// summaries (English, Spanish, Portuguese) strung together.
 fn prose_corpus(n: usize) -> Vec<(String, String)> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dev.jsonl");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/examples/dev.jsonl");
     let rows: Vec<(String, String)> = std::fs::read_to_string(path)
         .unwrap()
         .lines()

@@ -1,7 +1,7 @@
 //! Precision and recall of a config's rules on a labeled corpus.
 //!
 //! `cargo run --release --example eval [-- CONFIG CORPUS] [--verbose]`
-//! (defaults: `config/vigia.toml`, `tests/fixtures/dev.jsonl`);
+//! (defaults: `config/vigia.toml`, `config/examples/dev.jsonl`);
 //! `--verbose` lists every missed item and false alert.
 //!
 //! `--morphology stems` reads each `word+` term as its Snowball stem followed
@@ -43,7 +43,7 @@ fn main() -> anyhow::Result<()> {
         Some(other) => anyhow::bail!("--morphology {other}: use forms, stems or none"),
     }
     let corpus =
-        std::fs::read_to_string(paths.get(1).copied().unwrap_or("tests/fixtures/dev.jsonl"))?;
+        std::fs::read_to_string(paths.get(1).copied().unwrap_or("config/examples/dev.jsonl"))?;
     let report = evaluate(&config, &corpus)?;
     if verbose {
         for e in &report.errors {

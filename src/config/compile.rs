@@ -198,7 +198,19 @@ pub(super) fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
     let lists = super::lists::compile_lists(c, &raw.lists);
     let names = super::lists::compile_names(c, &raw.names);
     let sources = super::sources::compile_sources(c, &raw.sources, interval);
-    let rules = super::rules::compile_rules(c, &raw, &lists, &names, &channels, &sources);
+    let learned = raw
+        .learned
+        .as_ref()
+        .and_then(|l| super::examples::compile_examples(c, &l.get_ref().examples));
+    let rules = super::rules::compile_rules(
+        c,
+        &raw,
+        &lists,
+        &names,
+        &channels,
+        &sources,
+        learned.is_some(),
+    );
     // Hot reload watches the folders of the config files: a store in one
     // of them wakes the watcher on every write.
     let folder = |p: &Path| p.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -240,6 +252,7 @@ pub(super) fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         names,
         sources,
         rules,
+        learned,
         warnings: Vec::new(),
     }
 }

@@ -13,6 +13,7 @@
 //! section.
 
 mod compile;
+pub mod examples;
 pub mod lists;
 pub mod opml;
 mod page;
@@ -311,6 +312,9 @@ pub struct Rule {
     /// The `all` matches must lie within this many words of each other.
     pub near: Option<usize>,
     pub names: Vec<usize>,
+    /// Fires only on items the learned model reads as reports like the
+    /// alert examples (`learned = true`).
+    pub learned: bool,
     /// Channel names (keys of [`Config::channels`]).
     pub channels: Vec<String>,
 }
@@ -353,6 +357,8 @@ pub struct Config {
     pub names: Vec<NamesList>,
     pub sources: Vec<Source>,
     pub rules: Vec<Rule>,
+    /// The labelled reports the learned rule learns from (`[learned]`).
+    pub learned: Option<examples::Examples>,
     /// Things that are valid but probably not meant (a list no rule uses).
     pub warnings: Vec<Diagnostic>,
 }

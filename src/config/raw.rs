@@ -30,6 +30,14 @@ pub(super) struct RawConfig {
     pub(super) sources: Vec<Spanned<RawSource>>,
     #[serde(default, rename = "rule")]
     pub(super) rules: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    pub(super) learned: Option<Spanned<RawLearned>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLearned {
+    pub(super) examples: Spanned<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -144,6 +152,7 @@ pub(super) struct RawRule {
     pub(super) near: Option<Spanned<i64>>,
     #[serde(default)]
     pub(super) names: Vec<Spanned<String>>,
+    pub(super) learned: Option<Spanned<bool>>,
     #[serde(default)]
     pub(super) channels: Vec<Spanned<String>>,
 }

@@ -17,6 +17,7 @@ pub(super) fn compile_rules(
     names: &[NamesList],
     channels: &BTreeMap<String, ChatRef>,
     sources: &[Source],
+    learned: bool,
 ) -> Vec<Rule> {
     let list_index = |n: &str| lists.iter().position(|l| l.name == n);
     let names_index = |n: &str| names.iter().position(|l| l.name == n);
@@ -74,10 +75,23 @@ pub(super) fn compile_rules(
                 ),
             }
         }
-        if raw_rule.all.is_empty() && raw_rule.any.is_empty() && raw_rule.names.is_empty() {
+        let learns = raw_rule.learned.as_ref().is_some_and(|l| *l.get_ref());
+        if let Some(at) = raw_rule.learned.as_ref().filter(|_| learns && !learned) {
+            if raw.learned.is_none() {
+                c.error(
+                    at,
+                    format!("rule {name:?}: `learned = true` needs a [learned] section naming the examples to learn from"),
+                );
+            }
+        }
+        if raw_rule.all.is_empty()
+            && raw_rule.any.is_empty()
+            && raw_rule.names.is_empty()
+            && !learns
+        {
             c.error(
                 r,
-                format!("rule {name:?} needs at least one of `all`, `any` or `names`"),
+                format!("rule {name:?} needs at least one of `all`, `any`, `names` or `learned = true`"),
             );
         }
         let near = match &raw_rule.near {
@@ -127,6 +141,7 @@ pub(super) fn compile_rules(
             none_in_title,
             near,
             names: rule_names,
+            learned: learns,
             channels: rule_channels,
         });
     }
@@ -135,6 +150,11 @@ pub(super) fn compile_rules(
             if let Some((key, _)) = raw.lists.iter().find(|(k, _)| k.get_ref() == &list.name) {
                 c.warn(key, format!("list `{}` is not used by any rule", list.name));
             }
+        }
+    }
+    if let Some(at) = &raw.learned {
+        if !rules.iter().any(|r| r.learned) {
+            c.warn(at, "[learned] examples are not used by any rule: add `learned = true` to one");
         }
     }
     for (i, n) in names.iter().enumerate() {

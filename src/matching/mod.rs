@@ -19,6 +19,7 @@ pub mod eval;
 mod explain;
 pub use explain::field_spans;
 mod hits;
+pub mod learned;
 use hits::within;
 pub mod names;
 pub mod why;
@@ -164,6 +165,8 @@ pub struct Verdict {
     /// Every term or name found and where, in the order found (by where
     /// each ends).
     hits: Vec<(Target, Hit)>,
+    /// The learned model's score, when a learned rule asked for it.
+    pub learned: Option<f32>,
 }
 
 impl Verdict {
@@ -228,6 +231,11 @@ pub struct Matcher {
     /// List names and names-file names, for [`Matcher::why`].
     list_names: Vec<String>,
     names_files: Vec<String>,
+    /// What the examples taught, when a rule is `learned`.
+    model: Option<learned::Model>,
+    /// The rules that are `learned`, as a bit set: candidates for every
+    /// item, since they need no list hit.
+    learned_rules: Vec<u64>,
 }
 
 /// What a rule needs to fire, as bit sets over lists, names files and
@@ -421,6 +429,20 @@ impl Matcher {
                 insert(&mut rules_by_names[n], r);
             }
         }
+        let learned_rules = bits(
+            config.rules.len(),
+            config
+                .rules
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.learned)
+                .map(|(i, _)| i),
+        );
+        let model = config
+            .learned
+            .as_ref()
+            .filter(|_| config.rules.iter().any(|r| r.learned))
+            .map(|examples| learned::Model::train(&examples.items));
         Self {
             automaton,
             longest,
@@ -434,7 +456,25 @@ impl Matcher {
             rules_by_names,
             list_names: config.lists.iter().map(|l| l.name.clone()).collect(),
             names_files: config.names.iter().map(|n| n.name.clone()).collect(),
+            model,
+            learned_rules,
         }
+    }
+
+    /// The learned model, when a rule uses it.
+    pub fn model(&self) -> Option<&learned::Model> {
+        self.model.as_ref()
+    }
+
+    /// The learned model's score of an item (`None` without a model): its
+    /// title and the start of its summary, or of its content when it has
+    /// no summary.
+    pub fn learned_score(&self, item: &ItemText<'_>) -> Option<f32> {
+        let body = match item.summary.trim() {
+            "" => item.content,
+            _ => item.summary,
+        };
+        self.model.as_ref().map(|m| m.score(item.title, body))
     }
 
     /// Heap bytes the automaton takes.
@@ -474,7 +514,13 @@ impl Matcher {
                     Target::Person { .. } => true,
                 });
             }
-            let verdict = self.decide(hits, tags, &scratch.symbols.symbols, &mut scratch.decide);
+            let verdict = self.decide(
+                item,
+                hits,
+                tags,
+                &scratch.symbols.symbols,
+                &mut scratch.decide,
+            );
             // A huge item's buffers are not kept: they would hold tens
             // of megabytes per thread for the rest of the run.
             if scratch.bytes() > KEEP_BYTES {
@@ -488,6 +534,7 @@ impl Matcher {
     /// carrying `tags`.
     fn decide(
         &self,
+        item: &ItemText<'_>,
         hits: Vec<(Target, Hit)>,
         tags: &[String],
         symbols: &[u8],
@@ -542,9 +589,13 @@ impl Matcher {
                 }
             });
         }
+        for (candidate, &learned) in candidates.iter_mut().zip(&self.learned_rules) {
+            *candidate |= learned;
+        }
         let mut verdict = Verdict {
             rules: Vec::new(),
             hits,
+            learned: None,
         };
         // The candidates in config order, into room for all of them.
         let count = candidates.iter().map(|w| w.count_ones() as usize).sum();
@@ -554,6 +605,14 @@ impl Matcher {
                 && self.rules[r]
                     .near
                     .is_none_or(|near| within(&self.rules[r].all, &verdict, symbols, near))
+                && (!self.rules[r].learned || {
+                    // Scored once, and only for an item a learned rule
+                    // could otherwise fire on.
+                    let score = *verdict
+                        .learned
+                        .get_or_insert_with(|| self.learned_score(item).unwrap_or(f32::MIN));
+                    score > 0.0
+                })
             {
                 rules.push(r);
             }

@@ -11,7 +11,7 @@ use vigia::matching::eval::evaluate;
 fn default_rules_keep_precision_and_recall_per_language() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let config = Config::load(&root.join("config/vigia.toml")).unwrap();
-    let corpus = std::fs::read_to_string(root.join("tests/fixtures/dev.jsonl")).unwrap();
+    let corpus = std::fs::read_to_string(root.join("config/examples/dev.jsonl")).unwrap();
     let report = evaluate(&config, &corpus).unwrap();
     assert_eq!(
         report.by_lang.keys().collect::<Vec<_>>(),
@@ -98,7 +98,7 @@ fn tuned_held_out_sets_keep_their_floors() {
         "holdout50.jsonl",
         "holdout51.jsonl",
     ] {
-        let corpus = std::fs::read_to_string(root.join("tests/fixtures").join(set)).unwrap();
+        let corpus = std::fs::read_to_string(root.join("config/examples").join(set)).unwrap();
         let report = evaluate(&config, &corpus).unwrap();
         for (lang, c) in &report.by_lang {
             assert!(
@@ -255,7 +255,7 @@ fn stories_join_one_detention_across_outlets_and_languages_and_never_two_people(
         ("stories58.tsv", 15, 0.75, 0.80),
         ("stories59.tsv", 16, 0.97, 0.97),
     ] {
-        let text = std::fs::read_to_string(root.join("tests/fixtures").join(set)).unwrap();
+        let text = std::fs::read_to_string(root.join("config/examples").join(set)).unwrap();
         let report = vigia::stories::evaluate(&config, &text, 72.0);
         let shown = format!("{set}: {:#?}", report.grouping);
         assert_eq!(report.tp + report.fn_, pairs, "same-story pairs in {set}");
