@@ -216,6 +216,11 @@ fn scaled_config(dir: &Path) -> Config {
         ));
     }
     toml = toml.replace("[lists]\n", &format!("[lists]\n{lists}"));
+    let examples = root.join("examples");
+    toml = toml.replace(
+        "examples = \"examples\"",
+        &format!("examples = {:?}", examples.display().to_string()),
+    );
     toml.push_str(&rules);
     let mut names = std::fs::read_to_string(root.join("names.txt")).unwrap();
     let have = vigia::config::lists::parse_names(&names, Path::new("names.txt"), &mut Vec::new())
@@ -431,6 +436,36 @@ fn bench(c: &mut Criterion) {
                 named += alerting(&matcher, set, &tags);
                 times[1].push(start.elapsed().as_secs_f64());
             }
+            // The learned rule is asked only about items no list rule
+            // fires on, rare here: its cost per item, timed alone.
+            let mut scoring = Vec::new();
+            if matcher.model().is_some() {
+                for _ in 0..passes {
+                    let start = std::time::Instant::now();
+                    for (t, b) in set.iter() {
+                        let text = ItemText {
+                            title: t,
+                            summary: b,
+                            content: "",
+                        };
+                        std::hint::black_box(matcher.learned_score(&text));
+                    }
+                    scoring.push(start.elapsed().as_secs_f64());
+                }
+                scoring.sort_by(f64::total_cmp);
+            }
+            let learned = match scoring.get(passes / 2) {
+                Some(&score) => {
+                    let mut check = times[0].clone();
+                    check.sort_by(f64::total_cmp);
+                    format!(
+                        "\n  learned score: median {:.2} µs an item; check with it on every item: median {:.0} MB/s",
+                        score / set.len() as f64 * 1e6,
+                        size(set) as f64 / (check[check.len() / 2] + score) / 1e6
+                    )
+                }
+                None => String::new(),
+            };
             let [check, explain] = times.map(|mut t| {
                 t.sort_by(f64::total_cmp);
                 let mbs = |secs: f64| size(set) as f64 / secs / 1e6;
@@ -442,7 +477,7 @@ fn bench(c: &mut Criterion) {
             });
             eprintln!(
                 "{name}: {} items, {} bytes, {words} words, {hits} hits, {alerts} alert, \
-                 {named} terms named; {passes} passes\n  check: {check}\n  check+explain: {explain}",
+                 {named} terms named; {passes} passes\n  check: {check}\n  check+explain: {explain}{learned}",
                 set.len(),
                 size(set),
             );

@@ -171,8 +171,17 @@ fn summary(config: &Config) -> String {
         .map(|l| format!("{} ({})", l.name, l.terms.len()))
         .collect();
     let people: usize = config.names.iter().map(|n| n.people.len()).sum();
+    let examples = match &config.learned {
+        Some(e) => format!(
+            ", {} examples ({} alert) in {} file(s)",
+            e.items.len(),
+            e.items.iter().filter(|e| e.alert).count(),
+            e.files.len()
+        ),
+        None => String::new(),
+    };
     format!(
-        "{}: ok: {} sources, {} lists [{}], {} people in {} names file(s), {} rules, {} channels",
+        "{}: ok: {} sources, {} lists [{}], {} people in {} names file(s){examples}, {} rules, {} channels",
         config.path.display(),
         config.sources.len(),
         config.lists.len(),

@@ -325,7 +325,7 @@ pub async fn why(
                 item.source,
                 item.found_at.format("%Y-%m-%d %H:%M UTC")
             );
-            out.push_str(&matcher.why(&verdict, tags, lang).render());
+            out.push_str(&matcher.why(&text, &verdict, tags, lang).render());
             return Ok(1);
         }
     }
@@ -336,9 +336,10 @@ pub async fn why(
         if n > 0 {
             out.push('\n');
         }
-        let intake::Judged { lang, verdict } = intake::judge(matcher, source, &item.text());
+        let text = item.text();
+        let intake::Judged { lang, verdict } = intake::judge(matcher, source, &text);
         let _ = writeln!(out, "{}", item.title);
-        out.push_str(&matcher.why(&verdict, tags, lang).render());
+        out.push_str(&matcher.why(&text, &verdict, tags, lang).render());
     }
     Ok(items.len())
 }

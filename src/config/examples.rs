@@ -70,7 +70,8 @@ pub(super) fn compile_examples(c: &mut Compiler<'_>, at: &Spanned<String>) -> Op
         let text = match c.read(file) {
             Ok(text) => text,
             Err(e) => {
-                c.errors.push(Diagnostic::file(file, format!("cannot read: {e}")));
+                c.errors
+                    .push(Diagnostic::file(file, format!("cannot read: {e}")));
                 continue;
             }
         };
@@ -168,7 +169,10 @@ mod tests {
             None
         );
         let bad = example(r#"{"title": "t", "label": "yes"}"#).unwrap_err();
-        assert!(bad.contains("\"yes\"") && bad.contains("\"ignore\""), "{bad}");
+        assert!(
+            bad.contains("\"yes\"") && bad.contains("\"ignore\""),
+            "{bad}"
+        );
         let bad = example(r#"{"title": "t"}"#).unwrap_err();
         assert!(bad.contains("label"), "{bad}");
         let bad = example(r#"{"title": " ", "label": "alert"}"#).unwrap_err();

@@ -563,6 +563,51 @@ mod tests {
     }
 
     #[test]
+    fn learned_examples_are_checked_line_by_line_and_a_learned_rule_needs_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let examples = dir.path().join("examples");
+        std::fs::create_dir(&examples).unwrap();
+        let learned = "[learned]\nexamples = \"examples\"\n\
+                       [[rule]]\nname = \"l\"\nlearned = true\nchannels = [\"a\"]\n";
+        let messages = |extra: &str| -> Vec<String> {
+            match parse(dir.path(), extra) {
+                Ok(c) => c.warnings.iter().map(|d| d.to_string()).collect(),
+                Err(d) => d.iter().map(|d| d.to_string()).collect(),
+            }
+        };
+        // A folder with no examples in it.
+        let e = messages(learned);
+        assert!(e[0].contains("holds no .jsonl file"), "{e:#?}");
+        // A bad line is named by file and line; the others are read.
+        std::fs::write(
+            examples.join("ours.jsonl"),
+            "{\"title\": \"Detienen a periodista\", \"label\": \"alert\"}\n\
+             {\"title\": \"Sube el dólar\", \"label\": \"no\"}\n",
+        )
+        .unwrap();
+        let e = messages(learned);
+        assert_eq!(e.len(), 2, "{e:#?}");
+        assert!(e[0].contains("ours.jsonl:2:"), "{e:#?}");
+        assert!(e[0].contains("`label` \"no\""), "{e:#?}");
+        // Only alerts: the rule could not tell them from anything.
+        assert!(e[1].contains("no example is labelled \"ignore\""), "{e:#?}");
+        std::fs::write(
+            examples.join("ours.jsonl"),
+            "{\"title\": \"Detienen a periodista\", \"label\": \"alert\"}\n\n\
+             {\"title\": \"Sube el dólar\", \"label\": \"ignore\", \"id\": 7}\n",
+        )
+        .unwrap();
+        let config = parse(dir.path(), learned).unwrap();
+        assert_eq!(config.learned.unwrap().items.len(), 2);
+        // A learned rule with nothing to learn from.
+        let e = messages("[[rule]]\nname = \"l\"\nlearned = true\nchannels = [\"a\"]\n");
+        assert!(e[0].contains("needs a [learned] section"), "{e:#?}");
+        // Examples no rule learns from.
+        let e = messages("[learned]\nexamples = \"examples/ours.jsonl\"\n");
+        assert!(e[0].contains("not used by any rule"), "{e:#?}");
+    }
+
+    #[test]
     fn a_store_in_a_watched_config_folder_is_warned_about() {
         let dir = tempfile::tempdir().unwrap();
         let warned = |store: &str| {

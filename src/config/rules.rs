@@ -91,7 +91,9 @@ pub(super) fn compile_rules(
         {
             c.error(
                 r,
-                format!("rule {name:?} needs at least one of `all`, `any`, `names` or `learned = true`"),
+                format!(
+                    "rule {name:?} needs at least one of `all`, `any`, `names` or `learned = true`"
+                ),
             );
         }
         let near = match &raw_rule.near {
@@ -154,7 +156,10 @@ pub(super) fn compile_rules(
     }
     if let Some(at) = &raw.learned {
         if !rules.iter().any(|r| r.learned) {
-            c.warn(at, "[learned] examples are not used by any rule: add `learned = true` to one");
+            c.warn(
+                at,
+                "[learned] examples are not used by any rule: add `learned = true` to one",
+            );
         }
     }
     for (i, n) in names.iter().enumerate() {

@@ -502,7 +502,7 @@ pub(super) async fn try_item(State(c): State<Console>, Form(f): Form<TryForm>) -
             let spans = rules.matcher.highlights(&judged.verdict);
             let why = rules
                 .matcher
-                .why(&judged.verdict, tags, judged.lang)
+                .why(&item.text(), &judged.verdict, tags, judged.lang)
                 .render();
             let mut matched = e.terms.clone();
             matched.extend(e.names.iter().cloned());

@@ -79,6 +79,11 @@ impl Reloader {
         files.insert(c.path.clone());
         files.extend(c.lists.iter().map(|l| l.file.clone()));
         files.extend(c.names.iter().map(|n| n.file.clone()));
+        if let Some(examples) = &c.learned {
+            // The folder too: a file added to it changes its time.
+            files.insert(examples.path.clone());
+            files.extend(examples.files.iter().cloned());
+        }
         files.into_iter().collect()
     }
 
@@ -218,6 +223,8 @@ pub struct Watch {
     events: mpsc::UnboundedReceiver<DebounceEventResult>,
     watched_dirs: BTreeSet<PathBuf>,
     files: BTreeSet<PathBuf>,
+    /// Folders every file of which counts (the learned rule's examples).
+    folders: BTreeSet<PathBuf>,
     seen: Fingerprint,
 }
 
@@ -242,6 +249,7 @@ impl Watch {
             events,
             watched_dirs: BTreeSet::new(),
             files: BTreeSet::new(),
+            folders: BTreeSet::new(),
             seen,
         };
         watch.rewatch();
@@ -251,12 +259,23 @@ impl Watch {
     /// (Re)watches the folders of every file the running config names.
     fn rewatch(&mut self) {
         self.files.clear();
+        self.folders.clear();
         for file in self.reloader.files() {
-            let (Some(dir), Some(name)) = (file.parent(), file.file_name()) else {
-                continue;
+            let (dir, name) = match (file.is_dir(), file.parent(), file.file_name()) {
+                (true, ..) => {
+                    let dir = file.canonicalize().unwrap_or_else(|_| file.clone());
+                    self.folders.insert(dir.clone());
+                    (dir, None)
+                }
+                (false, Some(dir), Some(name)) => (
+                    dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
+                    Some(name),
+                ),
+                _ => continue,
             };
-            let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-            self.files.insert(dir.join(name));
+            if let Some(name) = name {
+                self.files.insert(dir.join(name));
+            }
             if let Some(d) = self.debouncer.as_mut() {
                 if self.watched_dirs.insert(dir.clone()) {
                     if let Err(e) = d.watcher().watch(&dir, RecursiveMode::NonRecursive) {
@@ -285,7 +304,10 @@ impl Watch {
                 _ = hup => tracing::info!("SIGHUP: reloading the config"),
                 Some(batch) = self.events.recv() => {
                     let touched = match batch {
-                        Ok(batch) => batch.iter().any(|e| self.files.contains(&e.path)),
+                        Ok(batch) => batch.iter().any(|e| {
+                            self.files.contains(&e.path)
+                                || e.path.parent().is_some_and(|p| self.folders.contains(p))
+                        }),
                         Err(e) => {
                             tracing::warn!(error = %e, "file watcher error");
                             false

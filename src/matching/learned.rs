@@ -18,14 +18,17 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use xxhash_rust::xxh3::xxh3_64_with_seed;
-
 use crate::config::examples::Example;
-use crate::text::normalize::fold;
+use crate::text::normalize::normalize;
 
 /// How much of the summary is read: examples are a title and a line or
-/// two, and a long summary would outweigh its title.
-const SUMMARY_CHARS: usize = 400;
+/// two (all but 0.3% of them shorter than this), and a long summary would
+/// outweigh its title.
+const SUMMARY_CHARS: usize = 200;
+
+/// A feature fewer examples than this had is left out: it tells little,
+/// and the weights stay small enough to stay in the processor's cache.
+const LEAST_EXAMPLES: u32 = 2;
 
 /// Laplace smoothing: what a feature never seen in one kind counts as.
 const ALPHA: f64 = 0.1;
@@ -63,14 +66,6 @@ enum Feature<'a> {
 }
 
 impl Feature<'_> {
-    fn hash(self) -> u64 {
-        match self {
-            Feature::Word(w) => xxh3_64_with_seed(w.as_bytes(), 1),
-            Feature::Prefix(p) => xxh3_64_with_seed(p.as_bytes(), 2),
-            Feature::Pair(a, b) => xxh3_64_with_seed(b.as_bytes(), xxh3_64_with_seed(a.as_bytes(), 3)),
-        }
-    }
-
     /// How an explanation shows it.
     fn show(self) -> String {
         match self {
@@ -81,44 +76,122 @@ impl Feature<'_> {
     }
 }
 
-/// Calls `f` with every feature of an item, in text order (a feature may
-/// come more than once).
-fn each_feature(title: &str, summary: &str, mut f: impl FnMut(Feature<'_>)) {
+/// FNV-1a over a word's bytes, as they come: a prefix's hash is the state
+/// where it ends, so one pass hashes a word and its starts.
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+/// A feature's hash from the FNV state of its text and its kind: mixed
+/// (splitmix64's finish) so that the map can use its bits as they are.
+fn mix(state: u64, kind: u64) -> u64 {
+    let mut z = state ^ kind.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+const WORD: u64 = 1;
+const PREFIX: u64 = 2;
+const PAIR: u64 = 3;
+
+/// Calls `f` with every feature of an item and its hash, in text order (a
+/// feature may come more than once).
+fn each_feature(title: &str, summary: &str, mut f: impl FnMut(u64, Feature<'_>)) {
     let summary = match summary.char_indices().nth(SUMMARY_CHARS) {
         Some((at, _)) => &summary[..at],
         None => summary,
     };
     for field in [title, summary] {
-        let folded = fold(field);
-        let mut previous: Option<&str> = None;
-        for word in folded
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-        {
-            f(Feature::Word(word));
-            if let Some(previous) = previous {
-                f(Feature::Pair(previous, word));
-            }
-            let ends: Vec<usize> = word.char_indices().map(|(at, _)| at).collect();
-            for n in 4..=6 {
-                // Only a word longer than the prefix: the word itself is
-                // already a feature.
-                if let Some(&end) = ends.get(n) {
-                    f(Feature::Prefix(&word[..end]));
+        let folded = normalize(field);
+        let mut previous: Option<(&str, u64)> = None;
+        for word in folded.words.iter().map(|w| &folded.text[w.folded.clone()]) {
+            let mut state = FNV_START;
+            let mut chars = 0;
+            for (at, &byte) in word.as_bytes().iter().enumerate() {
+                // A char starts here: the text before it is a prefix of
+                // `chars` chars. Only a word longer than the prefix has
+                // it (the word itself is a feature of its own).
+                if byte & 0xc0 != 0x80 {
+                    if (4..=6).contains(&chars) {
+                        f(mix(state, PREFIX), Feature::Prefix(&word[..at]));
+                    }
+                    chars += 1;
                 }
+                state = (state ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
             }
-            previous = Some(word);
+            let hash = mix(state, WORD);
+            f(hash, Feature::Word(word));
+            if let Some((before, before_hash)) = previous {
+                f(
+                    mix(before_hash.rotate_left(21) ^ hash, PAIR),
+                    Feature::Pair(before, word),
+                );
+            }
+            previous = Some((word, hash));
         }
     }
 }
 
-/// The distinct feature hashes of an item.
-fn features(title: &str, summary: &str) -> Vec<u64> {
-    let mut hashes = Vec::with_capacity(64);
-    each_feature(title, summary, |f| hashes.push(f.hash()));
-    hashes.sort_unstable();
-    hashes.dedup();
-    hashes
+/// Calls `f` once with the hash of each distinct feature of an item.
+fn each_distinct(title: &str, summary: &str, mut f: impl FnMut(u64)) {
+    SEEN.with_borrow_mut(|seen| {
+        seen.clear();
+        each_feature(title, summary, |hash, _| {
+            if seen.insert(hash) {
+                f(hash)
+            }
+        });
+    })
+}
+
+/// The feature hashes an item has had so far: a small open-addressed set,
+/// emptied by clearing only the slots it filled.
+#[derive(Default)]
+struct Seen {
+    /// 0 is an empty slot; a hash of 0 is stored as 1.
+    slots: Vec<u64>,
+    filled: Vec<usize>,
+}
+
+impl Seen {
+    fn clear(&mut self) {
+        for &at in &self.filled {
+            self.slots[at] = 0;
+        }
+        self.filled.clear();
+    }
+
+    /// Whether `hash` is new.
+    fn insert(&mut self, hash: u64) -> bool {
+        if (self.filled.len() + 1) * 2 > self.slots.len() {
+            // Kept at most half full: grow, and put back what is there.
+            let old: Vec<u64> = self.filled.iter().map(|&at| self.slots[at]).collect();
+            self.slots = vec![0; (self.slots.len() * 2).max(1024)];
+            self.filled.clear();
+            for hash in old {
+                self.insert(hash);
+            }
+        }
+        let hash = hash.max(1);
+        let mask = self.slots.len() - 1;
+        let mut at = hash as usize & mask;
+        loop {
+            match self.slots[at] {
+                0 => {
+                    self.slots[at] = hash;
+                    self.filled.push(at);
+                    return true;
+                }
+                h if h == hash => return false,
+                _ => at = (at + 1) & mask,
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// [`each_distinct`]'s set, kept from item to item.
+    static SEEN: std::cell::RefCell<Seen> = std::cell::RefCell::default();
 }
 
 impl Model {
@@ -131,10 +204,10 @@ impl Model {
         for example in examples {
             let kind = usize::from(example.alert);
             docs[kind] += 1;
-            for hash in features(&example.title, &example.summary) {
+            each_distinct(&example.title, &example.summary, |hash| {
                 counts.entry(hash).or_default()[kind] += 1;
                 totals[kind] += 1;
-            }
+            });
         }
         let vocabulary = counts.len() as f64;
         let log_share = |count: u32, kind: usize| {
@@ -142,6 +215,7 @@ impl Model {
         };
         let weights = counts
             .into_iter()
+            .filter(|(_, [ignore, alert])| ignore + alert >= LEAST_EXAMPLES)
             .map(|(hash, [ignore, alert])| {
                 (hash, (log_share(alert, 1) - log_share(ignore, 0)) as f32)
             })
@@ -153,11 +227,11 @@ impl Model {
     /// How much more an item reads like the alert examples than the
     /// ignored ones: above 0, more.
     pub fn score(&self, title: &str, summary: &str) -> f32 {
-        self.prior
-            + features(title, summary)
-                .iter()
-                .filter_map(|h| self.weights.get(h))
-                .sum::<f32>()
+        let mut score = self.prior;
+        each_distinct(title, summary, |hash| {
+            score += self.weights.get(&hash).copied().unwrap_or(0.0)
+        });
+        score
     }
 
     /// The features that weigh most, each with its weight: toward alert
@@ -169,19 +243,34 @@ impl Model {
         toward_alert: bool,
         n: usize,
     ) -> Vec<(String, f32)> {
-        let mut seen = std::collections::HashSet::new();
-        let mut weighed = Vec::new();
-        each_feature(title, summary, |f| {
-            let hash = f.hash();
-            if let (true, Some(&w)) = (seen.insert(hash), self.weights.get(&hash)) {
+        let mut seen = Seen::default();
+        let mut words = Vec::new();
+        each_feature(title, summary, |hash, f| {
+            if let (true, Some(w)) = (seen.insert(hash), self.weights.get(&hash).copied()) {
                 if (w > 0.0) == toward_alert {
-                    weighed.push((f.show(), w));
+                    words.push((f.show(), w, matches!(f, Feature::Prefix(_))));
                 }
             }
         });
-        weighed.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-        weighed.truncate(n);
-        weighed
+        // The weightiest first; of equal ones, words before word starts.
+        words.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.2.cmp(&b.2)));
+        let mut shown: Vec<(String, f32)> = Vec::new();
+        for (text, w, prefix) in words {
+            // A word's start says nothing its whole word shown did not.
+            let start = text.trim_end_matches('…');
+            if prefix
+                && shown
+                    .iter()
+                    .any(|(s, _)| s.split(' ').any(|s| s.starts_with(start)))
+            {
+                continue;
+            }
+            shown.push((text, w));
+            if shown.len() == n {
+                break;
+            }
+        }
+        shown
     }
 
     /// How many features the model knows.
@@ -205,22 +294,34 @@ mod tests {
     #[test]
     fn features_are_words_pairs_and_the_starts_of_long_words() {
         let mut seen = Vec::new();
-        each_feature("Detidos em Caracas", "", |f| seen.push(f.show()));
+        each_feature("Detidos em Caracas", "", |_, f| seen.push(f.show()));
         assert_eq!(
             seen,
             [
-                "detidos", "deti…", "detid…", "detido…", "em", "detidos em", "caracas",
-                "em caracas", "cara…", "carac…", "caraca…",
+                "deti…",
+                "detid…",
+                "detido…",
+                "detidos",
+                "em",
+                "detidos em",
+                "cara…",
+                "carac…",
+                "caraca…",
+                "caracas",
+                "em caracas",
             ]
         );
     }
 
     #[test]
     fn an_item_worded_like_the_alerts_scores_above_zero_and_says_why() {
+        // Every feature must be in two examples to count.
         let model = Model::train(&[
             ex("Detienen a periodista en Caracas", true),
+            ex("Periodista detenido por el Sebin", true),
             ex("Detienen al activista sindical", true),
             ex("Bolsa de Caracas cierra en alza", false),
+            ex("La bolsa cierra en baja", false),
             ex("Lluvias en Caracas dejan calles anegadas", false),
         ]);
         assert!(model.score("Periodista detenida por el Sebin", "") > 0.0);

@@ -233,6 +233,8 @@ pub struct Matcher {
     names_files: Vec<String>,
     /// What the examples taught, when a rule is `learned`.
     model: Option<learned::Model>,
+    /// Where the examples are, for [`Matcher::why`].
+    examples: Option<std::path::PathBuf>,
     /// The rules that are `learned`, as a bit set: candidates for every
     /// item, since they need no list hit.
     learned_rules: Vec<u64>,
@@ -456,6 +458,7 @@ impl Matcher {
             rules_by_names,
             list_names: config.lists.iter().map(|l| l.name.clone()).collect(),
             names_files: config.names.iter().map(|n| n.name.clone()).collect(),
+            examples: config.learned.as_ref().map(|l| l.path.clone()),
             model,
             learned_rules,
         }
@@ -589,9 +592,6 @@ impl Matcher {
                 }
             });
         }
-        for (candidate, &learned) in candidates.iter_mut().zip(&self.learned_rules) {
-            *candidate |= learned;
-        }
         let mut verdict = Verdict {
             rules: Vec::new(),
             hits,
@@ -601,22 +601,34 @@ impl Matcher {
         let count = candidates.iter().map(|w| w.count_ones() as usize).sum();
         let mut rules = Vec::with_capacity(count);
         each_one(candidates, |r| {
-            if self.needs[r].met(lists, title, names, carried)
+            if !self.rules[r].learned
+                && self.needs[r].met(lists, title, names, carried)
                 && self.rules[r]
                     .near
                     .is_none_or(|near| within(&self.rules[r].all, &verdict, symbols, near))
-                && (!self.rules[r].learned || {
-                    // Scored once, and only for an item a learned rule
-                    // could otherwise fire on.
-                    let score = *verdict
-                        .learned
-                        .get_or_insert_with(|| self.learned_score(item).unwrap_or(f32::MIN));
-                    score > 0.0
-                })
             {
                 rules.push(r);
             }
         });
+        // The learned rules only for an item no other rule alerts on: what
+        // they add is the reports the lists miss, and scoring costs a few
+        // microseconds an item.
+        if rules.is_empty() {
+            each_one(&self.learned_rules, |r| {
+                if self.needs[r].met(lists, title, names, carried)
+                    && self.rules[r]
+                        .near
+                        .is_none_or(|near| within(&self.rules[r].all, &verdict, symbols, near))
+                {
+                    let score = *verdict
+                        .learned
+                        .get_or_insert_with(|| self.learned_score(item).unwrap_or(f32::MIN));
+                    if score > 0.0 {
+                        rules.push(r);
+                    }
+                }
+            });
+        }
         verdict.rules = rules;
         verdict
     }

@@ -109,7 +109,11 @@ channels = ["alerts"]
     // Named in the title: vetoed, and `why` says where.
     let v = check("Activista detenido en Colombia", "");
     assert!(!v.alerts());
-    let why = m.why(&v, &[], None);
+    let item = ItemText {
+        title: "Activista detenido en Colombia",
+        ..ItemText::default()
+    };
+    let why = m.why(&item, &v, &[], None);
     let det = why.rules.iter().find(|r| r.rule == "det").unwrap();
     assert_eq!(
         det.lacks,
@@ -573,5 +577,61 @@ fn function_words_tell_a_headline_s_language() {
             "Ela foi levada pelo Sebin."
         ),
         Some(Lang::Pt)
+    );
+}
+
+/// The learned rule fires on what reads like the alert examples, only when
+/// no list rule did, and is scored only then.
+#[test]
+fn the_learned_rule_catches_what_the_lists_miss_and_only_that() {
+    let dir = tempfile::tempdir().unwrap();
+    let line =
+        |title: &str, label: &str| format!("{{\"title\": {title:?}, \"label\": \"{label}\"}}\n");
+    let examples: String = [
+        line("Detienen a periodista en Caracas", "alert"),
+        line("Se llevan a dirigente sindical en Maracay", "alert"),
+        line("Se llevan a activista de su casa en Mérida", "alert"),
+        line("Sube el precio del pan en Caracas", "ignore"),
+        line("Lluvias en Mérida dejan calles anegadas", "ignore"),
+        line("Maracay celebra su feria del libro", "ignore"),
+    ]
+    .concat();
+    std::fs::write(dir.path().join("examples.jsonl"), examples).unwrap();
+    let toml = "[channels]\nalerts = -100\n[lists]\nd = [\"detienen\"]\n\
+                [learned]\nexamples = \"examples.jsonl\"\n\
+                [[rule]]\nname = \"listed\"\nall = [\"d\"]\nchannels = [\"alerts\"]\n\
+                [[rule]]\nname = \"learned\"\nlearned = true\nchannels = [\"alerts\"]\n";
+    let config = Config::parse(&dir.path().join("vigia.toml"), toml).unwrap();
+    let m = Matcher::new(&config);
+    let names =
+        |v: &Verdict| -> Vec<&str> { v.rules.iter().map(|&r| m.rules[r].name.as_str()).collect() };
+    // Worded as no list has it.
+    let v = check_fields(&m, "Se llevan a dirigente vecinal en Mérida", "");
+    assert_eq!(names(&v), ["learned"]);
+    assert!(v.learned.unwrap() > 0.0);
+    // A list rule fired: the model is not asked.
+    let v = check_fields(&m, "Detienen a dirigente vecinal en Mérida", "");
+    assert_eq!(names(&v), ["listed"]);
+    assert_eq!(v.learned, None);
+    // Reads like the ignored examples.
+    let v = check_fields(&m, "Sube el precio de la harina en Mérida", "");
+    assert!(names(&v).is_empty());
+    assert!(v.learned.unwrap() < 0.0);
+    // `why` says how it read, and how to teach it otherwise.
+    let item = ItemText {
+        title: "Sube el precio de la harina en Mérida",
+        ..ItemText::default()
+    };
+    let text = m.why(&item, &v, &[], None).render();
+    assert!(
+        text.contains("learned: reads more like the examples labelled \"ignore\""),
+        "{text}"
+    );
+    assert!(text.contains("toward none: merida, en merida"), "{text}");
+    assert!(
+        text.contains(
+            r#"{"title":"Sube el precio de la harina en Mérida","summary":"","label":"alert"}"#
+        ),
+        "{text}"
     );
 }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Matcher, Verdict};
+use super::{ItemText, Matcher, Verdict};
 
 /// One rule, and what kept it from firing.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -18,7 +18,7 @@ pub struct RuleWhy {
 }
 
 /// The whole answer.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Why {
     /// Each list, with the terms (as written) that matched.
     pub lists: Vec<(String, Vec<String>)>,
@@ -28,12 +28,55 @@ pub struct Why {
     pub rules: Vec<RuleWhy>,
     /// The language the item was matched in (`None`: not known, every term applies).
     pub lang: Option<super::Lang>,
+    /// What the learned model made of it, when a rule is `learned`.
+    pub learned: Option<LearnedWhy>,
 }
+
+/// The learned model's reading of an item.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LearnedWhy {
+    /// Above 0: reads more like the alert examples than the ignored ones.
+    pub score: f32,
+    /// The words that weigh most toward an alert, and toward none.
+    pub toward_alert: Vec<String>,
+    pub toward_ignore: Vec<String>,
+    /// Where examples go, and the item as an example line: labelled the
+    /// other way from what vigia decided, for a team that finds it wrong.
+    pub examples: String,
+    pub example: String,
+}
+
+/// An example as a line of a `.jsonl` file, its keys in the order a
+/// person reads them.
+fn example_line(title: &str, summary: &str, label: &str) -> String {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        title: &'a str,
+        summary: &'a str,
+        label: &'a str,
+    }
+    serde_json::to_string(&Line {
+        title,
+        summary,
+        label,
+    })
+    .expect("strings serialize")
+}
+
+/// How many words [`LearnedWhy`] names each way.
+const REASONS: usize = 5;
 
 impl Matcher {
     /// Explains `verdict` (of an item in `lang` from a source carrying
     /// `tags`) rule by rule.
-    pub fn why(&self, verdict: &Verdict, tags: &[String], lang: Option<super::Lang>) -> Why {
+    pub fn why(
+        &self,
+        item: &ItemText<'_>,
+        verdict: &Verdict,
+        tags: &[String],
+        lang: Option<super::Lang>,
+    ) -> Why {
+        let learned = self.learned_why(item, verdict);
         let mut lists: Vec<(String, Vec<String>)> = self
             .list_names
             .iter()
@@ -121,6 +164,12 @@ impl Matcher {
                             .collect();
                         lacks.push(format!("needs someone from {} named", files.join(", ")));
                     }
+                    if let Some(l) = learned.as_ref().filter(|l| rule.learned && l.score <= 0.0) {
+                        lacks.push(format!(
+                            "reads more like the examples labelled \"ignore\" (score {:.1})",
+                            l.score
+                        ));
+                    }
                     if lacks.is_empty() {
                         // Everything else was met: the `all` terms were too far apart.
                         lacks.push(format!(
@@ -142,7 +191,35 @@ impl Matcher {
             names,
             rules,
             lang,
+            learned,
         }
+    }
+
+    fn learned_why(&self, item: &ItemText<'_>, verdict: &Verdict) -> Option<LearnedWhy> {
+        let model = self.model.as_ref()?;
+        let body = match item.summary.trim() {
+            "" => item.content,
+            _ => item.summary,
+        };
+        let words = |toward| {
+            model
+                .reasons(item.title, body, toward, REASONS)
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect()
+        };
+        let summary: String = body.chars().take(400).collect();
+        let label = if verdict.alerts() { "ignore" } else { "alert" };
+        Some(LearnedWhy {
+            score: model.score(item.title, body),
+            toward_alert: words(true),
+            toward_ignore: words(false),
+            examples: self
+                .examples
+                .as_ref()
+                .map_or_else(String::new, |p| p.display().to_string()),
+            example: example_line(item.title.trim(), summary.trim(), label),
+        })
     }
 }
 
@@ -206,6 +283,28 @@ impl Why {
             } else {
                 let _ = writeln!(out, "  {}: {}", r.rule, r.lacks.join("; "));
             }
+        }
+        if let Some(l) = &self.learned {
+            let list = |words: &[String]| match words.is_empty() {
+                true => "nothing".to_string(),
+                false => words.join(", "),
+            };
+            let _ = writeln!(
+                out,
+                "Learned from the examples: score {:.1} (above 0 alerts).\n  toward an alert: {}\n  toward none: {}",
+                l.score,
+                list(&l.toward_alert),
+                list(&l.toward_ignore)
+            );
+            let (wrong, label) = match self.alerts() {
+                true => ("should not alert", "ignore"),
+                false => ("should alert", "alert"),
+            };
+            let _ = writeln!(
+                out,
+                "If it {wrong}, teach vigia: add this line, labelled \"{label}\", to a .jsonl file in {}:\n{}",
+                l.examples, l.example
+            );
         }
         out
     }

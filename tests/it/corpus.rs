@@ -1,5 +1,5 @@
 //! The shipped lists and rules keep their measured quality on the dev corpus
-//! (a copy of the labeled set in tests/fixtures). docs/benchmarks.md reports the
+//! (a copy of the labeled set in config/examples). docs/benchmarks.md reports the
 //! figures; `cargo run --example eval -- --verbose` shows each error.
 
 use std::path::Path;
@@ -255,7 +255,7 @@ fn stories_join_one_detention_across_outlets_and_languages_and_never_two_people(
         ("stories58.tsv", 15, 0.75, 0.80),
         ("stories59.tsv", 16, 0.97, 0.97),
     ] {
-        let text = std::fs::read_to_string(root.join("config/examples").join(set)).unwrap();
+        let text = std::fs::read_to_string(root.join("tests/fixtures").join(set)).unwrap();
         let report = vigia::stories::evaluate(&config, &text, 72.0);
         let shown = format!("{set}: {:#?}", report.grouping);
         assert_eq!(report.tp + report.fn_, pairs, "same-story pairs in {set}");

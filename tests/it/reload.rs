@@ -139,3 +139,74 @@ async fn edits_apply_without_a_restart_and_bad_ones_change_nothing() {
     assert!(sent[2].contains("sindicalista"));
     running.shutdown().await;
 }
+
+/// A team teaches vigia a report it missed: a new file of examples in the
+/// examples folder is seen by the watcher, the model is trained again, and
+/// a report worded like it alerts from then on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_examples_file_teaches_the_learned_rule_without_a_restart() {
+    let bot = FakeBot::start().await;
+    let feed = FeedServer::start(vec![]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), &feed.url, &bot.url, "");
+    let examples = dir.path().join("examples");
+    std::fs::create_dir(&examples).unwrap();
+    let line =
+        |title: &str, label: &str| format!("{{\"title\": {title:?}, \"label\": \"{label}\"}}\n");
+    std::fs::write(
+        examples.join("shipped.jsonl"),
+        [
+            line("Periodista detenido", "alert"),
+            line("Activista detenido", "alert"),
+            line("Sube el precio del pan en Mérida", "ignore"),
+            line("Sube la gasolina en Mérida", "ignore"),
+            line("Lluvias en Mérida", "ignore"),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let toml = std::fs::read_to_string(&path).unwrap()
+        + "\n[learned]\nexamples = \"examples\"\n\n[[rule]]\nname = \"learned\"\nlearned = true\nchannels = [\"alerts\"]\n";
+    std::fs::write(&path, toml).unwrap();
+    let config = Config::load(&path).unwrap();
+    let sink = Sink::telegram(Secret::new(TOKEN), url::Url::parse(&bot.url).unwrap());
+    let running = daemon::start(&config, sink).await.unwrap();
+    let h = running.handle.clone();
+    feed.push(Entry::new(
+        "a",
+        "Funcionarios se llevan a dirigente estudiantil",
+        "",
+        Age::minutes(2),
+    ));
+    h.poll_now().await;
+    h.delivered().await;
+    assert!(
+        bot.texts_to(ALERTS).is_empty(),
+        "nothing like it learned yet"
+    );
+
+    // The team's own file, added beside the shipped one.
+    std::fs::write(
+        examples.join("ours.jsonl"),
+        [
+            line("Funcionarios se llevan a dirigente vecinal", "alert"),
+            line("Funcionarios se llevan a dirigente campesino", "alert"),
+            line("Funcionarios se llevan a dirigente gremial", "alert"),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    reloaded(&h, "the new examples file", |s| s.applied == 1).await;
+    feed.push(Entry::new(
+        "b",
+        "Funcionarios se llevan a dirigente juvenil",
+        "",
+        Age::minutes(1),
+    ));
+    h.poll_now().await;
+    h.delivered().await;
+    let sent = bot.texts_to(ALERTS);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert!(sent[0].contains("dirigente juvenil"), "{sent:#?}");
+    running.shutdown().await;
+}
