@@ -187,8 +187,9 @@ pub(super) const BODIES: &[&str] = &[
 
 /// Bodies named by one word that a title may write right before a
 /// person's name ("dirigente sindical de Sidor José Rangel", "la activista
-/// de Provea Lucía Benítez"): state companies, which other outlets name by
-/// what they do ("the state power company"), and rights groups.
+/// de Provea Lucía Benítez", "el periodista de El Pitazo Daniel Ochoa"):
+/// state companies, which other outlets name by what they do ("the state
+/// power company"), rights groups and outlets.
 pub(super) const NAMED_BODIES: &[&str] = &[
     "corpoelec",
     "pdvsa",
@@ -201,6 +202,15 @@ pub(super) const NAMED_BODIES: &[&str] = &[
     "codhez",
     "fundaredes",
     "sntp",
+    // Outlets, by the word that names them ("de El Pitazo Daniel Ochoa").
+    "pitazo",
+    "patilla",
+    "cocuyo",
+    "runrunes",
+    "estimulo",
+    "universal",
+    "nacional",
+    "globo",
 ];
 
 /// Who lays charges: "charges" after one of these tells of a court

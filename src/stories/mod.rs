@@ -292,11 +292,17 @@ fn people(text: &str, lower: &BTreeSet<&str>) -> Vec<String> {
             run.remove(0);
         }
         // A nationality before a name is not part of it: "Brazilian
-        // YouTuber Caio Ferraz"; nor is a body named by one word: "de
-        // Sidor José Rangel", "de Provea Lucía Benítez".
+        // YouTuber Caio Ferraz"; nor is a body or an outlet named by one
+        // word, with its article: "de Sidor José Rangel", "de Provea Lucía
+        // Benítez", "de El Pitazo Daniel Ochoa".
+        let word = |i: usize| &n.text[n.words[i].folded.clone()];
         while run.first().is_some_and(|&i| {
-            let w = &n.text[n.words[i].folded.clone()];
-            COUNTRIES.contains(&stem(w).as_str()) || NAMED_BODIES.contains(&w)
+            COUNTRIES.contains(&stem(word(i)).as_str())
+                || NAMED_BODIES.contains(&word(i))
+                || (["el", "la", "o", "the"].contains(&word(i))
+                    && run
+                        .get(1)
+                        .is_some_and(|&next| NAMED_BODIES.contains(&word(next))))
         }) {
             run.remove(0);
         }
