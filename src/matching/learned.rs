@@ -254,15 +254,22 @@ impl Model {
         });
         // The weightiest first; of equal ones, words before word starts.
         words.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.2.cmp(&b.2)));
+        // A word's start says nothing its whole word does not, when that
+        // weighs the same way; nor does a longer start after a shorter one.
+        let whole: Vec<String> = words
+            .iter()
+            .filter(|(_, _, prefix)| !prefix)
+            .flat_map(|(text, _, _)| text.split(' ').map(String::from).collect::<Vec<_>>())
+            .collect();
         let mut shown: Vec<(String, f32)> = Vec::new();
         for (text, w, prefix) in words {
-            // A word's start says nothing its whole word shown did not.
             let start = text.trim_end_matches('…');
-            if prefix
-                && shown
-                    .iter()
-                    .any(|(s, _)| s.split(' ').any(|s| s.starts_with(start)))
-            {
+            let told = whole.iter().any(|word| word.starts_with(start))
+                || shown.iter().any(|(s, _)| {
+                    let s = s.trim_end_matches('…');
+                    s.starts_with(start) || start.starts_with(s)
+                });
+            if prefix && told {
                 continue;
             }
             shown.push((text, w));

@@ -635,3 +635,43 @@ fn the_learned_rule_catches_what_the_lists_miss_and_only_that() {
         "{text}"
     );
 }
+
+/// `why` offers an example line only where an example could change the
+/// answer: not for an item a learned rule's lists keep it from.
+#[test]
+fn why_says_when_no_example_would_make_an_item_alert() {
+    let dir = tempfile::tempdir().unwrap();
+    let line =
+        |title: &str, label: &str| format!("{{\"title\": {title:?}, \"label\": \"{label}\"}}\n");
+    let examples = [
+        line("Se llevan a dirigente sindical en Maracay", "alert"),
+        line("Se llevan a activista de su casa en Mérida", "alert"),
+        line("Sube el precio del pan en Caracas", "ignore"),
+        line("Sube la gasolina en Mérida", "ignore"),
+    ]
+    .concat();
+    std::fs::write(dir.path().join("examples.jsonl"), examples).unwrap();
+    let toml = "[channels]\nalerts = -100\n[lists]\nd = [\"detienen\"]\n\
+                [learned]\nexamples = \"examples.jsonl\"\n\
+                [[rule]]\nname = \"learned\"\nlearned = true\nany = [\"d\"]\nchannels = [\"alerts\"]\n";
+    let config = Config::parse(&dir.path().join("vigia.toml"), toml).unwrap();
+    let m = Matcher::new(&config);
+    let why = |title: &'static str| {
+        let item = ItemText {
+            title,
+            ..ItemText::default()
+        };
+        m.why(&item, &m.check(&item, &[]), &[], None).render()
+    };
+    let text = why("Se llevan a dirigente vecinal en Mérida");
+    assert!(
+        text.contains(
+            "No example would make it alert: the learned rule also needs a term of any of `d`."
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("teach vigia"), "{text}");
+    // With the term, the model decides, and an example could change that.
+    let text = why("Detienen y suben el precio en Mérida");
+    assert!(text.contains("teach vigia"), "{text}");
+}

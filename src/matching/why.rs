@@ -44,6 +44,9 @@ pub struct LearnedWhy {
     /// other way from what vigia decided, for a team that finds it wrong.
     pub examples: String,
     pub example: String,
+    /// What the learned rule lacks besides the model's say (a detention
+    /// term, a veto), when it did not fire: no example changes that.
+    pub gate: Vec<String>,
 }
 
 /// An example as a line of a `.jsonl` file, its keys in the order a
@@ -76,7 +79,10 @@ impl Matcher {
         tags: &[String],
         lang: Option<super::Lang>,
     ) -> Why {
-        let learned = self.learned_why(item, verdict);
+        let mut learned = self.learned_why(item, verdict);
+        // What a learned rule needs besides the model: an example cannot
+        // give it that.
+        let mut gate: Option<Vec<String>> = None;
         let mut lists: Vec<(String, Vec<String>)> = self
             .list_names
             .iter()
@@ -164,6 +170,9 @@ impl Matcher {
                             .collect();
                         lacks.push(format!("needs someone from {} named", files.join(", ")));
                     }
+                    if rule.learned && gate.as_ref().is_none_or(|g| !g.is_empty()) {
+                        gate = Some(lacks.clone());
+                    }
                     if let Some(l) = learned.as_ref().filter(|l| rule.learned && l.score <= 0.0) {
                         lacks.push(format!(
                             "reads more like the examples labelled \"ignore\" (score {:.1})",
@@ -186,6 +195,9 @@ impl Matcher {
             })
             .collect();
         rules.sort_by_key(|r| (!r.fired, r.lacks.len()));
+        if let (Some(l), Some(gate)) = (learned.as_mut(), gate) {
+            l.gate = gate;
+        }
         Why {
             lists,
             names,
@@ -219,6 +231,7 @@ impl Matcher {
                 .as_ref()
                 .map_or_else(String::new, |p| p.display().to_string()),
             example: example_line(item.title.trim(), summary.trim(), label),
+            gate: Vec::new(),
         })
     }
 }
@@ -300,11 +313,19 @@ impl Why {
                 true => ("should not alert", "ignore"),
                 false => ("should alert", "alert"),
             };
-            let _ = writeln!(
-                out,
-                "If it {wrong}, teach vigia: add this line, labelled \"{label}\", to a .jsonl file in {}:\n{}",
-                l.examples, l.example
-            );
+            if !self.alerts() && !l.gate.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "No example would make it alert: the learned rule also {}.",
+                    l.gate.join("; ")
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "If it {wrong}, teach vigia: add this line, labelled \"{label}\", to a .jsonl file in {}:\n{}",
+                    l.examples, l.example
+                );
+            }
         }
         out
     }
