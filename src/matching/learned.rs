@@ -279,11 +279,6 @@ impl Model {
         }
         shown
     }
-
-    /// How many features the model knows.
-    pub fn features(&self) -> usize {
-        self.weights.len()
-    }
 }
 
 #[cfg(test)]

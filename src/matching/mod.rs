@@ -115,6 +115,15 @@ impl<'a> ItemText<'a> {
         ]
     }
 
+    /// What the learned model reads after the title: the summary, or the
+    /// content when there is no summary.
+    fn body(&self) -> &'a str {
+        match self.summary.trim() {
+            "" => self.content,
+            _ => self.summary,
+        }
+    }
+
     /// The text of one field.
     pub fn field(&self, field: Field) -> &'a str {
         match field {
@@ -473,11 +482,9 @@ impl Matcher {
     /// title and the start of its summary, or of its content when it has
     /// no summary.
     pub fn learned_score(&self, item: &ItemText<'_>) -> Option<f32> {
-        let body = match item.summary.trim() {
-            "" => item.content,
-            _ => item.summary,
-        };
-        self.model.as_ref().map(|m| m.score(item.title, body))
+        self.model
+            .as_ref()
+            .map(|m| m.score(item.title, item.body()))
     }
 
     /// Heap bytes the automaton takes.

@@ -582,27 +582,38 @@ fn function_words_tell_a_headline_s_language() {
 
 /// The learned rule fires on what reads like the alert examples, only when
 /// no list rule did, and is scored only then.
+/// A matcher with list `d` ("detienen"), the `rules` given and these
+/// (title, label) examples in `[learned]`.
+fn learned_matcher(examples: &[(&str, &str)], rules: &str) -> (tempfile::TempDir, Matcher) {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: String = examples
+        .iter()
+        .map(|(title, label)| format!("{{\"title\": {title:?}, \"label\": \"{label}\"}}\n"))
+        .collect();
+    std::fs::write(dir.path().join("examples.jsonl"), lines).unwrap();
+    let toml = format!(
+        "[channels]\nalerts = -100\n[lists]\nd = [\"detienen\"]\n\
+         [learned]\nexamples = \"examples.jsonl\"\n{rules}"
+    );
+    let config = Config::parse(&dir.path().join("vigia.toml"), &toml).unwrap();
+    let m = Matcher::new(&config);
+    (dir, m)
+}
+
 #[test]
 fn the_learned_rule_catches_what_the_lists_miss_and_only_that() {
-    let dir = tempfile::tempdir().unwrap();
-    let line =
-        |title: &str, label: &str| format!("{{\"title\": {title:?}, \"label\": \"{label}\"}}\n");
-    let examples: String = [
-        line("Detienen a periodista en Caracas", "alert"),
-        line("Se llevan a dirigente sindical en Maracay", "alert"),
-        line("Se llevan a activista de su casa en Mérida", "alert"),
-        line("Sube el precio del pan en Caracas", "ignore"),
-        line("Lluvias en Mérida dejan calles anegadas", "ignore"),
-        line("Maracay celebra su feria del libro", "ignore"),
-    ]
-    .concat();
-    std::fs::write(dir.path().join("examples.jsonl"), examples).unwrap();
-    let toml = "[channels]\nalerts = -100\n[lists]\nd = [\"detienen\"]\n\
-                [learned]\nexamples = \"examples.jsonl\"\n\
-                [[rule]]\nname = \"listed\"\nall = [\"d\"]\nchannels = [\"alerts\"]\n\
-                [[rule]]\nname = \"learned\"\nlearned = true\nchannels = [\"alerts\"]\n";
-    let config = Config::parse(&dir.path().join("vigia.toml"), toml).unwrap();
-    let m = Matcher::new(&config);
+    let (_dir, m) = learned_matcher(
+        &[
+            ("Detienen a periodista en Caracas", "alert"),
+            ("Se llevan a dirigente sindical en Maracay", "alert"),
+            ("Se llevan a activista de su casa en Mérida", "alert"),
+            ("Sube el precio del pan en Caracas", "ignore"),
+            ("Lluvias en Mérida dejan calles anegadas", "ignore"),
+            ("Maracay celebra su feria del libro", "ignore"),
+        ],
+        "[[rule]]\nname = \"listed\"\nall = [\"d\"]\nchannels = [\"alerts\"]\n\
+         [[rule]]\nname = \"learned\"\nlearned = true\nchannels = [\"alerts\"]\n",
+    );
     let names =
         |v: &Verdict| -> Vec<&str> { v.rules.iter().map(|&r| m.rules[r].name.as_str()).collect() };
     // Worded as no list has it.
@@ -640,22 +651,15 @@ fn the_learned_rule_catches_what_the_lists_miss_and_only_that() {
 /// answer: not for an item a learned rule's lists keep it from.
 #[test]
 fn why_says_when_no_example_would_make_an_item_alert() {
-    let dir = tempfile::tempdir().unwrap();
-    let line =
-        |title: &str, label: &str| format!("{{\"title\": {title:?}, \"label\": \"{label}\"}}\n");
-    let examples = [
-        line("Se llevan a dirigente sindical en Maracay", "alert"),
-        line("Se llevan a activista de su casa en Mérida", "alert"),
-        line("Sube el precio del pan en Caracas", "ignore"),
-        line("Sube la gasolina en Mérida", "ignore"),
-    ]
-    .concat();
-    std::fs::write(dir.path().join("examples.jsonl"), examples).unwrap();
-    let toml = "[channels]\nalerts = -100\n[lists]\nd = [\"detienen\"]\n\
-                [learned]\nexamples = \"examples.jsonl\"\n\
-                [[rule]]\nname = \"learned\"\nlearned = true\nany = [\"d\"]\nchannels = [\"alerts\"]\n";
-    let config = Config::parse(&dir.path().join("vigia.toml"), toml).unwrap();
-    let m = Matcher::new(&config);
+    let (_dir, m) = learned_matcher(
+        &[
+            ("Se llevan a dirigente sindical en Maracay", "alert"),
+            ("Se llevan a activista de su casa en Mérida", "alert"),
+            ("Sube el precio del pan en Caracas", "ignore"),
+            ("Sube la gasolina en Mérida", "ignore"),
+        ],
+        "[[rule]]\nname = \"learned\"\nlearned = true\nany = [\"d\"]\nchannels = [\"alerts\"]\n",
+    );
     let why = |title: &'static str| {
         let item = ItemText {
             title,

@@ -209,10 +209,7 @@ impl Matcher {
 
     fn learned_why(&self, item: &ItemText<'_>, verdict: &Verdict) -> Option<LearnedWhy> {
         let model = self.model.as_ref()?;
-        let body = match item.summary.trim() {
-            "" => item.content,
-            _ => item.summary,
-        };
+        let body = item.body();
         let words = |toward| {
             model
                 .reasons(item.title, body, toward, REASONS)
