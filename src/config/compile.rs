@@ -195,7 +195,7 @@ pub(super) fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         Duration::from_secs(72 * 3600),
     );
 
-    let lists = super::lists::compile_lists(c, &raw.lists);
+    let (lists, shared) = super::lists::compile_lists(c, &raw.lists);
     let names = super::lists::compile_names(c, &raw.names);
     let sources = super::sources::compile_sources(c, &raw.sources, interval);
     let learned = raw
@@ -211,6 +211,7 @@ pub(super) fn compile(c: &mut Compiler<'_>, raw: RawConfig) -> Config {
         &sources,
         learned.is_some(),
     );
+    super::lists::warn_shared_terms(c, &lists, &shared, &rules);
     // Hot reload watches the folders of the config files: a store in one
     // of them wakes the watcher on every write.
     let folder = |p: &Path| p.parent().map(Path::to_path_buf).unwrap_or_default();

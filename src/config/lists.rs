@@ -98,7 +98,7 @@ pub fn parse_names(text: &str, file: &Path, errors: &mut Vec<Diagnostic>) -> Vec
 pub(super) fn compile_lists(
     c: &mut Compiler<'_>,
     raw: &BTreeMap<Spanned<String>, Spanned<RawList>>,
-) -> Vec<TermList> {
+) -> (Vec<TermList>, Vec<SharedTerm>) {
     let mut lists = Vec::new();
     for (name, list) in raw {
         let (file, terms) = match list.get_ref() {
@@ -193,8 +193,12 @@ pub(super) fn compile_lists(
 
     // The same term twice, in one list or two: a term in both `detention`
     // and `noise` vetoes itself; one in two lists a rule requires together
-    // satisfies both at once.
+    // satisfies both at once. Two lists no rule reads together may share
+    // terms (the country's security bodies place a story in Venezuela and
+    // also say who took someone), so those are left to the caller, which
+    // knows the rules.
     let mut first_seen: BTreeMap<&Key, (usize, usize)> = BTreeMap::new();
+    let mut shared = Vec::new();
     for (l, (list, folded)) in lists.iter().zip(&folded).enumerate() {
         for (t, (term, key)) in list.terms.iter().zip(folded).enumerate() {
             if key.0.is_empty() {
@@ -204,20 +208,19 @@ pub(super) fn compile_lists(
                 None => {
                     first_seen.insert(key, (l, t));
                 }
-                Some(&(l0, t0)) => {
-                    let (other, at) = (&lists[l0], &lists[l0].terms[t0]);
-                    let place = if l0 == l {
-                        "earlier in the same list".to_string()
-                    } else {
-                        format!("in list `{}`", other.name)
-                    };
+                Some(&(l0, t0)) if l0 != l => shared.push(SharedTerm {
+                    lists: (l0, l),
+                    terms: (t0, t),
+                }),
+                Some(&(_, t0)) => {
+                    let at = &list.terms[t0];
                     c.warnings.push(Diagnostic::at(
                         &list.file,
                         term.line,
                         format!(
-                            "term {:?} is also {place} ({}:{}, as {:?})",
+                            "term {:?} is also earlier in the same list ({}:{}, as {:?})",
                             term.text,
-                            other.file.display(),
+                            list.file.display(),
                             at.line,
                             at.text
                         ),
@@ -262,7 +265,51 @@ pub(super) fn compile_lists(
             }
         }
     }
-    lists
+    (lists, shared)
+}
+
+/// A term written in two lists: which lists, and which term of each.
+pub(super) struct SharedTerm {
+    lists: (usize, usize),
+    terms: (usize, usize),
+}
+
+/// Warns about each term two lists share when some rule reads both lists.
+pub(super) fn warn_shared_terms(
+    c: &mut Compiler<'_>,
+    lists: &[TermList],
+    shared: &[SharedTerm],
+    rules: &[super::Rule],
+) {
+    let reads = |r: &super::Rule, l: usize| {
+        [&r.all, &r.any, &r.none, &r.none_in_title]
+            .iter()
+            .any(|ls| ls.contains(&l))
+    };
+    for s in shared {
+        let (l0, l) = s.lists;
+        if !rules.iter().any(|r| reads(r, l0) && reads(r, l)) {
+            continue;
+        }
+        let (other, at) = (&lists[l0], &lists[l0].terms[s.terms.0]);
+        let (list, term) = (&lists[l], &lists[l].terms[s.terms.1]);
+        c.warnings.push(Diagnostic::at(
+            &list.file,
+            term.line,
+            format!(
+                "term {:?} is also in list `{}` ({}:{}, as {:?}), which rule {:?} reads too",
+                term.text,
+                other.name,
+                other.file.display(),
+                at.line,
+                at.text,
+                rules
+                    .iter()
+                    .find(|r| reads(r, l0) && reads(r, l))
+                    .map_or("", |r| r.name.as_str())
+            ),
+        ));
+    }
 }
 
 /// Every `[names]` entry: a file of watched people.

@@ -275,11 +275,23 @@ alerts = -100
 detention = "detention.txt"
 noise = ["DETENCION", "cardiac arrest"]
 unused = ["x"]
+bodies = ["Sebin"]
+country = ["SEBIN", "Caracas"]
 
 [[rule]]
 name = "r"
 all = ["detention"]
 none = ["noise"]
+channels = ["alerts"]
+
+[[rule]]
+name = "taken"
+all = ["bodies"]
+channels = ["alerts"]
+
+[[rule]]
+name = "in the country"
+all = ["country"]
 channels = ["alerts"]
 "#;
     let (_dir, out) = broken(
@@ -305,9 +317,12 @@ channels = ["alerts"]
             "detention.txt:7: term \"detenida*\" is redundant: \"detenid*\" (line 6) already matches it",
             "detention.txt:9: term \"arrest\" is redundant: \"arrest*\" (line 8) already matches it",
             "vigia.toml:6: term \"DETENCION\" is also in list `detention` (",
+            "which rule \"r\" reads too",
             "vigia.toml:7: list `unused` is not used by any rule",
         ],
     );
+    // Lists no rule reads together may share a term.
+    assert!(!err.contains("\"SEBIN\" is also"), "{err}");
     // A stem covers only what starts with it, in its own list.
     for line in err.lines().filter(|l| l.contains("is redundant")) {
         assert!(
