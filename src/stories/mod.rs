@@ -220,8 +220,8 @@ fn proper(text: &str, out: &mut BTreeSet<String>) {
 
 /// The people a text names (see [`Words::people`]). A run that opens a
 /// sentence loses its first word when the text also writes that word in
-/// lower case ("Familia de Ramiro Colmenares", "la familia"): a headline's
-/// first word is capitalized whatever it is.
+/// lower case ("Familia de Ramiro Colmenares", "la familia"), or when it is
+/// a trade: a headline's first word is capitalized whatever it is.
 fn people(text: &str, lower: &BTreeSet<&str>) -> Vec<String> {
     let n = normalize(text);
     let mut run: Vec<usize> = Vec::new();
@@ -233,7 +233,10 @@ fn people(text: &str, lower: &BTreeSet<&str>) -> Vec<String> {
                     .trim_end()
                     .ends_with(['.', ':', '!', '?'])
         });
-        if opens_sentence && lower.contains(&&n.text[n.words[run[0]].folded.clone()]) {
+        // So does a trade opening a headline: "Jornalista Andrés Quintero
+        // é condenado" names the "Andrés Quintero" of other outlets.
+        let first = run.first().map(|&i| &n.text[n.words[i].folded.clone()]);
+        if opens_sentence && first.is_some_and(|w| lower.contains(&w) || trade(w).is_some()) {
             run.remove(0);
             while run
                 .first()
