@@ -1462,6 +1462,9 @@ pub(super) const TRADES: &[(&str, &str)] = &[
     ("steelworkers", "manual workers"),
     ("operarios", "manual workers"),
     // Activists and defenders.
+    ("activista", "activists"),
+    ("activist", "activists"),
+    ("ativista", "activists"),
     ("activistas", "activists"),
     ("activists", "activists"),
     ("ativistas", "activists"),

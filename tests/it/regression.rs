@@ -2409,6 +2409,8 @@ fn a_report_that_says_who_took_someone_alerts_without_a_detention_word() {
 /// Portuguese report of the sentence joined neither the Spanish nor the
 /// English one ("Journalist Andrés Quintero sentenced", two other people
 /// by their names). A trade opening a headline is not part of the name.
+/// So with "Ativista Daniela Arrieta é detida" (stories62): an activist
+/// is a trade now, in the singular too.
 #[test]
 fn a_trade_opening_a_headline_is_not_part_of_the_name() {
     use vigia::stories::{same_story, words};
@@ -2433,4 +2435,13 @@ fn a_trade_opening_a_headline_is_not_part_of_the_name() {
         "O tribunal o considerou culpado de revelar segredos.",
     );
     assert!(!same_story(&other, &[], &english, &[]));
+    let activist = words(
+        "Ativista Daniela Arrieta é detida em Barquisimeto",
+        "Agentes de contrainteligência a tiraram de casa.",
+    );
+    let in_english = words(
+        "Activist Daniela Arrieta detained in Barquisimeto",
+        "Counterintelligence officers took her from her home.",
+    );
+    assert!(same_story(&activist, &[], &in_english, &[]));
 }
