@@ -260,6 +260,7 @@ fn stories_join_one_detention_across_outlets_and_languages_and_never_two_people(
         ("stories60.tsv", 20, 0.97, 0.89),
         ("stories61.tsv", 48, 0.92, 0.97),
         ("stories62.tsv", 44, 0.97, 0.95),
+        ("stories63.tsv", 40, 0.97, 0.92),
     ] {
         let text = std::fs::read_to_string(root.join("tests/fixtures").join(set)).unwrap();
         let report = vigia::stories::evaluate(&config, &text, 72.0);
