@@ -288,9 +288,9 @@ pub(super) fn warn_shared_terms(
     };
     for s in shared {
         let (l0, l) = s.lists;
-        if !rules.iter().any(|r| reads(r, l0) && reads(r, l)) {
+        let Some(rule) = rules.iter().find(|r| reads(r, l0) && reads(r, l)) else {
             continue;
-        }
+        };
         let (other, at) = (&lists[l0], &lists[l0].terms[s.terms.0]);
         let (list, term) = (&lists[l], &lists[l].terms[s.terms.1]);
         c.warnings.push(Diagnostic::at(
@@ -303,10 +303,7 @@ pub(super) fn warn_shared_terms(
                 other.file.display(),
                 at.line,
                 at.text,
-                rules
-                    .iter()
-                    .find(|r| reads(r, l0) && reads(r, l))
-                    .map_or("", |r| r.name.as_str())
+                rule.name
             ),
         ));
     }
