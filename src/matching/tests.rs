@@ -592,7 +592,7 @@ fn learned_matcher(examples: &[(&str, &str)], rules: &str) -> (tempfile::TempDir
         .collect();
     std::fs::write(dir.path().join("examples.jsonl"), lines).unwrap();
     let toml = format!(
-        "[channels]\nalerts = -100\n[lists]\nd = [\"detienen\"]\n\
+        "[channels]\nalerts = -100\n[lists]\nd = [\"detienen\"]\nc = [\"agentes\"]\n\
          [learned]\nexamples = \"examples.jsonl\"\n{rules}"
     );
     let config = Config::parse(&dir.path().join("vigia.toml"), &toml).unwrap();
@@ -670,7 +670,7 @@ fn why_says_when_no_example_would_make_an_item_alert() {
     let text = why("Se llevan a dirigente vecinal en Mérida");
     assert!(
         text.contains(
-            "No example would make it alert: the learned rule also needs a term of any of `d`."
+            "No example would make it alert: the learned rule \"learned\" also needs a term of any of `d`."
         ),
         "{text}"
     );
@@ -678,4 +678,31 @@ fn why_says_when_no_example_would_make_an_item_alert() {
     // With the term, the model decides, and an example could change that.
     let text = why("Detienen y suben el precio en Mérida");
     assert!(text.contains("teach vigia"), "{text}");
+}
+
+/// With two learned rules, `why` names the one closest to firing and what
+/// it lacks, wherever it stands in the config.
+#[test]
+fn why_names_the_learned_rule_closest_to_firing() {
+    let (_dir, m) = learned_matcher(
+        &[
+            ("Se llevan a dirigente sindical en Maracay", "alert"),
+            ("Se llevan a activista de su casa en Mérida", "alert"),
+            ("Sube el precio del pan en Caracas", "ignore"),
+            ("Sube la gasolina en Mérida", "ignore"),
+        ],
+        "[[rule]]\nname = \"reads\"\nlearned = true\nany = [\"d\"]\nchannels = [\"alerts\"]\n\
+         [[rule]]\nname = \"taken\"\nlearned = true\nall = [\"c\", \"d\"]\nchannels = [\"alerts\"]\n",
+    );
+    let item = ItemText {
+        title: "Se llevan a dirigente vecinal en Mérida",
+        ..ItemText::default()
+    };
+    let text = m.why(&item, &m.check(&item, &[]), &[], None).render();
+    assert!(
+        text.contains(
+            "No example would make it alert: the learned rule \"reads\" also needs a term of any of `d`."
+        ),
+        "{text}"
+    );
 }

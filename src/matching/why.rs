@@ -44,9 +44,10 @@ pub struct LearnedWhy {
     /// other way from what vigia decided, for a team that finds it wrong.
     pub examples: String,
     pub example: String,
-    /// What the learned rule lacks besides the model's say (a detention
-    /// term, a veto), when it did not fire: no example changes that.
-    pub gate: Vec<String>,
+    /// The learned rule closest to firing, and what it lacks besides the
+    /// model's say (a detention term, a veto) when it did not fire: no
+    /// example changes that.
+    pub gate: Option<(String, Vec<String>)>,
 }
 
 /// An example as a line of a `.jsonl` file, its keys in the order a
@@ -80,9 +81,9 @@ impl Matcher {
         lang: Option<super::Lang>,
     ) -> Why {
         let mut learned = self.learned_why(item, verdict);
-        // What a learned rule needs besides the model: an example cannot
-        // give it that.
-        let mut gate: Option<Vec<String>> = None;
+        // What the learned rule closest to firing needs besides the model:
+        // an example cannot give it that.
+        let mut gate: Option<(String, Vec<String>)> = None;
         let mut lists: Vec<(String, Vec<String>)> = self
             .list_names
             .iter()
@@ -170,8 +171,8 @@ impl Matcher {
                             .collect();
                         lacks.push(format!("needs someone from {} named", files.join(", ")));
                     }
-                    if rule.learned && gate.as_ref().is_none_or(|g| !g.is_empty()) {
-                        gate = Some(lacks.clone());
+                    if rule.learned && gate.as_ref().is_none_or(|(_, g)| lacks.len() < g.len()) {
+                        gate = Some((rule.name.clone(), lacks.clone()));
                     }
                     if let Some(l) = learned.as_ref().filter(|l| rule.learned && l.score <= 0.0) {
                         lacks.push(format!(
@@ -195,7 +196,7 @@ impl Matcher {
             })
             .collect();
         rules.sort_by_key(|r| (!r.fired, r.lacks.len()));
-        if let (Some(l), Some(gate)) = (learned.as_mut(), gate) {
+        if let Some(l) = learned.as_mut() {
             l.gate = gate;
         }
         Why {
@@ -228,7 +229,7 @@ impl Matcher {
                 .as_ref()
                 .map_or_else(String::new, |p| p.display().to_string()),
             example: example_line(item.title.trim(), summary.trim(), label),
-            gate: Vec::new(),
+            gate: None,
         })
     }
 }
@@ -310,11 +311,12 @@ impl Why {
                 true => ("should not alert", "ignore"),
                 false => ("should alert", "alert"),
             };
-            if !self.alerts() && !l.gate.is_empty() {
+            let gate = l.gate.as_ref().filter(|(_, lacks)| !lacks.is_empty());
+            if let Some((rule, lacks)) = gate.filter(|_| !self.alerts()) {
                 let _ = writeln!(
                     out,
-                    "No example would make it alert: the learned rule also {}.",
-                    l.gate.join("; ")
+                    "No example would make it alert: the learned rule {rule:?} also {}.",
+                    lacks.join("; ")
                 );
             } else {
                 let _ = writeln!(

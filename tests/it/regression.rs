@@ -2445,3 +2445,25 @@ fn a_trade_opening_a_headline_is_not_part_of_the_name() {
     );
     assert!(same_story(&activist, &[], &in_english, &[]));
 }
+
+/// Bug: with two learned rules, `why` said what the last one in the config
+/// lacked, not the one closest to firing, and named neither: "Caricaturista
+/// no aparece desde que publicó una sátira" was told it needed a captor
+/// and a taking, where one detention term would have let the model decide.
+#[test]
+fn why_names_the_learned_rule_an_item_came_closest_to() {
+    let item = vigia::matching::ItemText {
+        title: "Caricaturista no aparece desde que publicó una sátira",
+        summary: "Su último dibujo mostraba a un ministro.",
+        content: "",
+    };
+    let m = shipped_matcher();
+    let text = m.why(&item, &m.check(&item, &[]), &[], None).render();
+    assert!(
+        text.contains(
+            "No example would make it alert: the learned rule \"reads like a detention report\" \
+             also needs a term of any of `detention`, `release`, `prisons`."
+        ),
+        "{text}"
+    );
+}
