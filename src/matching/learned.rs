@@ -15,7 +15,7 @@
 //! misses is taught by adding it to the examples (`vigia why` prints the
 //! line).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::config::examples::Example;
@@ -144,50 +144,8 @@ fn each_distinct(title: &str, summary: &str, mut f: impl FnMut(u64)) {
     })
 }
 
-/// The feature hashes an item has had so far: a small open-addressed set,
-/// emptied by clearing only the slots it filled.
-#[derive(Default)]
-struct Seen {
-    /// 0 is an empty slot; a hash of 0 is stored as 1.
-    slots: Vec<u64>,
-    filled: Vec<usize>,
-}
-
-impl Seen {
-    fn clear(&mut self) {
-        for &at in &self.filled {
-            self.slots[at] = 0;
-        }
-        self.filled.clear();
-    }
-
-    /// Whether `hash` is new.
-    fn insert(&mut self, hash: u64) -> bool {
-        if (self.filled.len() + 1) * 2 > self.slots.len() {
-            // Kept at most half full: grow, and put back what is there.
-            let old: Vec<u64> = self.filled.iter().map(|&at| self.slots[at]).collect();
-            self.slots = vec![0; (self.slots.len() * 2).max(1024)];
-            self.filled.clear();
-            for hash in old {
-                self.insert(hash);
-            }
-        }
-        let hash = hash.max(1);
-        let mask = self.slots.len() - 1;
-        let mut at = hash as usize & mask;
-        loop {
-            match self.slots[at] {
-                0 => {
-                    self.slots[at] = hash;
-                    self.filled.push(at);
-                    return true;
-                }
-                h if h == hash => return false,
-                _ => at = (at + 1) & mask,
-            }
-        }
-    }
-}
+/// The feature hashes an item has had so far.
+type Seen = HashSet<u64, BuildHasherDefault<Hashed>>;
 
 thread_local! {
     /// [`each_distinct`]'s set, kept from item to item.

@@ -607,34 +607,33 @@ impl Matcher {
         // The candidates in config order, into room for all of them.
         let count = candidates.iter().map(|w| w.count_ones() as usize).sum();
         let mut rules = Vec::with_capacity(count);
-        each_one(candidates, |r| {
-            if !self.rules[r].learned
-                && self.needs[r].met(lists, title, names, carried)
+        let met = |r: usize| {
+            self.needs[r].met(lists, title, names, carried)
                 && self.rules[r]
                     .near
                     .is_none_or(|near| within(&self.rules[r].all, &verdict, symbols, near))
-            {
+        };
+        each_one(candidates, |r| {
+            if !self.rules[r].learned && met(r) {
                 rules.push(r);
             }
         });
         // The learned rules only for an item no other rule alerts on: what
         // they add is the reports the lists miss, and scoring costs a few
-        // microseconds an item.
+        // microseconds an item. Their lists first, then the model's say.
         if rules.is_empty() {
             each_one(&self.learned_rules, |r| {
-                if self.needs[r].met(lists, title, names, carried)
-                    && self.rules[r]
-                        .near
-                        .is_none_or(|near| within(&self.rules[r].all, &verdict, symbols, near))
-                {
-                    let score = *verdict
-                        .learned
-                        .get_or_insert_with(|| self.learned_score(item).unwrap_or(f32::MIN));
-                    if score > 0.0 {
-                        rules.push(r);
-                    }
+                if met(r) {
+                    rules.push(r);
                 }
             });
+            if !rules.is_empty() {
+                let score = self.learned_score(item).unwrap_or(f32::MIN);
+                verdict.learned = Some(score);
+                if score <= 0.0 {
+                    rules.clear();
+                }
+            }
         }
         verdict.rules = rules;
         verdict
